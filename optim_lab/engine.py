@@ -1,0 +1,381 @@
+"""One batched loop for every optimizer, start and hyper-parameter of a view.
+
+    θ_{k} = θ_{k−1} − (η_k/σ_k) ⊙ m_k          k = 1..T
+
+All K = (racers × starts) trajectories live in one (K, 2) tensor.  What makes
+racer A an Adam and racer B a book AdaGrad is nothing but per-row coefficient
+tables (see `rules`), computed before the loop; inside it every row goes
+through the same tensor operations.  A row whose θ or loss turns non-finite,
+or that leaves a generous bound around the view box, is frozen afterwards and
+reports `diverged_at`; the other rows are not affected (rows never mix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .batches import BatchPlan, plan_batches
+from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
+from .schedules import get_schedule
+from .spec import Param
+
+DTYPE = torch.float64
+MAX_STEPS = 5000
+MAX_RACERS = 16
+MAX_STARTS = 16384
+MAX_POINT_STEPS = 5_000_000  # rows × (steps + 1): bounds memory (θ history alone is 16 B each)
+BOUND_SPANS = 1e3  # leaving the box centre by more than 1000 box spans counts as divergence
+
+STEPS = Param("steps", 100, 1, MAX_STEPS, integer=True, label_en="steps", label_zh="步数")
+SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="随机种子")
+
+
+@dataclass(frozen=True)
+class Racer:
+    """One competitor: an optimizer with its hyper-parameters, learning rate and schedule."""
+
+    optimizer: str
+    lr: float | None = None  # None: the optimizer's default
+    hparams: Mapping[str, float] = field(default_factory=dict)
+    schedule: str = "constant"
+    sched_params: Mapping[str, float] = field(default_factory=dict)
+    batch_size: int | None = None  # data-backed surfaces only; None = full batch
+    momentum_rule: str | None = None  # with optimizer == "custom"
+    scaling_rule: str | None = None
+
+    def spec(self) -> OptimizerSpec:
+        if self.optimizer == CUSTOM:
+            return custom_optimizer(self.momentum_rule or "none", self.scaling_rule or "none")
+        return get_optimizer(self.optimizer)
+
+    def resolved_lr(self) -> float:
+        spec = self.spec()
+        return float(spec.lr_param().check(spec.lr if self.lr is None else self.lr, f"optimizer {self.optimizer}"))
+
+
+@dataclass
+class RunResult:
+    """Everything recorded, as numpy arrays; row k = racer (k // S), start (k % S)."""
+
+    racers: list[Racer]
+    starts: np.ndarray  # (S, 2)
+    steps: int
+    seed: int
+    theta: np.ndarray  # (T+1, K, 2); θ_0 is the start; frozen after divergence
+    loss: np.ndarray  # (T+1, K) full loss at θ_k
+    grad_norm: np.ndarray  # (T+1, K) ‖∇L(θ_k)‖ of the full loss
+    lr: np.ndarray  # (T, K) scheduled η of step k
+    diverged_at: np.ndarray  # (K,) first step whose θ_k is unusable, −1 if none
+    batch_size: np.ndarray  # (K,) 0 where the surface has no samples
+    epoch: np.ndarray  # (T, K) 0-based epoch of step k
+    step_grad: np.ndarray | None = None  # (T, K, 2) gradient used by step k (batch, + L2 term)
+    batch_loss: np.ndarray | None = None  # (T, K) loss of step k's batch at θ_{k−1}
+    sigma: np.ndarray | None = None  # (T, K, 2) σ_k of the unified update
+    direction: np.ndarray | None = None  # (T, K, 2) m_k of the unified update (book momentum: the movement)
+    eff_step: np.ndarray | None = None  # (T, K, 2) η_k/σ_k
+    eigvals: np.ndarray | None = None  # (T+1, K, 2) ascending Hessian eigenvalues of the full loss
+    batches: dict[int, BatchPlan] = field(default_factory=dict)
+
+    @property
+    def n_starts(self) -> int:
+        return len(self.starts)
+
+    def row(self, racer: int, start: int = 0) -> int:
+        return racer * self.n_starts + start
+
+
+def _check_starts(problem, starts) -> np.ndarray:
+    arr = np.asarray(starts, dtype=np.float64).reshape(-1, 2)
+    if not 1 <= len(arr) <= MAX_STARTS:
+        raise ValueError(f"starts: {len(arr)} given, the allowed range is [1, {MAX_STARTS}]")
+    if not np.isfinite(arr).all():
+        raise ValueError("start: every coordinate must be a finite number")
+    lo, hi = _bounds(problem)
+    if (arr < lo).any() or (arr > hi).any():
+        raise ValueError(f"start: must lie within [{lo[0]:g}, {hi[0]:g}] × [{lo[1]:g}, {hi[1]:g}]")
+    return arr
+
+
+def _bounds(problem) -> tuple[np.ndarray, np.ndarray]:
+    x0, x1, y0, y1 = _box(problem)
+    c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    span = max(x1 - x0, y1 - y0) * BOUND_SPANS
+    return c - span, c + span
+
+
+def _box(problem):
+    return problem.view_box() if hasattr(problem, "view_box") else problem.box
+
+
+@dataclass
+class _Tables:
+    """Per-step coefficient tables, (T, K) numpy, and per-row constants (K,)."""
+
+    a_m: np.ndarray
+    b_m: np.ndarray
+    c_g: np.ndarray
+    c_m: np.ndarray
+    a_v: np.ndarray
+    b_v: np.ndarray
+    q: np.ndarray
+    e_out: np.ndarray
+    eta: np.ndarray  # what multiplies d/σ in the loop
+    lr: np.ndarray  # the scheduled η_k
+    f: np.ndarray
+    decay: np.ndarray  # decoupled weight decay factor 1 − η_k·wd
+    wd: np.ndarray  # (K,) coupled L2 coefficient
+    is_max: np.ndarray  # (K,) bool
+    is_dd: np.ndarray  # (K,) bool
+    beta_max: np.ndarray
+    eps_extra: np.ndarray
+    eta_inside: np.ndarray  # (K,) bool
+    guard: bool
+
+
+def _racer_tables(r: Racer, T: int) -> dict:
+    spec = r.spec()
+    hp = spec.resolve(dict(r.hparams))
+    lr = r.resolved_lr()
+    sched = get_schedule(r.schedule)
+    lr_t = sched.etas(lr, T, dict(r.sched_params))
+    k = np.arange(1, T + 1, dtype=np.float64)
+    mrule, srule = spec.momentum_rule, spec.scaling_rule
+    mc = mrule.coeffs(k, lr_t, hp)
+    sc = srule.coeffs(k, hp)
+    wd = hp.get("weight_decay", 0.0)
+    eta = (np.ones(T) if mrule.eta_inside else lr_t) * sc.f
+    return dict(
+        a_m=mc.a_m, b_m=mc.b_m, c_g=mc.c_g, c_m=mc.c_m, a_v=sc.a_v, b_v=sc.b_v, q=sc.q, e_out=sc.e_out,
+        eta=eta, lr=lr_t, f=sc.f,
+        decay=(1.0 - lr_t * wd) if spec.decoupled else np.ones(T),
+        wd=0.0 if spec.decoupled else wd,
+        is_max=sc.kind == "max", is_dd=sc.kind == "adadelta", beta_max=sc.beta, eps_extra=sc.eps,
+        eta_inside=mrule.eta_inside, guard=srule.needs_eps_guard,
+    )
+
+
+def _build_tables(racers: Sequence[Racer], S: int, T: int) -> _Tables:
+    per = [_racer_tables(r, T) for r in racers]
+
+    def cols(key):  # (T, K): racer columns repeated for each start
+        return np.repeat(np.stack([p[key] for p in per], axis=1), S, axis=1)
+
+    def rows(key, dtype=np.float64):
+        return np.repeat(np.array([p[key] for p in per], dtype=dtype), S)
+
+    return _Tables(
+        **{key: cols(key) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "eta", "lr", "f", "decay")},
+        wd=rows("wd"), is_max=rows("is_max", bool), is_dd=rows("is_dd", bool), beta_max=rows("beta_max"),
+        eps_extra=rows("eps_extra"), eta_inside=rows("eta_inside", bool), guard=any(p["guard"] for p in per),
+    )
+
+
+class _Coef:
+    """A (T, K) table as the loop wants it: a constant (K, 1) tensor when it does not
+    change over the steps, else indexed per step."""
+
+    def __init__(self, table: np.ndarray):
+        self.const = bool((table == table[:1]).all())
+        self.value = torch.as_tensor(table[0] if self.const else table, dtype=DTYPE).unsqueeze(-1)
+        self.all_zero = bool((table == 0).all())
+        self.all_one = bool((table == 1).all())
+
+    def at(self, t: int) -> torch.Tensor:
+        return self.value if self.const else self.value[t]
+
+
+def _weights_for(problem, racers, S, T, seed) -> tuple[dict[int, BatchPlan], np.ndarray, list | None]:
+    """Batch plans per batch size, the per-row batch size, and a per-step weight builder."""
+    n = problem.n_samples
+    if n is None:
+        for r in racers:
+            if r.batch_size is not None:
+                raise ValueError("batch_size: this surface has no samples; batch size applies to data-backed surfaces only")
+        return {}, np.zeros(len(racers) * S, dtype=np.int64), None
+    sizes = [n if r.batch_size is None else int(r.batch_size) for r in racers]
+    plans = {b: plan_batches(n, b, T, seed) for b in sorted(set(sizes))}
+    return plans, np.repeat(np.array(sizes, dtype=np.int64), S), sizes
+
+
+def race(
+    problem,
+    racers: Sequence[Racer],
+    starts: Sequence[Sequence[float]],
+    steps: int,
+    seed: int = 0,
+    hessian: bool = False,
+    detail: bool = True,
+) -> RunResult:
+    """Step every racer from every start for the same `steps`, with the same batches.
+
+    `detail=False` records only θ, the loss and η (for large basins of starts)."""
+    racers = list(racers)
+    if not 1 <= len(racers) <= MAX_RACERS:
+        raise ValueError(f"optimizers: {len(racers)} given, the allowed range is [1, {MAX_RACERS}]")
+    T = int(STEPS.check(steps, ""))
+    seed = int(SEED.check(seed, ""))
+    starts_np = _check_starts(problem, starts)
+    S = len(starts_np)
+    K = len(racers) * S
+    if K * (T + 1) > MAX_POINT_STEPS:
+        raise ValueError(
+            f"steps × trajectories: {T} × {K} is too much work; keep (steps + 1) × trajectories ≤ {MAX_POINT_STEPS:,}"
+        )
+    tb = _build_tables(racers, S, T)
+    plans, row_bs, sizes = _weights_for(problem, racers, S, T, seed)
+
+    theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
+    theta_hist[0] = torch.as_tensor(np.tile(starts_np, (len(racers), 1)), dtype=DTYPE)
+    _loop(problem, tb, theta_hist, plans, sizes, S, detail, out := {})
+
+    theta = theta_hist.numpy()
+    flat = theta_hist.reshape(-1, 2)
+    with torch.no_grad():
+        loss = problem.loss(flat).reshape(T + 1, K).numpy()
+    diverged_at = _find_divergence(problem, theta, loss)
+    theta, loss = _freeze(theta, loss, diverged_at)
+
+    res = RunResult(
+        racers=racers, starts=starts_np, steps=T, seed=seed, theta=theta, loss=loss,
+        grad_norm=np.zeros((T + 1, K)), lr=tb.lr, diverged_at=diverged_at, batch_size=row_bs,
+        epoch=_epochs(plans, sizes, S, T, K), batches=plans,
+    )
+    frozen = torch.as_tensor(theta.reshape(-1, 2))
+    if detail:
+        res.grad_norm = np.linalg.norm(problem.grad(frozen).reshape(T + 1, K, 2).numpy(), axis=-1)
+        after = np.arange(1, T + 1)[:, None] >= np.where(diverged_at < 0, T + 1, diverged_at)[None, :]
+        for key in ("step_grad", "batch_loss", "sigma", "direction", "eff_step"):
+            arr = out[key]
+            arr[after] = np.nan
+            setattr(res, key, arr)
+    if hessian:
+        res.eigvals = eigvals2(problem.hessian(frozen)).reshape(T + 1, K, 2).numpy()
+    return res
+
+
+def _loop(problem, tb: _Tables, theta_hist, plans, sizes, S, detail, out) -> None:
+    T, K = tb.lr.shape
+    c = {key: _Coef(getattr(tb, key)) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "eta", "decay")}
+    use_m = not (c["a_m"].all_zero and c["b_m"].all_one and c["c_g"].all_zero and c["c_m"].all_one)
+    use_v = not c["q"].all_zero or tb.is_max.any() or tb.is_dd.any()
+    any_max, any_dd = bool(tb.is_max.any()), bool(tb.is_dd.any())
+    use_wd, use_decay = bool((tb.wd != 0).any()), not c["decay"].all_one
+    col = lambda a: torch.as_tensor(a, dtype=DTYPE).unsqueeze(-1)  # noqa: E731
+    wd, beta_max, eps_x = col(tb.wd), col(tb.beta_max), col(tb.eps_extra)
+    rho = col(tb.a_v[0])
+    is_max = torch.as_tensor(tb.is_max).unsqueeze(-1)
+    is_dd = torch.as_tensor(tb.is_dd).unsqueeze(-1)
+
+    weights = _WeightFeed(problem, plans, sizes, S) if plans else None
+    m = torch.zeros(K, 2, dtype=DTYPE)
+    v = torch.zeros(K, 2, dtype=DTYPE)
+    u = torch.zeros(K, 2, dtype=DTYPE)
+    acc = torch.zeros(K, 2, dtype=DTYPE)
+    ones = torch.ones(K, 2, dtype=DTYPE)
+    if detail:
+        g_hist = torch.empty(T, K, 2, dtype=DTYPE)
+        s_hist = torch.empty(T, K, 2, dtype=DTYPE)
+        d_hist = torch.empty(T, K, 2, dtype=DTYPE)
+        bl_hist = torch.empty(T, K, dtype=DTYPE)
+
+    with torch.no_grad():
+        for t in range(T):
+            th = theta_hist[t]
+            w = weights.at(t) if weights is not None else None
+            g = problem.grad(th, w)
+            if use_wd:
+                g = torch.addcmul(g, wd, th)  # coupled L2 term, as torch.optim adds it to the gradient
+            if use_m:
+                m.mul_(c["a_m"].at(t)).addcmul_(c["b_m"].at(t), g)
+                d = c["c_m"].at(t) * m if c["c_g"].all_zero else torch.addcmul(c["c_g"].at(t) * g, c["c_m"].at(t), m)
+            else:
+                d = g
+            if use_v:
+                v.mul_(c["a_v"].at(t)).addcmul_(c["b_v"].at(t), g * g)
+                sigma = torch.sqrt(c["q"].at(t) * v) + c["e_out"].at(t)
+                if any_max:
+                    u = torch.maximum(u * beta_max, g.abs() + eps_x)
+                    sigma = torch.where(is_max, u, sigma)
+                if any_dd:
+                    sigma = torch.where(is_dd, torch.sqrt(v + eps_x) / torch.sqrt(acc + eps_x), sigma)
+                ratio = d / sigma
+                if tb.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
+                    ratio = torch.where(d == 0, torch.zeros_like(ratio), ratio)
+                if any_dd:
+                    # Δ ← ρΔ + (1−ρ)(g/σ)²; ρ is Adadelta's a_v, constant over the steps
+                    acc = torch.where(is_dd, torch.addcmul(acc * rho, 1 - rho, ratio * ratio), acc)
+            else:
+                sigma, ratio = ones, d
+            base = th * c["decay"].at(t) if use_decay else th
+            torch.addcmul(base, c["eta"].at(t), ratio, value=-1.0, out=theta_hist[t + 1])
+            if detail:
+                g_hist[t] = g
+                s_hist[t] = sigma
+                d_hist[t] = d
+                bl_hist[t] = problem.loss(th, w) if w is not None else float("nan")
+    if detail:
+        f = torch.as_tensor(tb.f, dtype=DTYPE).unsqueeze(-1)
+        inside = torch.as_tensor(tb.eta_inside).view(1, K, 1)
+        lr = torch.as_tensor(tb.lr, dtype=DTYPE).unsqueeze(-1)
+        sigma_true = torch.where(inside, s_hist, s_hist / f)
+        out["step_grad"] = g_hist.numpy()
+        out["sigma"] = sigma_true.numpy()
+        out["direction"] = d_hist.numpy()
+        out["eff_step"] = (lr / sigma_true).numpy()
+        if weights is None:
+            bl_hist = problem.loss(theta_hist[:-1].reshape(-1, 2)).reshape(T, K)
+        out["batch_loss"] = bl_hist.numpy()
+
+
+class _WeightFeed:
+    """The (K, N) sample weights of step t: 1/|batch| (mean losses) or 1 (summed
+    losses) on the batch's samples, 0 elsewhere."""
+
+    def __init__(self, problem, plans: dict[int, BatchPlan], sizes: list[int], S: int):
+        self.sum = problem.reduction == "sum"
+        self.order = sorted(plans)
+        self.masks = torch.stack([plans[b].mask for b in self.order], dim=1)  # (T, G, N)
+        self.group = torch.as_tensor(np.repeat([self.order.index(b) for b in sizes], S), dtype=torch.long)
+        counts = self.masks.sum(-1, keepdim=True).to(DTYPE)
+        self.scale = torch.ones_like(counts) if self.sum else 1.0 / counts  # (T, G, 1)
+
+    def at(self, t: int) -> torch.Tensor:
+        w = self.masks[t].to(DTYPE) * self.scale[t]
+        return w[self.group]
+
+
+def _epochs(plans, sizes, S, T, K) -> np.ndarray:
+    if not plans:
+        return np.zeros((T, K), dtype=np.int64)
+    per_racer = np.stack([np.asarray(plans[b].epoch) for b in sizes], axis=1)
+    return np.repeat(per_racer, S, axis=1)
+
+
+def _find_divergence(problem, theta: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    lo, hi = _bounds(problem)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(theta).all(-1) | ~np.isfinite(loss) | (theta < lo).any(-1) | (theta > hi).any(-1)
+    first = np.argmax(bad, axis=0)
+    return np.where(bad.any(axis=0), first, -1)
+
+
+def _freeze(theta: np.ndarray, loss: np.ndarray, diverged_at: np.ndarray):
+    theta, loss = theta.copy(), loss.copy()
+    for k in np.flatnonzero(diverged_at > 0):
+        j = diverged_at[k]
+        theta[j:, k] = theta[j - 1, k]
+        loss[j:, k] = loss[j - 1, k]
+    return theta, loss
+
+
+def eigvals2(h: torch.Tensor) -> torch.Tensor:
+    """Ascending eigenvalues of symmetric 2×2 matrices (..., 2, 2), closed form:
+    λ = (a+c)/2 ∓ hypot((a−c)/2, b)."""
+    a, b, c = h[..., 0, 0], 0.5 * (h[..., 0, 1] + h[..., 1, 0]), h[..., 1, 1]
+    mean = 0.5 * (a + c)
+    r = torch.hypot(0.5 * (a - c), b)
+    return torch.stack([mean - r, mean + r], dim=-1)

@@ -1,0 +1,155 @@
+"""Learning-rate schedules: pure functions of the 0-based schedule index t.
+
+Step k (1-based) of a run uses η_{t=k−1}, the value a `torch.optim.lr_scheduler`
+holds before its k-th `scheduler.step()`.  Each entry names the torch scheduler
+it matches (tests pin this); `inverse-time`, `warmup-cosine` and `noam` are
+`LambdaLR` with the lambda written out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .spec import Param, lookup, resolve
+
+MAX_T = 100_000
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    label_en: str
+    label_zh: str
+    latex: str
+    params: tuple[Param, ...]
+    fn: Callable[[np.ndarray, float, dict], np.ndarray]  # (t, η, params) -> η_t
+    torch_equivalent: str
+
+    def resolve(self, values: dict | None) -> dict[str, float]:
+        return resolve(f"schedule {self.name}", self.params, values)
+
+    def etas(self, lr: float, steps: int, values: dict | None = None) -> np.ndarray:
+        """η_t for t = 0..steps−1 as float64, shape (steps,)."""
+        hp = self.resolve(values)
+        t = np.arange(steps, dtype=np.float64)
+        return np.asarray(self.fn(t, float(lr), hp), dtype=np.float64) * np.ones(steps)
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+def _int(name, default, lo, hi, en, zh, latex):
+    return Param(name, default, lo, hi, integer=True, label_en=en, label_zh=zh, latex=latex)
+
+
+P_TMAX = _int("t_max", 100, 1, MAX_T, "T_max (steps)", "T_max（步数）", r"T_{\max}")
+P_ETA_MIN = Param("eta_min", 0.0, 0.0, 100.0, label_en="η_min", label_zh="η_min", latex=r"\eta_{\min}")
+P_WARMUP = _int("warmup", 10, 1, MAX_T, "warm-up steps", "预热步数", "w")
+
+
+def _constant(t, lr, p):
+    return np.full_like(t, lr)
+
+
+def _step(t, lr, p):
+    return lr * p["gamma"] ** np.floor(t / p["step_size"])
+
+
+def _exponential(t, lr, p):
+    return lr * p["gamma"] ** t
+
+
+def _inverse_time(t, lr, p):
+    return lr / np.sqrt(t + 1.0)
+
+
+def _cosine(t, lr, p):
+    lo = p["eta_min"]
+    return lo + (lr - lo) * (1.0 + np.cos(np.pi * t / p["t_max"])) / 2.0
+
+
+def _warmup_cosine(t, lr, p):
+    w, T, lo = p["warmup"], p["t_max"], p["eta_min"]
+    rise = lr * (t + 1.0) / w
+    span = max(T - w, 1)
+    frac = np.clip((t - w) / span, 0.0, 1.0)
+    fall = lo + (lr - lo) * (1.0 + np.cos(np.pi * frac)) / 2.0
+    return np.where(t < w, rise, fall)
+
+
+def _noam(t, lr, p):
+    s = t + 1.0
+    return lr * p["factor"] * p["d_model"] ** -0.5 * np.minimum(s**-0.5, s * p["warmup"] ** -1.5)
+
+
+def _one_cycle(t, lr, p):
+    # torch OneCycleLR(max_lr=η, total_steps=T, anneal_strategy="cos", three_phase=False,
+    # cycle_momentum=False); after T steps it stays at the final value.
+    T = p["t_max"]
+    start = lr / p["div_factor"]
+    end = start / p["final_div_factor"]
+    up_end = float(p["pct_start"] * T) - 1.0
+    down_end = float(T - 1)
+
+    def anneal(a, b, frac):
+        return b + (a - b) / 2.0 * (np.cos(np.pi * frac) + 1.0)
+
+    tt = np.minimum(t, down_end)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = anneal(start, lr, np.clip(tt / up_end, 0, 1) if up_end > 0 else np.ones_like(tt))
+        down = anneal(lr, end, (tt - up_end) / max(down_end - up_end, 1e-12))
+    return np.where(tt <= up_end, up, down)
+
+
+SCHEDULES_LIST: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec("constant", "constant", "常数", r"\eta_t = \eta", (), _constant, "ConstantLR(factor=1)"),
+    ScheduleSpec(
+        "step", "step decay", "阶梯衰减", r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor}",
+        (_int("step_size", 50, 1, MAX_T, "step size s", "间隔 s", "s"),
+         Param("gamma", 0.5, 0.0, 1.0, label_en="γ", label_zh="γ", latex=r"\gamma")),
+        _step, "StepLR",
+    ),
+    ScheduleSpec(
+        "exponential", "exponential decay", "指数衰减", r"\eta_t = \eta\,\gamma^{t}",
+        (Param("gamma", 0.99, 0.0, 1.0, label_en="γ", label_zh="γ", latex=r"\gamma"),), _exponential, "ExponentialLR",
+    ),
+    ScheduleSpec(
+        "inverse-time", "inverse square root", "平方根倒数衰减", r"\eta_t = \frac{\eta}{\sqrt{t+1}}", (),
+        _inverse_time, "LambdaLR(lambda t: 1/sqrt(t+1))",
+    ),
+    ScheduleSpec(
+        "cosine", "cosine annealing", "余弦退火",
+        r"\eta_t = \eta_{\min} + \tfrac12(\eta-\eta_{\min})\left(1+\cos\tfrac{\pi t}{T_{\max}}\right)",
+        (P_TMAX, P_ETA_MIN), _cosine, "CosineAnnealingLR",
+    ),
+    ScheduleSpec(
+        "warmup-cosine", "linear warm-up + cosine", "线性预热 + 余弦",
+        r"\eta_t = \begin{cases}\eta\,\frac{t+1}{w} & t < w\\ \eta_{\min} + \tfrac12(\eta-\eta_{\min})\left(1+\cos\pi\frac{t-w}{T_{\max}-w}\right) & t \ge w\end{cases}",
+        (P_WARMUP, P_TMAX, P_ETA_MIN), _warmup_cosine, "LambdaLR(warm-up then cosine)",
+    ),
+    ScheduleSpec(
+        "noam", "noam (Transformer warm-up)", "noam（Transformer 预热）",
+        r"\eta_t = \eta\cdot c\cdot d^{-0.5}\min\!\left(s^{-0.5},\ s\,w^{-1.5}\right),\ s = t+1",
+        (_int("d_model", 64, 1, 65536, "d_model", "d_model", "d"),
+         _int("warmup", 20, 1, MAX_T, "warm-up steps", "预热步数", "w"),
+         Param("factor", 1.0, 1e-3, 1e3, log=True, label_en="factor c", label_zh="系数 c", latex="c")),
+        _noam, "LambdaLR(noam)",
+    ),
+    ScheduleSpec(
+        "one-cycle", "one-cycle", "单周期（one-cycle）", r"\eta/25 \nearrow \eta \searrow \eta/(25\cdot 10^4)\ \text{(cosine)}",
+        (P_TMAX,
+         Param("pct_start", 0.3, 0.01, 0.99, label_en="rising fraction", label_zh="上升比例", latex="p"),
+         Param("div_factor", 25.0, 1.0, 1e4, log=True, label_en="initial divisor", label_zh="初始除数", latex="D"),
+         Param("final_div_factor", 1e4, 1.0, 1e6, log=True, label_en="final divisor", label_zh="最终除数", latex="F")),
+        _one_cycle, "OneCycleLR(cycle_momentum=False)",
+    ),
+)
+
+SCHEDULES: dict[str, ScheduleSpec] = {s.name: s for s in SCHEDULES_LIST}
+
+
+def get_schedule(name: str) -> ScheduleSpec:
+    return lookup("schedule", SCHEDULES, name)
