@@ -12,8 +12,8 @@ reports `diverged_at`; the other rows are not affected (rows never mix).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -158,14 +158,16 @@ def _racer_tables(r: Racer, T: int) -> dict:
     )
 
 
-def _build_tables(racers: Sequence[Racer], S: int, T: int) -> _Tables:
+def _build_tables(racers: Sequence[Racer], T: int) -> _Tables:
+    """Tables per racer: (T, R) and (R,).  Rows of one racer share them by broadcasting
+    over the start axis, so a basin of 16 384 starts costs no more table memory than one."""
     per = [_racer_tables(r, T) for r in racers]
 
-    def cols(key):  # (T, K): racer columns repeated for each start
-        return np.repeat(np.stack([p[key] for p in per], axis=1), S, axis=1)
+    def cols(key):
+        return np.stack([p[key] for p in per], axis=1)
 
     def rows(key, dtype=np.float64):
-        return np.repeat(np.array([p[key] for p in per], dtype=dtype), S)
+        return np.array([p[key] for p in per], dtype=dtype)
 
     return _Tables(
         **{key: cols(key) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "eta", "lr", "f", "decay")},
@@ -175,16 +177,21 @@ def _build_tables(racers: Sequence[Racer], S: int, T: int) -> _Tables:
 
 
 class _Coef:
-    """A (T, K) table as the loop wants it: a constant (K, 1) tensor when it does not
-    change over the steps, else indexed per step."""
+    """A (T, R) table as the loop wants it at step t: a Python float when every racer
+    shares one value at that step (torch's fused `value=`/`alpha=` arguments then
+    apply), else an (R, 1, 1) tensor that broadcasts over the starts."""
 
     def __init__(self, table: np.ndarray):
-        self.const = bool((table == table[:1]).all())
-        self.value = torch.as_tensor(table[0] if self.const else table, dtype=DTYPE).unsqueeze(-1)
         self.all_zero = bool((table == 0).all())
         self.all_one = bool((table == 1).all())
+        self.const = bool((table == table[:1]).all())
+        shared = (table == table[:, :1]).all(axis=1)  # (T,) one value for all racers at step t
+        self.scalar = table[:, 0].tolist() if shared.all() else None
+        self.value = torch.as_tensor(table[0] if self.const else table, dtype=DTYPE)[..., None, None]
 
-    def at(self, t: int) -> torch.Tensor:
+    def at(self, t: int):
+        if self.scalar is not None:
+            return self.scalar[t]
         return self.value if self.const else self.value[t]
 
 
@@ -225,24 +232,25 @@ def race(
         raise ValueError(
             f"steps × trajectories: {T} × {K} is too much work; keep (steps + 1) × trajectories ≤ {MAX_POINT_STEPS:,}"
         )
-    tb = _build_tables(racers, S, T)
+    R = len(racers)
+    tb = _build_tables(racers, T)
     plans, row_bs, sizes = _weights_for(problem, racers, S, T, seed)
 
     theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
-    theta_hist[0] = torch.as_tensor(np.tile(starts_np, (len(racers), 1)), dtype=DTYPE)
-    _loop(problem, tb, theta_hist, plans, sizes, S, detail, out := {})
+    theta_hist[0] = torch.as_tensor(np.tile(starts_np, (R, 1)), dtype=DTYPE)
+    out: dict[str, np.ndarray] = {}
+    _loop(problem, tb, theta_hist, plans, sizes, R, S, detail, out)
 
-    theta = theta_hist.numpy()
-    flat = theta_hist.reshape(-1, 2)
     with torch.no_grad():
-        loss = problem.loss(flat).reshape(T + 1, K).numpy()
-    diverged_at = _find_divergence(problem, theta, loss)
-    theta, loss = _freeze(theta, loss, diverged_at)
+        loss_t = problem.loss(theta_hist.reshape(-1, 2)).reshape(T + 1, K)
+        diverged_at = _find_divergence(problem, theta_hist, loss_t)
+        _freeze(theta_hist, loss_t, diverged_at)
+    theta, loss = theta_hist.numpy(), loss_t.numpy()
 
     res = RunResult(
         racers=racers, starts=starts_np, steps=T, seed=seed, theta=theta, loss=loss,
-        grad_norm=np.zeros((T + 1, K)), lr=tb.lr, diverged_at=diverged_at, batch_size=row_bs,
-        epoch=_epochs(plans, sizes, S, T, K), batches=plans,
+        grad_norm=np.zeros((T + 1, K)), lr=np.repeat(tb.lr, S, axis=1), diverged_at=diverged_at,
+        batch_size=row_bs, epoch=_epochs(plans, sizes, S, T, K), batches=plans,
     )
     frozen = torch.as_tensor(theta.reshape(-1, 2))
     if detail:
@@ -257,78 +265,100 @@ def race(
     return res
 
 
-def _loop(problem, tb: _Tables, theta_hist, plans, sizes, S, detail, out) -> None:
-    T, K = tb.lr.shape
-    c = {key: _Coef(getattr(tb, key)) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "eta", "decay")}
+def _loop(problem, tb: _Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
+    """The update, once.  State tensors are (R, S, 2): racer, start, coordinate; the
+    coefficients are floats or (R, 1, 1) tensors that broadcast over the starts."""
+    T = tb.lr.shape[0]
+    K = R * S
+    # m/σ scaled once: when no rule mixes g into the direction (c_g ≡ 0), c_m joins η
+    fold = bool((tb.c_g == 0).all())
+    c = {key: _Coef(getattr(tb, key)) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "decay")}
+    c["step"] = _Coef(tb.eta * tb.c_m if fold else tb.eta)
     use_m = not (c["a_m"].all_zero and c["b_m"].all_one and c["c_g"].all_zero and c["c_m"].all_one)
     use_v = not c["q"].all_zero or tb.is_max.any() or tb.is_dd.any()
     any_max, any_dd = bool(tb.is_max.any()), bool(tb.is_dd.any())
     use_wd, use_decay = bool((tb.wd != 0).any()), not c["decay"].all_one
-    col = lambda a: torch.as_tensor(a, dtype=DTYPE).unsqueeze(-1)  # noqa: E731
-    wd, beta_max, eps_x = col(tb.wd), col(tb.beta_max), col(tb.eps_extra)
-    rho = col(tb.a_v[0])
-    is_max = torch.as_tensor(tb.is_max).unsqueeze(-1)
-    is_dd = torch.as_tensor(tb.is_dd).unsqueeze(-1)
+
+    def col(a, dtype=DTYPE):
+        return torch.as_tensor(a, dtype=dtype)[:, None, None]
+
+    wd, beta_max, eps_x, rho = col(tb.wd), col(tb.beta_max), col(tb.eps_extra), col(tb.a_v[0])
+    is_max, is_dd = col(tb.is_max, torch.bool), col(tb.is_dd, torch.bool)
 
     weights = _WeightFeed(problem, plans, sizes, S) if plans else None
-    m = torch.zeros(K, 2, dtype=DTYPE)
-    v = torch.zeros(K, 2, dtype=DTYPE)
-    u = torch.zeros(K, 2, dtype=DTYPE)
-    acc = torch.zeros(K, 2, dtype=DTYPE)
-    ones = torch.ones(K, 2, dtype=DTYPE)
+    hist = theta_hist.view(T + 1, R, S, 2)
+    m, v, u, acc = (torch.zeros(R, S, 2, dtype=DTYPE) for _ in range(4))
+    ones = torch.ones(R, S, 2, dtype=DTYPE)
     if detail:
-        g_hist = torch.empty(T, K, 2, dtype=DTYPE)
-        s_hist = torch.empty(T, K, 2, dtype=DTYPE)
-        d_hist = torch.empty(T, K, 2, dtype=DTYPE)
+        g_hist, s_hist, d_hist = (torch.empty(T, R, S, 2, dtype=DTYPE) for _ in range(3))
         bl_hist = torch.empty(T, K, dtype=DTYPE)
 
     with torch.no_grad():
         for t in range(T):
-            th = theta_hist[t]
+            th = hist[t]
             w = weights.at(t) if weights is not None else None
-            g = problem.grad(th, w)
+            g = problem.grad(theta_hist[t], w).view(R, S, 2)
             if use_wd:
                 g = torch.addcmul(g, wd, th)  # coupled L2 term, as torch.optim adds it to the gradient
-            if use_m:
-                m.mul_(c["a_m"].at(t)).addcmul_(c["b_m"].at(t), g)
-                d = c["c_m"].at(t) * m if c["c_g"].all_zero else torch.addcmul(c["c_g"].at(t) * g, c["c_m"].at(t), m)
+            if use_m:  # m ← a_m·m + b_m·g
+                b = c["b_m"].at(t)
+                m.mul_(c["a_m"].at(t))
+                m.add_(g, alpha=b) if isinstance(b, float) else m.addcmul_(b, g)
+                d = m if fold else _axpy(c["c_g"].at(t) * g, c["c_m"].at(t), m)
             else:
                 d = g
-            if use_v:
-                v.mul_(c["a_v"].at(t)).addcmul_(c["b_v"].at(t), g * g)
-                sigma = torch.sqrt(c["q"].at(t) * v) + c["e_out"].at(t)
+            step = c["step"].at(t)
+            base = th * c["decay"].at(t) if use_decay else th  # AdamW: θ(1 − η·wd) first
+            if use_v:  # v ← a_v·v + b_v·g²;  σ = sqrt(q·v) + e_out
+                b = c["b_v"].at(t)
+                v.mul_(c["a_v"].at(t))
+                v.addcmul_(g, g, value=b) if isinstance(b, float) else v.addcmul_(b, g * g)
+                q = c["q"].at(t)
+                sigma = (v.sqrt() if isinstance(q, float) and q == 1.0 else torch.mul(v, q).sqrt_()).add_(c["e_out"].at(t))
                 if any_max:
                     u = torch.maximum(u * beta_max, g.abs() + eps_x)
                     sigma = torch.where(is_max, u, sigma)
                 if any_dd:
                     sigma = torch.where(is_dd, torch.sqrt(v + eps_x) / torch.sqrt(acc + eps_x), sigma)
-                ratio = d / sigma
-                if tb.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
-                    ratio = torch.where(d == 0, torch.zeros_like(ratio), ratio)
-                if any_dd:
-                    # Δ ← ρΔ + (1−ρ)(g/σ)²; ρ is Adadelta's a_v, constant over the steps
-                    acc = torch.where(is_dd, torch.addcmul(acc * rho, 1 - rho, ratio * ratio), acc)
+                if isinstance(step, float) and not (tb.guard or any_dd):
+                    torch.addcdiv(base, d, sigma, value=-step, out=hist[t + 1])
+                    ratio = None
+                else:
+                    ratio = d / sigma
+                    if tb.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
+                        ratio = torch.where(d == 0, torch.zeros_like(ratio), ratio)
+                    if any_dd:  # Δ ← ρΔ + (1−ρ)(g/σ)²; ρ is Adadelta's a_v, constant over the steps
+                        acc = torch.where(is_dd, torch.addcmul(acc * rho, 1 - rho, ratio * ratio), acc)
             else:
                 sigma, ratio = ones, d
-            base = th * c["decay"].at(t) if use_decay else th
-            torch.addcmul(base, c["eta"].at(t), ratio, value=-1.0, out=theta_hist[t + 1])
+            if ratio is not None:
+                if isinstance(step, float):
+                    torch.add(base, ratio, alpha=-step, out=hist[t + 1])
+                else:
+                    torch.addcmul(base, step, ratio, value=-1.0, out=hist[t + 1])
             if detail:
                 g_hist[t] = g
                 s_hist[t] = sigma
-                d_hist[t] = d
-                bl_hist[t] = problem.loss(th, w) if w is not None else float("nan")
+                d_hist[t] = d if not fold else d * c["c_m"].at(t)
+                if w is not None:
+                    bl_hist[t] = problem.loss(theta_hist[t], w)
     if detail:
-        f = torch.as_tensor(tb.f, dtype=DTYPE).unsqueeze(-1)
-        inside = torch.as_tensor(tb.eta_inside).view(1, K, 1)
-        lr = torch.as_tensor(tb.lr, dtype=DTYPE).unsqueeze(-1)
+        f = torch.as_tensor(tb.f, dtype=DTYPE)[:, :, None, None]
+        inside = col(tb.eta_inside, torch.bool)
+        lr = torch.as_tensor(tb.lr, dtype=DTYPE)[:, :, None, None]
         sigma_true = torch.where(inside, s_hist, s_hist / f)
-        out["step_grad"] = g_hist.numpy()
-        out["sigma"] = sigma_true.numpy()
-        out["direction"] = d_hist.numpy()
-        out["eff_step"] = (lr / sigma_true).numpy()
+        out["step_grad"] = g_hist.reshape(T, K, 2).numpy()
+        out["sigma"] = sigma_true.reshape(T, K, 2).numpy()
+        out["direction"] = d_hist.reshape(T, K, 2).numpy()
+        out["eff_step"] = (lr / sigma_true).reshape(T, K, 2).numpy()
         if weights is None:
             bl_hist = problem.loss(theta_hist[:-1].reshape(-1, 2)).reshape(T, K)
         out["batch_loss"] = bl_hist.numpy()
+
+
+def _axpy(x: torch.Tensor, a, y: torch.Tensor) -> torch.Tensor:
+    """x + a·y for a float or a broadcasting tensor a."""
+    return torch.add(x, y, alpha=a) if isinstance(a, float) else torch.addcmul(x, a, y)
 
 
 class _WeightFeed:
@@ -355,21 +385,31 @@ def _epochs(plans, sizes, S, T, K) -> np.ndarray:
     return np.repeat(per_racer, S, axis=1)
 
 
-def _find_divergence(problem, theta: np.ndarray, loss: np.ndarray) -> np.ndarray:
+def _find_divergence(problem, theta: torch.Tensor, loss: torch.Tensor) -> np.ndarray:
+    """First step k whose θ_k is non-finite or out of bounds, or whose loss is not finite; −1 if none."""
     lo, hi = _bounds(problem)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(theta).all(-1) | ~np.isfinite(loss) | (theta < lo).any(-1) | (theta > hi).any(-1)
-    first = np.argmax(bad, axis=0)
-    return np.where(bad.any(axis=0), first, -1)
+    low, high = torch.aminmax(theta.reshape(-1))  # one pass; NaN propagates into both
+    fine = bool(low >= lo.max()) and bool(high <= hi.min())  # stricter than needed, so exact when true
+    if fine and bool(torch.isfinite(loss.sum())):  # the common case: no per-row pass
+        return np.full(theta.shape[1], -1, dtype=np.int64)
+    centre = torch.as_tensor((lo + hi) / 2, dtype=DTYPE)
+    reach = float((hi - lo)[0] / 2)
+    dev = (theta - centre).abs().amax(-1)
+    bad = ~(dev <= reach) | ~torch.isfinite(loss)  # NaN fails every comparison
+    any_bad = bad.any(0)
+    first = bad.to(torch.uint8).argmax(0)
+    return torch.where(any_bad, first, -1).numpy().astype(np.int64)
 
 
-def _freeze(theta: np.ndarray, loss: np.ndarray, diverged_at: np.ndarray):
-    theta, loss = theta.copy(), loss.copy()
-    for k in np.flatnonzero(diverged_at > 0):
-        j = diverged_at[k]
-        theta[j:, k] = theta[j - 1, k]
-        loss[j:, k] = loss[j - 1, k]
-    return theta, loss
+def _freeze(theta: torch.Tensor, loss: torch.Tensor, diverged_at: np.ndarray) -> None:
+    """In place: a diverged row keeps its last usable θ and loss from then on."""
+    if not (diverged_at > 0).any():
+        return
+    steps = theta.shape[0]
+    last = torch.as_tensor(np.where(diverged_at > 0, diverged_at - 1, steps - 1))
+    idx = torch.minimum(torch.arange(steps)[:, None], last[None, :])  # (T+1, K)
+    theta.copy_(theta.gather(0, idx[..., None].expand_as(theta)))
+    loss.copy_(loss.gather(0, idx))
 
 
 def eigvals2(h: torch.Tensor) -> torch.Tensor:

@@ -8,8 +8,8 @@ it matches (tests pin this); `inverse-time`, `warmup-cosine` and `noam` are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -11,8 +11,8 @@ samples: `weights` is (K, N) and the loss of row k is Σ_i weights[k, i]·ℓ_i(
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -29,7 +29,7 @@ class Problem:
     n_samples: int | None = None
     reduction: str = "mean"  # how a batch's per-sample losses are combined: "mean" or "sum"
 
-    def __init__(self, spec: "SurfaceSpec", params: dict[str, float]):
+    def __init__(self, spec: SurfaceSpec, params: dict[str, float]):
         self.spec = spec
         self.params = params
 
@@ -98,7 +98,7 @@ class SurfaceSpec:
     latex: str  # L(w_1, w_2) = ...
     box: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
     start: tuple[float, float]
-    factory: Callable[["SurfaceSpec", dict[str, float]], Problem]
+    factory: Callable[[SurfaceSpec, dict[str, float]], Problem]
     params: tuple[Param, ...] = ()
     axes: tuple[str, str] = ("w_1", "w_2")
     log_levels: bool = False  # contour levels log-spaced (range spans decades)

@@ -1,0 +1,165 @@
+"""Critical points and the Hessian test of §3.1, in float64.
+
+    L(θ) ≈ L(θ′) + (θ−θ′)ᵀg + ½(θ−θ′)ᵀH(θ−θ′)
+
+At a critical point (g = 0) the eigenvalues of H decide: all > 0 a local
+minimum, all < 0 a local maximum, mixed signs a saddle.  The book never treats
+a zero eigenvalue; we report such points as `degenerate` (the test is
+inconclusive), as on the valley w1·w2 = 1 of (1 − w1·w2)².
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .engine import DTYPE, eigvals2
+
+KINDS = ("minimum", "maximum", "saddle", "degenerate")
+ZERO_TOL = 1e-6  # |λ| ≤ ZERO_TOL·max(1, |λ|_max) counts as zero
+
+
+def _pt(at) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(at, dtype=np.float64).reshape(-1, 2), dtype=DTYPE)
+
+
+def classify(eigvals, tol: float = ZERO_TOL) -> str:
+    """The kind of a critical point from its two Hessian eigenvalues."""
+    lam = np.asarray(eigvals, dtype=np.float64)
+    scale = max(1.0, float(np.abs(lam).max()))
+    if (np.abs(lam) <= tol * scale).any():
+        return "degenerate"
+    if (lam > 0).all():
+        return "minimum"
+    if (lam < 0).all():
+        return "maximum"
+    return "saddle"
+
+
+def minimum_ratio(eigvals) -> float:
+    """Share of positive eigenvalues (the book's "minimum ratio")."""
+    lam = np.asarray(eigvals, dtype=np.float64)
+    return float((lam > 0).sum() / lam.size)
+
+
+@dataclass
+class Inspection:
+    at: tuple[float, float]
+    loss: float
+    grad: tuple[float, float]
+    hessian: list[list[float]]
+    eigvals: tuple[float, float]  # ascending
+    eigvecs: list[list[float]]  # one unit eigenvector per row, in eigvals' order
+    kind: str  # as if the point were critical; see `critical`
+    minimum_ratio: float
+    critical: bool  # ‖g‖ small relative to the surface's scale
+
+    def as_dict(self) -> dict:
+        return {
+            "at": list(self.at), "loss": self.loss, "grad": list(self.grad), "hessian": self.hessian,
+            "eigvals": list(self.eigvals), "eigvecs": self.eigvecs, "kind": self.kind,
+            "minimum_ratio": self.minimum_ratio, "critical": self.critical,
+        }
+
+
+def inspect(problem, at, gtol: float = 1e-6) -> Inspection:
+    """Loss, gradient, Hessian and its eigen-decomposition at one point."""
+    x = _pt(at)
+    with torch.no_grad():
+        loss = float(problem.loss(x)[0])
+    g = problem.grad(x)[0].numpy()
+    h = problem.hessian(x)[0].numpy()
+    h = 0.5 * (h + h.T)
+    lam, vec = np.linalg.eigh(h)
+    vecs = [_canonical(vec[:, i]) for i in range(2)]
+    scale = max(1.0, float(np.abs(lam).max()))
+    return Inspection(
+        at=(float(x[0, 0]), float(x[0, 1])), loss=loss, grad=(float(g[0]), float(g[1])),
+        hessian=h.tolist(), eigvals=(float(lam[0]), float(lam[1])), eigvecs=vecs,
+        kind=classify(lam), minimum_ratio=minimum_ratio(lam),
+        critical=bool(np.linalg.norm(g) <= gtol * scale),
+    )
+
+
+def _canonical(v: np.ndarray) -> list[float]:
+    # sign convention: first non-zero component positive, so output is reproducible
+    v = v / np.linalg.norm(v)
+    if v[0] < 0 or (v[0] == 0 and v[1] < 0):
+        v = -v
+    return [float(v[0]), float(v[1])]
+
+
+def taylor(problem, at, xs: np.ndarray, ys: np.ndarray, order: int = 2) -> np.ndarray:
+    """The Taylor model around `at` on the grid xs × ys, shape (len(ys), len(xs))."""
+    info = inspect(problem, at)
+    dx = xs[None, :] - info.at[0]
+    dy = ys[:, None] - info.at[1]
+    g, h = info.grad, info.hessian
+    out = info.loss + g[0] * dx + g[1] * dy
+    if order >= 2:
+        out = out + 0.5 * (h[0][0] * dx * dx + 2 * h[0][1] * dx * dy + h[1][1] * dy * dy)
+    return out
+
+
+def escape_step(problem, at, length: float = 1.0) -> tuple[float, float]:
+    """θ = θ′ + u: step along the eigenvector of the most negative eigenvalue.
+
+    Both ±u lower the quadratic model; we take the sign that lowers the true loss
+    more.  Raises ValueError where no eigenvalue is negative (nothing to escape)."""
+    info = inspect(problem, at)
+    if info.eigvals[0] >= 0:
+        raise ValueError("escape: the Hessian has no negative eigenvalue here, so there is no escape direction")
+    u = np.asarray(info.eigvecs[0]) * float(length)
+    cands = np.array([np.add(info.at, u), np.subtract(info.at, u)])
+    with torch.no_grad():
+        losses = problem.loss(_pt(cands)).numpy()
+    best = cands[int(np.nanargmin(losses))]
+    return float(best[0]), float(best[1])
+
+
+def critical_points(problem, box=None, grid: int = 40, iters: int = 60, max_points: int = 400) -> list[dict]:
+    """Every critical point Newton's method finds from a grid of starts inside the box,
+    classified and de-duplicated, sorted by loss."""
+    x0, x1, y0, y1 = box or (problem.view_box() if hasattr(problem, "view_box") else problem.box)
+    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
+    th = _pt(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    g0 = problem.grad(th)
+    gscale = float(torch.nanmedian(g0.norm(dim=1))) + 1e-12
+    span = max(x1 - x0, y1 - y0)
+    for _ in range(iters):
+        g = problem.grad(th)
+        h = problem.hessian(th)
+        step = (torch.linalg.pinv(h, hermitian=True) @ g.unsqueeze(-1)).squeeze(-1)
+        # damp huge jumps so a start does not fly off the box through a flat Hessian
+        n = step.norm(dim=1, keepdim=True)
+        step = torch.where(n > 0.25 * span, step * (0.25 * span / n), step)
+        th = torch.where(torch.isfinite(step), th - step, th)
+    g = problem.grad(th)
+    inside = (th[:, 0] >= x0) & (th[:, 0] <= x1) & (th[:, 1] >= y0) & (th[:, 1] <= y1)
+    ok = inside & torch.isfinite(g).all(dim=1) & (g.norm(dim=1) <= 1e-7 * gscale + 1e-10)
+    pts = th[ok]
+    if len(pts) == 0:
+        return []
+    with torch.no_grad():
+        losses = problem.loss(pts).numpy()
+    lam = eigvals_of(problem, pts)
+    found: list[dict] = []
+    radius = 1e-4 * span
+    degen_radius = 0.04 * span
+    for i in np.argsort(losses, kind="stable"):
+        p = pts[i].numpy()
+        kind = classify(lam[i])
+        r = degen_radius if kind == "degenerate" else radius
+        if any(np.hypot(*(p - np.asarray(f["at"]))) < r for f in found if (f["kind"] == "degenerate") == (kind == "degenerate")):
+            continue
+        found.append({"at": [float(p[0]), float(p[1])], "loss": float(losses[i]), "eigvals": [float(v) for v in lam[i]], "kind": kind})
+        if len(found) >= max_points:
+            break
+    return found
+
+
+def eigvals_of(problem, pts) -> np.ndarray:
+    """Ascending Hessian eigenvalues at (K, 2) points, shape (K, 2)."""
+    return eigvals2(problem.hessian(_pt(pts))).numpy()

@@ -1,0 +1,156 @@
+"""Parity with torch.optim, in the style of torch's own `optim_db`.
+
+Each PyTorch-convention optimizer and each schedule has an entry here; the
+batched engine must reproduce a separate `torch.optim` instance per
+trajectory (gradient set by hand) to float64 round-off.  An optimizer or a
+schedule registered without an entry fails `test_every_*_has_an_entry`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.optim import lr_scheduler as S
+
+from optim_lab.engine import Racer, race
+from optim_lab.optimizers import OPTIMIZERS
+from optim_lab.schedules import SCHEDULES
+from surfaces import get_surface
+
+RTOL = 1e-9
+STEPS = 200
+
+# optimizer → (our hyper-parameters, torch class, torch kwargs); lr is added per case
+OPTIM_DB = {
+    "sgd": ({}, "SGD", {}),
+    "momentum": ({"momentum": 0.8, "dampening": 0.1}, "SGD", {"momentum": 0.8, "dampening": 0.1}),
+    "nesterov": ({"momentum": 0.9}, "SGD", {"momentum": 0.9, "nesterov": True}),
+    "adagrad": ({"lr_decay": 0.01}, "Adagrad", {"lr_decay": 0.01}),
+    "rmsprop": ({"alpha": 0.9}, "RMSprop", {"alpha": 0.9}),
+    "adam": ({"weight_decay": 0.1}, "Adam", {"weight_decay": 0.1}),
+    "adamw": ({}, "AdamW", {}),
+    "radam": ({}, "RAdam", {}),
+    "nadam": ({"beta1": 0.8}, "NAdam", {"betas": (0.8, 0.999)}),
+    "adamax": ({"beta2": 0.99}, "Adamax", {"betas": (0.9, 0.99)}),
+    "adadelta": ({"rho": 0.95}, "Adadelta", {"rho": 0.95}),
+}
+BOOK_OPTIMIZERS = {"momentum-book", "adagrad-book", "rmsprop-book"}  # checked against the book in test_book.py
+
+# schedule → (our parameters, factory of the torch scheduler)
+SCHED_DB = {
+    "constant": ({}, lambda o, lr, p: S.ConstantLR(o, factor=1.0, total_iters=0)),
+    "step": ({"step_size": 30, "gamma": 0.5}, lambda o, lr, p: S.StepLR(o, step_size=30, gamma=0.5)),
+    "exponential": ({"gamma": 0.99}, lambda o, lr, p: S.ExponentialLR(o, gamma=0.99)),
+    "inverse-time": ({}, lambda o, lr, p: S.LambdaLR(o, lambda t: 1.0 / math.sqrt(t + 1))),
+    "cosine": ({"t_max": 250, "eta_min": 1e-5}, lambda o, lr, p: S.CosineAnnealingLR(o, T_max=250, eta_min=1e-5)),
+    "warmup-cosine": (
+        {"warmup": 20, "t_max": 300},
+        lambda o, lr, p: S.SequentialLR(
+            o, [S.LinearLR(o, start_factor=1 / 20, end_factor=1.0, total_iters=19), S.CosineAnnealingLR(o, T_max=280)],
+            milestones=[20],
+        ),
+    ),
+    "noam": (
+        {"d_model": 16, "warmup": 25, "factor": 2.0},
+        lambda o, lr, p: S.LambdaLR(o, lambda t: 2.0 * 16**-0.5 * min((t + 1) ** -0.5, (t + 1) * 25**-1.5)),
+    ),
+    "one-cycle": (
+        {"t_max": 260, "pct_start": 0.25},
+        lambda o, lr, p: S.OneCycleLR(o, max_lr=lr, total_steps=260, pct_start=0.25, cycle_momentum=False),
+    ),
+}
+
+# (surface, params, start, lr scale): well-conditioned enough that 200 steps do not amplify round-off
+SURFACE_CASES = [
+    ("rosenbrock", {}, (-1.2, 1.5), 1e-3),
+    ("himmelblau", {}, (0.5, -1.0), 1e-2),
+    ("quadratic", {"cond": 10.0, "angle": 30.0}, (1.5, -1.0), 2e-3),
+]
+PARITY_SCHEDULES = ["constant", "step", "cosine"]
+
+
+def torch_reference(problem, opt_name, lr, start, steps, sched_name="constant"):
+    ours, cls, kwargs = OPTIM_DB[opt_name]
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, cls)([p], lr=lr, **kwargs)
+    sp, factory = SCHED_DB[sched_name]
+    sched = factory(opt, lr, sp)
+    out = [p.detach().clone()]
+    for _ in range(steps):
+        p.grad = problem.grad(p.detach().unsqueeze(0))[0].clone()
+        opt.step()
+        sched.step()
+        out.append(p.detach().clone())
+    return torch.stack(out).numpy()
+
+
+def test_every_optimizer_has_an_entry():
+    registered = set(OPTIMIZERS)
+    covered = set(OPTIM_DB) | BOOK_OPTIMIZERS
+    assert registered == covered, f"parity entries missing for {registered - covered}, stale for {covered - registered}"
+    for name in OPTIM_DB:
+        assert OPTIMIZERS[name].torch_name == OPTIM_DB[name][1]
+
+
+def test_every_schedule_has_an_entry():
+    assert set(SCHEDULES) == set(SCHED_DB)
+
+
+@pytest.mark.parametrize("sched_name", PARITY_SCHEDULES)
+@pytest.mark.parametrize("case", SURFACE_CASES, ids=[c[0] for c in SURFACE_CASES])
+def test_engine_matches_torch_optim(case, sched_name):
+    surface, params, start, base_lr = case
+    problem = get_surface(surface).build(**params)
+    names = list(OPTIM_DB)
+    lrs = {n: base_lr * (100 if n == "adadelta" else 1) for n in names}
+    racers = [Racer(n, lr=lrs[n], hparams=OPTIM_DB[n][0], schedule=sched_name, sched_params=SCHED_DB[sched_name][0]) for n in names]
+    res = race(problem, racers, [start], STEPS)
+    assert (res.diverged_at < 0).all()
+    for i, n in enumerate(names):
+        ref = torch_reference(problem, n, lrs[n], start, STEPS, sched_name)
+        np.testing.assert_allclose(res.theta[:, res.row(i)], ref, rtol=RTOL, atol=RTOL * np.abs(ref).max(), err_msg=n)
+
+
+@pytest.mark.parametrize("sched_name", list(SCHED_DB))
+def test_schedule_matches_torch_scheduler(sched_name):
+    sp, factory = SCHED_DB[sched_name]
+    lr = 0.1
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = factory(opt, lr, sp)
+    ref = []
+    for _ in range(250):
+        ref.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    ours = SCHEDULES[sched_name].etas(lr, 250, sp)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
+
+
+def test_schedule_drives_every_optimizer_like_torch():
+    """Every schedule with one optimizer on one surface, end to end."""
+    problem = get_surface("quadratic").build(cond=5.0)
+    for sched_name, (sp, _) in SCHED_DB.items():
+        res = race(problem, [Racer("adam", lr=0.05, hparams=OPTIM_DB["adam"][0], schedule=sched_name, sched_params=sp)],
+                   [(1.0, 1.0)], STEPS)
+        ref = torch_reference(problem, "adam", 0.05, (1.0, 1.0), STEPS, sched_name)
+        np.testing.assert_allclose(res.theta[:, 0], ref, rtol=RTOL, atol=1e-12, err_msg=sched_name)
+
+
+def test_many_starts_and_hyperparameters_in_one_batch():
+    """Rows with different starts and different hyper-parameters do not mix."""
+    problem = get_surface("rosenbrock").build()
+    starts = [(-1.2, 1.5), (0.3, -0.5), (1.5, 2.5)]
+    racers = [Racer("adam", lr=lr, hparams={"beta1": b1}) for lr, b1 in [(1e-2, 0.9), (3e-3, 0.5), (2e-2, 0.95)]]
+    res = race(problem, racers, starts, 150)
+    for i, r in enumerate(racers):
+        for j, s in enumerate(starts):
+            p = torch.tensor(s, dtype=torch.float64, requires_grad=True)
+            opt = torch.optim.Adam([p], lr=r.lr, betas=(r.hparams["beta1"], 0.999))
+            for _ in range(150):
+                p.grad = problem.grad(p.detach().unsqueeze(0))[0].clone()
+                opt.step()
+            np.testing.assert_allclose(res.theta[-1, res.row(i, j)], p.detach().numpy(), rtol=RTOL)

@@ -1,0 +1,40 @@
+"""Tiny problems for engine tests: a constant gradient, and a scripted sequence."""
+
+from __future__ import annotations
+
+import torch
+
+
+class Linear:
+    """L(θ) = c·θ1 + c·θ2: the gradient is c everywhere."""
+
+    n_samples = None
+    reduction = "mean"
+    box = (-10.0, 10.0, -10.0, 10.0)
+    name = "linear"
+
+    def __init__(self, c: float = 1.0):
+        self.c = c
+
+    def loss(self, th, w=None):
+        return self.c * th.sum(-1)
+
+    def grad(self, th, w=None):
+        return torch.full_like(th, self.c)
+
+    def hessian(self, th):
+        return torch.zeros(len(th), 2, 2, dtype=th.dtype)
+
+
+class Scripted(Linear):
+    """Returns the given gradients one call after the other (use with detail=False)."""
+
+    def __init__(self, grads):
+        super().__init__(0.0)
+        self.grads = list(grads)
+        self.calls = 0
+
+    def grad(self, th, w=None):
+        g = self.grads[self.calls]
+        self.calls += 1
+        return torch.full_like(th, float(g))
