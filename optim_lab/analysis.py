@@ -28,6 +28,8 @@ def _pt(at) -> torch.Tensor:
 def classify(eigvals, tol: float = ZERO_TOL) -> str:
     """The kind of a critical point from its two Hessian eigenvalues."""
     lam = np.asarray(eigvals, dtype=np.float64)
+    if not np.isfinite(lam).all():  # overflowed Hessian: the test says nothing (NaN fails every comparison)
+        return "degenerate"
     scale = max(1.0, float(np.abs(lam).max()))
     if (np.abs(lam) <= tol * scale).any():
         return "degenerate"
@@ -38,10 +40,12 @@ def classify(eigvals, tol: float = ZERO_TOL) -> str:
     return "saddle"
 
 
-def minimum_ratio(eigvals) -> float:
-    """Share of positive eigenvalues (the book's "minimum ratio")."""
+def minimum_ratio(eigvals, tol: float = ZERO_TOL) -> float:
+    """Share of positive eigenvalues (the book's "minimum ratio").  An eigenvalue that
+    `classify` counts as zero is not positive, whatever its rounding-error sign."""
     lam = np.asarray(eigvals, dtype=np.float64)
-    return float((lam > 0).sum() / lam.size)
+    scale = max(1.0, float(np.nan_to_num(np.abs(lam), nan=0.0).max()))
+    return float((lam > tol * scale).sum() / lam.size)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,12 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse only treats "-1" / "-0.5" as values; "--start -0.6,0.62" or "--lr -1e-3"
+        # would otherwise be taken for an unknown option.  No option of ours starts with "-<digit>".
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
     def error(self, message: str):  # one line instead of usage + message
         raise UsageError(message)
 
@@ -140,8 +147,10 @@ def _clean(a) -> list:
 def _json_floats(x):
     if isinstance(x, float):
         return x if np.isfinite(x) else None
-    if isinstance(x, list):
+    if isinstance(x, (list, tuple)):
         return [_json_floats(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _json_floats(v) for k, v in x.items()}
     return x
 
 

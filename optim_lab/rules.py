@@ -59,6 +59,9 @@ class MomentumRule:
     coeffs: Callable[[np.ndarray, np.ndarray, dict], MomentumCoeffs]
     eta_inside: bool = False
 
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
 
 @dataclass(frozen=True)
 class ScalingRule:
@@ -71,6 +74,9 @@ class ScalingRule:
     params: tuple[Param, ...]
     coeffs: Callable[[np.ndarray, dict], ScalingCoeffs]
     needs_eps_guard: bool = False  # σ can be exactly 0 (book rules have no ε)
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
 
 
 def _full(k: np.ndarray, x: float) -> np.ndarray:

@@ -1,0 +1,316 @@
+"""The shared surface view every page builds on: pick a surface and a start, race,
+watch it on the contour (click to move the start), read the curves, inspect a point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from optim_lab.engine import MAX_STEPS
+from optim_lab.optimizers import CUSTOM, OPTIMIZERS
+from surfaces import SURFACES, get_surface
+from ui import compute
+from ui.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.shell import Shell
+
+UI_MAX_STEPS = min(MAX_STEPS, 2000)
+
+
+def labels_for(sh: Shell, spec) -> Labels:
+    return Labels(
+        x=_pretty(spec.axes[0]), y=_pretty(spec.axes[1]), loss="L", start=sh.t("start"), pick=sh.t("click_to_start"),
+        step=sh.t("step"), diverged=sh.t("diverged_at_short"), play=sh.t("anim_play"), pause=sh.t("anim_pause"),
+        resume=sh.t("anim_resume"),
+        kinds={k: sh.t(f"kind_{k}") for k in ("minimum", "maximum", "saddle", "degenerate")}, taylor=sh.t("taylor_model"),
+    )
+
+
+def _pretty(axis: str) -> str:
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    name, _, idx = axis.partition("_")
+    greek = {"w": "w", "b": "b", "y": "y"}.get(name, name)
+    return greek + idx.translate(sub)
+
+
+# -- controls -------------------------------------------------------------------------------
+def _reset_start() -> None:
+    for k in ("x0", "y0"):
+        st.session_state.pop(k, None)
+
+
+def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, container=None) -> tuple[str, dict]:
+    """Surface picker and its parameters; returns (name, params)."""
+    box = container or st.sidebar
+    names = allowed or list(SURFACES)
+    ss = st.session_state
+    prev = ss.get("surface")
+    name = sh.controls.select("surface", sh.t("surface"), names, default,
+                              format_func=lambda n: SURFACES[n].label(sh.lang), container=box)
+    if prev is not None and prev != name:
+        _reset_start()
+    spec = get_surface(name)
+    params: dict = {}
+    if spec.params:
+        with box.expander(sh.t("surface_params"), expanded=False):
+            for p in spec.params:
+                key = f"s_{p.name}"
+                label = p.label(sh.lang)
+                if p.log:
+                    params[p.name] = sh.controls.log_slider(key, label, p.lo, p.hi, p.default)
+                else:
+                    params[p.name] = sh.controls.slider(key, label, p.lo, p.hi, p.default, integer=p.integer,
+                                                        step=1 if p.integer else (p.hi - p.lo) / 200)
+    return name, params
+
+
+def start_controls(sh: Shell, problem, container=None) -> tuple[float, float]:
+    box = container or st.sidebar
+    x0, x1, y0, y1 = compute.box_of(problem)
+    sx, sy = problem.start
+    spec = problem.spec
+    c1, c2 = box.columns(2)
+    x = sh.controls.number("x0", sh.t("start_coord", axis=_pretty(spec.axes[0])), x0, x1, float(sx), step=(x1 - x0) / 100, container=c1, fmt="%.4g")
+    y = sh.controls.number("y0", sh.t("start_coord", axis=_pretty(spec.axes[1])), y0, y1, float(sy), step=(y1 - y0) / 100, container=c2, fmt="%.4g")
+    box.caption(sh.t("click_hint"))
+    return float(x), float(y)
+
+
+def steps_controls(sh: Shell, default_steps: int, container=None, seed: bool = True) -> tuple[int, int]:
+    box = container or st.sidebar
+    steps = sh.controls.slider("steps", sh.t("steps"), 1, UI_MAX_STEPS, default_steps, integer=True, container=box)
+    s = sh.controls.number("seed", sh.t("seed"), 0, 99999, 0, integer=True, container=box) if seed else 0
+    return int(steps), int(s)
+
+
+# -- the run ------------------------------------------------------------------------------------
+@dataclass
+class Racing:
+    """What a page hands to the view: surface, racers, and the computed result."""
+
+    surface: str
+    params: dict
+    configs: list[dict]
+    names: list[str]
+    colors: list[str]
+    start: tuple[float, float]
+    steps: int
+    seed: int
+    result: dict
+    problem: object
+
+    @property
+    def spec(self):
+        return self.problem.spec
+
+    def diverged(self, i: int) -> int | None:
+        d = int(self.result["diverged_at"][i])
+        return d if d >= 0 else None
+
+
+def racer_name(sh: Shell, cfg: dict) -> str:
+    if cfg["optimizer"] == CUSTOM:
+        return sh.t("custom_name", m=cfg.get("momentum_rule"), s=cfg.get("scaling_rule"))
+    return OPTIMIZERS[cfg["optimizer"]].label(sh.lang)
+
+
+def run_race(sh: Shell, surface: str, params: dict, configs: list[dict], start, steps: int, seed: int,
+             names: list[str] | None = None) -> Racing | None:
+    """Run (cached) and return a Racing, or show the error in the page and return None."""
+    problem = compute.build(surface, compute.params_key(params))
+    try:
+        result = compute.run(surface, compute.params_key(params), compute.racers_key(configs), (tuple(start),), steps, seed)
+    except ValueError as exc:
+        st.error(sh.t("run_failed", error=str(exc)))
+        return None
+    names = names or [racer_name(sh, c) for c in configs]
+    names = _unique(names)
+    colors = [c.get("color") or PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)]
+    return Racing(surface, params, configs, names, colors, tuple(start), steps, seed, result, problem)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+# -- drawing --------------------------------------------------------------------------------------
+def _on_pick(chart_key: str, mode_key: str | None) -> None:
+    ss = st.session_state
+    event = ss.get(chart_key) or {}
+    pts = (event.get("selection") or {}).get("points") or []
+    if not pts:
+        return
+    x, y = float(pts[0]["x"]), float(pts[0]["y"])
+    if mode_key and ss.get(mode_key) == "point":
+        ss["ix"], ss["iy"] = x, y
+    else:
+        ss["x0"], ss["y0"] = x, y
+
+
+def divergence_notes(sh: Shell, rc: Racing) -> None:
+    msgs = [sh.t("diverged_at", name=n, k=rc.diverged(i)) for i, n in enumerate(rc.names) if rc.diverged(i)]
+    if msgs:
+        st.warning(" · ".join(msgs), icon="💥")
+
+
+def paths_of(rc: Racing) -> list[Path]:
+    th, loss = rc.result["theta"], rc.result["loss"]
+    return [Path(n, rc.colors[i], th[:, i], rc.diverged(i), rc.configs[i].get("dash", "solid"), loss[:, i])
+            for i, n in enumerate(rc.names)]
+
+
+def show_surface(sh: Shell, rc: Racing, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
+                 arrows=None, taylor: Grid | None = None, marker=None, height: int | None = None, grid_override: Grid | None = None):
+    """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
+    spec = rc.spec
+    labels = labels_for(sh, spec)
+    pk = compute.params_key(rc.params)
+    g = compute.grid(rc.surface, pk)
+    grid = grid_override or Grid(g["xs"], g["ys"], g["z"], log=spec.log_levels)
+    box = compute.box_of(rc.problem)
+    c1, c2 = st.columns(2)
+    three_d = sh.controls.toggle("view3d", sh.t("view_3d"), False, container=c1)
+    show_crit = sh.controls.toggle("crit", sh.t("show_critical"), crit, container=c2)
+    points = compute.critical(rc.surface, pk) if show_crit else []
+    font = 18 if sh.big else 14
+    h = height or (720 if sh.big else 600)
+    if three_d:
+        fig = surface3d_figure(grid, paths_of(rc), box, labels, height=h, font_size=font)
+        st.plotly_chart(fig, key=f"{key}_3d", theme=None, config={"displaylogo": False})
+        return
+    fig = contour_figure(grid, paths_of(rc), box, labels, crit=points, start=rc.start, arrows=arrows, taylor=taylor,
+                         marker=marker, height=h, font_size=font)
+    st.plotly_chart(fig, key=key, theme=None, on_select=lambda: _on_pick(key, mode_key), selection_mode="points",
+                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+
+
+def show_curves(sh: Shell, rc: Racing, selected: int | None = None, panels: tuple = ("loss", "grad", "lr", "eig"),
+                log_loss: bool | None = None):
+    r = rc.result
+    series = {"loss": [], "grad": [], "lr": [], "eig": []}
+    for i, n in enumerate(rc.names):
+        d, col = rc.diverged(i), rc.colors[i]
+        series["loss"].append(Series(n, col, r["loss"][:, i], diverged_at=d))
+        series["grad"].append(Series(n, col, r["grad_norm"][:, i], diverged_at=d))
+        series["lr"].append(Series(n, col, r["lr"][:, i], x0=1, diverged_at=d))
+        if r.get("eigvals") is not None:
+            series["eig"].append(Series(f"{n} λ₁", col, r["eigvals"][:, i, 0], diverged_at=d, dash="dot", group=n))
+            series["eig"].append(Series(f"{n} λ₂", col, r["eigvals"][:, i, 1], diverged_at=d, group=n))
+    if log_loss is None:
+        log_loss = sh.controls.toggle("logloss", sh.t("log_loss"), bool(rc.spec.log_levels))
+    titles = {"loss": sh.t("curve_loss"), "grad": sh.t("curve_grad"), "lr": sh.t("curve_lr"), "eig": sh.t("curve_eig")}
+    logs = {"loss": log_loss, "grad": True, "lr": False, "eig": False}
+    chosen = [(titles[p], series[p], logs[p]) for p in panels if series[p]]
+    fig = curves_figure(chosen, labels_for(sh, rc.spec), marker_step=selected, font_size=16 if sh.big else 13,
+                        height=560 if sh.big else 480)
+    st.plotly_chart(fig, key="curves", theme=None, config={"displaylogo": False})
+
+
+def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dict:
+    """Loss, gradient, Hessian, eigen-decomposition and the verdict at one point."""
+    info = compute.inspect_at(rc.surface, compute.params_key(rc.params), float(at[0]), float(at[1]))
+    st.markdown(f"**{title}** &nbsp; ({_pretty(rc.spec.axes[0])}, {_pretty(rc.spec.axes[1])}) = ({at[0]:.4g}, {at[1]:.4g})")
+    g, h, lam, vec = info["grad"], info["hessian"], info["eigvals"], info["eigvecs"]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(sh.t("loss"), f"{info['loss']:.6g}")
+    c2.metric("‖∇L‖", f"{float(np.hypot(*g)):.4g}")
+    c3.metric(sh.t("minimum_ratio"), f"{info['minimum_ratio']:.2g}")
+    st.latex(
+        rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}},\quad "
+        rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}"
+    )
+    st.latex(
+        rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f});\quad "
+        rf"\lambda_2 = {lam[1]:.4g},\ u_2 = ({vec[1][0]:.3f}, {vec[1][1]:.3f})"
+    )
+    verdict = sh.t(f"kind_{info['kind']}")
+    why = sh.t(f"why_{info['kind']}")
+    if info["critical"]:
+        st.success(sh.t("verdict_critical", kind=verdict, why=why))
+    else:
+        st.info(sh.t("verdict_not_critical", kind=verdict, why=why))
+    return info
+
+
+def eigen_arrows(info: dict, box, colors=("#FF4B4B", "#FFFFFF")) -> list[dict]:
+    """Arrows along the two eigenvectors, scaled to the view."""
+    x0, x1, y0, y1 = box
+    scale = 0.12 * min(x1 - x0, y1 - y0)
+    at = info["at"]
+    out = []
+    for j in range(2):
+        u, lam = info["eigvecs"][j], info["eigvals"][j]
+        out.append({"from": at, "to": (at[0] + scale * u[0], at[1] + scale * u[1]), "color": colors[j],
+                    "text": f"λ{'₁₂'[j]}={lam:.3g}"})
+    return out
+
+
+def taylor_grid(rc: Racing, at, info: dict) -> Grid:
+    """The quadratic Taylor model on a window around `at` (¼ of the view each way)."""
+    x0, x1, y0, y1 = compute.box_of(rc.problem)
+    wx, wy = (x1 - x0) / 4, (y1 - y0) / 4
+    xs = np.linspace(max(x0, at[0] - wx), min(x1, at[0] + wx), 40)
+    ys = np.linspace(max(y0, at[1] - wy), min(y1, at[1] + wy), 40)
+    g, h = info["grad"], info["hessian"]
+    dx, dy = xs[None, :] - at[0], ys[:, None] - at[1]
+    z = info["loss"] + g[0] * dx + g[1] * dy + 0.5 * (h[0][0] * dx * dx + 2 * h[0][1] * dx * dy + h[1][1] * dy * dy)
+    return Grid(xs, ys, z)
+
+
+def downloads(sh: Shell, rc: Racing, stem: str) -> None:
+    r = rc.result
+    rows = []
+    for i, n in enumerate(rc.names):
+        d = rc.diverged(i)
+        end = len(r["theta"]) if d is None else d
+        for k in range(end):
+            rows.append([n, k, r["theta"][k, i, 0], r["theta"][k, i, 1], r["loss"][k, i], r["grad_norm"][k, i],
+                         r["lr"][k - 1, i] if k else "", "" if d is None else d])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["optimizer", "step", rc.spec.axes[0], rc.spec.axes[1], "loss", "grad_norm", "lr", "diverged_at"])
+    w.writerows(rows)
+    doc = {
+        "surface": rc.surface, "params": rc.params, "start": list(rc.start), "steps": rc.steps, "seed": rc.seed,
+        "trajectories": [
+            {"name": n, "config": rc.configs[i], "diverged_at": rc.diverged(i),
+             "theta": r["theta"][: (rc.diverged(i) or len(r["theta"])), i].tolist(),
+             "loss": r["loss"][: (rc.diverged(i) or len(r["theta"])), i].tolist()}
+            for i, n in enumerate(rc.names)
+        ],
+    }
+    c1, c2 = st.columns(2)
+    c1.download_button(sh.t("download_csv"), buf.getvalue(), file_name=f"{stem}.csv", mime="text/csv", key="dl_csv")
+    c2.download_button(sh.t("download_json"), json.dumps(doc, ensure_ascii=False), file_name=f"{stem}.json",
+                       mime="application/json", key="dl_json")
+    st.caption(sh.t("png_hint"))
+
+
+def results_table(sh: Shell, rc: Racing, tol: float | None = None) -> None:
+    r = rc.result
+    loss = r["loss"]
+    lo = float(np.nanmin(loss))
+    minima = [m[2] for m in rc.problem.minima()] if hasattr(rc.problem, "minima") else []
+    target = min(minima) if minima else lo
+    tol = tol if tol is not None else 1e-3 * max(1.0, abs(float(loss[0].max()) - target))
+    rows = []
+    for i, n in enumerate(rc.names):
+        d = rc.diverged(i)
+        hit = np.flatnonzero(loss[:, i] - target <= tol)
+        rows.append({
+            sh.t("col_optimizer"): n,
+            sh.t("col_final_loss"): f"{loss[-1, i]:.6g}" if d is None else "—",
+            sh.t("col_steps_to_tol", tol=f"{tol:.2g}"): int(hit[0]) if hit.size and (d is None or hit[0] < d) else "—",
+            sh.t("col_final_grad"): f"{r['grad_norm'][-1, i]:.3g}" if d is None else "—",
+            sh.t("col_diverged"): "—" if d is None else d,
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
