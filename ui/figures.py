@@ -332,8 +332,8 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
             fig.update_yaxes(type="log", row=r, col=c)
         if marker_step is not None:
             fig.add_vline(x=marker_step, line=dict(color="#888", dash="dot", width=1), row=r, col=c)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=font_size),
-                      legend=dict(orientation="h", y=-0.08), hovermode="x unified")
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=10), font=dict(size=font_size),
+                      legend=dict(orientation="h", y=-0.12), hovermode="x unified")
     fig.update_xaxes(title_text=labels.step, row=rows)
     return fig
 

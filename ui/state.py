@@ -49,7 +49,7 @@ class Controls:
         self.notice = st.container()
 
     # -- claiming a value ---------------------------------------------------------------
-    def _claim(self, key: str, default: Any, parse: Callable[[str], Any]) -> None:
+    def _claim(self, key: str, default: Any, parse: Callable[[str], Any], url_key: str | None = None) -> None:
         ss = st.session_state
         snap: dict = ss["_url_snapshot"]
         if key in snap:
@@ -57,7 +57,7 @@ class Controls:
             try:
                 ss[key] = parse(str(raw))
             except ValueError as exc:
-                ss["_url_refused"].append(Refused(key, str(raw), str(exc) or "bad"))
+                ss["_url_refused"].append(Refused(url_key or key, str(raw), str(exc) or "bad"))
                 ss[key] = default
         elif key not in ss:
             ss[key] = default
@@ -99,10 +99,13 @@ class Controls:
         return value
 
     def log_slider(self, key, label, lo, hi, default, container=st, help=None, decimals=2):
-        """A slider over log10(x) (any value at 10^(1/100) resolution); the URL holds x itself."""
+        """A slider over log10(x), any value at 10^(1/100) resolution; the URL holds x itself.
+
+        A value that arrives exactly (a link, a preset) is kept exactly while the
+        slider sits on its rounded logarithm; moving the slider takes 10^position."""
         llo, lhi = math.log10(lo), math.log10(hi)
-        ldef = round(math.log10(default), decimals)
-        wkey = f"{key}__log"
+        wkey, xkey = f"{key}__log", f"{key}__exact"
+        ss = st.session_state
 
         def parse(raw):
             try:
@@ -111,20 +114,27 @@ class Controls:
                 raise ValueError("url_not_a_number") from None
             if not (math.isfinite(x) and lo <= x <= hi):
                 raise ValueError("url_out_of_range")
+            ss[xkey] = x
             return round(math.log10(x), decimals)
 
-        ss = st.session_state
         snap: dict = ss["_url_snapshot"]
         if key in snap:  # the URL names the value, the widget holds its logarithm
             snap[wkey] = snap.pop(key)
-        self._claim(wkey, ldef, parse)
-        step = 10.0**-decimals
-        current = st.session_state.get(wkey, ldef)
-        lx = container.slider(f"{label} = {10.0 ** current:.3g}", round(llo, decimals), round(lhi, decimals), step=step,
+        if wkey not in ss and wkey not in snap:
+            ss[xkey] = float(default)
+        self._claim(wkey, round(math.log10(default), decimals), parse, url_key=key)
+        exact = ss.get(xkey)
+        lx = ss[wkey]
+        shown = exact if exact is not None and round(math.log10(exact), decimals) == lx else 10.0**lx
+        lx = container.slider(f"{label} = {shown:.4g}", round(llo, decimals), round(lhi, decimals), step=10.0**-decimals,
                               key=wkey, help=help, format="10^%.2f")
-        value = 10.0**lx
-        if round(lx, decimals) != ldef:
-            self.serialized[key] = f"{value:.4g}"
+        if exact is not None and round(math.log10(exact), decimals) == lx:
+            value = exact
+        else:
+            ss[xkey] = None
+            value = 10.0**lx
+        if value != default:
+            self.serialized[key] = repr(value) if ss.get(xkey) is not None else f"{value:.4g}"
         return value
 
     def select(self, key, label, options: Sequence, default, format_func=str, container=st, horizontal=None, help=None, radio=False):

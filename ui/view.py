@@ -152,6 +152,7 @@ def _on_pick(chart_key: str, mode_key: str | None) -> None:
     x, y = float(pts[0]["x"]), float(pts[0]["y"])
     if mode_key and ss.get(mode_key) == "point":
         ss["ix"], ss["iy"] = x, y
+        ss["inspect"] = "point"
     else:
         ss["x0"], ss["y0"] = x, y
 
@@ -221,15 +222,15 @@ def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dic
     st.markdown(f"**{title}** &nbsp; ({_pretty(rc.spec.axes[0])}, {_pretty(rc.spec.axes[1])}) = ({at[0]:.4g}, {at[1]:.4g})")
     g, h, lam, vec = info["grad"], info["hessian"], info["eigvals"], info["eigvecs"]
     c1, c2, c3 = st.columns(3)
-    c1.metric(sh.t("loss"), f"{info['loss']:.6g}")
-    c2.metric("‖∇L‖", f"{float(np.hypot(*g)):.4g}")
+    c1.metric(sh.t("loss"), f"{info['loss']:.4g}")
+    c2.metric("‖∇L‖", f"{float(np.hypot(*g)):.3g}")
     c3.metric(sh.t("minimum_ratio"), f"{info['minimum_ratio']:.2g}")
     st.latex(
         rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}},\quad "
         rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}"
     )
     st.latex(
-        rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f});\quad "
+        rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f}) \\ "
         rf"\lambda_2 = {lam[1]:.4g},\ u_2 = ({vec[1][0]:.3f}, {vec[1][1]:.3f})"
     )
     verdict = sh.t(f"kind_{info['kind']}")

@@ -1,0 +1,43 @@
+"""§3.1 critical points and saddles."""
+
+EN = {
+    "cp_theory_title": "Eigenvalues, escaping a saddle, and the minimum ratio",
+    "cp_taylor": "Near any point θ′ the loss is close to its **Taylor model**: the gradient g gives the slope, the **Hessian** H the curvature. At a **critical point** g = 0, so only the curvature term is left.",
+    "cp_cases": "The eigenvalues of H decide what the critical point is:",
+    "cp_escape": "At a **saddle point** an eigenvalue λ is negative. Stepping along its eigenvector u lowers the loss — the saddle can be escaped, even though the gradient there is zero:",
+    "cp_ratio": "The **minimum ratio** counts how many directions curve up. In real networks with millions of parameters a true local minimum (ratio 1) is rare; most points where training stalls have ratio below 1 — they are saddles.",
+    "cp_escape_toggle": "Escape along the Hessian's eigenvector",
+    "cp_escape_help": "From where the run ends, take the step θ′ + u along the eigenvector of the most negative eigenvalue, then keep running for the same number of steps.",
+    "cp_nothing_to_escape": "The run ends where no Hessian eigenvalue is negative: there is no direction to escape along.",
+    "cp_escaped": "Escaped: from θ′ = ({lx:.3g}, {ly:.3g}) the step θ′ + u lands at ({x:.3g}, {y:.3g}); the run continues from there (dashed jump on the chart).",
+    "cp_show_taylor": "Overlay the Taylor model (dashed contours)",
+    "preset_cp_stops": "GD stops at the saddle",
+    "preset_cp_escape": "Escape along the Hessian's eigenvector",
+    "preset_cp_valley": "A valley of minima the eigenvalue test cannot confirm",
+    "preset_cp_monkey": "A degenerate saddle (monkey saddle)",
+    "note_cp_stops": "Started on the line w₁ = −w₂, gradient descent slides into (0, 0): ‖g‖ falls towards 0 while the loss stays near 1. The inspector shows why it is not a minimum: eigenvalues −2 and 2, a saddle.",
+    "note_cp_escape": "Same run, then one step θ′ + u along the eigenvector of λ = −2: the loss drops and the run continues down to the valley w₁·w₂ = 1.",
+    "note_cp_valley": "Every point of w₁·w₂ = 1 has loss 0, a global minimum — yet the Hessian there has eigenvalues 0 and 4: the zero eigenvalue makes the test inconclusive (degenerate).",
+    "note_cp_monkey": "L = x³ − 3xy² has a zero gradient and a zero Hessian at the origin: the eigenvalue test says nothing, yet the point is no minimum (three valleys go down).",
+}
+
+ZH = {
+    "cp_theory_title": "特征值、逃离鞍点与最小值比例",
+    "cp_taylor": "在任一点 θ′ 附近，损失近似于它的**泰勒近似**：梯度 g 给出斜率，**海森矩阵** H 给出曲率。在**临界点**处 g = 0，只剩下曲率项。",
+    "cp_cases": "H 的特征值决定临界点的类型：",
+    "cp_escape": "在**鞍点**处有一个特征值 λ 为负。沿它的特征向量 u 走一步，损失就会下降——尽管那里梯度为零，鞍点仍可以逃离：",
+    "cp_ratio": "**最小值比例**统计有多少个方向向上弯。在有上百万参数的真实网络中，真正的局部极小值（比例为 1）很少见；训练卡住的点大多比例小于 1——它们是鞍点。",
+    "cp_escape_toggle": "沿海森矩阵的特征向量逃离",
+    "cp_escape_help": "在运行结束的位置，沿最负特征值的特征向量走一步 θ′ + u，然后再继续运行相同的步数。",
+    "cp_nothing_to_escape": "运行结束的位置没有负的海森特征值：没有可以逃离的方向。",
+    "cp_escaped": "已逃离：从 θ′ = ({lx:.3g}, {ly:.3g}) 走一步 θ′ + u 到达 ({x:.3g}, {y:.3g})，再从那里继续运行（图中的虚线跳跃）。",
+    "cp_show_taylor": "叠加泰勒近似（虚线等高线）",
+    "preset_cp_stops": "梯度下降停在鞍点",
+    "preset_cp_escape": "沿海森矩阵的特征向量逃离",
+    "preset_cp_valley": "特征值检验无法确认的一条极小值山谷",
+    "preset_cp_monkey": "退化的鞍点（猴鞍面）",
+    "note_cp_stops": "从直线 w₁ = −w₂ 上出发，梯度下降滑进 (0, 0)：‖g‖ 趋近于 0，而损失停在 1 附近。检查器说明了它为什么不是极小值：特征值为 −2 和 2，是鞍点。",
+    "note_cp_escape": "同样的运行，然后沿 λ = −2 的特征向量走一步 θ′ + u：损失下降，运行继续走到山谷 w₁·w₂ = 1。",
+    "note_cp_valley": "w₁·w₂ = 1 上的每一点损失都为 0，是全局最小值——但那里海森矩阵的特征值是 0 和 4：零特征值让检验无法判定（退化）。",
+    "note_cp_monkey": "L = x³ − 3xy² 在原点处梯度为零、海森矩阵也为零：特征值检验什么也说明不了，但它并不是极小值（有三个方向向下）。",
+}
