@@ -195,7 +195,8 @@ def cmd_inspect(args) -> str:
     if args.json:
         return json.dumps(_json_floats(info))
     lam = info["eigvals"]
-    return (f"L = {info['loss']:.6g}   ∇L = ({info['grad'][0]:.6g}, {info['grad'][1]:.6g})\n"
+    g = [v + 0.0 for v in info["grad"]]  # no "-0" on screen
+    return (f"L = {info['loss']:.6g}   ∇L = ({g[0]:.6g}, {g[1]:.6g})\n"
             f"H = {info['hessian']}\neigenvalues {lam[0]:.6g}, {lam[1]:.6g} → {info['kind']}"
             f"  (minimum ratio {info['minimum_ratio']:g}; {'critical' if info['critical'] else 'not critical'})")
 
