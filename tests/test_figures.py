@@ -1,0 +1,106 @@
+"""Figure builders are pure: numpy in, plotly figure out, checked without Streamlit."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures import (
+    MAX_FRAMES,
+    Grid,
+    Labels,
+    Path,
+    Series,
+    bars_figure,
+    colour_values,
+    contour_figure,
+    curves_figure,
+    frame_steps,
+    surface3d_figure,
+)
+
+BOX = (-2.0, 2.0, -1.0, 3.0)
+
+
+def grid(log=False):
+    xs, ys = np.linspace(-2, 2, 50), np.linspace(-1, 3, 40)
+    gx, gy = np.meshgrid(xs, ys)
+    return Grid(xs, ys, ((1 - gx) ** 2 + 100 * (gy - gx**2) ** 2).astype(np.float32), log=log)
+
+
+def paths(T=200, diverge=None):
+    t = np.linspace(0, 1, T + 1)
+    a = np.stack([-1.5 + 2.5 * t, 2.5 - 1.5 * t], 1)
+    b = np.stack([-1.5 + t, 2.5 - 2 * t], 1)
+    return [Path("A", "#0072B2", a), Path("B", "#D55E00", b, diverged_at=diverge)]
+
+
+def test_contour_figure_traces_and_fixed_axes():
+    fig = contour_figure(grid(), paths(), BOX, Labels(), crit=[{"at": [1, 1], "kind": "minimum"}], start=(-1.5, 2.5))
+    assert isinstance(fig, go.Figure)
+    types = [t.type for t in fig.data]
+    assert types[0] == "contour" and types.count("contour") == 1
+    assert fig.layout.xaxis.range == (-2.0, 2.0) and fig.layout.yaxis.range == (-1.0, 3.0)
+    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    assert any(t.name == "pick" and t.marker.opacity == 0 for t in fig.data), "the invisible pick grid"
+    assert fig.data[0].z.dtype == np.float32 and fig.data[0].x.dtype == np.float32
+
+
+def test_animation_frames_only_touch_trajectories():
+    fig = contour_figure(grid(), paths(T=500), BOX, Labels())
+    assert len(fig.frames) == len(frame_steps(500)) <= MAX_FRAMES
+    contour_index = 0
+    for fr in fig.frames:
+        assert contour_index not in fr.traces
+        assert len(fr.data) == 4  # two trails, two heads
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.args[1]["frame"]["redraw"] is True  # redraw=False would erase the contour
+    assert fig.layout.sliders[0].steps[-1].label == "500"
+
+
+def test_short_runs_get_one_frame_per_step_and_trails_are_thinned():
+    fig = contour_figure(grid(), paths(T=10), BOX, Labels())
+    assert [f.name for f in fig.frames] == [str(k) for k in range(11)]
+    long = contour_figure(grid(), paths(T=1000), BOX, Labels())
+    assert max(len(t.x) for f in long.frames for t in f.data) <= 120
+
+
+def test_diverged_path_ends_at_its_last_good_step():
+    fig = contour_figure(grid(), paths(T=100, diverge=40), BOX, Labels())
+    faint = [t for t in fig.data if t.type == "scatter" and t.mode == "lines" and t.opacity == 0.35]
+    assert len(faint[1].x) == 40
+    heads = [t for t in fig.data if t.type == "scatter" and t.mode == "markers" and len(t.x) == 1]
+    assert any(h.marker.symbol == "x" for h in heads)
+
+
+def test_log_levels_colour_by_log_and_label_with_true_values():
+    g = grid(log=True)
+    c, shift = colour_values(g.z, True)
+    assert np.nanmax(c) - np.nanmin(c) > 3  # several decades
+    fig = contour_figure(g, [], BOX, Labels(), animate=False)
+    ticks = fig.data[0].colorbar.ticktext
+    assert float(ticks[-1]) == float(f"{np.nanmax(g.z):.3g}")
+
+
+def test_no_frames_without_paths_and_3d_view():
+    assert len(contour_figure(grid(), [], BOX, Labels()).frames) == 0
+    p = paths()
+    for q in p:
+        q.loss = np.ones(len(q.xy))
+    fig = surface3d_figure(grid(), p, BOX, Labels())
+    assert fig.data[0].type == "surface" and {t.type for t in fig.data[1:]} == {"scatter3d"}
+
+
+def test_curves_figure_marks_divergence_and_uses_log_axes():
+    s = [Series("A", "#000", np.linspace(1, 0.01, 50)), Series("B", "#f00", np.linspace(1, 2, 50), diverged_at=20)]
+    fig = curves_figure([("loss", s, True), ("grad", s, False)], Labels(), marker_step=10)
+    assert fig.layout.yaxis.type == "log"
+    texts = [t.text for t in fig.data if t.mode == "markers+text"]
+    assert texts and "20" in texts[0][0]
+    b_lines = [t for t in fig.data if t.name == "B" and t.mode == "lines"]
+    assert all(len(t.x) == 20 for t in b_lines)
+
+
+def test_bars_figure():
+    fig = bars_figure(["1", "2", "3"], {"p": [0.8, 0.15, 0.05]}, ["#000"])
+    assert fig.data[0].type == "bar" and list(fig.data[0].y) == [0.8, 0.15, 0.05]
