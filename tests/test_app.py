@@ -162,3 +162,24 @@ def test_critical_points_saddle_preset_verdict():
     pr = next(p for p in PRESETS if p.id == "gd-stops")
     at = open_page(page, "en", pr.params)
     assert any("saddle" in s.value for s in at.success)
+
+
+def test_a_failing_surface_is_contained_to_its_page(monkeypatch):
+    """Inject a surface whose loss raises: the page says so, the app keeps working."""
+    from surfaces import SURFACES, Problem, SurfaceSpec
+
+    class Broken(Problem):
+        def loss(self, theta, weights=None):
+            raise RuntimeError("injected failure")
+
+    spec = SurfaceSpec("failing", "Failing", "故障曲面", "L = ?", (-1.0, 1.0, -1.0, 1.0), (0.0, 0.0), factory=Broken)
+    monkeypatch.setitem(SURFACES, "failing", spec)
+    page = next(p for p in PAGES if p.id == "playground")
+    at = open_page(page, "en", {"surface": "failing"})
+    assert not at.exception
+    assert any("injected failure" in e.value for e in at.error)
+    assert at.selectbox(key="surface").value == "failing"  # the sidebar is still there and usable
+    at.selectbox(key="surface").set_value("himmelblau").run()
+    assert not at.exception and not at.error and at.get("plotly_chart")
+    other = next(p for p in PAGES if p.id == "critical-points")
+    assert not open_page(other, "en").exception

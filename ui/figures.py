@@ -305,7 +305,7 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[0] for p in panels], shared_xaxes=True,
                         vertical_spacing=0.14, horizontal_spacing=0.08)
     seen: set[str] = set()
-    for i, (title, series, log_y) in enumerate(panels):
+    for i, (_title, series, log_y) in enumerate(panels):
         r, c = i // cols + 1, i % cols + 1
         for s in series:
             y = np.asarray(s.y, dtype=np.float64)

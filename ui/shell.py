@@ -9,6 +9,8 @@ like any later request: there is only one mode.
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -81,6 +83,16 @@ class Shell:
 
     def t(self, key: str, **values) -> str:
         return t(key, self.lang, **values)
+
+    @contextmanager
+    def guard(self):
+        """Contain a failure of the page's own computation: one clear message in the
+        page; the sidebar, the menu, the URL and other sessions keep working."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 — anything the page raises; Streamlit's own control flow is BaseException
+            logging.getLogger("optimizer_lab").exception("page %s failed", self.page.id)
+            st.error(self.t("page_failed", error=f"{type(exc).__name__}: {exc}"[:300]), icon="🛑")
 
     def finish(self) -> None:
         extra = {"lang": self.lang}

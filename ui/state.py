@@ -12,8 +12,9 @@ so links stay short).  Values in the URL are language-neutral: switching
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import streamlit as st
 

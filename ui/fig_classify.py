@@ -1,0 +1,102 @@
+"""Figure builders (and their small numeric helpers) for §3.6 classification.
+numpy/torch in, go.Figure out; no Streamlit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from ui.figures import Path
+
+
+def softmax(logits) -> np.ndarray:
+    """y′_i = exp(y_i) / Σ_j exp(y_j), computed after subtracting the largest logit (no overflow)."""
+    y = np.asarray(logits, dtype=np.float64)
+    e = np.exp(y - y.max())
+    return e / e.sum()
+
+
+def parse_logits(text: str, lo: int = 2, hi: int = 8, bound: float = 1000.0) -> list[float]:
+    """'3, 1, -3' (commas, spaces, ；， or semicolons) → [3.0, 1.0, -3.0]; ValueError with a catalog key."""
+    for sep in ("，", "；", ";", "\t"):
+        text = text.replace(sep, ",")
+    parts = [p for chunk in text.split(",") for p in chunk.split()]
+    if not lo <= len(parts) <= hi:
+        raise ValueError("cl_bad_count")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("cl_bad_number") from None
+    if not all(math.isfinite(v) and abs(v) <= bound for v in vals):
+        raise ValueError("cl_bad_range")
+    return vals
+
+
+def top_two_gap(logits) -> tuple[float, float]:
+    """(Δ = largest − second-largest logit, p_max / p_second); the ratio is exactly e^Δ."""
+    y = np.sort(np.asarray(logits, dtype=np.float64))[::-1]
+    p = np.sort(softmax(logits))[::-1]
+    return float(y[0] - y[1]), float(p[0] / p[1]) if p[1] > 0 else math.inf
+
+
+def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_label: str, point_label: str,
+               height: int = 320, font_size: int = 13) -> go.Figure:
+    """p_max/p_second = e^Δ against the logit gap Δ (log y), with the current logits marked."""
+    top = max(6.0, math.ceil(delta) + 1.0)
+    d = np.linspace(0.0, top, 200)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=d, y=np.exp(d), mode="lines", name=curve_label, line=dict(color="#0072B2", width=2.5),
+                             hovertemplate="Δ = %{x:.3g}<br>e^Δ = %{y:.4g}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=d, y=1.0 + d, mode="lines", name="1 + Δ", line=dict(color="#999", width=1.5, dash="dot"),
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[delta], y=[ratio], mode="markers+text", name=point_label, text=[f"{ratio:.4g}"],
+                             textposition="top left", marker=dict(color="#D55E00", size=13, line=dict(color="white", width=2)),
+                             hovertemplate=f"Δ = {delta:.4g}<br>{ratio:.6g}<extra></extra>"))
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=20, b=10),
+                      xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label, type="log"),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def grad_norm_on_grid(problem, box, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, ‖∇L‖ on the n × n grid, shape (n, n) with rows = ys)."""
+    x0, x1, y0, y1 = box
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float64)
+    with torch.no_grad():
+        g = problem.grad(pts).numpy()
+    return xs, ys, np.hypot(g[:, 0], g[:, 1]).reshape(n, n)
+
+
+def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: list[Path], box, *, x_label: str, y_label: str,
+                    title: str, colorbar: str, start=None, floor: float = 1e-12, height: int = 420,
+                    font_size: int = 13) -> go.Figure:
+    """log10 ‖∇L‖ as a heatmap (ticks labelled 10^k), with the trajectories drawn on top."""
+    lg = np.log10(np.maximum(np.asarray(gnorm, dtype=np.float64), floor))
+    lo, hi = math.floor(float(lg.min())), math.ceil(float(lg.max()))
+    step = max(1, (hi - lo) // 6)
+    ticks = list(range(lo, hi + 1, step))
+    fig = go.Figure(go.Heatmap(
+        x=xs.astype(np.float32), y=ys.astype(np.float32), z=lg.astype(np.float32), colorscale="Magma", zmin=lo, zmax=hi,
+        colorbar=dict(title=colorbar, tickvals=ticks, ticktext=[f"1e{t}" for t in ticks]),
+        hovertemplate=f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>log₁₀‖g‖=%{{z:.2f}}<extra></extra>",
+    ))
+    for p in paths:
+        end = len(p.xy) if not p.diverged_at else p.diverged_at
+        xy = p.xy[:end]
+        fig.add_trace(go.Scatter(x=xy[:, 0].astype(np.float32), y=xy[:, 1].astype(np.float32), mode="lines", name=p.name,
+                                 line=dict(color=p.color, width=3, dash=p.dash), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[float(xy[-1, 0])], y=[float(xy[-1, 1])], mode="markers", showlegend=False,
+                                 marker=dict(color=p.color, size=12, line=dict(color="white", width=2)), hoverinfo="skip"))
+    if start is not None:
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker=dict(symbol="star", size=17, color="white", line=dict(color="black", width=1.5))))
+    x0, x1, y0, y1 = box
+    fig.update_layout(title=title, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=50, b=10),
+                      xaxis=dict(title=x_label, range=[x0, x1], constrain="domain"), yaxis=dict(title=y_label, range=[y0, y1]),
+                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return fig

@@ -1,0 +1,68 @@
+"""Figure builders for §3.4 (learning-rate scheduling): numpy in, go.Figure out, no Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+@dataclass
+class EtaCurve:
+    name: str
+    color: str
+    eta: np.ndarray  # η_t of steps 1..T (index 0 is step 1)
+    dash: str = "solid"
+
+
+def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: str = "η_t", title: str = "",
+               marker_step: int | None = None, log_y: bool = False, height: int = 320, font_size: int = 13) -> go.Figure:
+    """η_t against the step (1..T); a dotted line and a dot on each curve mark the selected step."""
+    fig = go.Figure()
+    for c in curves:
+        y = np.asarray(c.eta, dtype=np.float64)
+        x = np.arange(1, len(y) + 1)
+        fig.add_trace(go.Scatter(
+            x=x, y=y.astype(np.float32), mode="lines", name=c.name, line=dict(color=c.color, dash=c.dash, width=2.5),
+            hovertemplate=f"{c.name}<br>{step_label} %{{x}}<br>{eta_label} = %{{y:.4g}}<extra></extra>",
+        ))
+        if marker_step is not None and 1 <= marker_step <= len(y):
+            fig.add_trace(go.Scatter(
+                x=[marker_step], y=[float(y[marker_step - 1])], mode="markers", showlegend=False, hoverinfo="skip",
+                marker=dict(color=c.color, size=11, line=dict(color="white", width=2)),
+            ))
+    if marker_step is not None:
+        fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
+    n = max((len(c.eta) for c in curves), default=1)
+    fig.update_layout(
+        title=title or None, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40 if title else 20, b=10),
+        xaxis=dict(title=step_label, range=[0.5, n + 0.5]), yaxis=dict(title=eta_label, type="log" if log_y else "linear"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
+    )
+    return fig
+
+
+def rectifier_figure(r: np.ndarray, *, sgd_label: str, r_label: str = "r_t", step_label: str = "step", title: str = "",
+                     marker_step: int | None = None, color: str = "#009E73", height: int = 300,
+                     font_size: int = 13) -> go.Figure:
+    """RAdam's rectifier r_t (NaN on the plain-momentum steps, which are shaded)."""
+    r = np.asarray(r, dtype=np.float64)
+    k = np.arange(1, len(r) + 1)
+    fig = go.Figure()
+    off = np.flatnonzero(np.isnan(r))
+    if off.size:
+        fig.add_vrect(x0=0.5, x1=float(off[-1]) + 1.5, fillcolor="#E69F00", opacity=0.18, line_width=0,
+                      annotation_text=sgd_label, annotation_position="top left")
+    fig.add_trace(go.Scatter(
+        x=k, y=np.where(np.isnan(r), None, r), mode="lines+markers" if len(r) <= 60 else "lines", name=r_label,
+        line=dict(color=color, width=2.5), marker=dict(size=5),
+        hovertemplate=f"{step_label} %{{x}}<br>{r_label} = %{{y:.4f}}<extra></extra>",
+    ))
+    if marker_step is not None:
+        fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
+    fig.update_layout(
+        title=title or None, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40 if title else 20, b=10),
+        xaxis=dict(title=step_label, range=[0.5, len(r) + 0.5]), yaxis=dict(title=r_label, range=[0, 1.05]), showlegend=False,
+    )
+    return fig
