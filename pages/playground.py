@@ -65,6 +65,9 @@ with sh.guard():
                         rf"\underbrace{{\begin{{bmatrix}}{m[0]:.3g}\\{m[1]:.3g}\end{{bmatrix}}}}_{{m_{{{k}}}}}"
                     )
         view.show_curves(sh, rc, selected=k)
+        if rc.diverged(0) is None or k < rc.diverged(0):
+            with st.expander(f"{sh.t('inspector')} · {rc.names[0]} · {sh.t('step')} {k}"):
+                view.inspector(sh, rc, tuple(float(v) for v in rc.result["theta"][k, 0]), f"{sh.t('step')} {k}")
         st.markdown(f"**{sh.t('results')}**")
         view.results_table(sh, rc)
         view.downloads(sh, rc, f"playground-{surface}")
