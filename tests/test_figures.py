@@ -16,6 +16,7 @@ from ui.figures import (
     contour_figure,
     curves_figure,
     frame_steps,
+    untyped,
     surface3d_figure,
 )
 
@@ -43,32 +44,35 @@ def test_contour_figure_traces_and_fixed_axes():
     assert fig.layout.xaxis.range == (-2.0, 2.0) and fig.layout.yaxis.range == (-1.0, 3.0)
     assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
     assert any(t.name == "pick" and t.marker.opacity == 0 for t in fig.data), "the invisible pick grid"
-    assert fig.data[0].z.dtype == np.float32 and fig.data[0].x.dtype == np.float32
+    assert fig.data[0].z['dtype'] == 'f4' and fig.data[0].x['dtype'] == 'f4'  # float32 typed arrays
+    assert untyped(fig.data[0].z).shape == (40, 50)
 
 
 def test_animation_frames_only_touch_trajectories():
     fig = contour_figure(grid(), paths(T=500), BOX, Labels())
-    assert len(fig.frames) == len(frame_steps(500)) <= MAX_FRAMES
+    frames = fig.to_dict()["frames"]  # what Streamlit sends
+    assert len(frames) == len(frame_steps(500)) <= MAX_FRAMES
     contour_index = 0
-    for fr in fig.frames:
-        assert contour_index not in fr.traces
-        assert len(fr.data) == 4  # two trails, two heads
-    play = fig.layout.updatemenus[0].buttons[0]
-    assert play.args[1]["frame"]["redraw"] is True  # redraw=False would erase the contour
-    assert fig.layout.sliders[0].steps[-1].label == "500"
+    for fr in frames:
+        assert contour_index not in fr["traces"]
+        assert len(fr["data"]) == 4  # two trails, two heads
+    layout = fig.to_dict()["layout"]
+    play = layout["updatemenus"][0]["buttons"][0]
+    assert play["args"][1]["frame"]["redraw"] is True  # redraw=False would erase the contour
+    assert layout["sliders"][0]["steps"][-1]["label"] == "500"
 
 
 def test_short_runs_get_one_frame_per_step_and_trails_are_thinned():
     fig = contour_figure(grid(), paths(T=10), BOX, Labels())
-    assert [f.name for f in fig.frames] == [str(k) for k in range(11)]
+    assert [f["name"] for f in fig.frames_json] == [str(k) for k in range(11)]
     long = contour_figure(grid(), paths(T=1000), BOX, Labels())
-    assert max(len(t.x) for f in long.frames for t in f.data) <= 120
+    assert max(len(untyped(t["x"])) for f in long.frames_json for t in f["data"][:2]) <= 120
 
 
 def test_diverged_path_ends_at_its_last_good_step():
     fig = contour_figure(grid(), paths(T=100, diverge=40), BOX, Labels())
     faint = [t for t in fig.data if t.type == "scatter" and t.mode == "lines" and t.opacity == 0.35]
-    assert len(faint[1].x) == 40
+    assert len(untyped(faint[1].x)) == 40
     heads = [t for t in fig.data if t.type == "scatter" and t.mode == "markers" and len(t.x) == 1]
     assert any(h.marker.symbol == "x" for h in heads)
 
@@ -83,7 +87,7 @@ def test_log_levels_colour_by_log_and_label_with_true_values():
 
 
 def test_no_frames_without_paths_and_3d_view():
-    assert len(contour_figure(grid(), [], BOX, Labels()).frames) == 0
+    assert "frames" not in contour_figure(grid(), [], BOX, Labels()).to_dict()
     p = paths()
     for q in p:
         q.loss = np.ones(len(q.xy))
@@ -94,11 +98,23 @@ def test_no_frames_without_paths_and_3d_view():
 def test_curves_figure_marks_divergence_and_uses_log_axes():
     s = [Series("A", "#000", np.linspace(1, 0.01, 50)), Series("B", "#f00", np.linspace(1, 2, 50), diverged_at=20)]
     fig = curves_figure([("loss", s, True), ("grad", s, False)], Labels(), marker_step=10)
-    assert fig.layout.yaxis.type == "log"
-    texts = [t.text for t in fig.data if t.mode == "markers+text"]
+    assert fig.to_dict()["layout"]["yaxis"]["type"] == "log"
+    assert fig.to_dict()["layout"]["yaxis2"]["type"] == "linear"
+    assert [s["x0"] for s in fig.to_dict()["layout"]["shapes"]] == [10, 10]
+    data = fig.to_dict()["data"]
+    texts = [t["text"] for t in data if t.get("mode") == "markers+text"]
     assert texts and "20" in texts[0][0]
-    b_lines = [t for t in fig.data if t.name == "B" and t.mode == "lines"]
-    assert all(len(t.x) == 20 for t in b_lines)
+    b_lines = [t for t in data if t.get("name") == "B" and t.get("mode") == "lines"]
+    assert all(len(untyped(t["x"])) == 20 for t in b_lines)
+
+
+def test_typed_arrays_decode_to_the_trail():
+    import base64
+
+    fig = contour_figure(grid(), paths(T=10), BOX, Labels())
+    spec = fig.frames_json[-1]["data"][0]["x"]
+    values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4")
+    np.testing.assert_allclose(values, paths(T=10)[0].xy[:, 0].astype(np.float32))
 
 
 def test_bars_figure():

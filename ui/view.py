@@ -310,8 +310,8 @@ def results_table(sh: Shell, rc: Racing, tol: float | None = None) -> None:
         rows.append({
             sh.t("col_optimizer"): n,
             sh.t("col_final_loss"): f"{loss[-1, i]:.6g}" if d is None else "—",
-            sh.t("col_steps_to_tol", tol=f"{tol:.2g}"): int(hit[0]) if hit.size and (d is None or hit[0] < d) else "—",
+            sh.t("col_steps_to_tol", tol=f"{tol:.2g}"): str(int(hit[0])) if hit.size and (d is None or hit[0] < d) else "—",
             sh.t("col_final_grad"): f"{r['grad_norm'][-1, i]:.3g}" if d is None else "—",
-            sh.t("col_diverged"): "—" if d is None else d,
+            sh.t("col_diverged"): "—" if d is None else str(d),
         })
     st.dataframe(rows, hide_index=True, width="stretch")
