@@ -150,15 +150,20 @@ def critical_points(problem, box=None, grid: int = 40, iters: int = 60, max_poin
         losses = problem.loss(pts).numpy()
     lam = eigvals_of(problem, pts)
     found: list[dict] = []
-    radius = 1e-4 * span
-    degen_radius = 0.04 * span
-    for i in np.argsort(losses, kind="stable"):
-        p = pts[i].numpy()
-        kind = classify(lam[i])
-        r = degen_radius if kind == "degenerate" else radius
-        if any(np.hypot(*(p - np.asarray(f["at"]))) < r for f in found if (f["kind"] == "degenerate") == (kind == "degenerate")):
+    kinds = [classify(v) for v in lam]
+    order = np.argsort(losses, kind="stable")
+    xy = pts.numpy()
+    taken = np.zeros(len(xy), dtype=bool)
+    is_degen = np.array([k == "degenerate" for k in kinds], dtype=bool)
+    for i in order:  # greedy de-duplication, vectorised over the remaining candidates
+        if taken[i]:
             continue
-        found.append({"at": [float(p[0]), float(p[1])], "loss": float(losses[i]), "eigvals": [float(v) for v in lam[i]], "kind": kind})
+        degenerate = bool(is_degen[i])
+        r = (0.04 if degenerate else 1e-4) * span
+        close = (np.hypot(*(xy - xy[i]).T) < r) & (is_degen == degenerate)
+        taken |= close
+        found.append({"at": [float(xy[i, 0]), float(xy[i, 1])], "loss": float(losses[i]),
+                      "eigvals": [float(v) for v in lam[i]], "kind": kinds[i]})
         if len(found) >= max_points:
             break
     return found

@@ -242,7 +242,7 @@ def race(
     _loop(problem, tb, theta_hist, plans, sizes, R, S, detail, out)
 
     with torch.no_grad():
-        loss_t = problem.loss(theta_hist.reshape(-1, 2)).reshape(T + 1, K)
+        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, K)
         diverged_at = _find_divergence(problem, theta_hist, loss_t)
         _freeze(theta_hist, loss_t, diverged_at)
     theta, loss = theta_hist.numpy(), loss_t.numpy()
@@ -254,14 +254,14 @@ def race(
     )
     frozen = torch.as_tensor(theta.reshape(-1, 2))
     if detail:
-        res.grad_norm = np.linalg.norm(problem.grad(frozen).reshape(T + 1, K, 2).numpy(), axis=-1)
+        res.grad_norm = np.linalg.norm(over_points(problem.grad, problem, frozen).reshape(T + 1, K, 2).numpy(), axis=-1)
         after = np.arange(1, T + 1)[:, None] >= np.where(diverged_at < 0, T + 1, diverged_at)[None, :]
         for key in ("step_grad", "batch_loss", "sigma", "direction", "eff_step"):
             arr = out[key]
             arr[after] = np.nan
             setattr(res, key, arr)
     if hessian:
-        res.eigvals = eigvals2(problem.hessian(frozen)).reshape(T + 1, K, 2).numpy()
+        res.eigvals = eigvals2(over_points(problem.hessian, problem, frozen)).reshape(T + 1, K, 2).numpy()
     return res
 
 
@@ -352,8 +352,22 @@ def _loop(problem, tb: _Tables, theta_hist, plans, sizes, R, S, detail, out) -> 
         out["direction"] = d_hist.reshape(T, K, 2).numpy()
         out["eff_step"] = (lr / sigma_true).reshape(T, K, 2).numpy()
         if weights is None:
-            bl_hist = problem.loss(theta_hist[:-1].reshape(-1, 2)).reshape(T, K)
+            bl_hist = over_points(problem.loss, problem, theta_hist[:-1].reshape(-1, 2)).reshape(T, K)
         out["batch_loss"] = bl_hist.numpy()
+
+
+POINT_SAMPLES_PER_CHUNK = 1_000_000  # points × samples evaluated at once after the loop (bounds memory)
+
+
+def over_points(fn, problem, pts: torch.Tensor) -> torch.Tensor:
+    """fn(pts) for a function of (P, 2) points, in chunks when every point costs a pass
+    over N samples: 16 000 points × 200 samples at once would hold ~25 MB per
+    intermediate (and autograd keeps several)."""
+    n = getattr(problem, "n_samples", None) or 1
+    chunk = max(1024, POINT_SAMPLES_PER_CHUNK // n)
+    if len(pts) <= chunk:
+        return fn(pts)
+    return torch.cat([fn(pts[i : i + chunk]) for i in range(0, len(pts), chunk)])
 
 
 def _axpy(x: torch.Tensor, a, y: torch.Tensor) -> torch.Tensor:
