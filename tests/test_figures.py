@@ -41,8 +41,9 @@ def test_contour_figure_traces_and_fixed_axes():
     assert isinstance(fig, go.Figure)
     types = [t.type for t in fig.data]
     assert types[0] == "contour" and types.count("contour") == 1
-    assert fig.layout.xaxis.range == (-2.0, 2.0) and fig.layout.yaxis.range == (-1.0, 3.0)
-    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    layout = fig.to_dict()["layout"]
+    assert layout["xaxis"]["range"] == [-2.0, 2.0] and layout["yaxis"]["range"] == [-1.0, 3.0]
+    assert layout["xaxis"]["autorange"] is False and layout["yaxis"]["autorange"] is False
     assert any(t.name == "pick" and t.marker.opacity == 0 for t in fig.data), "the invisible pick grid"
     assert fig.data[0].z['dtype'] == 'f4' and fig.data[0].x['dtype'] == 'f4'  # float32 typed arrays
     assert untyped(fig.data[0].z).shape == (40, 50)

@@ -256,18 +256,18 @@ def contour_figure(
             x=[marker[0]], y=[marker[1]], mode="markers", showlegend=False, hoverinfo="skip",
             marker=dict(symbol="circle-open", size=22, color="white", line=dict(width=3)),
         ))
-    for a in arrows or []:
-        fig.add_annotation(
-            x=a["to"][0], y=a["to"][1], ax=a["from"][0], ay=a["from"][1], xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=3, arrowcolor=a.get("color", "white"),
-            text=a.get("text", ""), font=dict(color=a.get("color", "white"), size=font_size),
-        )
-    fig.update_layout(
+    annotations = [
+        dict(x=a["to"][0], y=a["to"][1], ax=a["from"][0], ay=a["from"][1], xref="x", yref="y", axref="x", ayref="y",
+             showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=3, arrowcolor=a.get("color", "white"),
+             text=a.get("text", ""), font=dict(color=a.get("color", "white"), size=font_size))
+        for a in arrows or []
+    ]
+    fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
         height=height, margin=dict(l=60, r=10, t=30, b=50), font=dict(size=font_size),
-        xaxis=dict(range=[x0, x1], autorange=False, title=labels.x, constrain="domain"),
-        yaxis=dict(range=[y0, y1], autorange=False, title=labels.y),
+        xaxis=dict(range=[x0, x1], autorange=False, title=dict(text=labels.x), constrain="domain"),
+        yaxis=dict(range=[y0, y1], autorange=False, title=dict(text=labels.y)),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, bgcolor="rgba(255,255,255,0.6)"),
-        clickmode="event+select", dragmode="pan", uirevision="surface",
+        clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations,
     )
     if animate and paths and T > 0:
         _add_animation(fig, paths, T, first_dynamic, labels, n_frames)
@@ -406,9 +406,9 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
         if marker_step is not None:
             shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=marker_step, x1=marker_step,
                                y0=0, y1=1, line=dict(color="#888", dash="dot", width=1)))
-    fig._layout_json.update(layout, annotations=annotations, shapes=shapes)
-    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=10), font=dict(size=font_size),
-                      legend=dict(orientation="h", y=-0.12), hovermode="x unified")
+    fig._layout_json.update(layout, annotations=annotations, shapes=shapes, height=height,
+                            margin=dict(l=60, r=20, t=40, b=10), font=dict(size=font_size),
+                            legend=dict(orientation="h", y=-0.12), hovermode="x unified")
     return fig
 
 

@@ -268,31 +268,37 @@ def taylor_grid(rc: Racing, at, info: dict) -> Grid:
 
 
 def downloads(sh: Shell, rc: Racing, stem: str) -> None:
-    r = rc.result
-    rows = []
-    for i, n in enumerate(rc.names):
-        d = rc.diverged(i)
-        end = len(r["theta"]) if d is None else d
-        for k in range(end):
-            rows.append([n, k, r["theta"][k, i, 0], r["theta"][k, i, 1], r["loss"][k, i], r["grad_norm"][k, i],
-                         r["lr"][k - 1, i] if k else "", "" if d is None else d])
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["optimizer", "step", rc.spec.axes[0], rc.spec.axes[1], "loss", "grad_norm", "lr", "diverged_at"])
-    w.writerows(rows)
-    doc = {
-        "surface": rc.surface, "params": rc.params, "start": list(rc.start), "steps": rc.steps, "seed": rc.seed,
-        "trajectories": [
-            {"name": n, "config": rc.configs[i], "diverged_at": rc.diverged(i),
-             "theta": r["theta"][: (rc.diverged(i) or len(r["theta"])), i].tolist(),
-             "loss": r["loss"][: (rc.diverged(i) or len(r["theta"])), i].tolist()}
-            for i, n in enumerate(rc.names)
-        ],
-    }
+    """CSV and JSON of every trajectory, generated only when a button is pressed."""
+
+    def table() -> str:
+        r = rc.result
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["optimizer", "step", rc.spec.axes[0], rc.spec.axes[1], "loss", "grad_norm", "lr", "diverged_at"])
+        for i, n in enumerate(rc.names):
+            d = rc.diverged(i)
+            end = len(r["theta"]) if d is None else d
+            for k in range(end):
+                w.writerow([n, k, r["theta"][k, i, 0], r["theta"][k, i, 1], r["loss"][k, i], r["grad_norm"][k, i],
+                            r["lr"][k - 1, i] if k else "", "" if d is None else d])
+        return buf.getvalue()
+
+    def document() -> str:
+        r = rc.result
+        doc = {
+            "surface": rc.surface, "params": rc.params, "start": list(rc.start), "steps": rc.steps, "seed": rc.seed,
+            "trajectories": [
+                {"name": n, "config": rc.configs[i], "diverged_at": rc.diverged(i),
+                 "theta": r["theta"][: (rc.diverged(i) or len(r["theta"])), i].tolist(),
+                 "loss": r["loss"][: (rc.diverged(i) or len(r["theta"])), i].tolist()}
+                for i, n in enumerate(rc.names)
+            ],
+        }
+        return json.dumps(doc, ensure_ascii=False)
+
     c1, c2 = st.columns(2)
-    c1.download_button(sh.t("download_csv"), buf.getvalue(), file_name=f"{stem}.csv", mime="text/csv", key="dl_csv")
-    c2.download_button(sh.t("download_json"), json.dumps(doc, ensure_ascii=False), file_name=f"{stem}.json",
-                       mime="application/json", key="dl_json")
+    c1.download_button(sh.t("download_csv"), table, file_name=f"{stem}.csv", mime="text/csv", key="dl_csv")
+    c2.download_button(sh.t("download_json"), document, file_name=f"{stem}.json", mime="application/json", key="dl_json")
     st.caption(sh.t("png_hint"))
 
 
