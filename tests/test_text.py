@@ -26,7 +26,7 @@ def test_same_placeholders(key):
 
 
 def test_chinese_entries_are_chinese():
-    neutral = re.compile(r"^[\W\d_a-zA-Z ]*$")  # formulas, symbols, proper names
+    neutral = re.compile(r"^[\W\d_a-zA-Z\u0370-\u03ff ]*$")  # formulas, symbols (Greek), proper names
     han = re.compile(r"[\u4e00-\u9fff]")
     missing = [k for k, v in CATALOG["zh"].items() if not han.search(v) and not neutral.match(v) and v == CATALOG["en"][k]]
     assert not missing

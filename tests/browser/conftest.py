@@ -26,9 +26,12 @@ Fixtures
 Helpers
 -------
 ``wait_idle(page, timeout=60_000)``
-    Waits until the app has rendered and its script is not running and the websocket is connected
-    (``[data-testid=stApp][data-test-script-state=notRunning]`` and ``[data-test-connection-state=CONNECTED]``).
-    Before its first run the state is "initial", so it is safe right after ``page.goto``.
+    Waits until the app has rendered, its script is not running, the websocket is connected
+    (``[data-testid=stApp][data-test-script-state=notRunning]``, ``[data-test-connection-state=CONNECTED]``),
+    no ``stSkeleton`` is left and every ``stPlotlyChart`` has drawn its ``.main-svg`` (Plotly is lazy-loaded:
+    at "notRunning" the charts are still skeletons for 1-3 s, longer under load). Before its first run the
+    state is "initial", so it is safe right after ``page.goto``.
+``expect`` (playwright.sync_api) timeout is raised to 30 s for these tests (5 s is too short on a busy CI box).
 ``wait_rerun(page, action, timeout=60_000)``
     Runs ``action()`` (a click, a fill+Enter...) and waits until the rerun it triggered has finished (a new
     ``script_finished`` message on the websocket), then ``wait_idle``. Use it after widget interactions: a bare
@@ -91,6 +94,10 @@ DEFAULT_LOCALE = "en-US"
 IDLE_SELECTOR = "[data-testid=stApp][data-test-script-state=notRunning]"
 CONNECTED_SELECTOR = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
 RENDERED_SELECTOR = "[data-testid=stSidebar], [data-testid=stVerticalBlock]"
+RENDERED_JS = """() => !document.querySelector('[data-testid=stSkeleton]')
+  && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))"""
+# Playwright's expect() waits 5 s by default: too short on a loaded 2-core CI machine.
+EXPECT_TIMEOUT_MS = 30_000
 
 
 # --------------------------------------------------------------------------- marking
@@ -209,7 +216,9 @@ class StreamlitServer:
                 continue
             reason = f"exited with code {self.proc.returncode}" if exited else f"not healthy after {HEALTH_TIMEOUT_S:.0f} s"
             pytest.fail(f"streamlit server {reason}; log {self.log_path}, tail:\n{tail}", pytrace=False)
-        pytest.fail(f"streamlit server could not bind a free port; log {self.log_path}:\n{_log_tail(self.log_path)}", pytrace=False)
+        pytest.fail(
+            f"streamlit server could not bind a free port; log {self.log_path}:\n{_log_tail(self.log_path)}", pytrace=False
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -256,7 +265,9 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
 @pytest.fixture(scope="session")
 def _playwright() -> Iterator[object]:
     path = _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     pw = sync_playwright().start()
     try:
@@ -321,6 +332,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.locator(CONNECTED_SELECTOR).wait_for(state="attached", timeout=left())
     # Re-check: the connection could have finished a reconnect-triggered rerun meanwhile.
     page.locator(IDLE_SELECTOR).wait_for(state="attached", timeout=left())
+    # Lazily loaded elements (Plotly) are still skeletons when the script is done: 1-3 s on an idle
+    # machine, more under load. Wait until they are mounted and every Plotly chart has drawn its SVG.
+    try:
+        page.wait_for_function(RENDERED_JS, timeout=left())
+    except Exception as exc:
+        raise AssertionError(
+            f"app idle but still showing skeletons / undrawn Plotly charts after {timeout / 1000:.0f} s"
+        ) from exc
 
 
 class _ScriptRuns:

@@ -1,0 +1,181 @@
+"""§3.3 adaptive learning rate: the page (AppTest) and what its presets claim, on the engine's numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optim_lab.engine import Racer, race
+from surfaces import get_surface
+from ui import presets
+from ui.calc_adaptive import curvature
+from ui.text import t
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/adaptive-lr.py"
+PRESETS = {p.id: p for p in presets.for_page("adaptive-lr")}
+# the page's line-up (id → optimizer, schedule) and its defaults on the long valley
+LINEUP = {"gd": ("sgd", "constant"), "gd2": ("sgd", "constant"), "agb": ("adagrad-book", "constant"),
+          "agd": ("adagrad-book", "inverse-time"), "agt": ("adagrad", "constant"), "rmb": ("rmsprop-book", "constant"),
+          "rmt": ("rmsprop", "constant"), "adam": ("adam", "constant")}
+ON = {"gd": True, "gd2": False, "agb": True, "agd": False, "agt": False, "rmb": True, "rmt": False, "adam": True}
+LR = {"agb": 1.0, "agt": 1.0, "rmb": 0.5, "rmt": 0.5, "adam": 2.0}
+
+
+def log_value(raw) -> float:
+    """A log slider keeps a value that arrives exactly (preset, link, default) exactly."""
+    return float(raw)
+
+
+def preset_race(pid: str):
+    """Run the engine exactly as the page does for a preset; returns (problem, {id: row}, result)."""
+    p = PRESETS[pid].params
+    problem = get_surface(p.get("surface", "long-valley")).build()
+    start = (float(p.get("x0", problem.start[0])), float(p.get("y0", problem.start[1])))
+    unit = 2.0 / curvature(problem, start)[1]
+    lrs = {"gd": float(p.get("eta_u", 0.95)) * unit, "gd2": float(p.get("eta_u2", 0.05)) * unit}
+    for r, v in LR.items():
+        lrs[r] = log_value(p.get(f"lr_{r}", v))
+    lrs["agd"] = lrs["agb"]
+    ids = [r for r in LINEUP if p.get(r, "1" if ON[r] else "0") == "1"]
+    racers = [Racer(LINEUP[r][0], lr=lrs[r], schedule=LINEUP[r][1]) for r in ids]
+    res = race(problem, racers, [start], int(p.get("steps", 1000)))
+    return problem, {r: i for i, r in enumerate(ids)}, res
+
+
+def open_page(lang: str = "en", query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(PAGE)
+    at.run()
+    return at
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w.value for w in at.warning if "ignored" in w.value or "无效" in w.value]
+    assert at.get("plotly_chart"), "the page shows charts"
+
+
+# -- the page ----------------------------------------------------------------------------------
+def test_defaults_render_in_chinese():
+    at = open_page("zh")
+    assert_clean(at)
+    assert "自适应学习率" in at.title[0].value
+    assert len(at.get("plotly_chart")) == 3  # surface, loss + ‖g‖, per-parameter steps
+
+
+def test_the_quadratic_bowl_works_too():
+    at = open_page("en", {"surface": "quadratic", "s_cond": "100", "steps": "200", "gd2": "1"})
+    assert_clean(at)
+    assert any("100" in m.value for m in at.metric)  # κ = λ_max/λ_min of the bowl
+
+
+@pytest.mark.parametrize("pid", list(PRESETS))
+def test_preset_links_render_in_chinese(pid):
+    at = open_page("zh", PRESETS[pid].params)
+    assert_clean(at)
+    if pid == "gd-crawls":  # the page shows the engine's numbers of the preset
+        problem, ids, res = preset_race(pid)
+        final = at.dataframe[-1].value
+        losses = [float(v) for v in final[t("col_final_loss", "zh")]]
+        assert losses == pytest.approx([res.loss[-1, ids["gd"]], res.loss[-1, ids["adam"]]], rel=1e-5)
+
+
+def test_preset_buttons_and_eta_units_in_english():
+    at = open_page("en")
+    assert_clean(at)
+    coords = next(c for c in at.get("plotly_chart") if c.proto.id and "al_coords" in c.proto.id)
+    before = json.loads(coords.proto.spec)["data"]
+    at.slider(key="eta_u").set_value(0.5).run()
+    assert_clean(at)
+    coords = next(c for c in at.get("plotly_chart") if "al_coords" in c.proto.id)
+    assert json.loads(coords.proto.spec)["data"] != before
+    assert at.query_params.get("eta_u") in ("0.5", ["0.5"])
+    for pid, pr in PRESETS.items():
+        at.button(key=f"preset_{pid}").click().run()
+        assert_clean(at)
+        for key, value in pr.params.items():
+            if f"{key}__log" in at.session_state:
+                assert at.session_state[f"{key}__log"] == pytest.approx(math.log10(float(value)), abs=0.006), (pid, key)
+                continue
+            state = at.session_state[key]
+            if isinstance(state, bool):
+                assert state == (value == "1"), (pid, key)
+            elif isinstance(state, (int, float)):
+                assert state == pytest.approx(float(value)), (pid, key)
+            else:
+                assert str(state) == value, (pid, key)
+        assert any(t(pr.note, "en")[:40] in i.value for i in at.info), "the preset's note is shown"
+
+
+# -- η in units of 2/λ_max ------------------------------------------------------------------------
+def test_eta_units_follow_the_hessian():
+    problem = get_surface("long-valley").build()
+    lo, hi = curvature(problem, problem.start)
+    eig = np.linalg.eigvalsh(problem.hessian_matrix().numpy())
+    assert (lo, hi) == pytest.approx(tuple(eig), rel=1e-12)
+    assert hi / lo == pytest.approx(3.13e5, rel=0.01)
+    res = race(problem, [Racer("sgd", lr=0.98 * 2 / hi), Racer("sgd", lr=1.05 * 2 / hi)], [problem.start], 60)
+    assert res.diverged_at[0] < 0  # below 2/λ_max: stable
+    assert res.diverged_at[1] > 0 or res.loss[-1, 1] > 10 * res.loss[0, 1]  # above: it blows up
+
+
+# -- what the presets claim, on the engine ------------------------------------------------------
+def test_preset_gd_oscillates_across_the_valley_then_stalls():
+    problem, ids, res = preset_race("gd-oscillates")
+    w = res.theta[:, ids["gd"], 1]
+    dw = np.diff(w)
+    assert (np.sign(dw[:30]) == -np.sign(dw[1:31])).all()  # the step across the valley flips sign every step
+    assert np.abs(dw[0]) > 10  # from wall to wall: larger than the whole view's height
+    loss, g = res.loss[:, ids["gd"]], res.grad_norm[:, ids["gd"]]
+    best = problem.minima()[0][2]
+    assert abs(loss[300] - loss[150]) < 1e-3 * loss[300]  # the loss no longer falls …
+    assert loss[300] - best > 1e4  # … far above the minimum …
+    assert g[150:].min() > 300  # … while the gradient is not small
+    assert res.diverged_at[ids["gd"]] < 0
+
+
+def test_preset_gd_crawls_while_adam_arrives():
+    problem, ids, res = preset_race("gd-crawls")
+    b_star, w_star = problem.minimum()
+    gd, adam = res.theta[-1, ids["gd"]], res.theta[-1, ids["adam"]]
+    assert abs(gd[0] - res.theta[0, ids["gd"], 0]) < 0.01  # b has barely moved in 1000 steps
+    assert abs(gd[0] - b_star) > 60
+    assert abs(adam[0] - b_star) < 0.5 and abs(adam[1] - w_star) < 0.01
+    assert (np.diff(res.theta[:, ids["gd"], 1])[:50] > 0).all()  # small η: no oscillation, a monotone crawl
+
+
+def test_preset_book_adagrad_bursts_and_the_decayed_run_does_not():
+    problem, ids, res = preset_race("adagrad-burst")
+    dw_book = np.abs(np.diff(res.theta[:, ids["agb"], 1]))
+    dw_dec = np.abs(np.diff(res.theta[:, ids["agd"], 1]))
+    late = int(np.argmax(dw_book[100:])) + 100
+    assert 600 < late < 800  # the burst comes late …
+    assert dw_book[late] > 1.0 and dw_book[late] > 1000 * np.median(dw_book)  # … and is huge
+    assert res.theta[:, ids["agb"], 1].max() > 6  # it leaves the usual view box (w ≤ 5)
+    assert dw_dec[50:].max() < 0.01  # the decayed run: no burst
+    assert (res.diverged_at < 0).all()
+    # book AdaGrad + η/√(t+1) is PyTorch's Adagrad
+    torch_ = race(problem, [Racer("adagrad", lr=log_value(PRESETS["adagrad-burst"].params["lr_agb"]))], [problem.start], 1000)
+    np.testing.assert_allclose(torch_.theta[:, 0], res.theta[:, ids["agd"]], rtol=1e-9, atol=1e-9)
+
+
+def test_preset_conventions_first_steps():
+    problem, ids, res = preset_race("conventions")
+    step1 = np.abs(res.theta[1] - res.theta[0])
+    np.testing.assert_allclose(step1[ids["agb"]], [LR["agb"]] * 2, rtol=1e-12)  # book AdaGrad: exactly ±η
+    np.testing.assert_allclose(step1[ids["rmb"]], [log_value(LR["rmb"])] * 2, rtol=1e-12)  # book RMSProp: ±η
+    np.testing.assert_allclose(step1[ids["rmt"]], [10 * log_value(LR["rmt"])] * 2, rtol=1e-6)  # PyTorch: η/√(1−α) = 10η
+    np.testing.assert_allclose(step1[ids["adam"]], [log_value(LR["adam"])] * 2, rtol=1e-6)  # Adam, bias-corrected: η
+    np.testing.assert_allclose(step1[ids["agt"]], [LR["agt"]] * 2, rtol=1e-6)  # PyTorch AdaGrad: η·g/|g|
+    # σ: book AdaGrad a mean (may fall), PyTorch AdaGrad a growing sum
+    assert (np.diff(res.sigma[:, ids["agt"], 1]) >= 0).all()
+    assert (np.diff(res.sigma[:, ids["agb"], 1]) < 0).any()

@@ -1,0 +1,93 @@
+"""Figure builders of §3.3 (adaptive learning rate), plus the view-box fit both §3.2/§3.3 pages use.
+
+Pure: numpy in, `go.Figure` (or a box) out, no Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+
+def fit_box(box, paths: list[np.ndarray], margin: float = 0.06, cap: float = 3.0) -> tuple[float, float, float, float]:
+    """The view box, grown (never shrunk) so every finite point of `paths` is in view.
+
+    Each side may grow by at most `cap` times the box's span, so one wild run cannot
+    squeeze the surface into a corner; the result is rounded outwards a little so
+    small changes of a run do not make the axes jitter."""
+    x0, x1, y0, y1 = (float(v) for v in box)
+    wx, wy = x1 - x0, y1 - y0
+    pts = [np.asarray(p, np.float64).reshape(-1, 2) for p in paths if p is not None and len(p)]
+    pts = [p[np.isfinite(p).all(axis=1)] for p in pts]
+    pts = [p for p in pts if len(p)]
+    if not pts:
+        return (x0, x1, y0, y1)
+    allp = np.concatenate(pts)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+
+    def grow(a, b, lo_, hi_, w):
+        na = min(a, lo_ - margin * w) if lo_ < a else a
+        nb = max(b, hi_ + margin * w) if hi_ > b else b
+        na, nb = max(na, a - cap * w), min(nb, b + cap * w)
+        step = w / 20  # snap outwards to 5 % of the original span
+        if na < a:
+            na = a - np.ceil((a - na) / step) * step
+        if nb > b:
+            nb = b + np.ceil((nb - b) / step) * step
+        return float(na), float(nb)
+
+    nx0, nx1 = grow(x0, x1, lo[0], hi[0], wx)
+    ny0, ny1 = grow(y0, y1, lo[1], hi[1], wy)
+    return (nx0, nx1, ny0, ny1)
+
+
+@dataclass
+class LossGrad:
+    name: str
+    color: str
+    loss: np.ndarray  # (T+1,)
+    grad: np.ndarray  # (T+1,)
+    diverged_at: int | None = None
+
+
+@dataclass
+class LossGradText:
+    step: str = "step"
+    loss: str = "loss L (solid)"
+    grad: str = "‖g‖ (dotted)"
+    title: str = ""
+
+
+def loss_grad_figure(runs: list[LossGrad], text: LossGradText, *, marker_step: int | None = None,
+                     height: int = 420, font_size: int = 13) -> go.Figure:
+    """Loss (left axis, solid) and gradient norm (right axis, dotted) against the step, both log."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for r in runs:
+        end = len(r.loss) if r.diverged_at is None else r.diverged_at
+        x = np.arange(end)
+        loss = np.asarray(r.loss[:end], np.float64)
+        grad = np.asarray(r.grad[:end], np.float64)
+        loss = np.where(loss > 0, loss, np.nan)
+        grad = np.where(grad > 0, grad, np.nan)
+        fig.add_trace(go.Scatter(x=x, y=loss.astype(np.float32), mode="lines", name=r.name, legendgroup=r.name,
+                                 line=dict(color=r.color, width=2.5),
+                                 hovertemplate=f"{r.name}<br>{text.step} %{{x}}<br>L=%{{y:.6g}}<extra></extra>"),
+                      secondary_y=False)
+        fig.add_trace(go.Scatter(x=x, y=grad.astype(np.float32), mode="lines", name=f"{r.name} ‖g‖", legendgroup=r.name,
+                                 showlegend=False, line=dict(color=r.color, width=2, dash="dot"),
+                                 hovertemplate=f"{r.name}<br>{text.step} %{{x}}<br>‖g‖=%{{y:.4g}}<extra></extra>"),
+                      secondary_y=True)
+    if marker_step is not None:
+        fig.add_vline(x=marker_step, line=dict(color="#888", dash="dot", width=1))
+    log_axis = dict(type="log", dtick=1, exponentformat="power", automargin=True)
+    fig.update_yaxes(title_text=text.loss, secondary_y=False, **log_axis)
+    fig.update_yaxes(title_text=text.grad, secondary_y=True, showgrid=False, **log_axis)
+    fig.update_xaxes(title_text=text.step, automargin=True)
+    fig.update_layout(height=height, font=dict(size=font_size), title=text.title or None,
+                      margin=dict(l=70, r=70, t=40 if text.title else 10, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=max(font_size - 1, 9))),
+                      hovermode="x unified")
+    return fig

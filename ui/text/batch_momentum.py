@@ -1,0 +1,183 @@
+"""§3.2 batch size and momentum."""
+
+EN = {
+    "bm_part": "Part of the section",
+    "bm_part_batches": "🎲 Batches",
+    "bm_part_momentum": "🎳 Momentum",
+    "bm_batches_intro": (
+        "Each update uses the gradient of one **batch** of B samples, not of all N. Every batch is a different "
+        "loss, so every batch has **its own error surface**: the full batch (B = N) follows the full-data surface, "
+        "a mini-batch follows a slightly different one at every step, and B = 1 follows the surface of a single sample. "
+        "After ⌈N/B⌉ updates every sample has been used once — one **epoch** — and the data are reshuffled. "
+        "All three runs below start from the same point, with the same learning rate and the same seed."
+    ),
+    "bm_updates_per_epoch": "updates per epoch",
+    "bm_epoch_of_step": "epoch",
+    "bm_batches_formula_note": "For the long-valley surface (a sum of squared errors) the batch gradient is the sum over the batch, without 1/B.",
+    "bm_lr_shared": "Learning rate η (shared)",
+    "bm_mini_bs": "Mini-batch size B (1 … N = {n})",
+    "bm_name_full": "B = N = {n} (full batch)",
+    "bm_name_mini": "B = {b} (mini-batch)",
+    "bm_name_one": "B = 1",
+    "bm_selected_step": "Selected step k",
+    "bm_who": "Batch shown on the right",
+    "bm_who_mini": "mini-batch",
+    "bm_who_one": "B = 1",
+    "bm_who_full": "full batch",
+    "bm_col_per_epoch": "updates per epoch ⌈N/B⌉",
+    "bm_col_epoch_of_k": "step k = {k} is in",
+    "bm_epoch_value": "epoch {e} (update {u} of {per})",
+    "bm_col_epochs_done": "epochs after {t} steps",
+    "bm_full_surface": "The full-data surface (all N samples)",
+    "bm_batch_surface": "This batch's surface — {name}, step {k}",
+    "bm_leg_batch_surface": "batch L",
+    "bm_leg_full_lines": "all data (dotted)",
+    "bm_leg_point": "θ before the step",
+    "bm_leg_g_batch": "−g (this batch)",
+    "bm_leg_g_full": "−∇L (all data)",
+    "bm_leg_bmin": "this batch's minimum",
+    "bm_batch_caption": "Step {k} uses B = {b} samples (indices {samples}). At the marked point the batch gradient has norm {gb:.3g}, the full-data gradient {gf:.3g}; both arrows are drawn with the same scale. ▶ plays the next batches: the surface changes at every step.",
+    "bm_star_note": "This batch's minimum is at ({x:.3g}, {y:.3g}): here this batch's gradient is zero, yet the **next** batch's gradient has norm {gn:.3g} and the full-data gradient {gf:.3g}. A point where one batch is stuck is not a critical point for the others, so mini-batch training does not stop there.",
+    "bm_no_batch_min": "This batch has no finite minimum in view (e.g. one sample of a logistic regression: its loss keeps decreasing towards infinity).",
+    "bm_curves_title": "Loss curves",
+    "bm_x_by": "Compare the runs by",
+    "bm_x_updates": "updates",
+    "bm_x_epochs": "epochs",
+    "bm_axis_updates": "updates (steps)",
+    "bm_axis_epochs": "epochs (steps ÷ ⌈N/B⌉)",
+    "bm_axis_loss": "loss",
+    "bm_batch_loss": "batch loss",
+    "bm_curves_note_updates": "Solid: the full-data loss at θ_k. Dotted: the loss of the batch used at each step (what that step saw). Same number of updates for every run: B = 1 has seen each sample {t}/{n} times, the full batch {t} times.",
+    "bm_curves_note_epochs": "Same x = same number of passes over the data (the axis ends where the run with the fewest epochs ends). One epoch of the full batch is 1 update; of B = {b}, ⌈{n}/{b}⌉ updates; of B = 1, {n} updates. In {t} steps the full batch runs {t} epochs, B = 1 only {t}/{n}.",
+    "bm_mom_intro": (
+        "**Momentum**: the movement is not just −η·g. It keeps a fraction λ of the previous movement and adds the new "
+        "gradient step, like a ball rolling downhill. Where the gradient is zero — a local minimum, a saddle point, a "
+        "flat plateau — the movement carried from before can still take the ball further. "
+        "The movement m is a weighted sum of all past gradients, the oldest fading like λ^(t−j)."
+    ),
+    "bm_mom_formula_note": "The book's convention: m is the movement itself and already contains −η. PyTorch's SGD(momentum=μ) keeps a buffer of gradients instead and multiplies it by the current η at every step — the same thing while η is constant.",
+    "bm_lambda": "Momentum λ",
+    "bm_show_gd": "Also run plain gradient descent (same η)",
+    "bm_show_torch": "Also run PyTorch momentum (μ = λ)",
+    "bm_show_torch_help": "torch.optim.SGD(lr=η, momentum=μ): b ← μ·b + g, θ ← θ − η·b",
+    "bm_m_gd": "GD (no momentum)",
+    "bm_m_book": "momentum (book)",
+    "bm_m_torch": "momentum (PyTorch)",
+    "bm_at_step": "The movement of step {k} (book convention)",
+    "bm_arrow_prev": "λm",
+    "bm_arrow_grad": "−ηg",
+    "bm_arrow_move": "m",
+    "bm_arrow_legend": "Arrows on the contour, from the circled point θ: **blue** λ·m_prev (what is kept of the previous movement), then **red** −η·g (the new gradient step), **white** their sum, the movement actually taken.",
+    "bm_arrow_scale": "Arrows drawn {s:.3g}× their true length.",
+    "bm_bars_title": "What the movement of step {k} is made of",
+    "bm_bars_x": "gradient g_j of step j",
+    "bm_bars_y": "weight on g_j",
+    "bm_bars_note": "Book: the weight of g_j is λ^(t−j)·η_j — each gradient keeps the η it was taken with. PyTorch: η_t·μ^(t−j) — every past gradient is multiplied by today's η.",
+    "bm_book_vs_torch_title": "Book momentum vs PyTorch momentum",
+    "bm_book_vs_torch": (
+        "While η is constant the two are the same update (checked to round-off). They differ as soon as η changes, e.g. with a "
+        "step-decay schedule: **PyTorch rescales the whole accumulated buffer by the new η**, so the speed drops at once; the "
+        "**book keeps the old η inside m**, so the movement gathered before the change keeps its size and only fades with λ."
+    ),
+    "bm_book": "book",
+    "preset_bm_batches": "Full batch vs mini-batch vs B = 1",
+    "preset_bm_epochs": "Equal epochs ≠ equal updates",
+    "preset_bm_surface": "Each batch has its own surface",
+    "preset_bm_rolls": "Momentum rolls past a local minimum",
+    "preset_bm_book_torch": "Book vs PyTorch momentum under step decay",
+    "bm_note_batches": "The full batch glides straight to the minimum; B = 8 wobbles a little; B = 1 keeps jittering around it, because every step follows a different sample's surface.",
+    "bm_note_epochs": "x = epochs: after the same number of passes over the data, B = 1 has made 40 times more updates than the full batch and is far ahead of it.",
+    "bm_note_surface": "One sample's surface is a valley along a line (a line fits one point in many ways). Press ▶ on the right: the surface jumps at every step, and the star (where that batch's gradient is zero) is not where the next batch's gradient is zero.",
+    "bm_note_rolls": "Plain GD stops in the local minimum at (−1.61, −0.57), loss 2.10. The momentum run crosses it and ends in the global minimum (0.09, −0.71), loss −1.03. At step 3 the gradient step (red) already points back towards the local minimum, but the movement kept from before (blue) is larger: the ball rolls on. Move the step slider to follow the arrows.",
+    "bm_note_book_torch": "η halves every 10 steps. Both momentum runs are identical for steps 1–10; from step 11 PyTorch's step shrinks at once, the book's movement keeps its speed: PyTorch settles in the global minimum, the book rolls on into the far local minimum (1.70, −0.80).",
+}
+
+ZH = {
+    "bm_part": "本节内容",
+    "bm_part_batches": "🎲 批量",
+    "bm_part_momentum": "🎳 动量",
+    "bm_batches_intro": (
+        "每次更新只用一个**批量**（B 个样本）的梯度，而不是全部 N 个样本。不同的批量是不同的损失，所以每个批量都有"
+        "**自己的误差表面**：全批量（B = N）沿着全部数据的误差表面走；小批量每一步走的表面都略有不同；B = 1 走的是单个样本的误差表面。"
+        "经过 ⌈N/B⌉ 次更新后，每个样本都用过一次——这就是一个**回合（epoch）**，之后重新打乱数据。"
+        "下面三次运行从同一起点出发，学习率相同，随机种子也相同。"
+    ),
+    "bm_updates_per_epoch": "每回合的更新次数",
+    "bm_epoch_of_step": "回合",
+    "bm_batches_formula_note": "狭长山谷曲面的损失是平方误差之和，因此批量梯度是对批量求和，没有 1/B。",
+    "bm_lr_shared": "学习率 η（共用）",
+    "bm_mini_bs": "小批量大小 B（1 … N = {n}）",
+    "bm_name_full": "B = N = {n}（全批量）",
+    "bm_name_mini": "B = {b}（小批量）",
+    "bm_name_one": "B = 1",
+    "bm_selected_step": "选定的第 k 步",
+    "bm_who": "右图显示的批量",
+    "bm_who_mini": "小批量",
+    "bm_who_one": "B = 1",
+    "bm_who_full": "全批量",
+    "bm_col_per_epoch": "每回合更新次数 ⌈N/B⌉",
+    "bm_col_epoch_of_k": "第 k = {k} 步位于",
+    "bm_epoch_value": "第 {e} 回合（第 {u}/{per} 次更新）",
+    "bm_col_epochs_done": "{t} 步后完成的回合数",
+    "bm_full_surface": "全部数据的误差表面（N 个样本）",
+    "bm_batch_surface": "这个批量的误差表面——{name}，第 {k} 步",
+    "bm_leg_batch_surface": "批量 L",
+    "bm_leg_full_lines": "全部数据（点线）",
+    "bm_leg_point": "这一步之前的 θ",
+    "bm_leg_g_batch": "−g（这个批量）",
+    "bm_leg_g_full": "−∇L（全部数据）",
+    "bm_leg_bmin": "这个批量的极小值",
+    "bm_batch_caption": "第 {k} 步用了 B = {b} 个样本（编号 {samples}）。在标出的点上，批量梯度的范数是 {gb:.3g}，全部数据的梯度范数是 {gf:.3g}；两个箭头按同一比例绘制。按 ▶ 播放后面的批量：误差表面每一步都在变。",
+    "bm_star_note": "这个批量的极小值在 ({x:.3g}, {y:.3g})：这里这个批量的梯度为零，但**下一个**批量的梯度范数是 {gn:.3g}，全部数据的梯度范数是 {gf:.3g}。让某个批量卡住的点，对其他批量并不是临界点，所以小批量训练不会停在那里。",
+    "bm_no_batch_min": "这个批量在视野内没有有限的极小值（例如逻辑回归的单个样本：损失一直朝无穷远处下降）。",
+    "bm_curves_title": "损失曲线",
+    "bm_x_by": "比较的横轴",
+    "bm_x_updates": "更新次数",
+    "bm_x_epochs": "回合数",
+    "bm_axis_updates": "更新次数（步）",
+    "bm_axis_epochs": "回合数（步数 ÷ ⌈N/B⌉）",
+    "bm_axis_loss": "损失",
+    "bm_batch_loss": "批量损失",
+    "bm_curves_note_updates": "实线：θ_k 处全部数据的损失。点线：每一步所用批量的损失（那一步“看到”的损失）。各次运行的更新次数相同：B = 1 每个样本只见过 {t}/{n} 次，全批量见过 {t} 次。",
+    "bm_curves_note_epochs": "横坐标相同 = 遍历数据的次数相同（横轴在回合数最少的运行结束处截止）。全批量的一个回合是 1 次更新；B = {b} 是 ⌈{n}/{b}⌉ 次；B = 1 是 {n} 次。{t} 步内全批量跑了 {t} 个回合，B = 1 只跑了 {t}/{n} 个。",
+    "bm_mom_intro": (
+        "**动量**：每一步的移动不只是 −η·g，而是保留上一步移动的 λ 倍，再加上新的梯度步，就像一个滚下山坡的球。"
+        "在梯度为零的地方——局部极小值、鞍点、平坦的高原——之前积累的移动仍能带着球继续前进。"
+        "移动量 m 是过去所有梯度的加权和，越早的梯度权重按 λ^(t−j) 衰减。"
+    ),
+    "bm_mom_formula_note": "书中约定：m 就是移动量本身，已经包含 −η。PyTorch 的 SGD(momentum=μ) 保存的是梯度的累积缓冲，每一步再乘以当前的 η——在 η 不变时两者完全相同。",
+    "bm_lambda": "动量系数 λ",
+    "bm_show_gd": "同时运行普通梯度下降（η 相同）",
+    "bm_show_torch": "同时运行 PyTorch 动量（μ = λ）",
+    "bm_show_torch_help": "torch.optim.SGD(lr=η, momentum=μ)：b ← μ·b + g，θ ← θ − η·b",
+    "bm_m_gd": "梯度下降（无动量）",
+    "bm_m_book": "动量（书中约定）",
+    "bm_m_torch": "动量（PyTorch）",
+    "bm_at_step": "第 {k} 步的移动量（书中约定）",
+    "bm_arrow_prev": "λm",
+    "bm_arrow_grad": "−ηg",
+    "bm_arrow_move": "m",
+    "bm_arrow_legend": "等高线图上的箭头都从圈出的点 θ 出发：**蓝色** λ·m_prev（保留下来的上一步移动），接着 **红色** −η·g（新的梯度步），**白色**是两者之和，即实际的移动。",
+    "bm_arrow_scale": "箭头按真实长度的 {s:.3g} 倍绘制。",
+    "bm_bars_title": "第 {k} 步的移动量由哪些梯度组成",
+    "bm_bars_x": "第 j 步的梯度 g_j",
+    "bm_bars_y": "g_j 的权重",
+    "bm_bars_note": "书中约定：g_j 的权重是 λ^(t−j)·η_j——每个梯度保留它当时的 η。PyTorch：η_t·μ^(t−j)——所有过去的梯度都乘以当前的 η。",
+    "bm_book_vs_torch_title": "书中的动量 vs PyTorch 的动量",
+    "bm_book_vs_torch": (
+        "η 不变时两者是同一个更新（在舍入误差内一致）。一旦 η 改变（例如阶梯衰减调度）就不同了："
+        "**PyTorch 用新的 η 重新缩放整个累积缓冲**，速度立刻下降；**书中把旧的 η 保留在 m 里**，"
+        "变化之前积累的移动量保持原来的大小，只按 λ 慢慢衰减。"
+    ),
+    "bm_book": "书中约定",
+    "preset_bm_batches": "全批量 vs 小批量 vs B = 1",
+    "preset_bm_epochs": "回合数相同 ≠ 更新次数相同",
+    "preset_bm_surface": "每个批量都有自己的误差表面",
+    "preset_bm_rolls": "动量越过局部极小值",
+    "preset_bm_book_torch": "阶梯衰减下：书中动量 vs PyTorch 动量",
+    "bm_note_batches": "全批量平稳地滑向极小值；B = 8 稍有摆动；B = 1 一直在极小值附近抖动，因为每一步走的都是另一个样本的误差表面。",
+    "bm_note_epochs": "横轴是回合数：遍历数据的次数相同时，B = 1 的更新次数是全批量的 40 倍，已经遥遥领先。",
+    "bm_note_surface": "单个样本的误差表面是一条沿直线的山谷（一条直线有无数种方式穿过一个点）。按右图的 ▶：误差表面每一步都在跳变，星号（这个批量梯度为零的地方）并不是下一个批量梯度为零的地方。",
+    "bm_note_rolls": "普通梯度下降停在 (−1.61, −0.57) 的局部极小值，损失 2.10。带动量的运行越过了它，停在全局极小值 (0.09, −0.71)，损失 −1.03。在第 3 步，梯度步（红色）已经指回局部极小值，但保留下来的移动（蓝色）更大：球继续向前滚。拖动步数滑块跟着箭头看。",
+    "bm_note_book_torch": "η 每 10 步减半。两个动量运行在第 1–10 步完全相同；从第 11 步起 PyTorch 的步长立即变小，书中的移动量保持原速：PyTorch 停在全局极小值，书中的版本继续滚进远处的局部极小值 (1.70, −0.80)。",
+}
