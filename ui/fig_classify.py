@@ -11,6 +11,11 @@ import torch
 
 from ui.figures import Path
 
+# Magma, with the darkest stop lifted off pure black (the app's chart renderer drew the
+# original #000004 as a pale colour in the browser; standalone plotly drew it black).
+GRAD_COLORSCALE = [[0.0, "#0b0724"], [0.111, "#180f3d"], [0.222, "#440f76"], [0.333, "#721f81"], [0.444, "#9e2f7f"],
+                   [0.556, "#cd4071"], [0.667, "#f1605d"], [0.778, "#fd9668"], [0.889, "#feca8d"], [1.0, "#fcfdbf"]]
+
 
 def softmax(logits) -> np.ndarray:
     """y′_i = exp(y_i) / Σ_j exp(y_j), computed after subtracting the largest logit (no overflow)."""
@@ -55,8 +60,8 @@ def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_
     fig.add_trace(go.Scatter(x=[delta], y=[ratio], mode="markers+text", name=point_label, text=[f"{ratio:.4g}"],
                              textposition="top left", marker=dict(color="#D55E00", size=13, line=dict(color="white", width=2)),
                              hovertemplate=f"Δ = {delta:.4g}<br>{ratio:.6g}<extra></extra>"))
-    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=20, b=10),
-                      xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label, type="log"),
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=70, r=10, t=20, b=50),
+                      xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label, type="log", exponentformat="power"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
 
@@ -73,15 +78,21 @@ def grad_norm_on_grid(problem, box, n: int = 100) -> tuple[np.ndarray, np.ndarra
 
 
 def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: list[Path], box, *, x_label: str, y_label: str,
-                    title: str, colorbar: str, start=None, floor: float = 1e-12, height: int = 420,
+                    title: str, colorbar: str, start=None, zrange: tuple[float, float] | None = None, height: int = 420,
                     font_size: int = 13) -> go.Figure:
-    """log10 ‖∇L‖ as a heatmap (ticks labelled 10^k), with the trajectories drawn on top."""
-    lg = np.log10(np.maximum(np.asarray(gnorm, dtype=np.float64), floor))
-    lo, hi = math.floor(float(lg.min())), math.ceil(float(lg.max()))
+    """log10 ‖∇L‖ as a heatmap (ticks labelled 10^k), with the trajectories drawn on top.
+    `zrange` = (lo, hi) in log10 units fixes the colour scale (to compare two maps); values
+    below lo get the darkest colour."""
+    lg = np.log10(np.maximum(np.asarray(gnorm, dtype=np.float64), 1e-300))
+    if zrange is None:
+        lo, hi = math.floor(float(lg.min())), math.ceil(float(lg.max()))
+    else:
+        lo, hi = math.floor(zrange[0]), math.ceil(zrange[1])
+    lg = np.clip(lg, lo, hi)
     step = max(1, (hi - lo) // 6)
     ticks = list(range(lo, hi + 1, step))
     fig = go.Figure(go.Heatmap(
-        x=xs.astype(np.float32), y=ys.astype(np.float32), z=lg.astype(np.float32), colorscale="Magma", zmin=lo, zmax=hi,
+        x=xs.astype(np.float32), y=ys.astype(np.float32), z=lg.astype(np.float32), colorscale=GRAD_COLORSCALE, zmin=lo, zmax=hi,
         colorbar=dict(title=colorbar, tickvals=ticks, ticktext=[f"1e{t}" for t in ticks]),
         hovertemplate=f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>log₁₀‖g‖=%{{z:.2f}}<extra></extra>",
     ))
@@ -96,7 +107,7 @@ def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: li
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker=dict(symbol="star", size=17, color="white", line=dict(color="black", width=1.5))))
     x0, x1, y0, y1 = box
-    fig.update_layout(title=title, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=dict(text=title, x=0.5), height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=50, b=90),
                       xaxis=dict(title=x_label, range=[x0, x1], constrain="domain"), yaxis=dict(title=y_label, range=[y0, y1]),
-                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig

@@ -18,16 +18,21 @@ def stages_figure(stages: list[tuple[str, np.ndarray]], feature_names: list[str]
     names = [s[0] for s in stages]
     vals = np.stack([np.asarray(s[1], dtype=np.float64) for s in stages])  # (S, B, F)
     b = vals.shape[1]
+    s = len(names)
+    # one trace per feature: the examples' polylines joined with None gaps (B traces would be slow to build)
+    xs = (names + [None]) * b
     for j in range(n_feat):
         col = colors[j % len(colors)]
-        for i in range(b):
-            fig.add_trace(go.Scatter(
-                x=names, y=vals[:, i, j].astype(np.float32), mode="lines+markers", showlegend=False,
-                line=dict(color=col, width=1), opacity=0.55 if b > 12 else 0.85, marker=dict(size=7, color=col),
-                hovertemplate=f"#{i + 1}<br>%{{x}}: %{{y:.4g}}<extra></extra>",
-            ), row=1, col=j + 1)
+        ys = np.full((b, s + 1), np.nan)
+        ys[:, :s] = vals[:, :, j].T
+        ids = np.repeat(np.arange(1, b + 1), s + 1)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys.ravel().astype(np.float32), mode="lines+markers", showlegend=False, customdata=ids,
+            line=dict(color=col, width=1), opacity=0.55 if b > 12 else 0.85, marker=dict(size=7, color=col),
+            connectgaps=False, hovertemplate="#%{customdata}<br>%{x}: %{y:.4g}<extra></extra>",
+        ), row=1, col=j + 1)
         fig.add_hline(y=0, line=dict(color="#bbb", width=1, dash="dot"), row=1, col=j + 1)
-    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=40, r=10, t=40, b=50))
     return fig
 
 

@@ -36,9 +36,11 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
         fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
     n = max((len(c.eta) for c in curves), default=1)
     fig.update_layout(
-        title=title or None, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40 if title else 20, b=10),
-        xaxis=dict(title=step_label, range=[0.5, n + 0.5]), yaxis=dict(title=eta_label, type="log" if log_y else "linear"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
+        title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
+        margin=dict(l=60, r=10, t=40 if title else 20, b=120),
+        xaxis=dict(title=step_label, range=[0.5, n + 0.5]),
+        yaxis=dict(title=eta_label, type="log" if log_y else "linear", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.38, x=0), hovermode="x unified",
     )
     return fig
 
@@ -52,8 +54,10 @@ def rectifier_figure(r: np.ndarray, *, sgd_label: str, r_label: str = "r_t", ste
     fig = go.Figure()
     off = np.flatnonzero(np.isnan(r))
     if off.size:
-        fig.add_vrect(x0=0.5, x1=float(off[-1]) + 1.5, fillcolor="#E69F00", opacity=0.18, line_width=0,
-                      annotation_text=sgd_label, annotation_position="top left")
+        edge = float(off[-1]) + 1.5
+        fig.add_vrect(x0=0.5, x1=edge, fillcolor="#E69F00", opacity=0.25, line_width=0)
+        fig.add_annotation(x=edge, y=1.0, xref="x", yref="y", xanchor="left", yanchor="top", showarrow=False,
+                           text=f"← {sgd_label} (1–{int(off[-1]) + 1})", font=dict(color="#B06F00"))
     fig.add_trace(go.Scatter(
         x=k, y=np.where(np.isnan(r), None, r), mode="lines+markers" if len(r) <= 60 else "lines", name=r_label,
         line=dict(color=color, width=2.5), marker=dict(size=5),
@@ -62,7 +66,8 @@ def rectifier_figure(r: np.ndarray, *, sgd_label: str, r_label: str = "r_t", ste
     if marker_step is not None:
         fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
     fig.update_layout(
-        title=title or None, height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40 if title else 20, b=10),
+        title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
+        margin=dict(l=60, r=10, t=40 if title else 20, b=50),
         xaxis=dict(title=step_label, range=[0.5, len(r) + 0.5]), yaxis=dict(title=r_label, range=[0, 1.05]), showlegend=False,
     )
     return fig

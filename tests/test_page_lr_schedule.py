@@ -1,0 +1,165 @@
+"""§3.4 page: renders in both languages, presets apply cleanly, and each preset shows
+what its note claims, on the engine's own numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optim_lab.engine import Racer, race
+from optim_lab.optimizers import CUSTOM
+from optim_lab.rules import radam_rectifier
+from surfaces import get_surface
+from ui.presets import for_page
+from ui.text import t
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = "lr-schedule"
+SCRIPT = f"pages/{PAGE}.py"
+PRESETS = {p.id: p for p in for_page(PAGE)}
+
+
+# -- AppTest helpers (each page test file keeps its own copy) -------------------------------------
+def _open(lang: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(SCRIPT)
+    return at.run()
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    hits = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert hits, f"no chart {key!r}"
+    return json.loads(hits[0].proto.spec)
+
+
+def _assert_clean(at: AppTest, lang: str) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    notice = t("url_ignored", lang, items="\x00").split("\x00")[0]
+    assert not [w.value for w in at.warning if w.value.startswith(notice)]
+    assert at.get("plotly_chart"), "no chart drawn"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_defaults_render(lang):
+    at = _open(lang)
+    _assert_clean(at, lang)
+    assert at.title[0].value.endswith(t("page_lr-schedule", lang))
+    for key in ("eta_editor", "eta_race", "main", "curves"):
+        _chart(at, key)
+
+
+@pytest.mark.parametrize("pid", list(PRESETS))
+def test_preset_from_url(pid):
+    at = _open("en", PRESETS[pid].params)
+    _assert_clean(at, "en")
+
+
+def test_presets_from_buttons():
+    """Click every preset in turn in one session (a click resets the page's controls first)."""
+    at = _open("zh")
+    for pid, preset in PRESETS.items():
+        at.button(key=f"preset_{pid}").click().run()
+        _assert_clean(at, "zh")
+        assert any(i.value == t(preset.note, "zh") for i in at.info), pid
+        assert at.selectbox(key="opt").value == PRESETS[pid].params["opt"]
+        assert at.selectbox(key="sch").value == PRESETS[pid].params["sch"]
+
+
+def test_radam_preset_draws_the_rectifier():
+    at = _open("en", PRESETS["radam"].params)
+    r = _chart(at, "rect")["data"][0]["y"]
+    assert r[:5] == [None] * 5 and r[5] is not None
+
+
+def test_changing_the_schedule_changes_the_eta_chart():
+    at = _open("en")
+    before = _chart(at, "eta_editor")["data"][0]["y"]
+    at.selectbox(key="sch").set_value("cosine").run()
+    _assert_clean(at, "en")
+    after = _chart(at, "eta_editor")["data"][0]["y"]
+    assert before != after
+
+
+def test_bad_url_value_is_reported():
+    at = _open("en", {"sch": "no-such-schedule"})
+    notice = t("url_ignored", "en", items="\x00").split("\x00")[0]
+    assert any(w.value.startswith(notice) for w in at.warning)
+
+
+# -- what the presets claim, on the engine ---------------------------------------------------------
+def _p(pid: str) -> dict:
+    return PRESETS[pid].params
+
+
+def test_adagrad_constant_bursts_late_and_decay_does_not():
+    q = _p("adagrad-decay")
+    problem = get_surface(q["surface"]).build()
+    steps, lr = int(q["steps"]), float(q["lr"])
+    res = race(problem, [Racer(q["opt"], lr=lr), Racer(q["opt"], lr=lr, schedule=q["sch"])], [problem.start], steps, seed=0)
+    assert (res.diverged_at == -1).all()
+    w_star = problem.minimum()[1]
+    dev = np.abs(res.theta[:, :, 1] - w_star)  # (T+1, 2): distance from the valley floor
+    # constant η: calm at first, then a burst that leaves the view (w ∈ [−5, 5])
+    first_burst = 20 + int(np.flatnonzero(dev[20:, 0] > 1.0)[0])
+    assert first_burst > 100
+    assert dev[100:, 0].max() > 5.0
+    assert 150 <= 100 + int(dev[100:, 0].argmax()) <= 180  # near the step the preset's k shows
+    assert abs(int(q["k"]) - (100 + int(dev[100:, 0].argmax()))) <= 5
+    # decayed η: stays on the valley floor
+    assert dev[50:, 1].max() < 0.5
+
+
+def test_warmup_tames_adams_first_overshoot():
+    q = _p("adam-warmup")
+    problem = get_surface(q["surface"]).build()
+    steps, lr = int(q["steps"]), float(q["lr"])
+    sp = {"warmup": int(q["sp_warmup"]), "t_max": int(q["sp_t_max"]), "eta_min": float(q["sp_eta_min"])}
+    start = (float(q["x0"]), float(q["y0"]))
+    res = race(problem, [Racer("adam", lr=lr), Racer("adam", lr=lr, schedule=q["sch"], sched_params=sp)], [start], steps, seed=0)
+    loss = res.loss
+    l0 = loss[0, 0]
+    early = loss[:51]
+    overshoot = np.maximum(early - l0, 0.0).max(axis=0)  # how far the loss rises above the start
+    assert overshoot[0] > 300.0  # constant: 12.5 → ≈ 409 on the first step
+    assert loss[1, 0] > 30 * l0
+    assert overshoot[1] < 1e-9 * l0  # warm-up: never above the start
+    assert overshoot[1] < overshoot[0]
+    assert loss[-1, 1] < 0.2 * loss[-1, 0]  # and it ends lower
+
+
+def test_radam_first_five_steps_are_momentum_sgd_steps():
+    q = _p("radam")
+    problem = get_surface(q["surface"]).build()
+    lr, start = float(q["lr"]), (float(q["x0"]), float(q["y0"]))
+    msgd = Racer(CUSTOM, lr=lr, momentum_rule="ema", scaling_rule="none")  # θ ← θ − η·m̂ (bias-corrected EMA, σ = 1)
+    res = race(problem, [Racer("radam", lr=lr), msgd, Racer("adam", lr=lr)], [start], 12, seed=0)
+    th = res.theta
+    np.testing.assert_allclose(th[:6, 0], th[:6, 1], rtol=0, atol=1e-12)
+    assert np.abs(th[6, 0] - th[6, 1]).max() > 1e-6  # rectification starts at step 6
+    # by hand: step 1 is −η·g₀, g₀ = (−0.75, −0.75) at (0.5, 0.5)
+    np.testing.assert_allclose(th[1, 0], [1.25, 1.25], atol=1e-12)
+    # Adam's first step is η·sign: it overshoots to (1.5, 1.5), the loss rises 0.5625 → 1.5625
+    np.testing.assert_allclose(th[1, 2], [1.5, 1.5], atol=1e-6)
+    assert res.loss[0, 0] == pytest.approx(0.5625)
+    assert res.loss[1, 2] == pytest.approx(1.5625, rel=1e-5)
+    assert res.loss[:, 0].max() <= res.loss[0, 0]
+    r = radam_rectifier(np.arange(1, 13, dtype=np.float64), 0.999)
+    assert np.isnan(r[:5]).all() and np.isfinite(r[5:]).all()
+    assert 0 < r[5] < 0.05
+
+
+def test_radam_preset_stays_below_its_start_for_100_steps():
+    q = _p("radam")
+    problem = get_surface(q["surface"]).build()
+    start = (float(q["x0"]), float(q["y0"]))
+    res = race(problem, [Racer("radam", lr=float(q["lr"])), Racer("adam", lr=float(q["lr"]))], [start], int(q["steps"]), seed=0)
+    assert res.loss[:, 0].max() <= res.loss[0, 0]
+    assert res.loss[:40, 1].max() > 2 * res.loss[0, 1]

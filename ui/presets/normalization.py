@@ -1,0 +1,15 @@
+from ui.presets import Preset
+
+PRESETS = [
+    Preset("normalization", "same-eta", "nm_p_same_eta",
+           {"s_scale1": "1", "s_scale2": "100", "std": "1", "eta": "0.1", "steps": "100", "x0": "-2.5", "y0": "2.5"},
+           home=True, note="nm_n_same_eta"),
+    Preset("normalization", "raw-limit", "nm_p_raw_limit",
+           {"s_scale1": "1", "s_scale2": "100", "std": "1", "eta": "9e-05", "steps": "300", "x0": "-2.5", "y0": "2.5"},
+           note="nm_n_raw_limit"),
+    Preset("normalization", "small-batch", "nm_p_small_batch", {"bn_bs": "2", "bn_n": "100", "bn_mom": "0.1"},
+           note="nm_n_small_batch"),
+    Preset("normalization", "large-batch", "nm_p_large_batch", {"bn_bs": "128", "bn_n": "100", "bn_mom": "0.1"},
+           note="nm_n_large_batch"),
+    Preset("normalization", "few-batches", "nm_p_few", {"bn_bs": "8", "bn_n": "3", "bn_mom": "0.1"}, note="nm_n_few"),
+]
