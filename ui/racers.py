@@ -43,9 +43,18 @@ def _uses_number_input(p: Param) -> bool:
     return p.name == "eps" or (p.lo == 0 and 0 < p.default < 1e-3 * p.hi)
 
 
+UI_MAX_STEP_PARAM = 2000  # step counts (t_max, warm-up, step size) beyond the app's step budget are useless on a slider
+
+
 def param_control(sh: Shell, key: str, p: Param, container, default=None):
     default = p.default if default is None else default
     label = p.label(sh.lang)
+    if p.integer and p.hi > UI_MAX_STEP_PARAM:
+        p = Param(p.name, min(p.default, UI_MAX_STEP_PARAM), p.lo, UI_MAX_STEP_PARAM, integer=True, label_en=p.label_en,
+                  label_zh=p.label_zh, latex=p.latex)
+        default = min(default, UI_MAX_STEP_PARAM)
+    if p.name == "eta_min":
+        return sh.controls.number(key, label, p.lo, p.hi, default, step=1e-4, container=container, fmt="%.3g")
     if p.log and p.lo > 0:
         return sh.controls.log_slider(key, label, p.lo, p.hi, default, container=container)
     if _uses_number_input(p):

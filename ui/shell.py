@@ -67,9 +67,12 @@ def _on_big_change() -> None:
 
 BIG_CSS = """
 <style>
-html, body, [class*="st-"] { font-size: 1.22rem; }
-h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
-.katex { font-size: 1.35em !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
+[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; }
+h1 { font-size: 3.0rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
+h4 { font-size: 1.5rem !important; }
+.katex { font-size: 1.4em !important; }
 </style>
 """
 

@@ -170,7 +170,8 @@ def paths_of(rc: Racing) -> list[Path]:
 
 
 def show_surface(sh: Shell, rc: Racing, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
-                 arrows=None, taylor: Grid | None = None, marker=None, height: int | None = None, grid_override: Grid | None = None):
+                 arrows=None, taylor: Grid | None = None, marker=None, height: int | None = None, grid_override: Grid | None = None,
+                 prefix: str = ""):
     """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
     spec = rc.spec
     labels = labels_for(sh, spec)
@@ -179,8 +180,8 @@ def show_surface(sh: Shell, rc: Racing, *, key: str = "main", crit: bool = True,
     grid = grid_override or Grid(g["xs"], g["ys"], g["z"], log=spec.log_levels)
     box = compute.box_of(rc.problem)
     c1, c2 = st.columns(2)
-    three_d = sh.controls.toggle("view3d", sh.t("view_3d"), False, container=c1)
-    show_crit = sh.controls.toggle("crit", sh.t("show_critical"), crit, container=c2)
+    three_d = sh.controls.toggle(f"{prefix}view3d", sh.t("view_3d"), False, container=c1)
+    show_crit = sh.controls.toggle(f"{prefix}crit", sh.t("show_critical"), crit, container=c2)
     points = compute.critical(rc.surface, pk) if show_crit else []
     font = 18 if sh.big else 14
     h = height or (720 if sh.big else 600)
@@ -302,21 +303,22 @@ def downloads(sh: Shell, rc: Racing, stem: str) -> None:
     st.caption(sh.t("png_hint"))
 
 
-def results_table(sh: Shell, rc: Racing, tol: float | None = None) -> None:
+def results_table(sh: Shell, rc: Racing, share: float = 0.01) -> None:
+    """Final loss, steps until the loss is within `share` of the way from the start to the
+    lowest known value, final ‖g‖, divergence — one row per optimizer (all text cells)."""
     r = rc.result
     loss = r["loss"]
-    lo = float(np.nanmin(loss))
     minima = [m[2] for m in rc.problem.minima()] if hasattr(rc.problem, "minima") else []
-    target = min(minima) if minima else lo
-    tol = tol if tol is not None else 1e-3 * max(1.0, abs(float(loss[0].max()) - target))
+    target = min(minima) if minima else float(np.nanmin(loss))
     rows = []
     for i, n in enumerate(rc.names):
         d = rc.diverged(i)
-        hit = np.flatnonzero(loss[:, i] - target <= tol)
+        gap0 = float(loss[0, i]) - target
+        hit = np.flatnonzero(loss[:, i] - target <= share * max(gap0, 1e-300))
         rows.append({
             sh.t("col_optimizer"): n,
             sh.t("col_final_loss"): f"{loss[-1, i]:.6g}" if d is None else "—",
-            sh.t("col_steps_to_tol", tol=f"{tol:.2g}"): str(int(hit[0])) if hit.size and (d is None or hit[0] < d) else "—",
+            sh.t("col_steps_to_tol", pct=f"{100 * (1 - share):g}"): str(int(hit[0])) if hit.size and (d is None or hit[0] < d) else "—",
             sh.t("col_final_grad"): f"{r['grad_norm'][-1, i]:.3g}" if d is None else "—",
             sh.t("col_diverged"): "—" if d is None else str(d),
         })
