@@ -29,5 +29,9 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# the long fuzz run of the formula parser (≥ 100 000 inputs; FUZZ_N=… FUZZ_SEED=… to change)
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -s tests/fuzz_formula.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

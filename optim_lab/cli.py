@@ -64,11 +64,29 @@ def _num(value: str, field: str) -> float:
 
 
 def _surface(args):
+    if args.formula is not None:
+        return _formula_surface(args)
+    if args.box is not None:
+        raise UsageError("--box: applies to --formula only")
     from surfaces import get_surface
 
     spec = get_surface(args.surface)
     values = {k: _num(v, f"--set {k}") for k, v in _kv(args.set, "--set")}
     return spec.build(**values)
+
+
+def _formula_surface(args):
+    from surfaces.formula import DEFAULT_BOX, custom_surface
+
+    if args.set:
+        raise UsageError("--set: a --formula surface has no parameters")
+    box = DEFAULT_BOX
+    if args.box is not None:
+        parts = args.box.split(",")
+        if len(parts) != 4:
+            raise UsageError(f"--box: expected X0,X1,Y0,Y1 (four numbers separated by commas), got {args.box!r}")
+        box = tuple(_num(v, "--box") for v in parts)
+    return custom_surface(args.formula, box=box)
 
 
 def _racers(args) -> list[Racer]:
@@ -185,6 +203,8 @@ def cmd_run(args) -> str:
         return buf.getvalue().rstrip("\n")
     out = {"surface": problem.name, "params": problem.params, "schedule": args.schedule, "steps": res.steps,
            "seed": res.seed, "trajectories": trajs}
+    if args.formula is not None:
+        out["formula"] = problem.formula.text  # canonical form of what was typed
     return json.dumps(_json_floats(out), ensure_ascii=False)
 
 
@@ -228,8 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true")
 
     def surface_args(sp):
-        sp.add_argument("--surface", required=True)
+        which = sp.add_mutually_exclusive_group(required=True)
+        which.add_argument("--surface")
+        which.add_argument("--formula", metavar="TEXT",
+                           help='your own surface L(x, y) = TEXT, e.g. "x^2 + 3*y^2" (write --formula=-x^2 when it starts with -)')
         sp.add_argument("--set", action="append", metavar="K=V", help="surface parameter")
+        sp.add_argument("--box", metavar="X0,X1,Y0,Y1", help="view box of --formula (default -3,3,-3,3)")
 
     pr = sub.add_parser("run", help="race optimizers from the same starts")
     surface_args(pr)

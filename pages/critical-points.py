@@ -27,7 +27,7 @@ with sh.guard():
         st.markdown(sh.t("cp_ratio"))
         st.latex(r"\text{" + sh.t("minimum_ratio") + r"} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}")
 
-    surface, params = view.surface_controls(sh, "textbook-saddle")
+    surface, params = view.surface_controls(sh, "textbook-saddle", custom=True)
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 200, seed=problem.n_samples is not None)

@@ -15,7 +15,7 @@ with sh.guard():
     st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     presets.buttons(sh, "playground")
 
-    surface, params = view.surface_controls(sh, "rosenbrock")
+    surface, params = view.surface_controls(sh, "rosenbrock", custom=True)
     problem = view.compute.build(surface, view.compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 300, seed=problem.n_samples is not None)

@@ -183,3 +183,30 @@ def test_a_failing_surface_is_contained_to_its_page(monkeypatch):
     assert not at.exception and not at.error and at.get("plotly_chart")
     other = next(p for p in PAGES if p.id == "critical-points")
     assert not open_page(other, "en").exception
+
+
+def test_a_typed_formula_becomes_a_surface():
+    page = next(p for p in PAGES if p.id == "playground")
+    at = open_page(page, "en", {"surface": "custom", "formula": "(x - 1)^2 + 3*(y + 0.5)^2", "n": "1", "steps": "50"})
+    assert not at.exception and not ignored_notice(at)
+    assert at.text_input(key="formula").value == "(x - 1)^2 + 3*(y + 0.5)^2"
+    assert any("x - 1" in m.value or "x-1" in m.value.replace(" ", "") for m in at.latex)
+    assert at.get("plotly_chart")
+
+
+def test_a_hostile_formula_in_a_link_is_refused_and_named():
+    page = next(p for p in PAGES if p.id == "critical-points")
+    at = open_page(page, "zh", {"surface": "custom", "formula": "__import__('os').system('touch /tmp/owned')"})
+    assert not at.exception
+    notes = ignored_notice(at)
+    assert notes and "`formula=" in notes[0]
+    assert at.get("plotly_chart")  # the page runs on the default formula
+
+
+def test_typing_a_bad_formula_explains_and_keeps_the_last_good_one():
+    page = next(p for p in PAGES if p.id == "playground")
+    at = open_page(page, "en", {"surface": "custom", "n": "1", "steps": "20"})
+    at.text_input(key="formula").set_value("x +* y").run()
+    assert not at.exception
+    assert any("cannot be used" in e.value for e in at.error)
+    assert at.get("plotly_chart")

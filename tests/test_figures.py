@@ -16,8 +16,8 @@ from ui.figures import (
     contour_figure,
     curves_figure,
     frame_steps,
-    untyped,
     surface3d_figure,
+    untyped,
 )
 
 BOX = (-2.0, 2.0, -1.0, 3.0)

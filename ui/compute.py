@@ -20,7 +20,15 @@ from surfaces import get_surface
 GRID_N = 100
 
 
+CUSTOM = "custom"  # the surface typed by the user: params hold "formula" and the box
+
+
 def build(surface: str, params: tuple) -> Any:
+    if surface == CUSTOM:
+        from surfaces.formula import custom_surface
+
+        p = dict(params)
+        return custom_surface(str(p["formula"]), box=(p["x_min"], p["x_max"], p["y_min"], p["y_max"]))
     return get_surface(surface).build(**dict(params))
 
 

@@ -43,16 +43,71 @@ def _reset_start() -> None:
         st.session_state.pop(k, None)
 
 
-def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, container=None) -> tuple[str, dict]:
-    """Surface picker and its parameters; returns (name, params)."""
+DEFAULT_FORMULA = "(x^2 + y - 11)^2 / 10 + sin(x) * y"
+
+
+def _formula_check(lang: str):
+    from surfaces.formula import FormulaError, formula
+
+    def validate(text: str) -> None:
+        try:
+            formula(text)
+        except FormulaError as exc:
+            raise ValueError(sh_t("fx_" + exc.code, lang, **exc.params)) from None
+
+    return validate
+
+
+def sh_t(key: str, lang: str, **kw) -> str:
+    from ui.text import t
+
+    return t(key, lang, **kw)
+
+
+def formula_controls(sh: Shell, box) -> dict:
+    """The formula box "L(x, y) = …" and its view box; a refused formula is explained in
+    the page, and the last accepted one keeps the page running."""
+    from surfaces.formula import FormulaError, custom_surface
+
+    ss = st.session_state
+    text = sh.controls.text("formula", sh.t("formula_label"), DEFAULT_FORMULA, _formula_check(sh.lang), container=box,
+                            help=sh.t("formula_help"), max_chars=300)
+    c1, c2 = box.columns(2)
+    lims = {
+        "x_min": sh.controls.number("fx0", "x min", -1e4, 1e4, -3.0, container=c1),
+        "x_max": sh.controls.number("fx1", "x max", -1e4, 1e4, 3.0, container=c2),
+        "y_min": sh.controls.number("fy0", "y min", -1e4, 1e4, -3.0, container=c1),
+        "y_max": sh.controls.number("fy1", "y max", -1e4, 1e4, 3.0, container=c2),
+    }
+    try:
+        custom_surface(text, box=tuple(lims.values()))
+        ss["_formula_ok"] = {"formula": text, **lims}
+    except FormulaError as exc:
+        box.error(sh.t("formula_refused", why=sh.t("fx_" + exc.code, **exc.params)))
+    return dict(ss.get("_formula_ok") or {"formula": DEFAULT_FORMULA, "x_min": -3.0, "x_max": 3.0, "y_min": -3.0, "y_max": 3.0})
+
+
+def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, container=None,
+                     custom: bool = False) -> tuple[str, dict]:
+    """Surface picker and its parameters; returns (name, params).  With `custom`, the
+    learner may type a formula instead (validated, never evaluated as Python)."""
     box = container or st.sidebar
-    names = allowed or list(SURFACES)
+    names = list(allowed or SURFACES) + ([compute.CUSTOM] if custom else [])
     ss = st.session_state
     prev = ss.get("surface")
-    name = sh.controls.select("surface", sh.t("surface"), names, default,
-                              format_func=lambda n: SURFACES[n].label(sh.lang), container=box)
+
+    def label(n):
+        return sh.t("custom_surface") if n == compute.CUSTOM else SURFACES[n].label(sh.lang)
+
+    name = sh.controls.select("surface", sh.t("surface"), names, default, format_func=label, container=box)
     if prev is not None and prev != name:
         _reset_start()
+    if name == compute.CUSTOM:
+        params = formula_controls(sh, box)
+        if ss.get("_formula_prev") not in (None, params):
+            _reset_start()
+        ss["_formula_prev"] = params
+        return name, params
     spec = get_surface(name)
     params: dict = {}
     if spec.params:
@@ -174,6 +229,7 @@ def show_surface(sh: Shell, rc: Racing, *, key: str = "main", crit: bool = True,
                  prefix: str = ""):
     """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
     spec = rc.spec
+    st.latex(spec.latex)
     labels = labels_for(sh, spec)
     pk = compute.params_key(rc.params)
     g = compute.grid(rc.surface, pk)
