@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint fuzz load clean
+.PHONY: run test test-fast bench lint fuzz load worst clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(STAMP)
 # the long fuzz run of the formula parser (≥ 100 000 inputs; FUZZ_N=… FUZZ_SEED=… to change)
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/fuzz_formula.py
+
+# a class of real browsers on one server: latency p50/p95, server memory, errors (needs Debian chromium)
+load: $(STAMP)
+	$(BIN)/python -m tests.load.class_demo --sessions 10
+
+# the worst allowed reruns of the pages: server time and extra memory
+worst: $(STAMP)
+	$(BIN)/python -m tests.load.worst_case
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
