@@ -57,6 +57,7 @@ class Session:
     def __init__(self, ctx, base: str, name: str):
         self.ctx, self.base, self.name = ctx, base, name
         self.latencies: list[float] = []
+        self.timed_labels: list[tuple[str, float]] = []
         self.errors: list[str] = []
         self.finished = 0
 
@@ -94,6 +95,7 @@ class Session:
                 await asyncio.sleep(0.02)
             await self._idle(deadline)
             self.latencies.append(time.monotonic() - t0)
+            self.timed_labels.append((label, self.latencies[-1]))
             if await self.page.locator("[data-testid=stException]").count():
                 self.errors.append(f"{self.name}: exception box after {label}")
         except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the class
@@ -102,7 +104,7 @@ class Session:
     async def demo(self) -> None:
         p = self.page
         await self.timed("open preset link", lambda: p.goto(self.base + DEMO))
-        x_in = p.locator("[data-testid=stNumberInput] input").first
+        x_in = p.locator('input[aria-label="起点 w₁"]').first
 
         async def set_x():
             await x_in.fill("-1.2")
@@ -119,6 +121,7 @@ class Session:
         async def pick_optimizer():
             box = p.locator('input[role=combobox][aria-label="优化器"]').first  # racer 1's optimizer
             await box.click()
+            await box.press("ArrowDown")  # opens the list
             await p.get_by_role("option", name="Nesterov 动量", exact=True).click()
 
         await self.timed("change start x", set_x)
@@ -209,6 +212,11 @@ async def run(sessions: int, settle: float) -> int:
     print(f"interaction-to-idle latency: p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(lat) if lat else float('nan'):.2f} s")
     print(f"server memory (RSS): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
           f"(+{during - before:.0f}), after time-out {after:.0f} MB ({after - before:+.0f})")
+    per_label: dict[str, list[float]] = {}
+    for st_ in students:
+        for label, x in st_.timed_labels:
+            per_label.setdefault(label, []).append(x)
+    print("by interaction (median s): " + ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in per_label.items()))
     print(f"errors: {len(errors)}")
     for e in errors:
         print("  " + e)
