@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests import apptest
 from ui import presets
 from ui.shell import available_pages
 
@@ -17,22 +17,14 @@ PRESETS = [p for p in presets.ALL if p.page in {q.id for q in PAGES}]
 
 
 def open_page(page, lang="en", query=None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = lang
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    if page.path != "app.py":
-        at.switch_page(page.path)
-    at.run()
-    return at
+    return apptest.open_page(page.path, lang, query, timeout=90)
 
 
 def chart_specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return list(apptest.charts(at).values())
 
 
-def ignored_notice(at) -> list[str]:
-    return [w.value for w in at.warning if "ignored" in w.value or "无效" in w.value]
+ignored_notice = apptest.ignored_notices
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
+from tests import apptest
 from ui import presets
 from ui.calc_adaptive import curvature
 from ui.text import t
@@ -48,14 +48,8 @@ def preset_race(pid: str):
     return problem, {r: i for i, r in enumerate(ids)}, res
 
 
-def open_page(lang: str = "en", query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["lang"] = lang
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(PAGE)
-    at.run()
-    return at
+def open_page(lang: str = "en", query: dict | None = None):
+    return apptest.open_page(PAGE, lang, query)
 
 
 def assert_clean(at) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from optim_lab.batches import plan_batches
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
+from tests import apptest
 from ui import calc_batch, presets
 from ui.text import t
 
@@ -26,22 +26,16 @@ def log_value(raw) -> float:
     return float(raw)
 
 
-def open_page(lang: str = "en", query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["lang"] = lang
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(PAGE)
-    at.run()
-    return at
+def open_page(lang: str = "en", query: dict | None = None):
+    return apptest.open_page(PAGE, lang, query)
 
 
 def notices(at) -> list[str]:
-    return [w.value for w in at.warning if "ignored" in w.value or "无效" in w.value]
+    return apptest.ignored_notices(at)
 
 
 def charts(at) -> dict[str, dict]:
-    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    return apptest.charts(at)
 
 
 def assert_clean(at) -> None:

@@ -3,65 +3,39 @@ right, and GD/Adam on the MSE and cross-entropy surfaces behave as the presets c
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
+from tests import apptest
 from ui.fig_classify import softmax
 from ui.presets import for_page
 from ui.text import t
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "classification"
 SCRIPT = f"pages/{PAGE}.py"
 PRESETS = {p.id: p for p in for_page(PAGE)}
 
 
-def _open(lang: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(SCRIPT)
-    return at.run()
-
-
-def _chart(at: AppTest, key: str) -> dict:
-    hits = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    assert hits, f"no chart {key!r}"
-    return json.loads(hits[0].proto.spec)
-
-
-def _notice(lang: str) -> str:
-    return t("url_ignored", lang, items="\x00").split("\x00")[0]
-
-
-def _assert_clean(at: AppTest, lang: str) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    assert not [w.value for w in at.warning if w.value.startswith(_notice(lang))]
-    assert at.get("plotly_chart"), "no chart drawn"
+def _open(lang: str, params: dict | None = None):
+    return apptest.open_page(SCRIPT, lang, params, timeout=60)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_defaults_render(lang):
     at = _open(lang)
-    _assert_clean(at, lang)
+    apptest.assert_clean(at)
     assert at.title[0].value.endswith(t("page_classification", lang))
-    probs = _chart(at, "probs")["data"][0]["y"]
+    probs = apptest.chart(at, "probs")["data"][0]["y"]
     np.testing.assert_allclose(probs, [0.878878, 0.118943, 0.002179], atol=5e-7)
     for key in ("gap", "contour_softmax-ce", "contour_softmax-mse", "gmap_softmax-ce", "gmap_softmax-mse"):
-        _chart(at, key)
+        apptest.chart(at, key)
 
 
 @pytest.mark.parametrize("pid", list(PRESETS))
 def test_preset_from_url(pid):
-    _assert_clean(_open("en", PRESETS[pid].params), "en")
+    apptest.assert_clean(_open("en", PRESETS[pid].params))
 
 
 def test_presets_from_buttons():
@@ -69,34 +43,34 @@ def test_presets_from_buttons():
     at = _open("zh")
     for pid, preset in PRESETS.items():
         at.button(key=f"preset_{pid}").click().run()
-        _assert_clean(at, "zh")
+        apptest.assert_clean(at)
         assert any(i.value == t(preset.note, "zh") for i in at.info), pid
 
 
 def test_typing_logits_changes_the_bars_and_bad_text_is_contained():
     at = _open("en")
     at.text_input(key="logits").input("10, 2, 0").run()
-    _assert_clean(at, "en")
-    probs = _chart(at, "probs")["data"][0]["y"]
+    apptest.assert_clean(at)
+    probs = apptest.chart(at, "probs")["data"][0]["y"]
     np.testing.assert_allclose(probs, softmax([10, 2, 0]), atol=1e-6)
     at.text_input(key="logits").input("1, two").run()
     assert not at.exception
     assert any(t("cl_bad_number", "en") in e.value for e in at.error)
-    np.testing.assert_allclose(_chart(at, "probs")["data"][0]["y"], [0.878878, 0.118943, 0.002179], atol=5e-7)
+    np.testing.assert_allclose(apptest.chart(at, "probs")["data"][0]["y"], [0.878878, 0.118943, 0.002179], atol=5e-7)
 
 
 def test_bad_logits_in_the_link_are_refused():
     at = _open("en", {"logits": "1"})
-    assert any(w.value.startswith(_notice("en")) for w in at.warning)
+    assert any(w.value.startswith(apptest.notice_prefix("en")) for w in at.warning)
     assert not at.exception
 
 
 def test_moving_the_start_changes_the_race():
     at = _open("en")
-    before = _chart(at, "contour_softmax-ce")["data"]
+    before = apptest.chart(at, "contour_softmax-ce")["data"]
     at.number_input(key="x0").set_value(0.0).run()
-    _assert_clean(at, "en")
-    assert _chart(at, "contour_softmax-ce")["data"] != before
+    apptest.assert_clean(at)
+    assert apptest.chart(at, "contour_softmax-ce")["data"] != before
 
 
 # -- numbers -----------------------------------------------------------------------------------------

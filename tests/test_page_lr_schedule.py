@@ -3,63 +3,39 @@ what its note claims, on the engine's own numbers."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from optim_lab.engine import Racer, race
 from optim_lab.optimizers import CUSTOM
 from optim_lab.rules import radam_rectifier
 from surfaces import get_surface
+from tests import apptest
 from ui.presets import for_page
 from ui.text import t
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "lr-schedule"
 SCRIPT = f"pages/{PAGE}.py"
 PRESETS = {p.id: p for p in for_page(PAGE)}
 
 
-# -- AppTest helpers (each page test file keeps its own copy) -------------------------------------
-def _open(lang: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(SCRIPT)
-    return at.run()
-
-
-def _chart(at: AppTest, key: str) -> dict:
-    hits = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    assert hits, f"no chart {key!r}"
-    return json.loads(hits[0].proto.spec)
-
-
-def _assert_clean(at: AppTest, lang: str) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    notice = t("url_ignored", lang, items="\x00").split("\x00")[0]
-    assert not [w.value for w in at.warning if w.value.startswith(notice)]
-    assert at.get("plotly_chart"), "no chart drawn"
+def _open(lang: str, params: dict | None = None):
+    return apptest.open_page(SCRIPT, lang, params, timeout=60)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_defaults_render(lang):
     at = _open(lang)
-    _assert_clean(at, lang)
+    apptest.assert_clean(at)
     assert at.title[0].value.endswith(t("page_lr-schedule", lang))
     for key in ("eta_editor", "eta_race", "main", "curves"):
-        _chart(at, key)
+        apptest.chart(at, key)
 
 
 @pytest.mark.parametrize("pid", list(PRESETS))
 def test_preset_from_url(pid):
     at = _open("en", PRESETS[pid].params)
-    _assert_clean(at, "en")
+    apptest.assert_clean(at)
 
 
 def test_presets_from_buttons():
@@ -67,7 +43,7 @@ def test_presets_from_buttons():
     at = _open("zh")
     for pid, preset in PRESETS.items():
         at.button(key=f"preset_{pid}").click().run()
-        _assert_clean(at, "zh")
+        apptest.assert_clean(at)
         assert any(i.value == t(preset.note, "zh") for i in at.info), pid
         assert at.selectbox(key="opt").value == PRESETS[pid].params["opt"]
         assert at.selectbox(key="sch").value == PRESETS[pid].params["sch"]
@@ -75,16 +51,16 @@ def test_presets_from_buttons():
 
 def test_radam_preset_draws_the_rectifier():
     at = _open("en", PRESETS["radam"].params)
-    r = _chart(at, "rect")["data"][0]["y"]
+    r = apptest.chart(at, "rect")["data"][0]["y"]
     assert r[:5] == [None] * 5 and r[5] is not None
 
 
 def test_changing_the_schedule_changes_the_eta_chart():
     at = _open("en")
-    before = _chart(at, "eta_editor")["data"][0]["y"]
+    before = apptest.chart(at, "eta_editor")["data"][0]["y"]
     at.selectbox(key="sch").set_value("cosine").run()
-    _assert_clean(at, "en")
-    after = _chart(at, "eta_editor")["data"][0]["y"]
+    apptest.assert_clean(at)
+    after = apptest.chart(at, "eta_editor")["data"][0]["y"]
     assert before != after
 
 

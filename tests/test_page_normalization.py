@@ -3,66 +3,40 @@ batch-norm sandbox compute what the page says (BN checked against torch.nn.Batch
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
+from tests import apptest
 from ui import calc_norm
 from ui.presets import for_page
 from ui.text import t
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "normalization"
 SCRIPT = f"pages/{PAGE}.py"
 PRESETS = {p.id: p for p in for_page(PAGE)}
 
 
-def _open(lang: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(SCRIPT)
-    return at.run()
-
-
-def _chart(at: AppTest, key: str) -> dict:
-    hits = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    assert hits, f"no chart {key!r}"
-    return json.loads(hits[0].proto.spec)
-
-
-def _notice(lang: str) -> str:
-    return t("url_ignored", lang, items="\x00").split("\x00")[0]
-
-
-def _assert_clean(at: AppTest, lang: str) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    assert not [w.value for w in at.warning if w.value.startswith(_notice(lang))]
-    assert at.get("plotly_chart"), "no chart drawn"
+def _open(lang: str, params: dict | None = None):
+    return apptest.open_page(SCRIPT, lang, params, timeout=60)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_defaults_render(lang):
     at = _open(lang)
-    _assert_clean(at, lang)
+    apptest.assert_clean(at)
     assert at.title[0].value.endswith(t("page_normalization", lang))
     for key in ("fs_raw", "fs_std", "bn_stages", "bn_noise"):
-        _chart(at, key)
+        apptest.chart(at, key)
     # the default η = 0.1 is far above the raw limit: the page says so
     assert any(t("diverged_at", lang, name=t("nm_gd_name", lang), k=2) in w.value for w in at.warning)
 
 
 @pytest.mark.parametrize("pid", list(PRESETS))
 def test_preset_from_url(pid):
-    _assert_clean(_open("en", PRESETS[pid].params), "en")
+    apptest.assert_clean(_open("en", PRESETS[pid].params))
 
 
 def test_presets_from_buttons():
@@ -70,26 +44,26 @@ def test_presets_from_buttons():
     at = _open("zh")
     for pid, preset in PRESETS.items():
         at.button(key=f"preset_{pid}").click().run()
-        _assert_clean(at, "zh")
+        apptest.assert_clean(at)
         assert any(i.value == t(preset.note, "zh") for i in at.info), pid
 
 
 def test_scale_and_batch_size_change_the_charts():
     at = _open("en")
-    raw = _chart(at, "fs_raw")["data"][0]["z"]
-    noise = _chart(at, "bn_noise")["data"][0]["y"]
+    raw = apptest.chart(at, "fs_raw")["data"][0]["z"]
+    noise = apptest.chart(at, "bn_noise")["data"][0]["y"]
     at.slider(key="s_scale2__log").set_value(1.0).run()  # scale of x₂: 100 → 10
-    _assert_clean(at, "en")
-    assert _chart(at, "fs_raw")["data"][0]["z"] != raw
+    apptest.assert_clean(at)
+    assert apptest.chart(at, "fs_raw")["data"][0]["z"] != raw
     at.slider(key="bn_bs").set_value(32).run()
-    _assert_clean(at, "en")
-    assert _chart(at, "bn_noise")["data"][0]["y"] != noise
+    apptest.assert_clean(at)
+    assert apptest.chart(at, "bn_noise")["data"][0]["y"] != noise
 
 
 def test_standardize_switch_hides_the_second_contour():
     at = _open("en", {"std": "0"})
-    _assert_clean(at, "en")
-    _chart(at, "fs_raw")
+    apptest.assert_clean(at)
+    apptest.chart(at, "fs_raw")
     assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-fs_std")]
 
 

@@ -1,0 +1,56 @@
+"""Shared AppTest helpers: open a page the way a browser does (through app.py,
+with query parameters), and read its charts and notices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui.text import t
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+
+
+def open_page(script: str, lang: str = "en", query: dict | None = None, timeout: float = 120) -> AppTest:
+    """Run `script` ("pages/<id>.py" or "app.py") for a new session with these URL parameters."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params["lang"] = lang
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if script != "app.py":
+        at.switch_page(script)
+    at.run()
+    return at
+
+
+def notice_prefix(lang: str) -> str:
+    return t("url_ignored", lang, items="\x00").split("\x00")[0]
+
+
+def ignored_notices(at: AppTest) -> list[str]:
+    """The 'values in the link were ignored' notices, in either language."""
+    prefixes = (notice_prefix("en"), notice_prefix("zh"))
+    return [w.value for w in at.warning if w.value.startswith(prefixes)]
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Every Plotly chart's figure JSON, by element id."""
+    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def chart(at: AppTest, key: str) -> dict:
+    hits = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert hits, f"no chart {key!r}"
+    return json.loads(hits[0].proto.spec)
+
+
+def assert_clean(at: AppTest, *, errors_ok: bool = False) -> None:
+    """No exception, no error box (unless allowed), no ignored-URL notice, at least one chart."""
+    assert not at.exception, [e.value for e in at.exception]
+    if not errors_ok:
+        assert not at.error, [e.value for e in at.error]
+    assert not ignored_notices(at), ignored_notices(at)
+    assert at.get("plotly_chart"), "no chart drawn"
