@@ -54,3 +54,16 @@ def test_pure_sources_have_no_ui_imports_prints_or_caches(path):
         assert what not in text, f"{path.relative_to(ROOT)} contains {what!r}"
     if path not in PRINT_ALLOWED:
         assert not PRINT.search(text), f"{path.relative_to(ROOT)} calls print("
+
+
+def test_every_streamlit_cache_is_bounded():
+    """A class shares one server: every st.cache_data / st.cache_resource names max_entries."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    unbounded = []
+    for path in [*root.glob("ui/**/*.py"), *root.glob("pages/*.py"), root / "app.py"]:
+        for m in re.finditer(r"@st\.cache_(data|resource)(\([^)]*\))?", path.read_text(encoding="utf-8")):
+            if "max_entries" not in (m.group(2) or ""):
+                unbounded.append(f"{path.relative_to(root)}: {m.group(0)}")
+    assert not unbounded, unbounded

@@ -139,3 +139,16 @@ def test_screenshot_of_every_page(streamlit_server, new_page, wait_idle, screens
     expect(page.locator("[data-testid=stPlotlyChart]").first).to_be_visible()
     page.wait_for_timeout(500)  # let Plotly finish painting before the picture (not an assertion)
     assert screenshot(page, f"{page_info.id}-{lang}.png", full_page=True).stat().st_size > 10_000
+
+
+def test_language_defaults_to_the_browser_locale(start_server, new_page, wait_idle):
+    base = start_server()
+    zh = new_page(locale="zh-CN")
+    zh.goto(f"{base}/playground")
+    wait_idle(zh)
+    expect(zh.get_by_role("heading", name=re.compile("优化器竞技场"))).to_be_visible()
+    assert query_of(zh.url).get("lang") == "zh"
+    en = new_page(locale="en-US")
+    en.goto(f"{base}/playground")
+    wait_idle(en)
+    expect(en.get_by_role("heading", name=re.compile("Optimizer playground"))).to_be_visible()
