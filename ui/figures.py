@@ -407,8 +407,10 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
             shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=marker_step, x1=marker_step,
                                y0=0, y1=1, line=dict(color="#888", dash="dot", width=1)))
     fig._layout_json.update(layout, annotations=annotations, shapes=shapes, height=height,
-                            margin=dict(l=60, r=20, t=40, b=40), font=dict(size=font_size),
-                            legend=dict(orientation="h", y=-0.16, yanchor="top"), hovermode="x unified")
+                            margin=dict(l=60, r=20, t=40, b=60), font=dict(size=font_size),
+                            # below the step-axis title, whatever the number of rows
+                            legend=dict(orientation="h", y=-0.16 if rows > 1 else -0.34, yanchor="top"),
+                            hovermode="x unified")
     return fig
 
 
