@@ -45,6 +45,13 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (clock ticks → seconds)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,6 +83,8 @@ class Session:
 
     async def start(self):
         self.page = await self.ctx.new_page()
+        self.cdp = await self.ctx.new_cdp_session(self.page)
+        await self.cdp.send("Performance.enable")
         self.page.on("websocket", self._on_ws)
         self.page.on("pageerror", lambda e: self.errors.append(f"{self.name}: page error {e}"))
 
@@ -100,6 +109,11 @@ class Session:
                 self.errors.append(f"{self.name}: exception box after {label}")
         except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the class
             self.errors.append(f"{self.name}: {label}: {type(exc).__name__}: {exc}"[:300])
+
+    async def renderer_seconds(self) -> float:
+        """Main-thread task time of this tab's renderer so far (Chrome's own metric)."""
+        metrics = (await self.cdp.send("Performance.getMetrics"))["metrics"]
+        return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
     async def demo(self) -> None:
         p = self.page
@@ -187,9 +201,16 @@ async def run(sessions: int, settle: float) -> int:
                 await s.start()
                 students.append(s)
             t0 = time.monotonic()
+            server_cpu0 = cpu_seconds(proc.pid)
             await asyncio.gather(*(s.demo() for s in students))
             wall = time.monotonic() - t0
+            server_cpu = cpu_seconds(proc.pid) - server_cpu0
+            browser_cpu = 0.0
             for s in students:
+                try:
+                    browser_cpu += await s.renderer_seconds()
+                except Exception:  # noqa: BLE001 — a crashed tab has no metrics
+                    pass
                 await s.ctx.close()
             stop.set()
             await sampler
@@ -209,6 +230,9 @@ async def run(sessions: int, settle: float) -> int:
     p50 = statistics.median(lat) if lat else float("nan")
     p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else float("nan")
     print(f"machine: {os.cpu_count()} cores; sessions: {sessions}; interactions timed: {len(lat)}; wall: {wall:.1f} s")
+    n_int = max(1, len(lat))
+    print(f"CPU per timed interaction: server {server_cpu / n_int:.2f} s, browser renderers {browser_cpu / n_int:.2f} s "
+          f"(both on the same {os.cpu_count()} cores here; on Community Cloud the browsers run on the students' machines)")
     print(f"interaction-to-idle latency: p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(lat) if lat else float('nan'):.2f} s")
     print(f"server memory (RSS): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
           f"(+{during - before:.0f}), after time-out {after:.0f} MB ({after - before:+.0f})")
