@@ -17,6 +17,7 @@ from surfaces import SURFACES, get_surface
 from ui import compute
 from ui.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
 from ui.shell import Shell
+from ui.text import t
 
 UI_MAX_STEPS = min(MAX_STEPS, 2000)
 
@@ -47,21 +48,16 @@ DEFAULT_FORMULA = "(x^2 + y - 11)^2 / 10 + sin(x) * y"
 
 
 def _formula_check(lang: str):
+    """URL validation of a formula: the refusal travels as its translated message."""
     from surfaces.formula import FormulaError, formula
 
     def validate(text: str) -> None:
         try:
             formula(text)
         except FormulaError as exc:
-            raise ValueError(sh_t("fx_" + exc.code, lang, **exc.params)) from None
+            raise ValueError(t("fx_" + exc.code, lang, **exc.params)) from None
 
     return validate
-
-
-def sh_t(key: str, lang: str, **kw) -> str:
-    from ui.text import t
-
-    return t(key, lang, **kw)
 
 
 def formula_controls(sh: Shell, box) -> dict:
