@@ -278,10 +278,9 @@ def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dic
     c1.metric(sh.t("loss"), f"{info['loss']:.4g}")
     c2.metric("‖∇L‖", f"{float(np.hypot(*g)):.3g}")
     c3.metric(sh.t("minimum_ratio"), f"{info['minimum_ratio']:.2g}")
-    st.latex(
-        rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}},\quad "
-        rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}"
-    )
+    c1, c2 = st.columns(2)  # two blocks: one wide line is cut off in a narrow column
+    c1.latex(rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}}")
+    c2.latex(rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}")
     st.latex(
         rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f}) \\ "
         rf"\lambda_2 = {lam[1]:.4g},\ u_2 = ({vec[1][0]:.3f}, {vec[1][1]:.3f})"
