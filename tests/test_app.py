@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests import apptest
 from ui import presets
 from ui.shell import available_pages
+from ui.text import t
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [p for p in available_pages()]
@@ -85,6 +86,8 @@ def test_preset_button_applies_the_preset(preset):
     assert not at.exception, [e.value for e in at.exception]
     assert not ignored_notice(at)
     assert_state_matches(at, preset.params)
+    if preset.note:  # "what to look for" appears with the preset
+        assert any(t(preset.note, "en") in i.value for i in at.info), preset.note
 
 
 def test_url_values_set_widgets():

@@ -33,20 +33,6 @@ def test_defaults_render(lang):
         apptest.chart(at, key)
 
 
-@pytest.mark.parametrize("pid", list(PRESETS))
-def test_preset_from_url(pid):
-    apptest.assert_clean(_open("en", PRESETS[pid].params))
-
-
-def test_presets_from_buttons():
-    """Click every preset in turn in one session (a click resets the page's controls first)."""
-    at = _open("zh")
-    for pid, preset in PRESETS.items():
-        at.button(key=f"preset_{pid}").click().run()
-        apptest.assert_clean(at)
-        assert any(i.value == t(preset.note, "zh") for i in at.info), pid
-
-
 def test_typing_logits_changes_the_bars_and_bad_text_is_contained():
     at = _open("en")
     at.text_input(key="logits").input("10, 2, 0").run()

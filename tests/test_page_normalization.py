@@ -34,20 +34,6 @@ def test_defaults_render(lang):
     assert any(t("diverged_at", lang, name=t("nm_gd_name", lang), k=2) in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("pid", list(PRESETS))
-def test_preset_from_url(pid):
-    apptest.assert_clean(_open("en", PRESETS[pid].params))
-
-
-def test_presets_from_buttons():
-    """Click every preset in turn in one session (a click resets the page's controls first)."""
-    at = _open("zh")
-    for pid, preset in PRESETS.items():
-        at.button(key=f"preset_{pid}").click().run()
-        apptest.assert_clean(at)
-        assert any(i.value == t(preset.note, "zh") for i in at.info), pid
-
-
 def test_scale_and_batch_size_change_the_charts():
     at = _open("en")
     raw = apptest.chart(at, "fs_raw")["data"][0]["z"]
