@@ -126,7 +126,7 @@ def escape_step(problem, at, length: float = 1.0) -> tuple[float, float]:
 def critical_points(problem, box=None, grid: int = 40, iters: int = 60, max_points: int = 400) -> list[dict]:
     """Every critical point Newton's method finds from a grid of starts inside the box,
     classified and de-duplicated, sorted by loss."""
-    x0, x1, y0, y1 = box or (problem.view_box() if hasattr(problem, "view_box") else problem.box)
+    x0, x1, y0, y1 = box or problem.box
     gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
     th = _pt(np.stack([gx.ravel(), gy.ravel()], axis=1))
     g0 = problem.grad(th)

@@ -101,14 +101,11 @@ def _check_starts(problem, starts) -> np.ndarray:
 
 
 def _bounds(problem) -> tuple[np.ndarray, np.ndarray]:
-    x0, x1, y0, y1 = _box(problem)
+    x0, x1, y0, y1 = problem.box
     c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     span = max(x1 - x0, y1 - y0) * BOUND_SPANS
     return c - span, c + span
 
-
-def _box(problem):
-    return problem.view_box() if hasattr(problem, "view_box") else problem.box
 
 
 @dataclass

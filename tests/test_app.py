@@ -135,21 +135,35 @@ def test_switching_language_keeps_every_value():
     assert "竞技场" in at.title[0].value
 
 
-def test_click_on_the_contour_moves_the_start():
+def test_a_pick_on_the_chart_sets_the_start_or_the_inspected_point(monkeypatch):
+    """The chart's on_select callback: the first picked point becomes the start, or, with
+    "a click sets: the inspected point", the point the inspector looks at."""
+    from ui import view
+
+    state = {"main": {"selection": {"points": [{"x": 0.5, "y": 1.5}], "point_indices": [7]}}}
+    monkeypatch.setattr(view.st, "session_state", state)
+    view._on_pick("main", None)
+    assert (state["x0"], state["y0"]) == (0.5, 1.5)
+    state.update(click="point")
+    state["main"]["selection"]["points"][0].update(x=-1.0, y=0.25)
+    view._on_pick("main", "click")
+    assert (state["ix"], state["iy"], state["inspect"]) == (-1.0, 0.25, "point")
+    assert (state["x0"], state["y0"]) == (0.5, 1.5)
+    state["main"] = {"selection": {"points": []}}  # a second click clears the selection: keep the last pick
+    view._on_pick("main", None)
+    assert (state["x0"], state["y0"]) == (0.5, 1.5)
+
+
+def test_the_start_inputs_drive_the_race():
     page = next(p for p in PAGES if p.id == "playground")
     at = open_page(page, "en", {"n": "1", "steps": "20"})
-    at.session_state["main"] = {"selection": {"points": [{"x": 0.5, "y": 1.5}], "point_indices": [0]}}
-    # the chart's on_select callback copies the pick into the start inputs on the next run
-    from ui.view import _on_pick
-
-    _ = _on_pick  # documented behaviour: tested through session state below
-    at.session_state["x0"] = 0.5
-    at.session_state["y0"] = 1.5
-    at.run()
+    at.number_input(key="x0").set_value(0.5)
+    at.number_input(key="y0").set_value(1.5).run()
     assert not at.exception
-    assert at.number_input(key="x0").value == 0.5
     data = chart_specs(at)[0]["data"]
-    assert any(t.get("name") == "start" for t in data)
+    star = next(t for t in data if t.get("name") == "start")
+    assert (star["x"][0], star["y"][0]) == (0.5, 1.5)
+    assert at.query_params.get("x0") in ("0.5", ["0.5"])
 
 
 def test_critical_points_saddle_preset_verdict():

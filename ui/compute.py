@@ -33,7 +33,7 @@ def build(surface: str, params: tuple) -> Any:
 
 
 def box_of(problem) -> tuple[float, float, float, float]:
-    return tuple(float(v) for v in (problem.view_box() if hasattr(problem, "view_box") else problem.box))
+    return tuple(float(v) for v in problem.box)
 
 
 @st.cache_data(max_entries=48, show_spinner=False)

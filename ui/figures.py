@@ -81,8 +81,6 @@ class LeanFigure(go.Figure):
         return d
 
 
-AnimatedFigure = LeanFigure
-
 
 @dataclass
 class Grid:
@@ -206,7 +204,7 @@ def contour_figure(
 ) -> go.Figure:
     """The surface view: contour, critical points, trajectories (animated), start, arrows."""
     x0, x1, y0, y1 = box
-    fig = AnimatedFigure()
+    fig = LeanFigure()
     fig.add_trace(contour_trace(grid, labels))
     if taylor is not None:
         fig.add_trace(go.Contour(
@@ -281,7 +279,7 @@ def _by_kind(crit: list[dict]) -> dict[str, list[dict]]:
     return {k: out[k] for k in KIND_STYLE if k in out}
 
 
-def _add_animation(fig: AnimatedFigure, paths: list[Path], T: int, first: int, labels: Labels, n_frames: int) -> None:
+def _add_animation(fig: LeanFigure, paths: list[Path], T: int, first: int, labels: Labels, n_frames: int) -> None:
     steps = frame_steps(T, n_frames)
     n = len(paths)
     trace_ids = list(range(first, first + 2 * n))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -43,8 +44,6 @@ PAGE_BY_ID = {p.id: p for p in PAGES}
 
 def available_pages() -> list[PageInfo]:
     """Pages whose script exists (pages land one issue at a time)."""
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     return [p for p in PAGES if (root / p.path).exists()]
 

@@ -74,10 +74,6 @@ class Controls:
         if isinstance(v, (int, float)) and not lo <= v <= hi:
             ss[key] = min(max(v, lo), hi)
 
-    def set_default(self, key: str, value: Any) -> None:
-        """Seed a control that has not been drawn yet (presets use this)."""
-        st.session_state[key] = value
-
     # -- widgets ------------------------------------------------------------------------
     def slider(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None):
         cast = int if integer else float
@@ -202,10 +198,6 @@ class Controls:
         value = container.text_input(label, key=key, help=help, max_chars=max_chars)
         self._remember(key, value, default, str)
         return value
-
-    def keep(self, key: str, value: str) -> None:
-        """Put a non-widget value in the URL (e.g. a start set by a click)."""
-        self.serialized[key] = value
 
     # -- after the page is drawn ------------------------------------------------------------
     def finish(self, extra: dict[str, str] | None = None) -> None:
