@@ -52,10 +52,9 @@ with sh.guard():
                     r = {key: rc.result[key] for key in rc.result}
                     for key in ("theta", "loss", "grad_norm", "eigvals"):
                         r[key] = np.concatenate([rc.result[key], rc2.result[key]], axis=0)
-                    gap = np.full((1,) + rc.result["lr"].shape[1:], np.nan)
                     for key in ("lr", "sigma", "direction", "eff_step", "step_grad", "batch_loss"):
-                        r[key] = np.concatenate([rc.result[key], gap if rc.result[key].ndim == 2 else np.full((1, 1, 2), np.nan),
-                                                 rc2.result[key]], axis=0)
+                        gap = np.full((1,) + rc.result[key].shape[1:], np.nan)  # the jump θ′ → θ′ + u is no step of the optimizer
+                        r[key] = np.concatenate([rc.result[key], gap, rc2.result[key]], axis=0)
                     r["diverged_at"] = rc2.result["diverged_at"] + (steps + 1) * (rc2.result["diverged_at"] >= 0)
                     rc = view.Racing(rc.surface, rc.params, rc.configs, rc.names, rc.colors, rc.start, 2 * steps + 1, rc.seed, r,
                                      rc.problem)
@@ -69,8 +68,12 @@ with sh.guard():
                                       format_func=lambda v: sh.t(f"inspect_{v}"))
             if what == "step":
                 k = sh.controls.slider("k", sh.t("selected_step"), 0, total, total, integer=True)
-                at = tuple(float(v) for v in rc.result["theta"][k, 0])
-                title = f"{sh.t('step')} {k}"
+                d = rc.diverged(0)
+                shown = k if d is None or k < d else d - 1  # θ is frozen after divergence: inspect the last usable step
+                if shown != k:
+                    st.caption(sh.t("diverged_at", name=rc.names[0], k=d))
+                at = tuple(float(v) for v in rc.result["theta"][shown, 0])
+                title = f"{sh.t('step')} {shown}"
             else:
                 k = None
                 x0, x1, y0, y1 = compute.box_of(problem)

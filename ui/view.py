@@ -34,8 +34,7 @@ def labels_for(sh: Shell, spec) -> Labels:
 def _pretty(axis: str) -> str:
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
     name, _, idx = axis.partition("_")
-    greek = {"w": "w", "b": "b", "y": "y"}.get(name, name)
-    return greek + idx.translate(sub)
+    return name + idx.translate(sub)
 
 
 # -- controls -------------------------------------------------------------------------------
@@ -274,10 +273,9 @@ def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dic
     info = compute.inspect_at(rc.surface, compute.params_key(rc.params), float(at[0]), float(at[1]))
     st.markdown(f"**{title}** &nbsp; ({_pretty(rc.spec.axes[0])}, {_pretty(rc.spec.axes[1])}) = ({at[0]:.4g}, {at[1]:.4g})")
     g, h, lam, vec = info["grad"], info["hessian"], info["eigvals"], info["eigvecs"]
-    c1, c2, c3 = st.columns(3)
-    c1.metric(sh.t("loss"), f"{info['loss']:.4g}")
-    c2.metric("‖∇L‖", f"{float(np.hypot(*g)):.3g}")
-    c3.metric(sh.t("minimum_ratio"), f"{info['minimum_ratio']:.2g}")
+    # one line, not st.metric: metric tiles cut numbers like 9.664e-30 in a narrow column
+    st.markdown(f"{sh.t('loss')} **{info['loss']:.4g}** &nbsp;·&nbsp; ‖∇L‖ **{float(np.hypot(*g)):.3g}** "
+                f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{info['minimum_ratio']:.2g}**")
     c1, c2 = st.columns(2)  # two blocks: one wide line is cut off in a narrow column
     c1.latex(rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}}")
     c2.latex(rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}")
