@@ -67,3 +67,18 @@ def test_every_streamlit_cache_is_bounded():
             if "max_entries" not in (m.group(2) or ""):
                 unbounded.append(f"{path.relative_to(root)}: {m.group(0)}")
     assert not unbounded, unbounded
+
+
+def test_the_import_graph_is_frozen_out_of_the_collectors_reach():
+    """Streamlit runs gc.collect(2) after every script run; the pages freeze what they
+    import (torch, plotly, pandas, our modules) once, so that walk stays short."""
+    import gc
+
+    from ui.shell import freeze_imports
+
+    freeze_imports()
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000  # torch + plotly + pandas are far more than this
+    freeze_imports()  # once per process: a second call freezes nothing new
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()  # what sessions create later is still collected
