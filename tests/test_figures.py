@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 
 from ui.figures import (
     MAX_FRAMES,
+    MESH_3D,
+    PATH_3D_POINTS,
     Grid,
     Labels,
     Path,
@@ -94,6 +96,20 @@ def test_no_frames_without_paths_and_3d_view():
         q.loss = np.ones(len(q.xy))
     fig = surface3d_figure(grid(), p, BOX, Labels())
     assert fig.data[0].type == "surface" and {t.type for t in fig.data[1:]} == {"scatter3d"}
+
+
+def test_3d_view_is_thinned_for_software_webgl_but_keeps_the_ends():
+    g = Grid(np.linspace(-2, 2, 100), np.linspace(-1, 3, 90), np.random.default_rng(0).random((90, 100)).astype(np.float32))
+    p = paths(T=2000, diverge=1500)
+    for q in p:
+        q.loss = np.arange(len(q.xy), dtype=float)
+    fig = surface3d_figure(g, p, BOX, Labels())
+    assert untyped(fig.data[0].z).shape == (MESH_3D, MESH_3D)
+    xs = untyped(fig.data[0].x)
+    assert xs[0] == np.float32(-2) and xs[-1] == np.float32(2)  # the whole box, coarser
+    full, diverged = fig.data[1], fig.data[3]
+    assert len(untyped(full.z)) == PATH_3D_POINTS and untyped(full.z)[-1] == 2000  # the last step is kept
+    assert untyped(diverged.z)[-1] == 1499 and fig.data[4].z == (1499,)  # stops before the divergence
 
 
 def test_curves_figure_marks_divergence_and_uses_log_axes():
