@@ -33,9 +33,11 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/fuzz_formula.py
 
-# a class of real browsers on one server: latency p50/p95, server memory, errors (needs Debian chromium)
+# a class of 10 on one server: the server's share (websocket clients replaying a recorded demo) and real
+# headless browsers on this machine; latency p50/p95, server memory, errors (needs Debian chromium or
+# chromium-headless-shell; THINK=0 ARRIVE=0 for the burst where everybody clicks at once)
 load: $(STAMP)
-	$(BIN)/python -m tests.load.class_demo --sessions 10
+	$(BIN)/python -m tests.load.class_demo --sessions 10 --think $(or $(THINK),3) --arrive $(or $(ARRIVE),10)
 
 # the worst allowed reruns of the pages: server time and extra memory
 worst: $(STAMP)
