@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from ui.figures import (
     MAX_FRAMES,
@@ -137,3 +138,12 @@ def test_typed_arrays_decode_to_the_trail():
 def test_bars_figure():
     fig = bars_figure(["1", "2", "3"], {"p": [0.8, 0.15, 0.05]}, ["#000"])
     assert fig.data[0].type == "bar" and list(fig.data[0].y) == [0.8, 0.15, 0.05]
+
+
+@pytest.mark.parametrize("n", [1, 2, 119, 120, 121, 239, 240, 241, 1001, 2001])
+def test_thinning_keeps_the_ends_and_strictly_increases(n):
+    from ui.figures import _thin
+
+    idx = _thin(n, 120)
+    assert len(idx) == min(n, 120) and idx[0] == 0 and idx[-1] == n - 1
+    assert np.all(np.diff(idx) >= 1)
