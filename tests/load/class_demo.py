@@ -76,16 +76,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-# Counts finished script runs in the page itself (a MutationObserver on the app's
-# run-state attribute), so the driver never has to copy and decode the websocket
-# traffic: at 10 sessions that decoding alone cost more CPU than the server.
+# Counts finished script runs in the page itself: a listener on the app's websocket reads
+# the top-level field numbers of each message (protobuf) and counts `script_finished`
+# (ForwardMsg field 6).  The driver never has to copy and decode the traffic (at 10
+# sessions that cost more CPU than the server), and unlike the run-state attribute a
+# fast run cannot be missed when React batches "running" and "not running" together.
 RUN_COUNTER = """
 (() => {
   window.__olRuns = 0;
-  new MutationObserver(records => {
-    for (const r of records) if (r.oldValue === 'running') window.__olRuns += 1;
-  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: ['data-test-script-state']});
+  const SCRIPT_FINISHED = 6;
+  const finished = (buf) => {
+    const b = new Uint8Array(buf);
+    let i = 0;
+    const varint = () => {
+      let x = 0, s = 0, c;
+      do { c = b[i++]; x += (c & 0x7f) * 2 ** s; s += 7; } while ((c & 0x80) && i < b.length);
+      return x;
+    };
+    while (i < b.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+      if (field === SCRIPT_FINISHED) return true;
+      if (wire === 0) varint();
+      else if (wire === 2) i += varint();
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return false;
+    }
+    return false;
+  };
+  const count = (data) => {
+    if (data instanceof ArrayBuffer) { if (finished(data)) window.__olRuns += 1; }
+    else if (data instanceof Blob) data.arrayBuffer().then(count);
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => count(e.data));
+    }
+  };
 })();
 """
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
