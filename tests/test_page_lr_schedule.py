@@ -111,6 +111,25 @@ def test_warmup_tames_adams_first_overshoot():
     assert loss[-1, 1] < 0.2 * loss[-1, 0]  # and it ends lower
 
 
+def test_noam_rises_to_its_peak_then_falls_and_tames_the_first_step():
+    q = _p("noam")
+    problem = get_surface(q["surface"]).build()
+    steps, lr = int(q["steps"]), float(q["lr"])
+    sp = {"d_model": int(q["sp_d_model"]), "warmup": int(q["sp_warmup"]), "factor": float(q["sp_factor"])}
+    start = (float(q["x0"]), float(q["y0"]))
+    res = race(problem, [Racer("adam", lr=lr), Racer("adam", lr=lr, schedule="noam", sched_params=sp)], [start], steps, seed=0)
+    eta = res.lr[:, 1]
+    peak = int(np.argmax(eta))
+    assert peak + 1 == int(q["k"]) == sp["warmup"]  # η_t peaks at step w (k is set there)
+    assert eta[peak] == pytest.approx(lr, rel=1e-12)  # c·d^-0.5·w^-0.5 = 40/(8·5) = 1
+    assert np.all(np.diff(eta[: peak + 1]) > 0) and np.all(np.diff(eta[peak:]) < 0)
+    assert eta[-1] == pytest.approx(lr * np.sqrt(sp["warmup"] / steps), rel=1e-12)  # ≈ 0.14: the 1/√t fall
+    loss = res.loss
+    assert loss[1, 0] > 400  # constant η: 12.5 → ≈ 409
+    assert loss[:, 1].max() < 13.0  # noam: at most ≈ 12.9
+    assert loss[-1, 1] < 0.08 < 0.3 < loss[-1, 0]  # ≈ 0.072 against ≈ 0.33
+
+
 def test_radam_first_five_steps_are_momentum_sgd_steps():
     q = _p("radam")
     problem = get_surface(q["surface"]).build()
