@@ -4,8 +4,10 @@ with query parameters), and read its charts and notices."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.text import t
@@ -54,3 +56,19 @@ def assert_clean(at: AppTest, *, errors_ok: bool = False) -> None:
         assert not at.error, [e.value for e in at.error]
     assert not ignored_notices(at), ignored_notices(at)
     assert at.get("plotly_chart"), "no chart drawn"
+
+
+def assert_state_matches(at: AppTest, params: dict, context: str = "") -> None:
+    """Every preset value ended up in its control (log sliders hold log10 of the value)."""
+    for key, value in params.items():
+        where = (context, key) if context else key
+        if f"{key}__log" in at.session_state:
+            assert at.session_state[f"{key}__log"] == pytest.approx(math.log10(float(value)), abs=0.006), where
+            continue
+        got = at.session_state[key]
+        if isinstance(got, bool):
+            assert got == (value in ("1", "true")), where
+        elif isinstance(got, (int, float)):
+            assert got == pytest.approx(float(value)), where
+        else:
+            assert str(got) == value, where

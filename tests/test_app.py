@@ -43,8 +43,7 @@ def test_page_renders_without_exception(page, lang):
 def test_preset_link_renders_and_is_fully_understood(preset):
     page = next(p for p in PAGES if p.id == preset.page)
     at = open_page(page, "zh", preset.params)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not ignored_notice(at), "every key of a preset must be a control of its page"
+    apptest.assert_clean(at)  # no exception, no error box, a chart, and every key a control of its page
     # every preset value is reflected back into the URL (nothing was dropped)
     for key, value in preset.params.items():
         got = at.query_params.get(key)
@@ -61,23 +60,6 @@ def _num(v: str) -> bool:
         return False
 
 
-def assert_state_matches(at, params: dict) -> None:
-    """Every preset value ended up in its control (log sliders hold log10 of the value)."""
-    import math
-
-    for key, value in params.items():
-        if f"{key}__log" in at.session_state:
-            assert at.session_state[f"{key}__log"] == pytest.approx(math.log10(float(value)), abs=0.006), key
-            continue
-        got = at.session_state[key]
-        if isinstance(got, bool):
-            assert got == (value in ("1", "true")), key
-        elif isinstance(got, (int, float)):
-            assert got == pytest.approx(float(value)), key
-        else:
-            assert str(got) == value, key
-
-
 @pytest.mark.parametrize("preset", PRESETS, ids=[f"{p.page}:{p.id}" for p in PRESETS])
 def test_preset_button_applies_the_preset(preset):
     page = next(p for p in PAGES if p.id == preset.page)
@@ -85,7 +67,7 @@ def test_preset_button_applies_the_preset(preset):
     at.button(key=f"preset_{preset.id}").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not ignored_notice(at)
-    assert_state_matches(at, preset.params)
+    apptest.assert_state_matches(at, preset.params)
     if preset.note:  # "what to look for" appears with the preset
         assert any(t(preset.note, "en") in i.value for i in at.info), preset.note
 

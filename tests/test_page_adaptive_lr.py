@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -96,17 +95,7 @@ def test_preset_buttons_and_eta_units_in_english():
     for pid, pr in PRESETS.items():
         at.button(key=f"preset_{pid}").click().run()
         assert_clean(at)
-        for key, value in pr.params.items():
-            if f"{key}__log" in at.session_state:
-                assert at.session_state[f"{key}__log"] == pytest.approx(math.log10(float(value)), abs=0.006), (pid, key)
-                continue
-            state = at.session_state[key]
-            if isinstance(state, bool):
-                assert state == (value == "1"), (pid, key)
-            elif isinstance(state, (int, float)):
-                assert state == pytest.approx(float(value)), (pid, key)
-            else:
-                assert str(state) == value, (pid, key)
+        apptest.assert_state_matches(at, pr.params, pid)
         assert any(t(pr.note, "en")[:40] in i.value for i in at.info), "the preset's note is shown"
 
 

@@ -32,12 +32,6 @@ def test_defaults_render(lang):
         apptest.chart(at, key)
 
 
-@pytest.mark.parametrize("pid", list(PRESETS))
-def test_preset_from_url(pid):
-    at = _open("en", PRESETS[pid].params)
-    apptest.assert_clean(at)
-
-
 def test_presets_from_buttons():
     """Click every preset in turn in one session (a click resets the page's controls first)."""
     at = _open("zh")
