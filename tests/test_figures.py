@@ -147,3 +147,15 @@ def test_thinning_keeps_the_ends_and_strictly_increases(n):
     idx = _thin(n, 120)
     assert len(idx) == min(n, 120) and idx[0] == 0 and idx[-1] == n - 1
     assert np.all(np.diff(idx) >= 1)
+
+
+def test_loss_ticks_label_colours_in_loss_units():
+    from ui.figures import loss_ticks
+
+    z = np.array([[1.0, 10.0], [100.0, 1000.0]])
+    c, _ = colour_values(z, True)  # log10(z − min + δ)
+    labels = [float(v) for v in loss_ticks(z, c, True, 4)["ticktext"]]
+    assert labels[0] == pytest.approx(1.0) and labels[-1] == pytest.approx(1000.0)  # the ends, in loss units
+    assert np.all(np.diff(labels) > 0)
+    assert loss_ticks(z, z, False, 3)["ticktext"] == ["1", "500", "1e+03"]
+    assert loss_ticks(z, np.full_like(z, np.nan), True, 4) == {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import COLORSCALE, colour_values
+from ui.figures import COLORSCALE, colour_values, loss_ticks
 
 MAX_BATCH_FRAMES = 40
 FULL_ARROW = "#FF4B4B"
@@ -56,16 +56,7 @@ def _arrow_ends(f: BatchFrame, span: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _colorbar(z: np.ndarray, c: np.ndarray, log: bool, title: str) -> dict:
     """Colour-bar ticks in loss units (the colours may be on a log scale)."""
-    finite = np.isfinite(c)
-    if not finite.any():
-        return dict(title=title)
-    ticks = np.linspace(float(c[finite].min()), float(c[finite].max()), 5)
-    if log:
-        _, shift = colour_values(z, True)
-        labels = [f"{10**v + shift:.3g}" for v in ticks]
-    else:
-        labels = [f"{v:.3g}" for v in ticks]
-    return dict(title=title, tickvals=ticks.tolist(), ticktext=labels)
+    return dict(title=title, **loss_ticks(z, c, log, 5))
 
 
 def _xy(p) -> tuple[list, list]:

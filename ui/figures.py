@@ -132,16 +132,22 @@ def _tick_text(v: float) -> str:
     return f"{v:.3g}"
 
 
+def loss_ticks(z: np.ndarray, c: np.ndarray, log: bool, n: int) -> dict:
+    """`n` colour-bar ticks over the colour values `c` of `z`, labelled in loss units
+    (c = log10(z − min + δ) when `log`); {} when nothing is finite."""
+    finite = np.isfinite(c)
+    if not finite.any():
+        return {}
+    ticks = np.linspace(float(c[finite].min()), float(c[finite].max()), n)
+    shift = colour_values(z, True)[1] if log else 0.0
+    return dict(tickvals=ticks.tolist(), ticktext=[_tick_text(10**v + shift if log else v) for v in ticks])
+
+
 def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours: int = 30) -> go.Contour:
-    c, shift = colour_values(grid.z, grid.log)
-    kw: dict = {}
+    c, _ = colour_values(grid.z, grid.log)
+    kw: dict = {"colorbar": dict(title=labels.loss)}
     if grid.log:
-        finite = c[np.isfinite(c)]
-        if finite.size:
-            ticks = np.linspace(finite.min(), finite.max(), 6)
-            kw["colorbar"] = dict(tickvals=ticks.tolist(), ticktext=[_tick_text(10**v + shift) for v in ticks], title=labels.loss)
-    else:
-        kw["colorbar"] = dict(title=labels.loss)
+        kw["colorbar"].update(loss_ticks(grid.z, c, True, 6))
     text = np.vectorize(_tick_text)(grid.z.astype(np.float64)) if grid.z.size <= 160 * 160 else None
     return go.Contour(
         x=typed(grid.xs), y=typed(grid.ys), z=typed(c),
