@@ -38,8 +38,7 @@ def _lr_defaults_follow_surface(prev: str | None, surface: str) -> None:
 
 sh = page_setup("adaptive-lr")
 with sh.guard():
-    st.title(f"§3.3 {sh.t('page_adaptive-lr')}")
-    st.caption(sh.t("q_adaptive-lr"))
+    sh.header()
     st.markdown(sh.t("al_intro"))
     st.latex(r"\theta_{t+1,i} = \theta_{t,i} - \frac{\eta}{\sigma_{t,i}}\, g_{t,i}"
              r"\qquad\text{(" + sh.t("al_each_coordinate") + r")}")

@@ -315,8 +315,7 @@ def momentum_part(sh) -> None:
 
 sh = page_setup("batch-momentum")
 with sh.guard():
-    st.title(f"§3.2 {sh.t('page_batch-momentum')}")
-    st.caption(sh.t("q_batch-momentum"))
+    sh.header()
     active = presets.buttons(sh, "batch-momentum", columns=3)
     if active and active.note:
         st.info(sh.t(active.note), icon="👀")

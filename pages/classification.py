@@ -29,8 +29,7 @@ def _pick(chart_key: str) -> None:
 
 sh = page_setup("classification")
 with sh.guard():
-    st.title(f"§3.6 {sh.t('page_classification')}")
-    st.caption(sh.t("q_classification"))
+    sh.header()
     st.markdown(sh.t("cl_intro"))
     active = presets.buttons(sh, "classification")
     if active and active.note:

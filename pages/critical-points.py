@@ -10,8 +10,7 @@ from ui.shell import page_setup
 
 sh = page_setup("critical-points")
 with sh.guard():
-    st.title(f"§3.1 {sh.t('page_critical-points')}")
-    st.caption(sh.t("q_critical-points"))
+    sh.header()
     active = presets.buttons(sh, "critical-points")
     if active and active.note:
         st.info(sh.t(active.note), icon="👀")

@@ -35,8 +35,7 @@ def schedule_param(p, sch: str, steps: int, lr: float):
 
 sh = page_setup("lr-schedule")
 with sh.guard():
-    st.title(f"§3.4 {sh.t('page_lr-schedule')}")
-    st.caption(sh.t("q_lr-schedule"))
+    sh.header()
     st.markdown(sh.t("ls_intro"))
     st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t,\qquad "
              r"\text{" + sh.t("ls_decay_word") + r"}:\ \eta_t = \frac{\eta}{\sqrt{t+1}}")

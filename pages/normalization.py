@@ -39,8 +39,7 @@ def _spectrum(problem) -> tuple[np.ndarray, np.ndarray]:
 
 sh = page_setup("normalization")
 with sh.guard():
-    st.title(f"§3.7 {sh.t('page_normalization')}")
-    st.caption(sh.t("q_normalization"))
+    sh.header()
     active = presets.buttons(sh, "normalization")
     if active and active.note:
         st.info(sh.t(active.note), icon="👀")

@@ -9,8 +9,7 @@ from ui.shell import page_setup
 
 sh = page_setup("playground")
 with sh.guard():
-    st.title(f"§3.5 {sh.t('page_playground')}")
-    st.caption(sh.t("q_playground"))
+    sh.header()
     st.markdown(sh.t("pg_intro"))
     st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     presets.buttons(sh, "playground")

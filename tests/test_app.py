@@ -36,6 +36,8 @@ def test_page_renders_without_exception(page, lang):
     assert not ignored_notice(at)
     if page.id != "home":
         assert at.get("plotly_chart"), "every section page shows at least one chart"
+        assert at.title[0].value == f"§{page.section} {t(f'page_{page.id}', lang)}"  # numbered as in the menu
+        assert at.caption[0].value == t(f"q_{page.id}", lang)
     assert at.query_params.get("lang") in (lang, [lang])
 
 

@@ -98,6 +98,11 @@ class Shell:
             logging.getLogger("optimizer_lab").exception("page %s failed", self.page.id)
             st.error(self.t("page_failed", error=f"{type(exc).__name__}: {exc}"[:300]), icon="🛑")
 
+    def header(self) -> None:
+        """The section page's title (its number from the menu's registry) and its question."""
+        st.title(f"§{self.page.section} {self.t(f'page_{self.page.id}')}")
+        st.caption(self.t(f"q_{self.page.id}"))
+
     def finish(self) -> None:
         extra = {"lang": self.lang}
         if self.big:
