@@ -281,11 +281,7 @@ class Replay:
 
 def find_browser() -> str | None:
     """Chromium's headless shell (what Playwright itself runs for headless tests), else full Chromium."""
-    for name in ("chromium-headless-shell", "chromium"):
-        found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
-        if found:
-            return found
-    return None
+    return shutil.which("chromium-headless-shell") or shutil.which("chromium")
 
 
 def summary(lat: list[float]) -> str:
