@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from ui import compute, presets, view
+from ui.common import compute, view
 from ui.calc_adaptive import cached_curvature, final_rows, widened
 from ui.fig_adaptive import LossGrad, LossGradText, loss_grad_figure
-from ui.figures import Series, curves_figure
-from ui.racers import UI_LR_MAX, UI_LR_MIN
+from ui.common.figures import Series, curves_figure
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.shell import page_setup
 
 SURFACES = ["long-valley", "quadratic"]
@@ -54,9 +54,7 @@ with sh.guard():
              r"\theta_t = \theta_{t-1} - \eta\,\frac{m_t/(1-\beta_1^{t})}{\sqrt{v_t/(1-\beta_2^{t})} + \epsilon}")
     with st.expander(sh.t("al_book_vs_torch_title")):
         st.markdown(sh.t("al_book_vs_torch"))
-    active = presets.buttons(sh, "adaptive-lr", columns=2)
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar(2)
 
     prev = st.session_state.get("surface")
     surface, params = view.surface_controls(sh, "long-valley", allowed=SURFACES)

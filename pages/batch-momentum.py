@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.schedules import SCHEDULES
-from ui import calc_batch, compute, presets, view
+from ui import calc_batch
+from ui.common import compute, view
 from ui.calc_adaptive import final_rows, widened
 from ui.fig_batch import (
     MAX_BATCH_FRAMES,
@@ -19,7 +20,7 @@ from ui.fig_batch import (
     curves_xy_figure,
     weights_figure,
 )
-from ui.racers import UI_LR_MAX, UI_LR_MIN, default_lr, param_control
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN, default_lr, param_control
 from ui.shell import page_setup
 
 DATA_SURFACES = ["linreg", "logreg", "feature-scale", "long-valley"]
@@ -316,9 +317,7 @@ def momentum_part(sh) -> None:
 sh = page_setup("batch-momentum")
 with sh.guard():
     sh.header()
-    active = presets.buttons(sh, "batch-momentum", columns=3)
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar(3)
     part = sh.controls.select("part", sh.t("bm_part"), ["batches", "momentum"], "batches", radio=True, horizontal=True,
                               format_func=lambda v: sh.t(f"bm_part_{v}"))
     ss = st.session_state

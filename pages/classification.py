@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from ui import compute, presets, view
+from ui.common import compute, view
 from ui.fig_classify import gap_figure, grad_map_figure, grad_norm_on_grid, parse_logits, softmax, top_two_gap
-from ui.figures import Grid, bars_figure, contour_figure
-from ui.racers import racer_editor
+from ui.common.figures import Grid, bars_figure, contour_figure
+from ui.common.racers import racer_editor
 from ui.shell import page_setup
 
 DEFAULT_LOGITS = "3, 1, -3"
@@ -31,9 +31,7 @@ sh = page_setup("classification")
 with sh.guard():
     sh.header()
     st.markdown(sh.t("cl_intro"))
-    active = presets.buttons(sh, "classification")
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar()
     font = 16 if sh.big else 13
 
     # -- 1. the softmax calculator ----------------------------------------------------------

@@ -4,16 +4,14 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.analysis import escape_step
-from ui import compute, presets, view
-from ui.racers import racer_editor
+from ui.common import compute, view
+from ui.common.racers import racer_editor
 from ui.shell import page_setup
 
 sh = page_setup("critical-points")
 with sh.guard():
     sh.header()
-    active = presets.buttons(sh, "critical-points")
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar()
 
     st.markdown(sh.t("cp_taylor"))
     st.latex(r"L(\theta) \approx L(\theta') + (\theta-\theta')^\top g + \tfrac12 (\theta-\theta')^\top H (\theta-\theta')")

@@ -6,10 +6,10 @@ import streamlit as st
 from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.rules import radam_rectifier
 from optim_lab.schedules import SCHEDULES
-from ui import compute, presets, view
+from ui.common import compute, view
 from ui.fig_schedule import EtaCurve, eta_figure, rectifier_figure
-from ui.figures import PALETTE, Series, curves_figure
-from ui.racers import UI_LR_MAX, UI_LR_MIN, default_lr, param_control
+from ui.common.figures import PALETTE, Series, curves_figure
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN, default_lr, param_control
 from ui.shell import page_setup
 
 COLORS = {"sched": PALETTE[0], "const": PALETTE[1], "radam": PALETTE[2]}
@@ -39,9 +39,7 @@ with sh.guard():
     st.markdown(sh.t("ls_intro"))
     st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t,\qquad "
              r"\text{" + sh.t("ls_decay_word") + r"}:\ \eta_t = \frac{\eta}{\sqrt{t+1}}")
-    active = presets.buttons(sh, "lr-schedule")
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar()
 
     # -- sidebar: where, from where, how long, which optimizer ---------------------------------
     surface, params = view.surface_controls(sh, "rosenbrock")

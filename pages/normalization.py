@@ -5,10 +5,11 @@ import streamlit as st
 import torch
 
 from surfaces import get_surface
-from ui import calc_norm, compute, presets, view
+from ui import calc_norm
+from ui.common import compute, view
 from ui.fig_norm import batch_stats_figure, stages_figure
-from ui.figures import Grid, contour_figure
-from ui.racers import UI_LR_MAX, UI_LR_MIN
+from ui.common.figures import Grid, contour_figure
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.shell import page_setup
 
 BOOK_X = np.array([[1.0, 200.0], [2.0, 400.0], [3.0, 100.0], [4.0, 300.0]])
@@ -40,9 +41,7 @@ def _spectrum(problem) -> tuple[np.ndarray, np.ndarray]:
 sh = page_setup("normalization")
 with sh.guard():
     sh.header()
-    active = presets.buttons(sh, "normalization")
-    if active and active.note:
-        st.info(sh.t(active.note), icon="👀")
+    sh.preset_bar()
     font = 16 if sh.big else 13
     side = st.sidebar
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS, custom_optimizer
-from ui import presets, view
-from ui.racers import racer_editor
+from ui.common import view
+from ui.common.racers import racer_editor
 from ui.shell import page_setup
 
 sh = page_setup("playground")
@@ -12,7 +12,7 @@ with sh.guard():
     sh.header()
     st.markdown(sh.t("pg_intro"))
     st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
-    presets.buttons(sh, "playground")
+    sh.preset_bar()
 
     surface, params = view.surface_controls(sh, "rosenbrock", custom=True)
     problem = view.compute.build(surface, view.compute.params_key(params))

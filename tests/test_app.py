@@ -8,13 +8,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import apptest
-from ui import presets
-from ui.shell import available_pages
+from ui.common import presets
+from ui.shell import PAGES, registry_problems
 from ui.text import t
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [p for p in available_pages()]
-PRESETS = [p for p in presets.ALL if p.page in {q.id for q in PAGES}]
+PRESETS = presets.ALL
+
+
+def test_the_page_registry_is_complete():
+    """Every registered page has its script and its texts; every preset belongs to a page."""
+    assert registry_problems() == []
+    assert {p.page for p in PRESETS} <= {p.id for p in PAGES}
 
 
 def open_page(page, lang="en", query=None) -> AppTest:
@@ -122,7 +127,7 @@ def test_switching_language_keeps_every_value():
 def test_a_pick_on_the_chart_sets_the_start_or_the_inspected_point(monkeypatch):
     """The chart's on_select callback: the first picked point becomes the start, or, with
     "a click sets: the inspected point", the point the inspector looks at."""
-    from ui import view
+    from ui.common import view
 
     state = {"main": {"selection": {"points": [{"x": 0.5, "y": 1.5}], "point_indices": [7]}}}
     monkeypatch.setattr(view.st, "session_state", state)

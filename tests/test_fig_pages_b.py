@@ -18,8 +18,10 @@ from ui import calc_norm
 from ui.fig_classify import gap_figure, grad_map_figure, grad_norm_on_grid, parse_logits, softmax, top_two_gap
 from ui.fig_norm import batch_stats_figure, stages_figure
 from ui.fig_schedule import EtaCurve, eta_figure, rectifier_figure
-from ui.figures import Path
-from ui.text import classification, lr_schedule, normalization
+from ui.common.figures import Path
+from ui.sections.classification import text as classification
+from ui.sections.lr_schedule import text as lr_schedule
+from ui.sections.normalization import text as normalization
 
 # -- §3.4 --------------------------------------------------------------------------------------------
 

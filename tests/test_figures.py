@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui.figures import (
+from ui.common.figures import (
     MAX_FRAMES,
     MESH_3D,
     PATH_3D_POINTS,
@@ -142,7 +142,7 @@ def test_bars_figure():
 
 @pytest.mark.parametrize("n", [1, 2, 119, 120, 121, 239, 240, 241, 1001, 2001])
 def test_thinning_keeps_the_ends_and_strictly_increases(n):
-    from ui.figures import _thin
+    from ui.common.figures import _thin
 
     idx = _thin(n, 120)
     assert len(idx) == min(n, 120) and idx[0] == 0 and idx[-1] == n - 1
@@ -150,7 +150,7 @@ def test_thinning_keeps_the_ends_and_strictly_increases(n):
 
 
 def test_loss_ticks_label_colours_in_loss_units():
-    from ui.figures import loss_ticks
+    from ui.common.figures import loss_ticks
 
     z = np.array([[1.0, 10.0], [100.0, 1000.0]])
     c, _ = colour_values(z, True)  # log10(z − min + δ)

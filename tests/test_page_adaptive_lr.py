@@ -11,7 +11,7 @@ import pytest
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui import presets
+from ui.common import presets
 from ui.calc_adaptive import curvature
 from ui.text import t
 

@@ -13,7 +13,8 @@ from optim_lab.batches import plan_batches
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui import calc_batch, presets
+from ui import calc_batch
+from ui.common import presets
 from ui.text import t
 
 ROOT = Path(__file__).resolve().parent.parent

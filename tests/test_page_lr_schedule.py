@@ -11,7 +11,7 @@ from optim_lab.optimizers import CUSTOM
 from optim_lab.rules import radam_rectifier
 from surfaces import get_surface
 from tests import apptest
-from ui.presets import for_page
+from ui.common.presets import for_page
 from ui.text import t
 
 PAGE = "lr-schedule"

@@ -11,7 +11,7 @@ from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
 from ui import calc_norm
-from ui.presets import for_page
+from ui.common.presets import for_page
 from ui.text import t
 
 PAGE = "normalization"

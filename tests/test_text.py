@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from ui.presets import ALL as PRESETS
+from ui.common.presets import ALL as PRESETS
 from ui.shell import PAGES
 from ui.text import CATALOG, t
 

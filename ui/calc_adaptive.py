@@ -14,9 +14,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import compute
+from ui.common import compute
 from ui.fig_adaptive import fit_box
-from ui.figures import Grid
+from ui.common.figures import Grid
 
 
 def curvature(problem, point) -> tuple[float, float]:
@@ -68,7 +68,7 @@ def widened(rc, n: int = compute.GRID_N):
 
 def final_rows(sh, rc) -> list[dict]:
     """One row per run: where it ended, its loss and gradient norm (all text, so the table has one type per column)."""
-    from ui.view import labels_for
+    from ui.common.view import labels_for
 
     r = rc.result
     labels = labels_for(sh, rc.spec)

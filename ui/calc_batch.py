@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import compute
+from ui.common import compute
 
 DTYPE = torch.float64
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import COLORSCALE, colour_values, loss_ticks
+from ui.common.figures import COLORSCALE, colour_values, loss_ticks
 
 MAX_BATCH_FRAMES = 40
 FULL_ARROW = "#FF4B4B"

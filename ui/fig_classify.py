@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from ui.figures import Path
+from ui.common.figures import Path
 
 # Magma, with the darkest stop lifted off pure black (the app's chart renderer drew the
 # original #000004 as a pale colour in the browser; standalone plotly drew it black).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +20,24 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui.state import Controls
+from ui.common import keys, presets
+from ui.common.state import Controls
 from ui.text import LANGS, t
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class PageInfo:
-    id: str
+    id: str  # kebab-case: the URL path and the text keys page_<id>, q_<id>
     path: str  # script path, relative to the repo root
-    section: str
+    section: str  # "3.2", or "" for the home page
     icon: str
+
+    @property
+    def slug(self) -> str:
+        """The section package, `ui/sections/<slug>/` (the id with underscores)."""
+        return self.id.replace("-", "_")
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -44,10 +53,19 @@ PAGES: tuple[PageInfo, ...] = (
 PAGE_BY_ID = {p.id: p for p in PAGES}
 
 
-def available_pages() -> list[PageInfo]:
-    """Pages whose script exists (pages land one issue at a time)."""
-    root = Path(__file__).resolve().parent.parent
-    return [p for p in PAGES if (root / p.path).exists()]
+def registry_problems(pages: tuple[PageInfo, ...] = PAGES) -> list[str]:
+    """What is wrong with the page registry: duplicate ids, a script that is missing, a
+    section page without its text keys (empty when all is well; a test keeps it empty)."""
+    problems = []
+    ids = [p.id for p in pages]
+    problems += [f"page id {i!r} registered twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    for p in pages:
+        if not (ROOT / p.path).is_file():
+            problems.append(f"{p.id}: script {p.path} is missing")
+        for key in [f"page_{p.id}"] + ([f"q_{p.id}"] if p.section else []):
+            if t(key, "en") == key:
+                problems.append(f"{p.id}: text key {key!r} is missing")
+    return problems
 
 
 def _browser_lang() -> str:
@@ -59,11 +77,11 @@ def _browser_lang() -> str:
 
 
 def _on_lang_change() -> None:
-    st.session_state["_lang"] = st.session_state["lang_choice"]
+    st.session_state[keys.LANG] = st.session_state[keys.LANG_CHOICE]
 
 
 def _on_big_change() -> None:
-    st.session_state["_big"] = st.session_state["big_choice"]
+    st.session_state[keys.BIG] = st.session_state[keys.BIG_CHOICE]
 
 
 BIG_CSS = """
@@ -88,6 +106,20 @@ class Shell:
     def t(self, key: str, **values) -> str:
         return t(key, self.lang, **values)
 
+    def size(self, normal, big):
+        """A presentation size: `big` in presentation mode, else `normal` (heights, fonts)."""
+        return big if self.big else normal
+
+    @property
+    def font(self) -> int:
+        """The charts' font size."""
+        return self.size(13, 16)
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The shell's own URL values, for links to other pages."""
+        return {"lang": self.lang} | ({"big": "1"} if self.big else {})
+
     @contextmanager
     def guard(self):
         """Contain a failure of the page's own computation: one clear message in the
@@ -103,14 +135,31 @@ class Shell:
         st.title(f"§{self.page.section} {self.t(f'page_{self.page.id}')}")
         st.caption(self.t(f"q_{self.page.id}"))
 
+    def preset_bar(self, columns: int = 4) -> presets.Preset | None:
+        """The page's preset buttons, then what to look for in the preset applied last."""
+        mine = presets.for_page(self.page.id)
+        if not mine:
+            return None
+        st.markdown(f"**{self.t('presets')}**")
+        cols = st.columns(min(columns, len(mine)))
+        for i, p in enumerate(mine):
+            cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply, args=(p,),
+                                       width="stretch")
+        active = presets.active(self.page.id)
+        if active and active.note:
+            st.info(self.t(active.note), icon="👀")
+        return active
+
+    def preamble(self, columns: int = 4) -> presets.Preset | None:
+        """What a section page draws first: its header, then its presets."""
+        self.header()
+        return self.preset_bar(columns)
+
     def finish(self) -> None:
-        extra = {"lang": self.lang}
-        if self.big:
-            extra["big"] = "1"
-        self.controls.finish(extra)
+        self.controls.finish(self.query)
 
 
-_HEAVY_MODULES = ("numpy", "pandas", "plotly.graph_objects", "ui.figures", "ui.compute", "ui.view")
+_HEAVY_MODULES = ("numpy", "pandas", "plotly.graph_objects", "ui.common.figures", "ui.common.compute", "ui.common.view")
 _frozen = False
 
 
@@ -140,13 +189,13 @@ def page_setup(page_id: str) -> Shell:
     page = PAGE_BY_ID[page_id]
     ss = st.session_state
     qp_lang = st.query_params.get("lang")
-    if "_lang" not in ss:
-        ss["_lang"] = qp_lang if qp_lang in LANGS else _browser_lang()
-    elif ss.get("_url_page") != page_id and qp_lang in LANGS:
-        ss["_lang"] = qp_lang
-    if "_big" not in ss:
-        ss["_big"] = st.query_params.get("big") in ("1", "true")
-    lang, big = ss["_lang"], ss["_big"]
+    if keys.LANG not in ss:
+        ss[keys.LANG] = qp_lang if qp_lang in LANGS else _browser_lang()
+    elif ss.get(keys.URL_PAGE) != page_id and qp_lang in LANGS:
+        ss[keys.LANG] = qp_lang
+    if keys.BIG not in ss:
+        ss[keys.BIG] = st.query_params.get("big") in ("1", "true")
+    lang, big = ss[keys.LANG], ss[keys.BIG]
     title = t(f"page_{page_id}", lang)
     st.set_page_config(page_title=f"{title} · Optimizer Lab", page_icon=page.icon, layout="wide",
                        initial_sidebar_state="expanded")
@@ -154,15 +203,15 @@ def page_setup(page_id: str) -> Shell:
         st.markdown(BIG_CSS, unsafe_allow_html=True)
 
     with st.sidebar:
-        ss["lang_choice"] = lang
-        st.radio(t("language", lang), LANGS, key="lang_choice", horizontal=True,
+        ss[keys.LANG_CHOICE] = lang
+        st.radio(t("language", lang), LANGS, key=keys.LANG_CHOICE, horizontal=True,
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code], on_change=_on_lang_change)
-        ss["big_choice"] = big
-        st.toggle(t("presentation_mode", lang), key="big_choice", on_change=_on_big_change,
+        ss[keys.BIG_CHOICE] = big
+        st.toggle(t("presentation_mode", lang), key=keys.BIG_CHOICE, on_change=_on_big_change,
                   help=t("presentation_mode_help", lang))
         st.markdown(f"**{t('menu', lang)}**")
         query = {"lang": lang} | ({"big": "1"} if big else {})
-        for p in available_pages():
+        for p in PAGES:
             label = t(f"page_{p.id}", lang)
             if p.section:
                 label = f"§{p.section} {label}"
@@ -170,3 +219,12 @@ def page_setup(page_id: str) -> Shell:
         st.divider()
     controls = Controls(page_id, lang)
     return Shell(page, lang, big, controls)
+
+
+def serve(page_id: str, render: Callable[[Shell], None]) -> None:
+    """A page script's whole body: set the page up, draw it with `render(sh)` (a failure
+    of the page's own computation is contained), write the URL back."""
+    sh = page_setup(page_id)
+    with sh.guard():
+        render(sh)
+    sh.finish()

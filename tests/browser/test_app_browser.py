@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from ui.shell import available_pages
+from ui.shell import PAGES
 from ui.text import t
 
-SECTION_PAGES = [p for p in available_pages() if p.section]
+SECTION_PAGES = [p for p in PAGES if p.section]
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -1,14 +1,18 @@
 """The bilingual text catalog: every user-visible string, in English and Chinese.
 
-Each module in this package defines two dicts, `EN` and `ZH`, with the same keys
+The shell's and the shared view's strings live in this package (`common`,
+`formula`); each section's live in `ui/sections/<slug>/text.py`, found there by
+themselves.  Every such module defines two dicts, `EN` and `ZH`, with the same keys
 and the same `{placeholders}`; they are merged here (a test checks both halves
-agree).  Terms follow the book: 鞍点, 局部极小值, 海森矩阵, 批量, 动量, 学习率调度…
+agree, and a key defined in two modules is refused).  Terms follow the book:
+鞍点, 局部极小值, 海森矩阵, 批量, 动量, 学习率调度…
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 
 LANGS = ("zh", "en")
 
@@ -16,15 +20,23 @@ CATALOG: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
 SOURCES: dict[str, str] = {}  # key → module that defines it
 
 
+def text_modules() -> list[tuple[str, ModuleType]]:
+    """(name, module) of every catalog part: this package's modules, then each section's text.py."""
+    from ui import sections
+
+    own = [(f"{__name__}.{info.name}", importlib.import_module(f"{__name__}.{info.name}"))
+           for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)]
+    return own + [(module.__name__, module) for _, module in sections.modules("text")]
+
+
 def _load() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        mod = importlib.import_module(f"{__name__}.{info.name}")
+    for name, mod in text_modules():
         for lang, table in (("en", mod.EN), ("zh", mod.ZH)):
             for key, value in table.items():
-                if key in CATALOG[lang] and SOURCES.get(key) != info.name:
-                    raise KeyError(f"text key {key!r} defined in both {SOURCES[key]} and {info.name}")
+                if key in CATALOG[lang] and SOURCES.get(key) != name:
+                    raise KeyError(f"text key {key!r} defined in both {SOURCES[key]} and {name}")
                 CATALOG[lang][key] = value
-                SOURCES[key] = info.name
+                SOURCES[key] = name
 
 
 _load()

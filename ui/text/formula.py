@@ -2,40 +2,12 @@
 
 One key per `surfaces.formula.FormulaError` code, "fx_" + code, with that error's
 `params` as placeholders:  t("fx_" + err.code, lang, **err.params).  The English
-texts are the errors' own messages (a test keeps them identical)."""
+texts are the errors' own messages."""
 
-EN = {
-    "fx_empty": "the formula is empty",
-    "fx_too_long": "formula too long ({length} characters, at most {limit})",
-    "fx_non_ascii": "non-ASCII character '{char}' ({codepoint} {uname}) at column {col}: type the formula in plain ASCII",
-    "fx_bad_char": "unexpected character '{char}' at column {col}",
-    "fx_string": "strings are not allowed (quote at column {col})",
-    "fx_attribute": "attribute access ('.') is not allowed at column {col}",
-    "fx_subscript": "brackets '[ ]' (subscripts, lists) are not allowed at column {col}",
-    "fx_assignment": "'=' is not allowed at column {col}: type only the right-hand side, e.g. x^2 + y^2",
-    "fx_comparison": "comparison '{op}' is not allowed at column {col}",
-    "fx_bad_operator": "operator '{op}' is not supported at column {col}",
-    "fx_keyword": "'{name}' is not allowed in a formula (column {col})",
-    "fx_unknown_name": "unknown name '{name}' at column {col}",
-    "fx_not_callable": "'{name}' is not a function (column {col})",
-    "fx_needs_call": "'{name}' is a function: write {name}(...) (column {col})",
-    "fx_arity": "wrong number of arguments for {name}(): {got} given, {expected} expected (column {col})",
-    "fx_missing_operator": "missing operator before '{token}' at column {col} (write 2*x, not 2x)",
-    "fx_unexpected_token": "unexpected '{token}' at column {col}",
-    "fx_unexpected_end": "the formula ends too early (column {col})",
-    "fx_unclosed_paren": "'(' at column {col} is never closed",
-    "fx_unmatched_paren": "')' at column {col} has no matching '('",
-    "fx_number_too_large": "number {token} at column {col} is too large (at most {limit} in absolute value)",
-    "fx_too_deep": "formula nested too deeply at column {col} (at most {limit} levels)",
-    "fx_too_many_nodes": "formula too large (more than {limit} parts)",
-    "fx_exponent_not_constant": "the exponent of '{op}' at column {col} must be a plain number, e.g. x^2 or x^-0.5",
-    "fx_exponent_too_large": "'{op}' exponent too large at column {col} (at most {limit} in absolute value)",
-    "fx_cannot_evaluate": "cannot evaluate the formula",
-    "fx_undefined_everywhere": "the formula is undefined (no finite value) everywhere in the box",
-    "fx_bad_box": "the box must be four finite numbers x_min,x_max,y_min,y_max with x_min < x_max, y_min < y_max and |values| <= {limit}",
-    "fx_bad_start": "the start must be a finite point inside the box",
-    "fx_bad_grid": "the grid size must be a whole number from 2 to {limit}, got {n}",
-}
+from surfaces.formula import MESSAGES
+
+# the English texts are the errors' own messages, taken from where they are written
+EN = {f"fx_{code}": message for code, message in MESSAGES.items()}
 
 ZH = {
     "fx_empty": "公式为空",

@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui.common import keys
 from ui.text import t
 
 GLOBAL_KEYS = ("lang", "big")  # handled by the shell on every page
@@ -34,31 +35,41 @@ def _fmt_float(x: float) -> str:
     return repr(float(x)) if float(x) != int(x) else str(int(x))
 
 
+def load_snapshot(page_id: str, params: dict[str, str]) -> None:
+    """Make `params` the values the page's controls claim on their next run: how a link
+    is read on entering a page, and how a preset is applied (the one way in)."""
+    ss = st.session_state
+    ss[keys.URL_PAGE] = page_id
+    ss[keys.URL_SNAPSHOT] = dict(params)
+    ss[keys.URL_REFUSED] = []
+    ss[keys.URL_FIRST_RUN] = True
+
+
+def current_query() -> dict[str, str]:
+    return {k: st.query_params.get(k) for k in st.query_params.keys()}
+
+
 class Controls:
     """Keyed widgets of one page, initialised from and written back to the URL."""
 
     def __init__(self, page_id: str, lang: str):
-        ss = st.session_state
         self.lang = lang
         self.page_id = page_id
-        if ss.get("_url_page") != page_id:
-            ss["_url_page"] = page_id
-            ss["_url_snapshot"] = {k: st.query_params.get(k) for k in st.query_params.keys()}
-            ss["_url_refused"] = []
-            ss["_url_first_run"] = True
+        if st.session_state.get(keys.URL_PAGE) != page_id:
+            load_snapshot(page_id, current_query())
         self.serialized: dict[str, str] = {}
         self.notice = st.container()
 
     # -- claiming a value ---------------------------------------------------------------
     def _claim(self, key: str, default: Any, parse: Callable[[str], Any], url_key: str | None = None) -> None:
         ss = st.session_state
-        snap: dict = ss["_url_snapshot"]
+        snap: dict = ss[keys.URL_SNAPSHOT]
         if key in snap:
             raw = snap.pop(key)
             try:
                 ss[key] = parse(str(raw))
             except ValueError as exc:
-                ss["_url_refused"].append(Refused(url_key or key, str(raw), str(exc) or "bad"))
+                ss[keys.URL_REFUSED].append(Refused(url_key or key, str(raw), str(exc) or "bad"))
                 ss[key] = default
         elif key not in ss:
             ss[key] = default
@@ -101,7 +112,7 @@ class Controls:
         A value that arrives exactly (a link, a preset) is kept exactly while the
         slider sits on its rounded logarithm; moving the slider takes 10^position."""
         llo, lhi = math.log10(lo), math.log10(hi)
-        wkey, xkey = f"{key}__log", f"{key}__exact"
+        wkey, xkey = keys.log_key(key), keys.exact_key(key)
         ss = st.session_state
 
         def parse(raw):
@@ -114,7 +125,7 @@ class Controls:
             ss[xkey] = x
             return round(math.log10(x), decimals)
 
-        snap: dict = ss["_url_snapshot"]
+        snap: dict = ss[keys.URL_SNAPSHOT]
         if key in snap:  # the URL names the value, the widget holds its logarithm
             snap[wkey] = snap.pop(key)
         if wkey not in ss and wkey not in snap:
@@ -202,24 +213,23 @@ class Controls:
     # -- after the page is drawn ------------------------------------------------------------
     def finish(self, extra: dict[str, str] | None = None) -> None:
         ss = st.session_state
-        snap: dict = ss["_url_snapshot"]
-        refused: list[Refused] = ss["_url_refused"]
-        if ss.get("_url_first_run"):
+        snap: dict = ss[keys.URL_SNAPSHOT]
+        refused: list[Refused] = ss[keys.URL_REFUSED]
+        if ss.get(keys.URL_FIRST_RUN):
             for key in list(snap):
                 if key not in GLOBAL_KEYS:
                     refused.append(Refused(key, str(snap[key]), "url_unknown"))
             snap.clear()
-            ss["_url_first_run"] = False
+            ss[keys.URL_FIRST_RUN] = False
         if refused:
             items = "; ".join(f"`{r.key}={r.raw[:40]}` ({t(r.why, self.lang)})" for r in refused)
             with self.notice:
                 c1, c2 = st.columns([12, 1])
                 c1.warning(t("url_ignored", self.lang, items=items), icon="⚠️")
-                if c2.button("✕", key="_url_dismiss", help=t("dismiss", self.lang)):
+                if c2.button("✕", key=keys.URL_DISMISS, help=t("dismiss", self.lang)):
                     refused.clear()
                     st.rerun()
         wanted = dict(extra or {})
         wanted.update(self.serialized)
-        current = {k: st.query_params.get(k) for k in st.query_params.keys()}
-        if current != wanted:
+        if current_query() != wanted:
             st.query_params.from_dict(wanted)

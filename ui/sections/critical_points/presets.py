@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 _SADDLE = {"surface": "textbook-saddle", "x0": "-0.5", "y0": "0.5", "steps": "150", "o1": "sgd", "o1_lr": "0.05"}
 

@@ -14,8 +14,8 @@ import streamlit as st
 from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
-from ui import compute
-from ui.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common import compute
+from ui.common.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
 from ui.shell import Shell
 from ui.text import t
 

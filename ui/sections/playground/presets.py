@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 PRESETS = [
     Preset("playground", "classics", "preset_pg_classics",

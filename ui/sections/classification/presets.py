@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 _BOOK_START = {"x0": "-6.5", "y0": "5.7", "steps": "200"}
 

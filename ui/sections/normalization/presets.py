@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 PRESETS = [
     Preset("normalization", "same-eta", "nm_p_same_eta",

@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 _ROLL = {"part": "momentum", "surface": "six-hump-camel", "x0": "-1.84", "y0": "-0.6", "steps": "300",
          "m_lr": "0.04", "lam": "0.85"}

@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 PRESETS = [
     Preset("lr-schedule", "adam-warmup", "ls_p_warmup",

@@ -1,4 +1,4 @@
-from ui.presets import Preset
+from ui.common.presets import Preset
 
 _OFF = {"gd": "0", "agb": "0", "rmb": "0", "adam": "0"}
 

@@ -1,0 +1,47 @@
+"""Every session-state key the app itself writes, declared once.
+
+Widget keys of a page are its URL parameters (`steps`, `o1_lr`, …) and belong to
+that page; the keys here are the shell's, the URL machinery's and the few that
+several modules share.  Underscored keys never appear in a URL.
+"""
+
+from __future__ import annotations
+
+# the shell: language and presentation mode (kept across pages and presets)
+LANG = "_lang"
+BIG = "_big"
+LANG_CHOICE = "lang_choice"  # the sidebar radio
+BIG_CHOICE = "big_choice"  # the sidebar toggle
+
+# the URL machinery (ui.common.state)
+URL_PAGE = "_url_page"  # the page whose controls the session holds
+URL_SNAPSHOT = "_url_snapshot"  # query values not yet claimed by a control
+URL_REFUSED = "_url_refused"  # values refused, named in one notice
+URL_FIRST_RUN = "_url_first_run"
+URL_DISMISS = "_url_dismiss"  # the notice's ✕ button
+PRESET = "_preset"  # id of the preset applied last
+
+# controls shared by the surface view and the pages that draw it
+SURFACE = "surface"
+START_X, START_Y = "x0", "y0"
+INSPECT = "inspect"  # "step" or "point"
+INSPECT_X, INSPECT_Y = "ix", "iy"
+FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
+FORMULA_PREV = "_formula_prev"
+
+# kept when a preset resets the page's controls
+KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE)
+
+
+def log_key(key: str) -> str:
+    """The widget of a log slider holds log10 of the value under this key."""
+    return f"{key}__log"
+
+
+def exact_key(key: str) -> str:
+    """A log slider's exact value, kept while the widget sits on its rounded logarithm."""
+    return f"{key}__exact"
+
+
+def preset_button(preset_id: str) -> str:
+    return f"preset_{preset_id}"

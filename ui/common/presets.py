@@ -1,0 +1,73 @@
+"""Presets: a preset is a URL query (language-neutral control values) with a title.
+
+Applying one from a button resets the page's controls and feeds the values
+through the same validation as a shared link (`state.load_snapshot`), so a preset,
+a home-page link and a copied URL are one thing.  Each section declares its own
+in `ui/sections/<slug>/presets.py` (`PRESETS`); the registry finds them there.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from ui.common import keys
+from ui.common.state import load_snapshot
+
+
+@dataclass(frozen=True)
+class Preset:
+    page: str  # page id
+    id: str  # kebab-case, unique on its page
+    title: str  # text-catalog key
+    params: dict[str, str] = field(default_factory=dict)
+    home: bool = False  # offered on the home page to start class with
+    note: str | None = None  # text-catalog key: what to look for
+
+
+@functools.cache
+def all_presets() -> tuple[Preset, ...]:
+    """Every section's PRESETS, sections in slug order.  Found on first use, so a section's
+    presets module may import `Preset` from here without an import cycle."""
+    from ui import sections
+
+    out: list[Preset] = []
+    for slug, module in sections.modules("presets"):
+        for preset in module.PRESETS:
+            if not isinstance(preset, Preset):
+                raise TypeError(f"ui.sections.{slug}.presets: {preset!r} is not a Preset")
+            out.append(preset)
+    seen: set[tuple[str, str]] = set()
+    for preset in out:
+        if (preset.page, preset.id) in seen:
+            raise ValueError(f"preset {preset.page}:{preset.id} declared twice")
+        seen.add((preset.page, preset.id))
+    return tuple(out)
+
+
+def __getattr__(name: str):
+    if name == "ALL":  # `presets.ALL`: the registry as a list
+        return list(all_presets())
+    raise AttributeError(name)
+
+
+def for_page(page: str) -> list[Preset]:
+    return [p for p in all_presets() if p.page == page]
+
+
+def apply(preset: Preset) -> None:
+    """Button callback: forget the page's controls, then load the preset like a link."""
+    ss = st.session_state
+    for key in list(ss.keys()):
+        if key not in keys.KEEP_ON_PRESET:
+            del ss[key]
+    load_snapshot(preset.page, preset.params)
+    ss[keys.PRESET] = preset.id
+
+
+def active(page: str) -> Preset | None:
+    """The preset of `page` applied last in this session (if any)."""
+    current = st.session_state.get(keys.PRESET)
+    return next((p for p in for_page(page) if p.id == current), None)
