@@ -22,6 +22,7 @@ from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
 from .schedules import get_schedule
 from .spec import Param
+from .update import RowCoeffs, State, Tables, apply, row_coeffs
 
 DTYPE = torch.float64
 MAX_STEPS = 5000
@@ -76,7 +77,8 @@ class RunResult:
     batch_loss: np.ndarray | None = None  # (T, K) loss of step k's batch at θ_{k−1}
     sigma: np.ndarray | None = None  # (T, K, 2) σ_k of the unified update
     direction: np.ndarray | None = None  # (T, K, 2) m_k of the unified update (book momentum: the movement)
-    eff_step: np.ndarray | None = None  # (T, K, 2) η_k/σ_k
+    eff_step: np.ndarray | None = None  # (T, K, 2) the factor applied to d: θ_k = θ_{k−1}·decay_k − eff_step ⊙ direction
+    decay: np.ndarray | None = None  # (T, K) decoupled weight decay factor of step k (1 except AdamW)
     eigvals: np.ndarray | None = None  # (T+1, K, 2) ascending Hessian eigenvalues of the full loss
     batches: dict[int, BatchPlan] = field(default_factory=dict)
 
@@ -108,88 +110,10 @@ def _bounds(problem) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-@dataclass
-class _Tables:
-    """Per-step coefficient tables, (T, K) numpy, and per-row constants (K,)."""
-
-    a_m: np.ndarray
-    b_m: np.ndarray
-    c_g: np.ndarray
-    c_m: np.ndarray
-    a_v: np.ndarray
-    b_v: np.ndarray
-    q: np.ndarray
-    e_out: np.ndarray
-    eta: np.ndarray  # what multiplies d/σ in the loop
-    lr: np.ndarray  # the scheduled η_k
-    f: np.ndarray
-    decay: np.ndarray  # decoupled weight decay factor 1 − η_k·wd
-    wd: np.ndarray  # (K,) coupled L2 coefficient
-    is_max: np.ndarray  # (K,) bool
-    is_dd: np.ndarray  # (K,) bool
-    beta_max: np.ndarray
-    eps_extra: np.ndarray
-    eta_inside: np.ndarray  # (K,) bool
-    guard: bool
-
-
-def _racer_tables(r: Racer, T: int) -> dict:
+def _row_coeffs(r: Racer, T: int) -> RowCoeffs:
     spec = r.spec()
-    hp = spec.resolve(dict(r.hparams))
-    lr = r.resolved_lr()
-    sched = get_schedule(r.schedule)
-    lr_t = sched.etas(lr, T, dict(r.sched_params))
-    k = np.arange(1, T + 1, dtype=np.float64)
-    mrule, srule = spec.momentum_rule, spec.scaling_rule
-    mc = mrule.coeffs(k, lr_t, hp)
-    sc = srule.coeffs(k, hp)
-    wd = hp.get("weight_decay", 0.0)
-    eta = (np.ones(T) if mrule.eta_inside else lr_t) * sc.f
-    return dict(
-        a_m=mc.a_m, b_m=mc.b_m, c_g=mc.c_g, c_m=mc.c_m, a_v=sc.a_v, b_v=sc.b_v, q=sc.q, e_out=sc.e_out,
-        eta=eta, lr=lr_t, f=sc.f,
-        decay=(1.0 - lr_t * wd) if spec.decoupled else np.ones(T),
-        wd=0.0 if spec.decoupled else wd,
-        is_max=sc.kind == "max", is_dd=sc.kind == "adadelta", beta_max=sc.beta, eps_extra=sc.eps,
-        eta_inside=mrule.eta_inside, guard=srule.needs_eps_guard,
-    )
-
-
-def _build_tables(racers: Sequence[Racer], T: int) -> _Tables:
-    """Tables per racer: (T, R) and (R,).  Rows of one racer share them by broadcasting
-    over the start axis, so a basin of 16 384 starts costs no more table memory than one."""
-    per = [_racer_tables(r, T) for r in racers]
-
-    def cols(key):
-        return np.stack([p[key] for p in per], axis=1)
-
-    def rows(key, dtype=np.float64):
-        return np.array([p[key] for p in per], dtype=dtype)
-
-    return _Tables(
-        **{key: cols(key) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "eta", "lr", "f", "decay")},
-        wd=rows("wd"), is_max=rows("is_max", bool), is_dd=rows("is_dd", bool), beta_max=rows("beta_max"),
-        eps_extra=rows("eps_extra"), eta_inside=rows("eta_inside", bool), guard=any(p["guard"] for p in per),
-    )
-
-
-class _Coef:
-    """A (T, R) table as the loop wants it at step t: a Python float when every racer
-    shares one value at that step (torch's fused `value=`/`alpha=` arguments then
-    apply), else an (R, 1, 1) tensor that broadcasts over the starts."""
-
-    def __init__(self, table: np.ndarray):
-        self.all_zero = bool((table == 0).all())
-        self.all_one = bool((table == 1).all())
-        self.const = bool((table == table[:1]).all())
-        shared = (table == table[:, :1]).all(axis=1)  # (T,) one value for all racers at step t
-        self.scalar = table[:, 0].tolist() if shared.all() else None
-        self.value = torch.as_tensor(table[0] if self.const else table, dtype=DTYPE)[..., None, None]
-
-    def at(self, t: int):
-        if self.scalar is not None:
-            return self.scalar[t]
-        return self.value if self.const else self.value[t]
+    lr_t = get_schedule(r.schedule).etas(r.resolved_lr(), T, dict(r.sched_params))
+    return row_coeffs(spec, spec.resolve(dict(r.hparams)), lr_t)
 
 
 def _weights_for(problem, racers, S, T, seed) -> tuple[dict[int, BatchPlan], np.ndarray, list | None]:
@@ -230,13 +154,13 @@ def race(
             f"steps × trajectories: {T} × {K} is too much work; keep (steps + 1) × trajectories ≤ {MAX_POINT_STEPS:,}"
         )
     R = len(racers)
-    tb = _build_tables(racers, T)
+    tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1))
     plans, row_bs, sizes = _weights_for(problem, racers, S, T, seed)
 
     theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
     theta_hist[0] = torch.as_tensor(np.tile(starts_np, (R, 1)), dtype=DTYPE)
     out: dict[str, np.ndarray] = {}
-    _loop(problem, tb, theta_hist, plans, sizes, R, S, detail, out)
+    _loop(problem, tables, theta_hist, plans, sizes, R, S, detail, out)
 
     with torch.no_grad():
         loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, K)
@@ -246,13 +170,14 @@ def race(
 
     res = RunResult(
         racers=racers, starts=starts_np, steps=T, seed=seed, theta=theta, loss=loss,
-        grad_norm=np.zeros((T + 1, K)), lr=np.repeat(tb.lr, S, axis=1), diverged_at=diverged_at,
+        grad_norm=np.zeros((T + 1, K)), lr=np.repeat(tables.lr, S, axis=1), diverged_at=diverged_at,
         batch_size=row_bs, epoch=_epochs(plans, sizes, S, T, K), batches=plans,
     )
     frozen = torch.as_tensor(theta.reshape(-1, 2))
     if detail:
         res.grad_norm = np.linalg.norm(over_points(problem.grad, problem, frozen).reshape(T + 1, K, 2).numpy(), axis=-1)
         after = np.arange(1, T + 1)[:, None] >= np.where(diverged_at < 0, T + 1, diverged_at)[None, :]
+        res.decay = np.repeat(tables.decay, S, axis=1)
         for key in ("step_grad", "batch_loss", "sigma", "direction", "eff_step"):
             arr = out[key]
             arr[after] = np.nan
@@ -262,92 +187,35 @@ def race(
     return res
 
 
-def _loop(problem, tb: _Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
-    """The update, once.  State tensors are (R, S, 2): racer, start, coordinate; the
-    coefficients are floats or (R, 1, 1) tensors that broadcast over the starts."""
-    T = tb.lr.shape[0]
-    K = R * S
-    # m/σ scaled once: when no rule mixes g into the direction (c_g ≡ 0), c_m joins η
-    fold = bool((tb.c_g == 0).all())
-    c = {key: _Coef(getattr(tb, key)) for key in ("a_m", "b_m", "c_g", "c_m", "a_v", "b_v", "q", "e_out", "decay")}
-    c["step"] = _Coef(tb.eta * tb.c_m if fold else tb.eta)
-    use_m = not (c["a_m"].all_zero and c["b_m"].all_one and c["c_g"].all_zero and c["c_m"].all_one)
-    use_v = not c["q"].all_zero or tb.is_max.any() or tb.is_dd.any()
-    any_max, any_dd = bool(tb.is_max.any()), bool(tb.is_dd.any())
-    use_wd, use_decay = bool((tb.wd != 0).any()), not c["decay"].all_one
-
-    def col(a, dtype=DTYPE):
-        return torch.as_tensor(a, dtype=dtype)[:, None, None]
-
-    wd, beta_max, eps_x, rho = col(tb.wd), col(tb.beta_max), col(tb.eps_extra), col(tb.a_v[0])
-    is_max, is_dd = col(tb.is_max, torch.bool), col(tb.is_dd, torch.bool)
-
+def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
+    """θ_k = θ_{k−1}·decay_k − (η_k/σ_k) ⊙ d_k for every row, k = 1..T.  State is
+    (R, S, 2): racer, start, coordinate; racers differ only in their coefficients."""
+    T, K = tables.T, R * S
     weights = _WeightFeed(problem, plans, sizes, S) if plans else None
     hist = theta_hist.view(T + 1, R, S, 2)
-    m, v, u, acc = (torch.zeros(R, S, 2, dtype=DTYPE) for _ in range(4))
-    ones = torch.ones(R, S, 2, dtype=DTYPE)
+    state = State.zeros_like(hist[0])
     if detail:
-        g_hist, s_hist, d_hist = (torch.empty(T, R, S, 2, dtype=DTYPE) for _ in range(3))
+        g_hist, d_hist, s_hist = (torch.ones(T, R, S, 2, dtype=DTYPE) for _ in range(3))
         bl_hist = torch.empty(T, K, dtype=DTYPE)
-
     with torch.no_grad():
         for t in range(T):
-            th = hist[t]
             w = weights.at(t) if weights is not None else None
             g = problem.grad(theta_hist[t], w).view(R, S, 2)
-            if use_wd:
-                g = torch.addcmul(g, wd, th)  # coupled L2 term, as torch.optim adds it to the gradient
-            if use_m:  # m ← a_m·m + b_m·g
-                b = c["b_m"].at(t)
-                m.mul_(c["a_m"].at(t))
-                m.add_(g, alpha=b) if isinstance(b, float) else m.addcmul_(b, g)
-                d = m if fold else _axpy(c["c_g"].at(t) * g, c["c_m"].at(t), m)
-            else:
-                d = g
-            step = c["step"].at(t)
-            base = th * c["decay"].at(t) if use_decay else th  # AdamW: θ(1 − η·wd) first
-            if use_v:  # v ← a_v·v + b_v·g²;  σ = sqrt(q·v) + e_out
-                b = c["b_v"].at(t)
-                v.mul_(c["a_v"].at(t))
-                v.addcmul_(g, g, value=b) if isinstance(b, float) else v.addcmul_(b, g * g)
-                q = c["q"].at(t)
-                sigma = (v.sqrt() if isinstance(q, float) and q == 1.0 else torch.mul(v, q).sqrt_()).add_(c["e_out"].at(t))
-                if any_max:
-                    u = torch.maximum(u * beta_max, g.abs() + eps_x)
-                    sigma = torch.where(is_max, u, sigma)
-                if any_dd:
-                    sigma = torch.where(is_dd, torch.sqrt(v + eps_x) / torch.sqrt(acc + eps_x), sigma)
-                if isinstance(step, float) and not (tb.guard or any_dd):
-                    torch.addcdiv(base, d, sigma, value=-step, out=hist[t + 1])
-                    ratio = None
-                else:
-                    ratio = d / sigma
-                    if tb.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
-                        ratio = torch.where(d == 0, torch.zeros_like(ratio), ratio)
-                    if any_dd:  # Δ ← ρΔ + (1−ρ)(g/σ)²; ρ is Adadelta's a_v, constant over the steps
-                        acc = torch.where(is_dd, torch.addcmul(acc * rho, 1 - rho, ratio * ratio), acc)
-            else:
-                sigma, ratio = ones, d
-            if ratio is not None:
-                if isinstance(step, float):
-                    torch.add(base, ratio, alpha=-step, out=hist[t + 1])
-                else:
-                    torch.addcmul(base, step, ratio, value=-1.0, out=hist[t + 1])
+            step = apply(hist[t], g, state, tables.at(t), tables, out=hist[t + 1])
             if detail:
-                g_hist[t] = g
-                s_hist[t] = sigma
-                d_hist[t] = d if not fold else d * c["c_m"].at(t)
+                g_hist[t], d_hist[t] = step.g, step.d
+                if step.sigma is not None:
+                    s_hist[t] = step.sigma
                 if w is not None:
                     bl_hist[t] = problem.loss(theta_hist[t], w)
     if detail:
-        f = torch.as_tensor(tb.f, dtype=DTYPE)[:, :, None, None]
-        inside = col(tb.eta_inside, torch.bool)
-        lr = torch.as_tensor(tb.lr, dtype=DTYPE)[:, :, None, None]
-        sigma_true = torch.where(inside, s_hist, s_hist / f)
+        def per_row(table):  # (T, R) → (T, R, 1, 1)
+            return torch.as_tensor(table, dtype=DTYPE)[:, :, None, None]
+
         out["step_grad"] = g_hist.reshape(T, K, 2).numpy()
-        out["sigma"] = sigma_true.reshape(T, K, 2).numpy()
         out["direction"] = d_hist.reshape(T, K, 2).numpy()
-        out["eff_step"] = (lr / sigma_true).reshape(T, K, 2).numpy()
+        out["sigma"] = (s_hist / per_row(tables.f)).reshape(T, K, 2).numpy()  # σ of the unified form: f_k moved from η to σ
+        out["eff_step"] = (per_row(tables.eta) / s_hist).reshape(T, K, 2).numpy()  # the factor actually applied to d
         if weights is None:
             bl_hist = over_points(problem.loss, problem, theta_hist[:-1].reshape(-1, 2)).reshape(T, K)
         out["batch_loss"] = bl_hist.numpy()
@@ -365,11 +233,6 @@ def over_points(fn, problem, pts: torch.Tensor) -> torch.Tensor:
     if len(pts) <= chunk:
         return fn(pts)
     return torch.cat([fn(pts[i : i + chunk]) for i in range(0, len(pts), chunk)])
-
-
-def _axpy(x: torch.Tensor, a, y: torch.Tensor) -> torch.Tensor:
-    """x + a·y for a float or a broadcasting tensor a."""
-    return torch.add(x, y, alpha=a) if isinstance(a, float) else torch.addcmul(x, a, y)
 
 
 class _WeightFeed:

@@ -2,13 +2,16 @@
 
 A momentum rule says how m_t is made from the gradients, a scaling rule how
 σ_t is made.  Neither holds any tensors: each turns the step numbers
-k = 1..T (and the scheduled η_k) into per-step coefficients, and the engine
+k = 1..T (and the scheduled η_k) into per-step coefficients, and `update`
 runs every rule through the same few tensor operations:
 
     m ← a_m·m + b_m·g                  (first moment / velocity)
     d  = c_g·g + c_m·m                 (the direction actually taken)
-    v ← a_v·v + b_v·g²                 (second moment)
-    σ  = sqrt(q·v) + e_out             ("rms" rules; "max" and "adadelta" below)
+    σ  from one of three named σ rules (`kind`):
+         "rms":      v ← a_v·v + b_v·g²,  σ = sqrt(q·v) + e_out
+         "max":      v ← max(a_v·v, |g| + e_out),  σ = v            (Adamax)
+         "adadelta": v ← a_v·v + b_v·g²,  σ = sqrt(v + e_out)/sqrt(Δ + e_out),
+                     then Δ ← a_v·Δ + b_v·(d/σ)²                    (ρ = a_v)
     θ ← θ − (η_k·f_k)·d/σ
 
 `f_k` absorbs factors torch puts on the learning rate instead of on σ
@@ -39,11 +42,9 @@ class ScalingCoeffs:
     a_v: np.ndarray
     b_v: np.ndarray
     q: np.ndarray
-    e_out: np.ndarray
+    e_out: np.ndarray  # ε of the rule, wherever its σ rule puts it
     f: np.ndarray  # multiplies η_k in the step
-    kind: str = "rms"  # "rms" | "max" (Adamax) | "adadelta"
-    beta: float = 0.0  # "max": u ← max(beta·u, |g| + eps)
-    eps: float = 0.0  # "max" and "adadelta"
+    kind: str = "rms"  # which σ rule: "rms" | "max" (Adamax) | "adadelta"
 
 
 @dataclass(frozen=True)
@@ -230,13 +231,13 @@ def _radam(k, hp):
 def _adamax(k, hp):
     # torch.optim.Adamax: u = max(β2·u, |g| + ε), σ = u (ε inside the max)
     z = _full(k, 0)
-    return ScalingCoeffs(z, z, z, _full(k, 1), _full(k, 1), kind="max", beta=hp["beta2"], eps=hp["eps"])
+    return ScalingCoeffs(_full(k, hp["beta2"]), z, z, _full(k, hp["eps"]), _full(k, 1), kind="max")
 
 
 def _adadelta(k, hp):
     # torch.optim.Adadelta: σ = sqrt(v + ε) / sqrt(Δ + ε), Δ ← ρΔ + (1−ρ)(g/σ)²
     rho = hp["rho"]
-    return ScalingCoeffs(_full(k, rho), _full(k, 1 - rho), _full(k, 1), _full(k, 0), _full(k, 1), kind="adadelta", eps=hp["eps"])
+    return ScalingCoeffs(_full(k, rho), _full(k, 1 - rho), _full(k, 1), _full(k, hp["eps"]), _full(k, 1), kind="adadelta")
 
 
 SCALING_RULES: tuple[ScalingRule, ...] = (
