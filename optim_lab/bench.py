@@ -12,8 +12,12 @@ import time
 
 import numpy as np
 import torch
+from torch.func import hessian, vmap
+
+from surfaces import get_surface
 
 from .engine import Racer, eigvals2, race
+from .optimizers import get_optimizer
 
 RACE_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam")
 
@@ -45,8 +49,6 @@ def machine() -> dict:
 
 
 def _torch_optim_loop(problem, name: str, start, steps: int) -> None:
-    from .optimizers import get_optimizer
-
     spec = get_optimizer(name)
     extra = {"momentum": 0.9} if name in ("momentum", "nesterov") else {}
     if name == "nesterov":
@@ -65,8 +67,6 @@ def _torch_optim_loop(problem, name: str, start, steps: int) -> None:
 
 
 def bench_race(quick: bool) -> dict:
-    from surfaces import get_surface
-
     problem = get_surface("rosenbrock").build()
     start, steps = (-1.5, 2.0), 1000
     racers = [Racer(n, lr=1e-3) for n in RACE_OPTIMIZERS]
@@ -82,8 +82,6 @@ def bench_race(quick: bool) -> dict:
 
 
 def bench_basin(quick: bool) -> dict:
-    from surfaces import get_surface
-
     problem = get_surface("rosenbrock").build()
     n, steps = 128, 300
     x0, x1, y0, y1 = problem.box
@@ -117,10 +115,6 @@ def bench_basin(quick: bool) -> dict:
 
 
 def bench_hessian(quick: bool) -> dict:
-    from torch.func import hessian, vmap
-
-    from surfaces import get_surface
-
     problem = get_surface("rosenbrock").build()
     n = 200
     x0, x1, y0, y1 = problem.box

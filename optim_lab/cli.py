@@ -12,6 +12,10 @@ import json
 import sys
 from collections.abc import Sequence
 
+from surfaces import SURFACES
+
+from .analysis import critical_points, inspect
+from .bench import format_table, run_all
 from .commands import UsageError, discover
 from .commands.args import Parser, clean, json_floats, pair, racer_args, racers_of, surface_args, surface_of
 from .engine import race
@@ -22,8 +26,6 @@ from .schedules import SCHEDULES
 
 def cmd_list(args) -> str:
     if args.what == "surfaces":
-        from surfaces import SURFACES
-
         rows = [
             {"name": s.name, "label_en": s.label_en, "label_zh": s.label_zh, "latex": s.latex, "box": list(s.box),
              "start": list(s.start), "params": [_param(p) for p in s.params], "data_backed": s.data_backed}
@@ -93,8 +95,6 @@ def cmd_run(args) -> str:
 
 
 def cmd_inspect(args) -> str:
-    from .analysis import inspect
-
     info = inspect(surface_of(args), pair(args.at, "--at")).as_dict()
     if args.json:
         return json.dumps(json_floats(info))
@@ -106,8 +106,6 @@ def cmd_inspect(args) -> str:
 
 
 def cmd_critical(args) -> str:
-    from .analysis import critical_points
-
     pts = critical_points(surface_of(args))
     if args.json:
         return json.dumps(json_floats({"points": pts}))
@@ -115,8 +113,6 @@ def cmd_critical(args) -> str:
 
 
 def cmd_bench(args) -> str:
-    from .bench import format_table, run_all
-
     rows, machine = run_all(quick=args.quick)
     if args.json:
         return json.dumps({"machine": machine, "rows": rows}, indent=1)

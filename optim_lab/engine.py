@@ -21,7 +21,7 @@ import torch
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
 from .schedules import get_schedule
-from .spec import Param
+from surfaces.spec import Param
 from .update import RowCoeffs, State, Tables, apply, row_coeffs
 
 DTYPE = torch.float64

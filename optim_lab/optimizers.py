@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .rules import MOMENTUM, SCALING, MomentumRule, ScalingRule
-from .spec import Param, lookup, resolve
+from surfaces.spec import Param, lookup, resolve
 
 LR_MIN, LR_MAX = 1e-8, 100.0
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import Param
+from surfaces.spec import Param
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import Param, lookup, resolve
+from surfaces.spec import Param, lookup, resolve
 
 MAX_T = 100_000
 

@@ -5,11 +5,12 @@ Pure: imports torch, numpy and the standard library only (never streamlit or plo
 
 from __future__ import annotations
 
-from optim_lab.spec import lookup
 from surfaces.base import Problem, SurfaceSpec
 from surfaces.classic import CLASSIC_SURFACES
 from surfaces.data import DATA_SURFACES
 from surfaces.textbook import TEXTBOOK_SURFACES
+
+from .spec import lookup
 
 ALL_SURFACES: tuple[SurfaceSpec, ...] = (*TEXTBOOK_SURFACES, *CLASSIC_SURFACES, *DATA_SURFACES)
 SURFACES: dict[str, SurfaceSpec] = {spec.name: spec for spec in ALL_SURFACES}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from optim_lab.spec import Param, resolve
+from .spec import Param, resolve
 
 Tensor = torch.Tensor
 DTYPE = torch.float64

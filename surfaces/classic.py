@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-from optim_lab.spec import Param
 from surfaces.base import DTYPE, Problem, SurfaceSpec
+
+from .spec import Param
 
 Tensor = torch.Tensor
 Minimum = tuple[float, float, float]

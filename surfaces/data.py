@@ -17,8 +17,9 @@ import math
 import numpy as np
 import torch
 
-from optim_lab.spec import Param
 from surfaces.base import DTYPE, Problem, SurfaceSpec
+
+from .spec import Param
 
 Tensor = torch.Tensor
 Minimum = tuple[float, float, float]

@@ -13,10 +13,11 @@ import math
 import numpy as np
 import torch
 
-from optim_lab.spec import Param
 from surfaces.base import DTYPE, Problem, SurfaceSpec
 from surfaces.classic import ClosedForm, sym2
 from surfaces.data import LeastSquares
+
+from .spec import Param
 
 Tensor = torch.Tensor
 

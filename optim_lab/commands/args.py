@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from surfaces import get_surface
+from surfaces.formula import DEFAULT_BOX, custom_surface
+
 from ..engine import Racer
 from ..optimizers import CUSTOM
 from . import UsageError
@@ -61,16 +64,12 @@ def surface_of(args):
         return _formula_surface(args)
     if args.box is not None:
         raise UsageError("--box: applies to --formula only")
-    from surfaces import get_surface
-
     spec = get_surface(args.surface)
     values = {k: num(v, f"--set {k}") for k, v in kv(args.set, "--set")}
     return spec.build(**values)
 
 
 def _formula_surface(args):
-    from surfaces.formula import DEFAULT_BOX, custom_surface
-
     if args.set:
         raise UsageError("--set: a --formula surface has no parameters")
     box = DEFAULT_BOX

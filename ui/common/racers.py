@@ -8,19 +8,66 @@ URL keys `o{i}`, `o{i}_lr`, `o{i}_h_<param>`, `o{i}_sch`, `o{i}_sp_<param>`,
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from optim_lab.optimizers import CUSTOM, LR_MIN, OPTIMIZERS, get_optimizer
+from optim_lab.engine import Racer
+from optim_lab.optimizers import CUSTOM, LR_MIN, OPTIMIZERS, custom_optimizer, get_optimizer
 from optim_lab.rules import MOMENTUM, SCALING
 from optim_lab.schedules import SCHEDULES
-from optim_lab.spec import Param
-from ui.shell import Shell
+from surfaces.spec import Param
 
 GD_FAMILY = {"sgd", "momentum", "nesterov", "momentum-book"}
 
-# A learning rate that makes each surface's default race worth watching (GD family, adaptive family).
+
+@dataclass(frozen=True)
+class RacerConfig:
+    """One racer as a page configures it: what the engine runs, and how it is drawn."""
+
+    optimizer: str
+    lr: float | None = None
+    hparams: dict = field(default_factory=dict)
+    schedule: str = "constant"
+    sched_params: dict = field(default_factory=dict)
+    batch_size: int | None = None
+    momentum_rule: str | None = None  # with optimizer == CUSTOM
+    scaling_rule: str | None = None
+    color: str | None = None  # None: the palette's colour of its row
+    dash: str = "solid"
+
+    _DRAWING = ("color", "dash")
+
+    def engine_dict(self) -> dict:
+        """The engine's part, JSON-able (the cache key of a race)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self._DRAWING and v is not None}
+
+    def as_dict(self) -> dict:
+        """Everything set, JSON-able (what a download records)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RacerConfig:
+        return cls(**d)
+
+    def racer(self) -> Racer:
+        return Racer(optimizer=self.optimizer, lr=self.lr, hparams=self.hparams, schedule=self.schedule,
+                     sched_params=self.sched_params, batch_size=self.batch_size, momentum_rule=self.momentum_rule,
+                     scaling_rule=self.scaling_rule)
+
+    def spec(self):
+        if self.optimizer == CUSTOM:
+            return custom_optimizer(self.momentum_rule or "none", self.scaling_rule or "none")
+        return OPTIMIZERS[self.optimizer]
+
+    def replace(self, **changes) -> RacerConfig:
+        return dataclasses.replace(self, **changes)
+
+
+# The one table of default learning rates: for each surface, one that makes its default race
+# worth watching (GD family, adaptive family) …
 LR_HINT = {
     "textbook-saddle": (0.05, 0.05), "quadratic": (0.05, 0.1), "long-valley": (1e-6, 2.0), "softmax-ce": (1.0, 0.5),
     "softmax-mse": (1.0, 0.5), "rosenbrock": (1e-3, 0.05), "beale": (1e-3, 0.05), "himmelblau": (0.01, 0.1),
@@ -28,10 +75,25 @@ LR_HINT = {
     "three-hump-camel": (0.01, 0.05), "matyas": (0.5, 0.1), "styblinski-tang": (0.01, 0.1), "monkey-saddle": (0.01, 0.02),
     "linreg": (0.05, 0.1), "logreg": (0.5, 0.1), "feature-scale": (1e-5, 0.05),
 }
+# … and where a section's own race needs another: section slug → surface → optimizer → η.
+SECTION_LR = {
+    # full batch, a mini-batch and B = 1 share one η: one that B = 1 survives
+    "batch_momentum": {"linreg": {"sgd": 0.1}, "logreg": {"sgd": 1.0}},
+    # the book's conventions side by side (book and PyTorch AdaGrad/RMSProp start with one η each)
+    "adaptive_lr": {
+        "long-valley": {"adagrad-book": 1.0, "adagrad": 1.0, "rmsprop-book": 0.5, "rmsprop": 0.5},
+        "quadratic": {"adagrad-book": 0.5, "adagrad": 0.5, "rmsprop-book": 0.05, "rmsprop": 0.05},
+    },
+    # large enough that warm-up visibly tames Adam's first steps
+    "lr_schedule": {"rosenbrock": {"adam": 0.5}},
+}
 UI_LR_MIN, UI_LR_MAX = max(LR_MIN, 1e-8), 10.0
 
 
-def default_lr(optimizer: str, surface: str) -> float:
+def default_lr(optimizer: str, surface: str, section: str | None = None) -> float:
+    special = SECTION_LR.get(section or "", {}).get(surface, {})
+    if optimizer in special:
+        return special[optimizer]
     if optimizer == "adadelta":
         return 1.0
     gd, ada = LR_HINT.get(surface, (1e-2, 1e-2))
@@ -46,7 +108,7 @@ def _uses_number_input(p: Param) -> bool:
 UI_MAX_STEP_PARAM = 2000  # step counts (t_max, warm-up, step size) beyond the app's step budget are useless on a slider
 
 
-def param_control(sh: Shell, key: str, p: Param, container, default=None):
+def param_control(sh, key: str, p: Param, container, default=None):
     default = p.default if default is None else default
     label = p.label(sh.lang)
     if p.integer and p.hi > UI_MAX_STEP_PARAM:
@@ -65,10 +127,10 @@ def param_control(sh: Shell, key: str, p: Param, container, default=None):
     return sh.controls.slider(key, label, p.lo, p.hi, default, step=step, container=container, fmt="%.4g")
 
 
-def racer_editor(sh: Shell, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
+def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
                  container=None, data_n: int | None = None, defaults: dict | None = None, allow_custom: bool = True,
-                 steps: int = 100) -> dict:
-    """Draw racer i's controls; return its plain config (JSON-able)."""
+                 steps: int = 100) -> RacerConfig:
+    """Draw racer i's controls; return its config."""
     box = container or st.sidebar
     defaults = defaults or {}
     k = f"o{i}"
@@ -78,30 +140,26 @@ def racer_editor(sh: Shell, i: int, surface: str, *, default_opt: str, default_s
         return sh.t("build_your_own") if name == CUSTOM else OPTIMIZERS[name].label(sh.lang)
 
     name = sh.controls.select(k, sh.t("optimizer"), options, default_opt, format_func=fmt, container=box)
-    cfg: dict = {"optimizer": name}
+    rules: dict = {}
     if name == CUSTOM:
-        cfg["momentum_rule"] = sh.controls.select(f"{k}_m", sh.t("momentum_rule"), list(MOMENTUM), defaults.get("m", "heavy-ball"),
+        rules["momentum_rule"] = sh.controls.select(f"{k}_m", sh.t("momentum_rule"), list(MOMENTUM), defaults.get("m", "heavy-ball"),
                                                   format_func=lambda r: MOMENTUM[r].label_zh if sh.lang == "zh" else MOMENTUM[r].label_en,
                                                   container=box)
-        cfg["scaling_rule"] = sh.controls.select(f"{k}_s", sh.t("scaling_rule"), list(SCALING), defaults.get("s", "adagrad"),
+        rules["scaling_rule"] = sh.controls.select(f"{k}_s", sh.t("scaling_rule"), list(SCALING), defaults.get("s", "adagrad"),
                                                  format_func=lambda r: SCALING[r].label_zh if sh.lang == "zh" else SCALING[r].label_en,
                                                  container=box)
-        from optim_lab.optimizers import custom_optimizer
-
-        spec = custom_optimizer(cfg["momentum_rule"], cfg["scaling_rule"])
+        spec = custom_optimizer(rules["momentum_rule"], rules["scaling_rule"])
     else:
         spec = get_optimizer(name)
     lr0 = defaults.get("lr", default_lr(name, surface))
-    cfg["lr"] = sh.controls.log_slider(f"{k}_lr", sh.t("learning_rate"), UI_LR_MIN, UI_LR_MAX, lr0, container=box)
+    lr = sh.controls.log_slider(f"{k}_lr", sh.t("learning_rate"), UI_LR_MIN, UI_LR_MAX, lr0, container=box)
     hp = {}
     if spec.params:
         with box.expander(sh.t("hyperparameters"), expanded=False):
             for p in spec.params:
                 hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st, default=defaults.get(p.name))
-    cfg["hparams"] = hp
     sched = sh.controls.select(f"{k}_sch", sh.t("schedule"), list(SCHEDULES), defaults.get("schedule", default_sched),
                                format_func=lambda s: SCHEDULES[s].label(sh.lang), container=box)
-    cfg["schedule"] = sched
     sp = {}
     if SCHEDULES[sched].params:
         with box.expander(sh.t("schedule_params"), expanded=False):
@@ -110,8 +168,7 @@ def racer_editor(sh: Shell, i: int, surface: str, *, default_opt: str, default_s
                 if p.name == "t_max" and f"sp_{p.name}" not in defaults:
                     d = max(1, steps)
                 sp[p.name] = param_control(sh, f"{k}_sp_{p.name}", p, st, default=d)
-    cfg["sched_params"] = sp
+    bs = None
     if data_n:
-        bs = sh.controls.slider(f"{k}_bs", sh.t("batch_size"), 1, data_n, defaults.get("bs", data_n), integer=True, container=box)
-        cfg["batch_size"] = int(bs)
-    return cfg
+        bs = int(sh.controls.slider(f"{k}_bs", sh.t("batch_size"), 1, data_n, defaults.get("bs", data_n), integer=True, container=box))
+    return RacerConfig(name, lr, hp, sched, sp, bs, **rules)
