@@ -1,0 +1,86 @@
+"""`python -m optim_lab train`: the training lab's run (HW3's workflow on the digits) from the shell.
+
+The same function as the page (`optim_lab.training.train.train_run`); several
+`--optimizer` flags train side by side from the same initial weights and batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import UsageError
+from .args import json_floats, racer_args, racers_of
+
+NAME = "train"
+HELP = "train HW3's CNN (or an MLP) on the 8×8 digits with the chapter's optimizers"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
+    p.add_argument("--width", type=int, default=None, help="cnn: channels of the first block (4..32); mlp: units (8..256)")
+    p.add_argument("--blocks", type=int, default=2, help="cnn: convolution blocks (1..3)")
+    p.add_argument("--depth", type=int, default=2, help="mlp: hidden layers (1..4)")
+    p.add_argument("--activation", choices=["relu", "tanh"], default="relu", help="mlp only")
+    p.add_argument("--bn", action=argparse.BooleanOptionalAction, default=True, help="batch normalization")
+    p.add_argument("--residual", action="store_true", help="residual connections (HW3 report Q2)")
+    p.add_argument("--loss", choices=["ce", "mse"], default="ce")
+    racer_args(p)
+    p.add_argument("--batch-size", default="64", metavar="B|full")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--epochs", type=int, default=None)
+    when.add_argument("--steps", type=int, default=None, help="number of updates instead of --epochs")
+    p.add_argument("--samples", type=int, default=None, help="a stratified subset of the training split")
+    p.add_argument("--augment", action="store_true", help="random affine shifts and rotations in train_tfm")
+    p.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=True, help="z-score the pixels")
+    p.add_argument("--clip", type=float, default=None, help="clip_grad_norm_ max_norm (HW3: 10)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--json", action="store_true")
+
+
+def configs_of(args) -> list:
+    from ..training.models import ModelConfig
+    from ..training.train import MAX_RUNS, RunConfig
+
+    if args.batch_size == "full":
+        batch = None
+    else:
+        try:
+            batch = int(args.batch_size)
+        except ValueError:
+            raise UsageError(f"--batch-size: expected a whole number or 'full', got {args.batch_size!r}") from None
+    if not args.optimizer:
+        args.optimizer = ["adam"]  # HW3's optimizer
+    racers = racers_of(argparse.Namespace(**{**vars(args), "batch_size": None}))
+    if len(racers) > MAX_RUNS:
+        raise UsageError(f"--optimizer: {len(racers)} given, at most {MAX_RUNS} runs side by side")
+    model = ModelConfig(kind=args.model, width=args.width, blocks=args.blocks, depth=args.depth,
+                        activation=args.activation, bn=args.bn, residual=args.residual)
+    epochs = args.epochs if (args.epochs is not None or args.steps is not None) else 10
+    return [
+        RunConfig(model=model, racer=r, loss=args.loss, batch_size=batch, epochs=epochs, steps=args.steps,
+                  samples=args.samples, augment=args.augment, normalize=args.normalize, clip=args.clip,
+                  seed=args.seed, dtype=args.dtype).checked()
+        for r in racers
+    ]
+
+
+def run(args) -> str:
+    from ..training.train import train_run
+
+    cfgs = configs_of(args)  # every run validated before the first one trains
+    records = [train_run(c) for c in cfgs]
+    if args.json:
+        return json.dumps(json_floats({"runs": [r.as_json() for r in records]}), ensure_ascii=False)
+    lines = []
+    for name, r in zip(args.optimizer, records, strict=True):
+        c = r.config
+        lines.append(f"{name}: lr {c.racer.resolved_lr():g}, {c.racer.schedule}, batch {c.batch_size or 'full'}, "
+                     f"{c.n_train} samples, {c.updates_per_epoch} updates per epoch")
+        lines.append(f"  {'epoch':>5} {'updates':>7} {'train loss':>10} {'train acc':>9} {'val loss':>9} {'val acc':>7}")
+        for e in r.epochs:
+            lines.append(f"  {e.epoch:>5} {e.updates:>7} {e.train_loss:>10.4f} {e.train_acc:>9.3f} {e.val_loss:>9.4f} {e.val_acc:>7.3f}")
+        if r.diverged_at is not None:
+            lines.append(f"  diverged at epoch {r.diverged_epoch} (update {r.diverged_at})")
+    return "\n".join(lines)

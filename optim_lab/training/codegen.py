@@ -1,0 +1,392 @@
+""""The code for this run": a standalone PyTorch script that reproduces a run's numbers.
+
+The script needs torch and scikit-learn only, reads like pytorch/examples' mnist
+(`train()` / `evaluate()` functions, argparse flags that mirror the settings,
+`torch.manual_seed` once) and follows HW3's loop.  The data split, the transforms and
+the model classes are copied from this package's own source (`inspect.getsource`), so
+they cannot drift.  The optimizer cannot be copied — the app's update lives in the
+engine's coefficient tables — so the script writes the chosen rule's update out in a
+few lines: the one allowed second copy, which `tests/training/test_codegen.py` proves
+equal to the engine's by running the script and comparing every epoch's numbers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+from ..schedules import get_schedule
+from . import data, models, transforms
+from .train import RunConfig
+
+# -- the momentum rule, written out: state["m"], the direction d ------------------------
+MOMENTUM_CODE = {
+    "none": ("m_k = g_k", "d = g"),
+    "heavy-ball": (
+        "b_k = μ·b_{k−1} + (1−τ)·g_k  (b_1 = g_1),  m_k = b_k",
+        "m = state['m']\nm.mul_(self.momentum).add_(g, alpha=1.0 if k == 1 else 1.0 - self.dampening)\nd = m",
+    ),
+    "nesterov": (
+        "b_k = μ·b_{k−1} + g_k,  m_k = g_k + μ·b_k",
+        "m = state['m']\nm.mul_(self.momentum).add_(g)\nd = g + self.momentum * m",
+    ),
+    "ema": (
+        "m_k = (β₁·m'_{k−1} + (1−β₁)·g_k) / (1 − β₁^k)   (bias-corrected)",
+        "m = state['m']\nm.mul_(self.beta1).add_(g, alpha=1.0 - self.beta1)\nd = m / (1.0 - self.beta1**k)",
+    ),
+    "ema-raw": (
+        "m_k = β₁·m_{k−1} + (1−β₁)·g_k   (no bias correction)",
+        "m = state['m']\nm.mul_(self.beta1).add_(g, alpha=1.0 - self.beta1)\nd = m",
+    ),
+    "nadam": (
+        "μ_k = β₁(1 − ½·0.96^(kψ)),  m_k = (1−μ_k)/(1−Πμ)·g_k + μ_{k+1}/(1−Πμ·μ_{k+1})·m'_k",
+        "mu = self.beta1 * (1.0 - 0.5 * 0.96 ** (k * self.momentum_decay))\n"
+        "mu_next = self.beta1 * (1.0 - 0.5 * 0.96 ** ((k + 1) * self.momentum_decay))\n"
+        "state['mu_product'] = state.get('mu_product', 1.0) * mu\n"
+        "prod = state['mu_product']\n"
+        "m = state['m']\nm.mul_(self.beta1).add_(g, alpha=1.0 - self.beta1)\n"
+        "d = g * ((1.0 - mu) / (1.0 - prod)) + m * (mu_next / (1.0 - prod * mu_next))",
+    ),
+    "book": (
+        "book §3.2: m_k = λ·m_{k−1} + η_k·g_k is the movement itself (η inside m)",
+        "m = state['m']\nm.mul_(self.lam).add_(g, alpha=eta)\nd = m\neta = 1.0  # η is already inside m",
+    ),
+}
+
+# -- the scaling rule, written out: σ (None for σ = 1), maybe a factor on η -------------
+SCALING_CODE = {
+    "none": ("σ_k = 1", "sigma = None"),
+    "adagrad": (
+        "σ_k = sqrt(Σ g²) + ε,  η_k ← η_k / (1 + (k−1)·lr_decay)",
+        "v = state['v']\nv.addcmul_(g, g)\nsigma = v.sqrt() + self.eps\neta = eta / (1.0 + (k - 1) * self.lr_decay)",
+    ),
+    "adagrad-book": (
+        "book §3.3: σ_k = sqrt(mean of all g² so far), no ε",
+        "v = state['v']\nv.addcmul_(g, g)\nsigma = (v / k).sqrt()",
+    ),
+    "rmsprop": (
+        "v_k = α·v_{k−1} + (1−α)·g², σ_k = sqrt(v_k) + ε",
+        "v = state['v']\nv.mul_(self.alpha).addcmul_(g, g, value=1.0 - self.alpha)\nsigma = v.sqrt() + self.eps",
+    ),
+    "rmsprop-book": (
+        "book §3.3: σ_1 = |g_1|, σ_k² = α·σ_{k−1}² + (1−α)·g², no ε",
+        "v = state['v']\nif k == 1:\n    v.addcmul_(g, g)\nelse:\n    v.mul_(self.alpha).addcmul_(g, g, value=1.0 - self.alpha)\nsigma = v.sqrt()",
+    ),
+    "adam": (
+        "v_k = β₂·v_{k−1} + (1−β₂)·g², σ_k = sqrt(v_k / (1 − β₂^k)) + ε",
+        "v = state['v']\nv.mul_(self.beta2).addcmul_(g, g, value=1.0 - self.beta2)\n"
+        "sigma = (v / (1.0 - self.beta2**k)).sqrt() + self.eps",
+    ),
+    "radam": (
+        "RAdam: σ_k = 1 while ρ_k ≤ 5, else (sqrt(v_k) + ε) with η_k·r_k·sqrt(1 − β₂^k)",
+        "v = state['v']\nv.mul_(self.beta2).addcmul_(g, g, value=1.0 - self.beta2)\n"
+        "rho_inf = 2.0 / (1.0 - self.beta2) - 1.0\n"
+        "rho = rho_inf - 2.0 * k * self.beta2**k / (1.0 - self.beta2**k)\n"
+        "if rho > 5.0:\n"
+        "    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))\n"
+        "    sigma = v.sqrt() + self.eps\n"
+        "    eta = eta * math.sqrt(1.0 - self.beta2**k) * r\n"
+        "else:\n"
+        "    sigma = None",
+    ),
+    "adamax": (
+        "σ_k = max(β₂·σ_{k−1}, |g_k| + ε)",
+        "v = state['v']\ntorch.maximum(v * self.beta2, g.abs() + self.eps, out=v)\nsigma = v",
+    ),
+    "adadelta": (
+        "v_k = ρ·v + (1−ρ)·g², σ_k = sqrt(v_k + ε)/sqrt(Δ_{k−1} + ε), Δ_k = ρ·Δ + (1−ρ)·(m_k/σ_k)²",
+        "v = state['v']\nv.mul_(self.rho).addcmul_(g, g, value=1.0 - self.rho)\n"
+        "sigma = (v + self.eps).sqrt() / (state['delta'] + self.eps).sqrt()\n"
+        "u = d / sigma\nstate['delta'].mul_(self.rho).addcmul_(u, u, value=1.0 - self.rho)",
+    ),
+}
+
+GUARDED = {"adagrad-book", "rmsprop-book"}  # no ε: σ = 0 exactly where every gradient so far was 0
+
+# -- the schedule, written out ---------------------------------------------------------
+SCHEDULE_CODE = {
+    "constant": "return lr",
+    "step": "return lr * {gamma!r} ** (t // {step_size!r})",
+    "exponential": "return lr * {gamma!r} ** t",
+    "inverse-time": "return lr / math.sqrt(t + 1.0)",
+    "cosine": "return {eta_min!r} + (lr - {eta_min!r}) * (1.0 + math.cos(math.pi * t / {t_max!r})) / 2.0",
+    "warmup-cosine": (
+        "warmup, t_max, eta_min = {warmup!r}, {t_max!r}, {eta_min!r}\n"
+        "if t < warmup:\n    return lr * (t + 1.0) / warmup\n"
+        "frac = min(max((t - warmup) / max(t_max - warmup, 1), 0.0), 1.0)\n"
+        "return eta_min + (lr - eta_min) * (1.0 + math.cos(math.pi * frac)) / 2.0"
+    ),
+    "noam": (
+        "s = t + 1.0\n"
+        "return lr * {factor!r} * {d_model!r} ** -0.5 * min(s**-0.5, s * {warmup!r} ** -1.5)"
+    ),
+    "one-cycle": (
+        "total, pct, div, final_div = {t_max!r}, {pct_start!r}, {div_factor!r}, {final_div_factor!r}\n"
+        "start = lr / div\nend = start / final_div\n"
+        "up_end, down_end = float(pct * total) - 1.0, float(total - 1)\n"
+        "t = min(t, down_end)\n\n"
+        "def anneal(a, b, frac):\n    return b + (a - b) / 2.0 * (math.cos(math.pi * frac) + 1.0)\n\n"
+        "if t <= up_end:\n    return anneal(start, lr, min(max(t / up_end, 0.0), 1.0) if up_end > 0 else 1.0)\n"
+        "return anneal(lr, end, (t - up_end) / max(down_end - up_end, 1e-12))"
+    ),
+}
+
+PARAM_ATTR = {"lambda": "lam"}  # a Python keyword cannot be an attribute name
+
+
+def _indent(code: str, n: int) -> str:
+    return textwrap.indent(code, " " * n)
+
+
+def _optimizer_class(cfg: RunConfig) -> str:
+    r = cfg.racer
+    spec = r.spec()
+    hp = spec.resolve(dict(r.hparams))
+    mom_doc, mom_code = MOMENTUM_CODE[spec.momentum]
+    sc_doc, sc_code = SCALING_CODE[spec.scaling]
+    wd = hp.get("weight_decay", 0.0)
+    args = ", ".join(f"{PARAM_ATTR.get(k, k)}={v!r}" for k, v in hp.items())
+    assigns = "\n".join(f"self.{PARAM_ATTR.get(k, k)} = {PARAM_ATTR.get(k, k)}" for k in hp)
+    label = spec.label_en
+    conv = {"pytorch": f"matches torch.optim.{spec.torch_name}", "book": "the book's convention"}.get(
+        spec.convention, "built from a momentum rule and a scaling rule")
+    lines = ["g = p.grad"]
+    if wd and not spec.decoupled:
+        lines.append("g = g + self.weight_decay * p  # L2 term added to the gradient, as torch.optim does")
+    lines.append("if not state:\n    state.update(m=torch.zeros_like(p), v=torch.zeros_like(p), delta=torch.zeros_like(p))")
+    lines.append("eta = eta_k")
+    if spec.scaling == "adadelta":  # Δ needs the direction first
+        lines += ["# momentum rule", mom_code, "# scaling rule", sc_code]
+    else:
+        lines += ["# momentum rule", mom_code, "# scaling rule", sc_code]
+    if spec.decoupled:
+        lines.append("p.mul_(1.0 - eta_k * self.weight_decay)  # AdamW: decoupled weight decay first")
+    if spec.scaling in GUARDED:
+        lines.append("ratio = torch.where(d == 0, torch.zeros_like(d), d / sigma)  # 0/0 where every g was 0")
+        lines.append("p.sub_(eta * ratio)")
+    else:
+        lines.append("p.sub_(eta * d if sigma is None else eta * d / sigma)")
+    body = _indent("\n".join(lines), 16)
+    return f'''class LabOptimizer(torch.optim.Optimizer):
+    """{label}: θ_k = θ_{{k−1}} − (η_k/σ_k)·m_k ({conv}).
+
+    momentum rule: {mom_doc}
+    scaling rule:  {sc_doc}
+    η_k comes from the schedule `eta_at` below and is applied inside step()."""
+
+    def __init__(self, params, lr, {args}):
+        super().__init__(params, dict(lr=lr))
+{_indent(assigns, 8)}
+        self.k = 0  # updates made so far
+
+    @torch.no_grad()
+    def step(self):
+        self.k += 1
+        k = self.k
+        for group in self.param_groups:
+            eta_k = eta_at(k - 1, group["lr"])  # step k uses η_t with t = k − 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+{body}
+'''
+
+
+def _schedule_fn(cfg: RunConfig) -> str:
+    sched = get_schedule(cfg.racer.schedule)
+    sp = sched.resolve(dict(cfg.racer.sched_params))
+    code = SCHEDULE_CODE[sched.name].format(**sp)
+    return f'''def eta_at(t, lr):
+    """Learning-rate schedule "{sched.label_en}" ({sched.torch_equivalent}), t = 0, 1, …"""
+{_indent(code, 4)}
+'''
+
+
+def _sources(*objs) -> str:
+    return "\n\n\n".join(inspect.getsource(o).rstrip() for o in objs)
+
+
+HEADER = '''#!/usr/bin/env python
+"""Optimizer Lab · training lab: this run as a standalone script (torch + scikit-learn only).
+
+HW3's workflow on scikit-learn's 8×8 digits: data → train_tfm / test_tfm → model →
+loss & optimizer → train / evaluate per epoch → predict.  Run it as it is to get the
+app's numbers for this run, epoch by epoch:
+
+    python {filename}
+{flags_doc}
+"""
+'''
+
+
+def script(cfg: RunConfig, filename: str = "train_digits.py") -> str:
+    """The standalone script of `cfg` (its argparse defaults are the run's settings)."""
+    cfg = cfg.checked()
+    m = cfg.model
+    spec = cfg.racer.spec()
+    hp = spec.resolve(dict(cfg.racer.hparams))
+    model_src = _sources(models.ConvBlock, models.ResBlock, models.Classifier) if m.kind == "cnn" else _sources(models.MLP)
+    if m.kind == "cnn":
+        model_line = "model = Classifier(args.width, args.blocks, args.bn, args.residual).to(dtype)"
+        model_flags = (f'    parser.add_argument("--width", type=int, default={m.width})\n'
+                       f'    parser.add_argument("--blocks", type=int, default={m.blocks})\n')
+    else:
+        model_line = "model = MLP(args.width, args.depth, args.activation, args.bn, args.residual).to(dtype)"
+        model_flags = (f'    parser.add_argument("--width", type=int, default={m.width})\n'
+                       f'    parser.add_argument("--depth", type=int, default={m.depth})\n'
+                       f'    parser.add_argument("--activation", choices=["relu", "tanh"], default={m.activation!r})\n')
+    hp_flags = "".join(
+        f'    parser.add_argument("--{k.replace("_", "-")}", dest={PARAM_ATTR.get(k, k)!r}, type=float, default={v!r})\n'
+        for k, v in hp.items())
+    hp_pass = ", ".join(f"{PARAM_ATTR.get(k, k)}=args.{PARAM_ATTR.get(k, k)}" for k in hp)
+    when = (f'    parser.add_argument("--epochs", type=int, default={cfg.epochs})\n'
+            '    parser.add_argument("--steps", type=int, default=None, help="number of updates instead of --epochs")\n'
+            if cfg.epochs is not None else
+            '    parser.add_argument("--epochs", type=int, default=None)\n'
+            f'    parser.add_argument("--steps", type=int, default={cfg.steps}, help="number of updates instead of --epochs")\n')
+    flags_doc = (f"settings: {spec.label_en}, lr {cfg.racer.resolved_lr():g}, schedule {cfg.racer.schedule}, "
+                 f"batch {cfg.batch_size or 'full'}, loss {cfg.loss}, seed {cfg.seed}")
+    bn_default = "True" if m.bn else "False"
+    def section(title: str) -> str:
+        return f"\n\n\n# ---- {title} " + "-" * max(4, 84 - len(title)) + "\n"
+
+    parts = [
+        HEADER.format(filename=filename, flags_doc="\n" + textwrap.fill(flags_doc, 88)),
+        "\nimport argparse\nimport json\nimport math\n\nimport numpy as np\nimport torch\nimport torch.nn.functional as F\n"
+        "from sklearn.datasets import load_digits\nfrom torch import nn\n\n",
+        section("1. data: the same seeded, stratified split as the app").lstrip("\n"),
+        f"VAL_FRACTION, TEST_FRACTION, N_CLASSES = {data.VAL_FRACTION!r}, {data.TEST_FRACTION!r}, {data.N_CLASSES}\n\n\n",
+        _sources(data.split_indices, data.subset),
+        section("2. transforms: train_tfm / test_tfm as in HW3, written with plain torch"),
+        _sources(transforms.Compose, transforms.Normalize, transforms.RandomAffine),
+        section("3. the model"),
+        model_src,
+        section("4. loss and optimizer"),
+        _sources(_criterion_src()),
+        "\n\n\n" + _schedule_fn(cfg),
+        "\n\n" + _optimizer_class(cfg),
+        section("5. train and 6. evaluate, one epoch at a time"),
+        TRAIN_EVAL,
+        MAIN.format(model_flags=model_flags, hp_flags=hp_flags, hp_pass=hp_pass, model_line=model_line, when=when,
+                    lr=cfg.racer.resolved_lr(), batch=cfg.batch_size or 0, samples=cfg.samples or 0, loss=cfg.loss,
+                    augment=cfg.augment, normalize=cfg.normalize, clip=cfg.clip, seed=cfg.seed,
+                    split_seed=cfg.split_seed, dtype=cfg.dtype, bn=bn_default, residual=m.residual),
+    ]
+    return "".join(parts)
+
+
+def _criterion_src():
+    from . import train
+
+    return train.criterion
+
+
+TRAIN_EVAL = '''
+def train(model, x, y, batch_size, optimizer, perm, train_tfm, args, limit):
+    """One epoch (HW3's loop): forward → loss → zero_grad → backward → clip → step.
+    Returns the mean batch loss, the accuracy on the batches and the updates made."""
+    model.train()
+    loss_sum, correct, seen, updates = 0.0, 0, 0, 0
+    for j in range(math.ceil(len(y) / batch_size)):
+        if updates == limit:
+            break
+        idx = perm[j * batch_size : (j + 1) * batch_size]
+        xb, yb = train_tfm(x[idx]), y[idx]
+        logits = model(xb)
+        loss = criterion(logits, yb, args.loss)
+        optimizer.zero_grad()
+        loss.backward()
+        if args.clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=args.clip)
+        optimizer.step()
+        updates += 1
+        loss_sum += float(loss.detach()) * len(yb)
+        correct += int((logits.argmax(-1) == yb).sum())
+        seen += len(yb)
+    return loss_sum / seen, correct / seen, updates
+
+
+def evaluate(model, x, y, args):
+    """Mean loss and accuracy with model.eval() and torch.no_grad() (BN uses its running averages)."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+        return float(criterion(logits, y, args.loss)), float((logits.argmax(-1) == y).double().mean())
+
+'''
+
+MAIN = '''
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="HW3's workflow on the 8x8 digits")
+{when}    parser.add_argument("--batch-size", type=int, default={batch}, help="0 = full batch")
+    parser.add_argument("--samples", type=int, default={samples}, help="0 = the whole training split")
+    parser.add_argument("--lr", type=float, default={lr!r})
+{hp_flags}{model_flags}    parser.add_argument("--bn", action=argparse.BooleanOptionalAction, default={bn})
+    parser.add_argument("--residual", action=argparse.BooleanOptionalAction, default={residual})
+    parser.add_argument("--loss", choices=["ce", "mse"], default={loss!r})
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default={augment})
+    parser.add_argument("--normalize", action=argparse.BooleanOptionalAction, default={normalize})
+    parser.add_argument("--clip", type=float, default={clip!r}, help="max_norm of clip_grad_norm_")
+    parser.add_argument("--seed", type=int, default={seed})
+    parser.add_argument("--split-seed", type=int, default={split_seed})
+    parser.add_argument("--dtype", choices=["float32", "float64"], default={dtype!r})
+    parser.add_argument("--threads", type=int, default=1, help="1 = the app's setting (identical round-off)")
+    parser.add_argument("--save", action="store_true", help="save the best checkpoint (by validation accuracy) as HW3 does")
+    parser.add_argument("--json", action="store_true", help="print the epochs as JSON")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    dtype = getattr(torch, args.dtype)
+
+    digits = load_digits()
+    images, labels = digits.images.astype(np.float64) / 16.0, digits.target.astype(np.int64)
+    train_ix, val_ix, test_ix = split_indices(labels, args.split_seed)
+    x_all = torch.as_tensor(images[train_ix], dtype=torch.float64).unsqueeze(1)
+    y_all = torch.as_tensor(labels[train_ix], dtype=torch.long)
+    mean, std = float(x_all.mean()), float(x_all.std(unbiased=False))
+    x_train, y_train = subset(x_all, y_all, args.samples or None, args.split_seed)
+    x_train = x_train.to(dtype)
+    x_val = torch.as_tensor(images[val_ix], dtype=dtype).unsqueeze(1)
+    y_val = torch.as_tensor(labels[val_ix], dtype=torch.long)
+
+    aug_gen = torch.Generator().manual_seed(args.seed + 1)
+    norm = [Normalize(mean, std)] if args.normalize else []
+    train_tfm = Compose(([RandomAffine(generator=aug_gen)] if args.augment else []) + norm)
+    test_tfm = Compose(norm)
+    x_val = test_tfm(x_val)
+
+    torch.manual_seed(args.seed)
+    {model_line}
+    optimizer = LabOptimizer(model.parameters(), lr=args.lr, {hp_pass})
+    batch_gen = torch.Generator().manual_seed(args.seed)
+    n = len(y_train)
+    batch_size = args.batch_size or n
+    per_epoch = math.ceil(n / batch_size)
+    total = args.steps if args.steps is not None else args.epochs * per_epoch
+    history, done, best_acc = [], 0, -1.0
+    for epoch in range(1, math.ceil(total / per_epoch) + 1):
+        perm = torch.randperm(n, generator=batch_gen)
+        train_loss, train_acc, made = train(model, x_train, y_train, batch_size, optimizer, perm, train_tfm, args,
+                                            total - done)
+        done += made
+        val_loss, val_acc = evaluate(model, x_val, y_val, args)
+        history.append(dict(epoch=epoch, updates=done, train_loss=train_loss, train_acc=train_acc,
+                            val_loss=val_loss, val_acc=val_acc))
+        if not math.isfinite(train_loss) or not math.isfinite(val_loss):
+            print(f"diverged in epoch {{epoch}}")
+            break
+        if val_acc > best_acc:  # HW3 keeps the best checkpoint by validation accuracy
+            best_acc = val_acc
+            if args.save:
+                torch.save(model.state_dict(), "best_model.ckpt")
+        if not args.json:
+            print(f"epoch {{epoch:3d}}  updates {{done:5d}}  train loss {{train_loss:.4f}}  acc {{train_acc:.3f}}  "
+                  f"| val loss {{val_loss:.4f}}  acc {{val_acc:.3f}}")
+    if args.json:
+        print(json.dumps(history))
+    return history
+
+
+if __name__ == "__main__":
+    main()
+'''

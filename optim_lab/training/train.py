@@ -1,0 +1,479 @@
+"""One training run of the lab, in HW3's loop, with the chapter's optimizers.
+
+Per update (HW3's order): forward → loss → zero_grad → backward → clip_grad_norm_ →
+optimizer.step().  The optimizer is `optim_lab.torch_optim.LabOptimizer`: the same
+update, coefficient tables and schedule as the 2-D races, as a `torch.optim.Optimizer`
+(the scheduled η_k is applied inside its `step()`).  Per epoch: the mean training loss
+and accuracy of the epoch's batches (train mode), then the validation loss and
+accuracy (`model.eval()` + `torch.no_grad()`).
+
+Fair comparisons come from the seeds: the model's initial weights come from
+`build_model(cfg.model, seed)`; the batches from a generator seeded with `seed` that
+draws one `randperm` per epoch (the order of `optim_lab.batches`); augmentation from a
+second generator seeded with `seed + 1`.  Two runs with the same seed and batch size
+therefore see the same batches in the same order, whatever their optimizers.
+
+A run ends early when it diverges (a non-finite loss or weight, a batch loss above
+`LOSS_BOUND` or a weight beyond `WEIGHT_BOUND`): `diverged_at` is the update that produced it.  `should_stop()` is
+asked between updates.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..engine import Racer
+from ..spec import Param
+from .data import load_digits_split, subset
+from .models import ModelConfig, build_model
+from .transforms import make_transforms
+
+LOSSES = ("ce", "mse")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+MAX_UPDATES = 1500  # with the widest model this keeps the worst allowed run under ~10 s (see bench)
+EPOCHS = Param("epochs", 10, 1, 40, integer=True, label_en="epochs", label_zh="训练轮数（epoch）")
+STEPS = Param("steps", 200, 1, MAX_UPDATES, integer=True, label_en="updates", label_zh="更新次数")
+CLIP = Param("clip", 10.0, 1e-3, 1e3, log=True, label_en="gradient clipping max_norm", label_zh="梯度裁剪 max_norm")
+SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="随机种子")
+MIN_SAMPLES = 20
+WEIGHT_BOUND = 1e8
+LOSS_BOUND = 1e6  # a batch loss above this (cross-entropy ≈ 2.3 at the start) counts as divergence
+MAX_RUNS = 4  # side by side on the page and the command line
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a run's numbers.  Exactly one of `epochs` / `steps` is set;
+    `batch_size=None` is full batch; `samples=None` the whole training split."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    racer: Racer = field(default_factory=lambda: Racer("adam", lr=1e-3))
+    loss: str = "ce"
+    batch_size: int | None = 64
+    epochs: int | None = 10
+    steps: int | None = None
+    samples: int | None = None
+    augment: bool = False
+    normalize: bool = True
+    clip: float | None = None
+    seed: int = 0
+    split_seed: int = 0
+    dtype: str = "float32"
+
+    # -- validation -------------------------------------------------------------
+    def checked(self) -> RunConfig:
+        """The same run with every value validated and defaults filled in (ValueError else)."""
+        model = self.model.checked()
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss: unknown {self.loss!r} (choose from: {', '.join(LOSSES)})")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype: unknown {self.dtype!r} (choose from: {', '.join(DTYPES)})")
+        if (self.epochs is None) == (self.steps is None):
+            raise ValueError("epochs / steps: give exactly one of them")
+        n_split = len(load_digits_split(self.split_seed).y_train)
+        samples = None if self.samples is None else int(
+            Param("samples", n_split, MIN_SAMPLES, n_split, integer=True).check(self.samples, ""))
+        n = n_split if samples is None else samples
+        if self.batch_size is not None:
+            bs = int(Param("batch_size", 64, 1, n, integer=True).check(self.batch_size, ""))
+            batch = None if bs == n else bs
+        else:
+            batch = None
+        racer = self.racer
+        racer.resolved_lr()  # validates the optimizer, its lr …
+        racer.spec().resolve(dict(racer.hparams))  # … and its hyper-parameters
+        from ..schedules import get_schedule
+
+        get_schedule(racer.schedule).resolve(dict(racer.sched_params))
+        epochs = None if self.epochs is None else int(EPOCHS.check(self.epochs, ""))
+        steps = None if self.steps is None else int(STEPS.check(self.steps, ""))
+        per_epoch = math.ceil(n / (batch or n))
+        total = steps if steps is not None else epochs * per_epoch
+        if total > MAX_UPDATES:
+            raise ValueError(
+                f"updates: {epochs} epochs × {per_epoch} updates per epoch = {total} updates; the allowed maximum is "
+                f"{MAX_UPDATES} (use fewer epochs, a larger batch or fewer samples)")
+        if model.kind == "mlp" and model.bn and ((batch or n) == 1 or n % (batch or n) == 1):
+            raise ValueError("batch_size: BatchNorm1d needs at least 2 samples in every batch "
+                             f"({n} samples in batches of {batch or n} leave a batch of 1); change the batch size or turn BN off")
+        clip = None if self.clip is None else float(CLIP.check(self.clip, ""))
+        return replace(self, model=model, samples=samples, batch_size=batch, epochs=epochs, steps=steps, clip=clip,
+                       seed=int(SEED.check(self.seed, "")), split_seed=int(SEED.check(self.split_seed, "split_seed")),
+                       augment=bool(self.augment), normalize=bool(self.normalize))
+
+    # -- sizes ------------------------------------------------------------------
+    @property
+    def n_train(self) -> int:
+        return self.samples if self.samples is not None else len(load_digits_split(self.split_seed).y_train)
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return math.ceil(self.n_train / (self.batch_size or self.n_train))
+
+    @property
+    def total_updates(self) -> int:
+        return self.steps if self.steps is not None else self.epochs * self.updates_per_epoch
+
+    @property
+    def n_epochs(self) -> int:
+        return math.ceil(self.total_updates / self.updates_per_epoch)
+
+    # -- plain data (URLs, caches, JSON, the generated script) --------------------
+    def as_dict(self) -> dict:
+        r = self.racer
+        return {
+            "model": asdict(self.model),
+            "racer": {"optimizer": r.optimizer, "lr": r.lr, "hparams": dict(r.hparams), "schedule": r.schedule,
+                      "sched_params": dict(r.sched_params), "momentum_rule": r.momentum_rule, "scaling_rule": r.scaling_rule},
+            **{k: getattr(self, k) for k in ("loss", "batch_size", "epochs", "steps", "samples", "augment", "normalize",
+                                            "clip", "seed", "split_seed", "dtype")},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> RunConfig:
+        d = dict(d)
+        model = ModelConfig(**d.pop("model", {}))
+        r = dict(d.pop("racer", {"optimizer": "adam", "lr": 1e-3}))
+        racer = Racer(**r)
+        return cls(model=model, racer=racer, **d)
+
+    def key(self) -> str:
+        """A canonical string for this run (cache key)."""
+        return json.dumps(self.as_dict(), sort_keys=True)
+
+
+@dataclass
+class EpochRecord:
+    epoch: int  # 1-based
+    updates: int  # updates made so far
+    train_loss: float  # mean of the epoch's batch losses (train mode, as HW3 reports it)
+    train_acc: float
+    val_loss: float
+    val_acc: float
+    seconds: float  # wall time of this epoch (not part of any comparison)
+
+
+@dataclass
+class RunRecord:
+    config: RunConfig
+    epochs: list[EpochRecord] = field(default_factory=list)
+    init_val_loss: float = float("nan")
+    init_val_acc: float = float("nan")
+    batch_loss: list[float] = field(default_factory=list)  # per update, at θ_{k−1}
+    lr: np.ndarray | None = None  # (T,) the scheduled η_k of every planned update
+    diverged_at: int | None = None  # the update whose result was unusable
+    diverged_epoch: int | None = None  # 1-based epoch of that update
+    stopped: bool = False  # ended by should_stop()
+    finished: bool = False
+    state_dict: dict[str, np.ndarray] = field(default_factory=dict)
+    batch_order: np.ndarray | None = None  # (epochs run, N) int32: epoch e's permutation of the training indices
+    preact: list[np.ndarray] = field(default_factory=list)  # per epoch (0 = init): quantiles of the probed pre-activations
+    preact_hist: list[np.ndarray] = field(default_factory=list)  # per epoch: histogram counts over PREACT_BINS
+    seconds: float = 0.0
+
+    @property
+    def updates(self) -> int:
+        return len(self.batch_loss)
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch HW3 would save as its checkpoint (highest validation accuracy)."""
+        if not self.epochs:
+            return None
+        return max(self.epochs, key=lambda e: e.val_acc).epoch
+
+    def curves(self) -> dict[str, list]:
+        """Per-epoch lists (x by epochs and by updates)."""
+        keys = ("epoch", "updates", "train_loss", "train_acc", "val_loss", "val_acc")
+        return {k: [getattr(e, k) for e in self.epochs] for k in keys}
+
+    def as_json(self) -> dict:
+        return {
+            "settings": self.config.as_dict(),
+            "epochs": [{k: v for k, v in asdict(e).items() if k != "seconds"} for e in self.epochs],
+            "updates": self.updates, "diverged_at": self.diverged_at, "diverged_epoch": self.diverged_epoch,
+            "init_val_loss": self.init_val_loss, "init_val_acc": self.init_val_acc,
+            "best_epoch": self.best_epoch, "stopped": self.stopped,
+        }
+
+
+PREACT_QUANTILES = (0.02, 0.16, 0.5, 0.84, 0.98)
+PREACT_BINS = np.linspace(-6.0, 6.0, 49)
+
+
+def make_optimizer(params, racer: Racer, total_steps: int) -> torch.optim.Optimizer:
+    """The chapter's optimizer as a torch.optim.Optimizer: the engine's own update."""
+    from ..torch_optim import LabOptimizer
+
+    return LabOptimizer(params, racer, total_steps)
+
+
+def criterion(logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    """Cross-entropy on logits, or the book's MSE on softmax outputs: Σ_i (ŷ_i − y′_i)²
+    summed over the classes, averaged over the batch (§3.6)."""
+    if loss == "mse":
+        p = torch.softmax(logits, dim=1)
+        onehot = F.one_hot(y, logits.shape[1]).to(p.dtype)
+        return ((p - onehot) ** 2).sum(dim=1).mean()
+    return F.cross_entropy(logits, y)
+
+
+def probe_module(model: torch.nn.Module) -> torch.nn.Module:
+    """The layer whose INPUT is recorded as "pre-activations": the activation of the last
+    convolution block (cnn) or of the last hidden layer (mlp); with BN on, its input is
+    the normalized value, with BN off the raw output of the conv / linear layer."""
+    if hasattr(model, "cnn"):
+        last = model.cnn[-1]
+        return last.act2 if hasattr(last, "act2") else last.act
+    return model.hidden[-1][2]
+
+
+def evaluate(model, x, y, loss: str, batch_size: int | None = None, train_mode: bool = False) -> tuple[float, float]:
+    """Mean loss and accuracy over (x, y).  `train_mode=True` reproduces the classic mistake
+    of evaluating with model.train(): BN then normalizes each batch with its own
+    statistics (and the running averages move); pass a copy of the model for that."""
+    was = model.training
+    model.train(train_mode)
+    bs = batch_size or len(y)
+    total_loss, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(y), bs):
+            logits = model(x[i : i + bs])
+            total_loss += float(criterion(logits, y[i : i + bs], loss)) * len(logits)
+            correct += int((logits.argmax(-1) == y[i : i + bs]).sum())
+    model.train(was)
+    return total_loss / len(y), correct / len(y)
+
+
+@dataclass
+class Prepared:
+    """Data, transforms and the model of a run, before its first update."""
+
+    cfg: RunConfig
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor  # test_tfm applied
+    y_val: torch.Tensor
+    train_tfm: Callable
+    test_tfm: Callable
+    model: torch.nn.Module
+    batch_gen: torch.Generator
+
+
+def prepare(cfg: RunConfig) -> Prepared:
+    cfg = cfg.checked()
+    dtype = DTYPES[cfg.dtype]
+    split = load_digits_split(cfg.split_seed)
+    x_tr, y_tr = subset(split.x_train, split.y_train, cfg.samples, cfg.split_seed)
+    aug_gen = torch.Generator().manual_seed(cfg.seed + 1)
+    train_tfm, test_tfm = make_transforms(split.mean, split.std, cfg.augment, cfg.normalize, aug_gen)
+    return Prepared(
+        cfg, x_tr.to(dtype), y_tr, test_tfm(split.x_val.to(dtype)), split.y_val, train_tfm, test_tfm,
+        build_model(cfg.model, cfg.seed, dtype), torch.Generator().manual_seed(cfg.seed),
+    )
+
+
+@torch.no_grad()
+def _finite_weights(model) -> bool:
+    return all(bool(torch.isfinite(p).all()) and float(p.abs().max()) <= WEIGHT_BOUND for p in model.parameters())
+
+
+def train_run(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | None = None,
+              should_stop: Callable[[], bool] | None = None, progress_every: int = 50) -> RunRecord:
+    """Train one run.  `progress(record, updates_done, total_updates)` is called after every
+    epoch and every `progress_every` updates; `should_stop()` is asked between updates."""
+    t_run = time.perf_counter()
+    p = prepare(cfg)
+    cfg, model = p.cfg, p.model
+    from ..schedules import get_schedule
+
+    total, B = cfg.total_updates, cfg.batch_size or cfg.n_train
+    rec = RunRecord(cfg, lr=get_schedule(cfg.racer.schedule).etas(cfg.racer.resolved_lr(), total, dict(cfg.racer.sched_params)))
+    rec.init_val_loss, rec.init_val_acc = evaluate(model, p.x_val, p.y_val, cfg.loss)
+    hook = _PreactProbe(probe_module(model))
+    _probe(rec, hook, model, p.x_val)
+    params = [q for q in model.parameters()]
+    opt = make_optimizer(params, cfg.racer, total)
+    orders: list[np.ndarray] = []
+    k = 0
+    n = cfg.n_train
+    for epoch in range(1, cfg.n_epochs + 1):
+        t0 = time.perf_counter()
+        perm = torch.randperm(n, generator=p.batch_gen)
+        orders.append(perm.numpy().astype(np.int32))
+        model.train()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for j in range(cfg.updates_per_epoch):
+            if k == total:
+                break
+            if should_stop is not None and should_stop():
+                rec.stopped = True
+                break
+            idx = perm[j * B : (j + 1) * B]
+            xb, yb = p.train_tfm(p.x_train[idx]), p.y_train[idx]
+            logits = model(xb)
+            loss = criterion(logits, yb, cfg.loss)
+            lv = float(loss.detach())
+            if not math.isfinite(lv) or lv > LOSS_BOUND:  # θ_k (made by update k) gives no usable loss
+                rec.diverged_at = max(k, 1)
+                break
+            opt.zero_grad()
+            loss.backward()
+            if cfg.clip is not None:
+                torch.nn.utils.clip_grad_norm_(params, max_norm=cfg.clip)
+            opt.step()
+            k += 1
+            rec.batch_loss.append(lv)
+            loss_sum += lv * len(yb)
+            correct += int((logits.argmax(-1) == yb).sum())
+            seen += len(yb)
+            if not _finite_weights(model):
+                rec.diverged_at = k
+                break
+            if progress is not None and k % progress_every == 0 and j + 1 < cfg.updates_per_epoch:
+                progress(rec, k, total)
+        if rec.diverged_at is not None:
+            rec.diverged_epoch = epoch
+            break
+        if seen == 0:  # stopped before the epoch's first update
+            break
+        val_loss, val_acc = evaluate(model, p.x_val, p.y_val, cfg.loss)
+        if not math.isfinite(val_loss) or val_loss > LOSS_BOUND:
+            rec.diverged_at, rec.diverged_epoch = k, epoch
+            break
+        rec.epochs.append(EpochRecord(epoch, k, loss_sum / seen, correct / seen, val_loss, val_acc, time.perf_counter() - t0))
+        _probe(rec, hook, model, p.x_val)
+        if progress is not None:
+            progress(rec, k, total)
+        if rec.stopped:
+            break
+    hook.remove()
+    rec.batch_order = np.stack(orders) if orders else np.zeros((0, n), dtype=np.int32)
+    rec.state_dict = {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()}
+    rec.finished = not rec.stopped
+    rec.seconds = time.perf_counter() - t_run
+    return rec
+
+
+class _PreactProbe:
+    def __init__(self, module):
+        self.values: torch.Tensor | None = None
+        self.active = False
+        self.handle = module.register_forward_pre_hook(self._hook)
+
+    def _hook(self, mod, inp):
+        if self.active:
+            self.values = inp[0].detach().reshape(-1)
+
+    def remove(self):
+        self.handle.remove()
+
+
+def _probe(rec: RunRecord, hook: _PreactProbe, model, x_val) -> None:
+    """Quantiles and a histogram of the probed layer's pre-activations over the validation set."""
+    was = model.training
+    model.eval()
+    hook.active = True
+    with torch.no_grad():
+        model(x_val)
+    hook.active = False
+    model.train(was)
+    v = hook.values.to(torch.float64).numpy()
+    if not np.isfinite(v).all():
+        v = v[np.isfinite(v)]
+    if v.size == 0:
+        v = np.zeros(1)
+    rec.preact.append(np.quantile(v, PREACT_QUANTILES))
+    rec.preact_hist.append(np.histogram(np.clip(v, PREACT_BINS[0], PREACT_BINS[-1]), bins=PREACT_BINS)[0])
+
+
+def model_from_record(rec: RunRecord) -> torch.nn.Module:
+    """The trained network of a record (eval mode)."""
+    cfg = rec.config
+    model = build_model(cfg.model, cfg.seed, DTYPES[cfg.dtype])
+    model.load_state_dict({k: torch.as_tensor(v) for k, v in rec.state_dict.items()})
+    return model.eval()
+
+
+def predict_proba(rec: RunRecord, images: torch.Tensor) -> np.ndarray:
+    """Softmax probabilities (n, 10) of a trained run for raw images (n, 1, 8, 8) in [0, 1]
+    (test_tfm applied here, as in HW3's prediction step)."""
+    cfg = rec.config
+    split = load_digits_split(cfg.split_seed)
+    _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
+    model = model_from_record(rec)
+    with torch.no_grad():
+        x = test_tfm(torch.as_tensor(images, dtype=DTYPES[cfg.dtype]).reshape(-1, 1, 8, 8))
+        return torch.softmax(model(x), dim=1).to(torch.float64).numpy()
+
+
+# -- a class at once: at most one training per core --------------------------------
+class Slots:
+    """A process-wide queue: at most `n` trainings run at once, the others wait in
+    arrival order.  `place(ticket)` is a waiting ticket's 1-based position."""
+
+    def __init__(self, n: int | None = None):
+        self.n = max(1, n or os.cpu_count() or 1)
+        self._cond = threading.Condition()
+        self._running = 0
+        self._queue: list[int] = []
+        self._next = 0
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def place(self, ticket: int) -> int:
+        with self._cond:
+            return self._queue.index(ticket) + 1 if ticket in self._queue else 0
+
+    @contextmanager
+    def slot(self, wait: Callable[[int], None] | None = None, poll: float = 0.25):
+        """Hold one slot for the block.  While waiting, `wait(place)` is called every `poll`
+        seconds (a page updates its "place in the queue" there; an exception raised in
+        it — Streamlit's rerun — leaves the queue cleanly)."""
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._cond:
+                    if self._queue[0] == ticket and self._running < self.n:
+                        self._queue.pop(0)
+                        self._running += 1
+                        self._cond.notify_all()
+                        break
+                    place = self._queue.index(ticket) + 1
+                    if wait is None:
+                        self._cond.wait(poll)
+                        continue
+                wait(place)  # outside the lock: it may draw on the page, or raise
+                with self._cond:
+                    self._cond.wait(poll)
+        except BaseException:
+            with self._cond:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._cond.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+SLOTS = Slots()
