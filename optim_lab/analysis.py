@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from surfaces.base import grid, newton
+
 from .engine import DTYPE, eigvals2
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
@@ -123,23 +125,14 @@ def escape_step(problem, at, length: float = 1.0) -> tuple[float, float]:
     return float(best[0]), float(best[1])
 
 
-def critical_points(problem, box=None, grid: int = 40, iters: int = 60, max_points: int = 400) -> list[dict]:
+def critical_points(problem, box=None, grid_n: int = 40, iters: int = 60, max_points: int = 400) -> list[dict]:
     """Every critical point Newton's method finds from a grid of starts inside the box,
     classified and de-duplicated, sorted by loss."""
     x0, x1, y0, y1 = box or problem.box
-    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
-    th = _pt(np.stack([gx.ravel(), gy.ravel()], axis=1))
-    g0 = problem.grad(th)
-    gscale = float(torch.nanmedian(g0.norm(dim=1))) + 1e-12
+    th = grid((x0, x1, y0, y1), grid_n).tensor()
+    gscale = float(torch.nanmedian(problem.grad(th).norm(dim=1))) + 1e-12
     span = max(x1 - x0, y1 - y0)
-    for _ in range(iters):
-        g = problem.grad(th)
-        h = problem.hessian(th)
-        step = (torch.linalg.pinv(h, hermitian=True) @ g.unsqueeze(-1)).squeeze(-1)
-        # damp huge jumps so a start does not fly off the box through a flat Hessian
-        n = step.norm(dim=1, keepdim=True)
-        step = torch.where(n > 0.25 * span, step * (0.25 * span / n), step)
-        th = torch.where(torch.isfinite(step), th - step, th)
+    th = newton(problem, th, iters=iters, max_step=0.25 * span)  # damped: no start flies off through a flat Hessian
     g = problem.grad(th)
     inside = (th[:, 0] >= x0) & (th[:, 0] <= x1) & (th[:, 1] >= y0) & (th[:, 1] <= y1)
     ok = inside & torch.isfinite(g).all(dim=1) & (g.norm(dim=1) <= 1e-7 * gscale + 1e-10)

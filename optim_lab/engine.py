@@ -236,20 +236,17 @@ def over_points(fn, problem, pts: torch.Tensor) -> torch.Tensor:
 
 
 class _WeightFeed:
-    """The (K, N) sample weights of step t: 1/|batch| (mean losses) or 1 (summed
-    losses) on the batch's samples, 0 elsewhere."""
+    """The (K, N) sample weights of step t: each row gets its batch size's batch of step t,
+    weighted by `Problem.batch_weights` (1/|batch| for mean losses, 1 for summed ones)."""
 
     def __init__(self, problem, plans: dict[int, BatchPlan], sizes: list[int], S: int):
-        self.sum = problem.reduction == "sum"
-        self.order = sorted(plans)
-        self.masks = torch.stack([plans[b].mask for b in self.order], dim=1)  # (T, G, N)
-        self.group = torch.as_tensor(np.repeat([self.order.index(b) for b in sizes], S), dtype=torch.long)
-        counts = self.masks.sum(-1, keepdim=True).to(DTYPE)
-        self.scale = torch.ones_like(counts) if self.sum else 1.0 / counts  # (T, G, 1)
+        self.problem = problem
+        order = sorted(plans)
+        self.masks = torch.stack([plans[b].mask for b in order], dim=1)  # (T, G, N)
+        self.group = torch.as_tensor(np.repeat([order.index(b) for b in sizes], S), dtype=torch.long)
 
     def at(self, t: int) -> torch.Tensor:
-        w = self.masks[t].to(DTYPE) * self.scale[t]
-        return w[self.group]
+        return self.problem.batch_weights(self.masks[t])[self.group]
 
 
 def _epochs(plans, sizes, S, T, K) -> np.ndarray:

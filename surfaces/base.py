@@ -11,9 +11,10 @@ samples: `weights` is (K, N) and the loss of row k is Σ_i weights[k, i]·ℓ_i(
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from .spec import Param, resolve
@@ -50,19 +51,9 @@ class Problem:
             (g,) = torch.autograd.grad(self.loss(x, weights).sum(), x)
         return g
 
-    def hessian(self, theta: Tensor) -> Tensor:
-        """(K, 2) -> (K, 2, 2) Hessian of the full loss, by double backward.
-
-        Rows are independent, so the gradient of Σ_k g_k[i] with respect to θ
-        is row k's i-th Hessian row: two backward passes serve every point."""
-        with torch.enable_grad():
-            x = theta.detach().to(DTYPE).requires_grad_(True)
-            (g,) = torch.autograd.grad(self.loss(x).sum(), x, create_graph=True)
-            rows = []
-            for i in range(2):
-                (h,) = torch.autograd.grad(g[:, i].sum(), x, retain_graph=i == 0, allow_unused=True)
-                rows.append(torch.zeros_like(x) if h is None else h)
-        return torch.stack(rows, dim=1).detach()
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
+        """(K, 2) -> (K, 2, 2) Hessian of the (weighted) loss, by double backward."""
+        return autograd_hessian(lambda x: self.loss(x, weights), theta)
 
     @property
     def name(self) -> str:
@@ -75,6 +66,21 @@ class Problem:
     @property
     def start(self) -> tuple[float, float]:
         return self.spec.start
+
+    def batch_weights(self, batches: Sequence[Sequence[int]] | Tensor) -> Tensor:
+        """(G, N) sample weights of G batches — index lists, or a (G, N) boolean mask:
+        1/|batch| on the batch's samples for mean losses, 1 for summed ones, 0 elsewhere.
+        The engine steps with these, and the pages draw each batch's own surface with them."""
+        n = self.n_samples
+        assert n is not None, "batch weights apply to data-backed surfaces only"
+        if isinstance(batches, Tensor):
+            mask = batches.to(torch.bool)
+        else:
+            mask = torch.zeros(len(batches), n, dtype=torch.bool)
+            for row, idx in enumerate(batches):
+                mask[row, list(idx)] = True
+        w = mask.to(DTYPE)
+        return w if self.reduction == "sum" else w / mask.sum(-1, keepdim=True).clamp_min(1).to(DTYPE)
 
     def full_weights(self) -> Tensor:
         """(1, N) weights that make `loss(θ, w)` the full loss."""
@@ -115,3 +121,70 @@ class SurfaceSpec:
     @property
     def data_backed(self) -> bool:
         return "data" in self.tags
+
+
+def autograd_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
+    """(K, 2) -> (K, 2, 2) Hessians of a loss of (K, 2) rows, by double backward; zero
+    where the loss does not depend on a coordinate (or is linear in it).
+
+    Rows are independent, so the gradient of Σ_k g_k[i] with respect to θ is row k's
+    i-th Hessian row: two backward passes serve every point."""
+    zeros = torch.zeros(theta.shape[0], 2, 2, dtype=DTYPE)
+    with torch.enable_grad():
+        x = theta.detach().to(DTYPE).requires_grad_(True)
+        out = loss(x)
+        if not out.requires_grad:
+            return zeros
+        (g,) = torch.autograd.grad(out.sum(), x, create_graph=True, allow_unused=True)
+        if g is None or not g.requires_grad:  # linear: the gradient is constant
+            return zeros
+        rows = []
+        for i in range(2):
+            (h,) = torch.autograd.grad(g[:, i].sum(), x, retain_graph=i == 0, allow_unused=True)
+            rows.append(torch.zeros_like(x) if h is None else h)
+    return torch.stack(rows, dim=1).detach()
+
+
+@dataclass(frozen=True)
+class Grid:
+    """An n × n grid over a view box: xs, ys, and the (n², 2) sites row-major over ys,
+    so `values.reshape(len(ys), len(xs))` has rows = ys and columns = xs, as a contour wants."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    points: np.ndarray
+
+    def tensor(self) -> Tensor:
+        return torch.as_tensor(self.points, dtype=DTYPE)
+
+
+def grid(box: Sequence[float], n: int) -> Grid:
+    """The n × n grid of box = (x0, x1, y0, y1)."""
+    x0, x1, y0, y1 = box
+    xs, ys = np.linspace(x0, x1, int(n)), np.linspace(y0, y1, int(n))
+    gx, gy = np.meshgrid(xs, ys)
+    return Grid(xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1))
+
+
+def newton(problem: Problem, theta: Tensor, weights: Tensor | None = None, iters: int = 60,
+           max_step: float | None = None, tol: float = 0.0) -> Tensor:
+    """Damped Newton steps θ ← θ − H⁺∇L from every row of (K, 2) `theta`: the one solver
+    behind the critical-point finder, the data surfaces' minima and each batch's minimum.
+
+    H⁺ is the pseudo-inverse, so where the minima form a line (one sample of a linear
+    regression) a row goes to the point of that line it reaches; a step longer than
+    `max_step` is shortened to it (no flying off through a flat Hessian); non-finite steps
+    are skipped.  Stops early once every step is shorter than `tol`."""
+    th = theta.detach().to(DTYPE).clone()
+    with torch.no_grad():
+        for _ in range(int(iters)):
+            g = problem.grad(th, weights)
+            h = problem.hessian(th, weights)
+            step = (torch.linalg.pinv(0.5 * (h + h.transpose(-1, -2)), hermitian=True) @ g[..., None])[..., 0]
+            length = step.norm(dim=1, keepdim=True)
+            if max_step is not None:
+                step = torch.where(length > max_step, step * (max_step / length), step)
+            th = torch.where(torch.isfinite(step), th - step, th)
+            if bool((length <= tol).all()):
+                break
+    return th

@@ -70,7 +70,7 @@ class Analytic(Problem):
             gx, gy = _full(gx, x), _full(gy, x)
         return torch.stack((gx, gy), -1)
 
-    def hessian(self, theta: Tensor) -> Tensor:
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return sym2(*self.form.d2f(theta[:, 0], theta[:, 1], self.params), like=theta[:, 0])
 
     def minima(self) -> list[Minimum]:

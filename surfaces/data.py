@@ -17,8 +17,7 @@ import math
 import numpy as np
 import torch
 
-from surfaces.base import DTYPE, Problem, SurfaceSpec
-
+from .base import DTYPE, Problem, SurfaceSpec, newton
 from .spec import Param
 
 Tensor = torch.Tensor
@@ -114,12 +113,16 @@ class LeastSquares(DataProblem):
 
     def hessian_matrix(self) -> Tensor:
         """(2, 2) Hessian of the full loss, the same at every θ."""
-        w = self.full_weights()[0]
-        h = 2 * (self.X.T * w) @ self.X
-        return (h + h.T) / 2  # exactly symmetric: the matmul's rounding need not be
+        return self._hessians(self.full_weights())[0]
 
-    def hessian(self, theta: Tensor) -> Tensor:
-        return self.hessian_matrix().expand(theta.shape[0], 2, 2).clone()
+    def _hessians(self, w: Tensor) -> Tensor:
+        h = 2 * torch.einsum("gn,ni,nj->gij", w, self.X, self.X)
+        return (h + h.transpose(-1, -2)) / 2  # exactly symmetric: the sum's rounding need not be
+
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
+        if weights is None:
+            return self.hessian_matrix().expand(theta.shape[0], 2, 2).clone()
+        return self._hessians(self._weights(weights)).expand(theta.shape[0], 2, 2).clone()
 
     def condition_number(self) -> float:
         """λ_max / λ_min of the Hessian (inf if it is singular)."""
@@ -165,9 +168,9 @@ class Logistic(DataProblem):
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return -(self._weights(weights) * torch.sigmoid(-self._margin(theta))) @ self.V
 
-    def hessian(self, theta: Tensor) -> Tensor:
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         m = self._margin(theta)
-        c = torch.sigmoid(m) * torch.sigmoid(-m) * self.full_weights()
+        c = torch.sigmoid(m) * torch.sigmoid(-m) * self._weights(weights)
         outer = (self.X[:, :, None] * self.X[:, None, :]).reshape(-1, 4)  # (N, 4)
         return (c @ outer).reshape(-1, 2, 2)
 
@@ -188,22 +191,9 @@ class Logistic(DataProblem):
         return self._minimum
 
     def _newton(self) -> tuple[float, float]:
-        """Newton's method with backtracking from θ = 0 (the loss is strictly convex here)."""
-        theta = torch.zeros(1, 2, dtype=DTYPE)
-        value = self.loss(theta)
-        for _ in range(100):
-            g = self.grad(theta)
-            if float(g.norm()) < 1e-13:
-                break
-            step = torch.linalg.solve(self.hessian(theta), g[..., None])[..., 0]
-            t = 1.0
-            while t > 1e-10:
-                trial = theta - t * step
-                new = self.loss(trial)
-                if float(new) <= float(value):
-                    break
-                t /= 2
-            theta, value = trial, new
+        """Newton's method from θ = 0 (the loss is strictly convex here), steps at most a box span long."""
+        x0, x1, y0, y1 = self.spec.box
+        theta = newton(self, torch.zeros(1, 2, dtype=DTYPE), iters=100, max_step=max(x1 - x0, y1 - y0), tol=1e-15)
         return (float(theta[0, 0]), float(theta[0, 1]))
 
     def zoom(self) -> float:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from surfaces.base import DTYPE, Problem, SurfaceSpec
+from .base import DTYPE, Problem, SurfaceSpec, autograd_hessian, grid
 
 Tensor = torch.Tensor
 
@@ -628,8 +628,8 @@ class FormulaProblem(Problem):
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return _rows(theta, self._grad)
 
-    def hessian(self, theta: Tensor) -> Tensor:
-        return _rows(theta, self._hessian)
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
+        return _rows(theta, lambda part: autograd_hessian(lambda x: self.formula.fn(x[:, 0], x[:, 1]), part))
 
     def _grad(self, theta: Tensor) -> Tensor:
         with torch.enable_grad():
@@ -639,22 +639,6 @@ class FormulaProblem(Problem):
                 return torch.zeros_like(x)
             (g,) = torch.autograd.grad(out.sum(), x, allow_unused=True)
         return torch.zeros_like(x) if g is None else g
-
-    def _hessian(self, theta: Tensor) -> Tensor:
-        zeros = torch.zeros(theta.shape[0], 2, 2, dtype=DTYPE)
-        with torch.enable_grad():
-            x = theta.detach().to(DTYPE).requires_grad_(True)
-            out = self.formula.fn(x[:, 0], x[:, 1])
-            if not out.requires_grad:
-                return zeros
-            (g,) = torch.autograd.grad(out.sum(), x, create_graph=True, allow_unused=True)
-            if g is None or not g.requires_grad:  # linear: the gradient is constant
-                return zeros
-            rows = []
-            for i in range(2):
-                (h,) = torch.autograd.grad(g[:, i].sum(), x, retain_graph=i == 0, allow_unused=True)
-                rows.append(torch.zeros_like(x) if h is None else h)
-        return torch.stack(rows, dim=1).detach()
 
 
 def _check_box(box: object) -> tuple[float, float, float, float]:
@@ -683,13 +667,6 @@ def _check_start(start: object, box: tuple[float, float, float, float]) -> tuple
     if not (x0 <= sx <= x1 and y0 <= sy <= y1):  # NaN fails too
         raise FormulaError("bad_start")
     return sx, sy
-
-
-def _grid_points(box, n: int) -> tuple[np.ndarray, np.ndarray, Tensor]:
-    x0, x1, y0, y1 = box
-    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-    gx, gy = np.meshgrid(xs, ys)
-    return xs, ys, torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=DTYPE)
 
 
 _START_FRACTIONS = ((0.8, 0.8), (0.2, 0.8), (0.8, 0.2), (0.2, 0.2), (0.65, 0.35), (0.35, 0.65), (0.5, 0.5))
@@ -735,7 +712,7 @@ def custom_surface(text: str, box: Sequence[float] = DEFAULT_BOX, start: Sequenc
         blurb_en=f"L(x, y) = {f.text}", blurb_zh=f"L(x, y) = {f.text}", tags=("custom",),
     )
     problem = spec.build()
-    _, _, probe = _grid_points(box_t, PROBE_N)
+    probe = grid(box_t, PROBE_N).tensor()
     try:
         with torch.no_grad():
             loss = problem.loss(probe)
@@ -756,7 +733,8 @@ def evaluate_grid(problem: Problem, n: int = 100) -> dict[str, np.ndarray]:
     cost is O(nodes × n²) with nodes ≤ MAX_NODES."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= MAX_GRID:
         raise FormulaError("bad_grid", limit=MAX_GRID, n=_shown(str(n)[:20]))
-    xs, ys, pts = _grid_points(problem.box, int(n))
+    g = grid(problem.box, int(n))
+    xs, ys, pts = g.xs, g.ys, g.tensor()
     with torch.no_grad():
         z = problem.loss(pts).numpy().reshape(n, n)
     return {"xs": xs, "ys": ys, "z": np.where(np.isfinite(z), z, np.nan)}

@@ -50,7 +50,7 @@ class Quadratic(Problem):
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return theta @ self.matrix()
 
-    def hessian(self, theta: Tensor) -> Tensor:
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return self.matrix().expand(theta.shape[0], 2, 2).clone()
 
     def condition_number(self) -> float:
@@ -94,7 +94,7 @@ class SoftmaxCE(Problem):
         p = _softmax(theta)[0][:, :2]
         return p - torch.tensor(TARGET[:2], dtype=DTYPE)
 
-    def hessian(self, theta: Tensor) -> Tensor:
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         p1, p2 = _softmax(theta)[0][:, :2].unbind(1)
         return sym2(p1 * (1 - p1), -p1 * p2, p2 * (1 - p2), like=p1)
 
@@ -120,7 +120,7 @@ class SoftmaxMSE(Problem):
         p, r, _, s, _ = self._parts(theta)
         return (2 * (r - p * s))[:, :2]
 
-    def hessian(self, theta: Tensor) -> Tensor:
+    def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         p, r, q, s, qs = self._parts(theta)
         p, q = p[:, :2], q[:, :2]
         h = -p[:, None, :] * q[:, :, None] - p[:, :, None] * q[:, None, :] + p[:, :, None] * p[:, None, :] * (s + qs)[:, :, None]
