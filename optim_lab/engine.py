@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from surfaces.spec import Param
+
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
 from .schedules import get_schedule
-from surfaces.spec import Param
 from .update import RowCoeffs, State, Tables, apply, row_coeffs
 
 DTYPE = torch.float64
