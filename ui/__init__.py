@@ -1,3 +1,5 @@
-"""Streamlit-side code shared by the pages: text catalog, URL state, figures, the surface view.
+"""The Streamlit side: the shell (`ui.shell`), what sections share (`ui.common`), one package
+per section (`ui.sections.<slug>`), and the text catalog (`ui.text`).
 
-`ui.figures` is pure (numpy in, plotly figure out) and testable without Streamlit."""
+Figure builders and calculations are pure (numpy in, plotly figure or numbers out) and
+testable without Streamlit."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.common.grid import grid_points
+
 # Okabe–Ito (colour-blind safe) first, then three more distinct hues
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B")
 KIND_STYLE = {
@@ -69,6 +71,19 @@ class LeanFigure(go.Figure):
     @property
     def layout_json(self) -> dict:
         return self._layout_json
+
+    def update_layout(self, dict1=None, overwrite=False, **kwargs):
+        """As plotly's, over the ready-made parts too: a ready-made key this call touches is
+        handed to plotly first (validated once), so this update lands on it and wins."""
+        touched = set((dict1 or {}).keys()) | set(kwargs)
+        moved = {}
+        for key in touched:
+            top = key if key in self._layout_json else key.split("_")[0]
+            if top in self._layout_json:
+                moved[top] = self._layout_json.pop(top)
+        if moved:
+            super().update_layout(moved)
+        return super().update_layout(dict1, overwrite, **kwargs)
 
     def to_dict(self):
         d = super().to_dict()
@@ -161,10 +176,9 @@ def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours:
 
 def pick_grid_trace(box, labels: Labels, n: int = 25) -> go.Scatter:
     """Invisible points over the contour: contours are not selectable, these are."""
-    x0, x1, y0, y1 = box
-    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    pts = grid_points(box, n)[2]
     return go.Scatter(
-        x=typed(gx.ravel()), y=typed(gy.ravel()), mode="markers",
+        x=typed(pts[:, 0]), y=typed(pts[:, 1]), mode="markers",
         marker=dict(size=14, opacity=0, color="#ffffff"), unselected=dict(marker=dict(opacity=0)),
         selected=dict(marker=dict(opacity=0)), hovertemplate=f"{labels.pick}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
         showlegend=False, name="pick",

@@ -3,19 +3,16 @@ watch it on the contour (click to move the start), read the curves, inspect a po
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
 
 from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
-from ui.common import compute
+from ui.common import compute, export, keys
 from ui.common.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.racers import RacerConfig
+from ui.common.result import Race
 from ui.shell import Shell
 from ui.text import t
 
@@ -24,14 +21,15 @@ UI_MAX_STEPS = min(MAX_STEPS, 2000)
 
 def labels_for(sh: Shell, spec) -> Labels:
     return Labels(
-        x=_pretty(spec.axes[0]), y=_pretty(spec.axes[1]), loss="L", start=sh.t("start"), pick=sh.t("click_to_start"),
+        x=pretty_axis(spec.axes[0]), y=pretty_axis(spec.axes[1]), loss="L", start=sh.t("start"), pick=sh.t("click_to_start"),
         step=sh.t("step"), diverged=sh.t("diverged_at_short"), play=sh.t("anim_play"), pause=sh.t("anim_pause"),
         resume=sh.t("anim_resume"),
         kinds={k: sh.t(f"kind_{k}") for k in ("minimum", "maximum", "saddle", "degenerate")}, taylor=sh.t("taylor_model"),
     )
 
 
-def _pretty(axis: str) -> str:
+def pretty_axis(axis: str) -> str:
+    """"w_1" → "w₁"."""
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
     name, _, idx = axis.partition("_")
     return name + idx.translate(sub)
@@ -39,7 +37,7 @@ def _pretty(axis: str) -> str:
 
 # -- controls -------------------------------------------------------------------------------
 def _reset_start() -> None:
-    for k in ("x0", "y0"):
+    for k in (keys.START_X, keys.START_Y):
         st.session_state.pop(k, None)
 
 
@@ -76,10 +74,10 @@ def formula_controls(sh: Shell, box) -> dict:
     }
     try:
         custom_surface(text, box=tuple(lims.values()))
-        ss["_formula_ok"] = {"formula": text, **lims}
+        ss[keys.FORMULA_OK] = {"formula": text, **lims}
     except FormulaError as exc:
         box.error(sh.t("formula_refused", why=sh.t("fx_" + exc.code, **exc.params)))
-    return dict(ss.get("_formula_ok") or {"formula": DEFAULT_FORMULA, "x_min": -3.0, "x_max": 3.0, "y_min": -3.0, "y_max": 3.0})
+    return dict(ss.get(keys.FORMULA_OK) or {"formula": DEFAULT_FORMULA, "x_min": -3.0, "x_max": 3.0, "y_min": -3.0, "y_max": 3.0})
 
 
 def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, container=None,
@@ -87,21 +85,21 @@ def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, 
     """Surface picker and its parameters; returns (name, params).  With `custom`, the
     learner may type a formula instead (validated, never evaluated as Python)."""
     box = container or st.sidebar
-    names = list(allowed or SURFACES) + ([compute.CUSTOM] if custom else [])
+    names = list(allowed or SURFACES) + ([compute.FORMULA_SURFACE] if custom else [])
     ss = st.session_state
-    prev = ss.get("surface")
+    prev = ss.get(keys.SURFACE)
 
     def label(n):
-        return sh.t("custom_surface") if n == compute.CUSTOM else SURFACES[n].label(sh.lang)
+        return sh.t("custom_surface") if n == compute.FORMULA_SURFACE else SURFACES[n].label(sh.lang)
 
-    name = sh.controls.select("surface", sh.t("surface"), names, default, format_func=label, container=box)
+    name = sh.controls.select(keys.SURFACE, sh.t("surface"), names, default, format_func=label, container=box)
     if prev is not None and prev != name:
         _reset_start()
-    if name == compute.CUSTOM:
+    if name == compute.FORMULA_SURFACE:
         params = formula_controls(sh, box)
-        if ss.get("_formula_prev") not in (None, params):
+        if ss.get(keys.FORMULA_PREV) not in (None, params):
             _reset_start()
-        ss["_formula_prev"] = params
+        ss[keys.FORMULA_PREV] = params
         return name, params
     spec = get_surface(name)
     params: dict = {}
@@ -124,8 +122,10 @@ def start_controls(sh: Shell, problem, container=None) -> tuple[float, float]:
     sx, sy = problem.start
     spec = problem.spec
     c1, c2 = box.columns(2)
-    x = sh.controls.number("x0", sh.t("start_coord", axis=_pretty(spec.axes[0])), x0, x1, float(sx), step=(x1 - x0) / 100, container=c1, fmt="%.4g")
-    y = sh.controls.number("y0", sh.t("start_coord", axis=_pretty(spec.axes[1])), y0, y1, float(sy), step=(y1 - y0) / 100, container=c2, fmt="%.4g")
+    x = sh.controls.number(keys.START_X, sh.t("start_coord", axis=pretty_axis(spec.axes[0])), x0, x1, float(sx),
+                           step=(x1 - x0) / 100, container=c1, fmt="%.4g")
+    y = sh.controls.number(keys.START_Y, sh.t("start_coord", axis=pretty_axis(spec.axes[1])), y0, y1, float(sy),
+                           step=(y1 - y0) / 100, container=c2, fmt="%.4g")
     box.caption(sh.t("click_hint"))
     return float(x), float(y)
 
@@ -138,49 +138,24 @@ def steps_controls(sh: Shell, default_steps: int, container=None, seed: bool = T
 
 
 # -- the run ------------------------------------------------------------------------------------
-@dataclass
-class Racing:
-    """What a page hands to the view: surface, racers, and the computed result."""
-
-    surface: str
-    params: dict
-    configs: list[dict]
-    names: list[str]
-    colors: list[str]
-    start: tuple[float, float]
-    steps: int
-    seed: int
-    result: dict
-    problem: object
-
-    @property
-    def spec(self):
-        return self.problem.spec
-
-    def diverged(self, i: int) -> int | None:
-        d = int(self.result["diverged_at"][i])
-        return d if d >= 0 else None
+def racer_name(sh: Shell, cfg: RacerConfig) -> str:
+    if cfg.optimizer == CUSTOM:
+        return sh.t("custom_name", m=cfg.momentum_rule, s=cfg.scaling_rule)
+    return OPTIMIZERS[cfg.optimizer].label(sh.lang)
 
 
-def racer_name(sh: Shell, cfg: dict) -> str:
-    if cfg["optimizer"] == CUSTOM:
-        return sh.t("custom_name", m=cfg.get("momentum_rule"), s=cfg.get("scaling_rule"))
-    return OPTIMIZERS[cfg["optimizer"]].label(sh.lang)
-
-
-def run_race(sh: Shell, surface: str, params: dict, configs: list[dict], start, steps: int, seed: int,
-             names: list[str] | None = None) -> Racing | None:
-    """Run (cached) and return a Racing, or show the error in the page and return None."""
+def run_race(sh: Shell, surface: str, params: dict, configs: list[RacerConfig], start, steps: int, seed: int,
+             names: list[str] | None = None) -> Race | None:
+    """Run (cached) and return the Race, or show the error in the page and return None."""
     problem = compute.build(surface, compute.params_key(params))
     try:
         result = compute.run(surface, compute.params_key(params), compute.racers_key(configs), (tuple(start),), steps, seed)
     except ValueError as exc:
         st.error(sh.t("run_failed", error=str(exc)))
         return None
-    names = names or [racer_name(sh, c) for c in configs]
-    names = _unique(names)
-    colors = [c.get("color") or PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)]
-    return Racing(surface, params, configs, names, colors, tuple(start), steps, seed, result, problem)
+    names = _unique(names or [racer_name(sh, c) for c in configs])
+    colors = [c.color or PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)]
+    return Race(surface, params, list(configs), names, colors, tuple(start), steps, seed, result, problem)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -193,7 +168,9 @@ def _unique(names: list[str]) -> list[str]:
 
 
 # -- drawing --------------------------------------------------------------------------------------
-def _on_pick(chart_key: str, mode_key: str | None) -> None:
+def pick_start(chart_key: str, mode_key: str | None = None) -> None:
+    """A chart's on_select callback: the first picked point becomes the start, or, when the
+    control `mode_key` says "point", the point the inspector looks at."""
     ss = st.session_state
     event = ss.get(chart_key) or {}
     pts = (event.get("selection") or {}).get("points") or []
@@ -201,77 +178,80 @@ def _on_pick(chart_key: str, mode_key: str | None) -> None:
         return
     x, y = float(pts[0]["x"]), float(pts[0]["y"])
     if mode_key and ss.get(mode_key) == "point":
-        ss["ix"], ss["iy"] = x, y
-        ss["inspect"] = "point"
+        ss[keys.INSPECT_X], ss[keys.INSPECT_Y] = x, y
+        ss[keys.INSPECT] = "point"
     else:
-        ss["x0"], ss["y0"] = x, y
+        ss[keys.START_X], ss[keys.START_Y] = x, y
 
 
-def divergence_notes(sh: Shell, rc: Racing) -> None:
-    msgs = [sh.t("diverged_at", name=n, k=rc.diverged(i)) for i, n in enumerate(rc.names) if rc.diverged(i)]
+def divergence_notes(sh: Shell, race: Race) -> None:
+    msgs = [sh.t("diverged_at", name=n, k=race.diverged(i)) for i, n, _ in race.rows() if race.diverged(i)]
     if msgs:
         st.warning(" · ".join(msgs), icon="💥")
 
 
-def paths_of(rc: Racing) -> list[Path]:
-    th, loss = rc.result["theta"], rc.result["loss"]
-    return [Path(n, rc.colors[i], th[:, i], rc.diverged(i), rc.configs[i].get("dash", "solid"), loss[:, i])
-            for i, n in enumerate(rc.names)]
+def paths_of(race: Race) -> list[Path]:
+    r = race.result
+    return [Path(n, color, r.theta[:, i], race.diverged(i), race.configs[i].dash, r.loss[:, i]) for i, n, color in race.rows()]
 
 
-def show_surface(sh: Shell, rc: Racing, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
+def chart(fig, key: str, **kw) -> None:
+    """A Plotly chart the app's way: our own colours, no Plotly logo."""
+    st.plotly_chart(fig, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
+
+
+def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
                  arrows=None, taylor: Grid | None = None, marker=None, height: int | None = None, grid_override: Grid | None = None,
                  prefix: str = ""):
     """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
-    spec = rc.spec
+    spec = race.spec
     st.latex(spec.latex)
     labels = labels_for(sh, spec)
-    pk = compute.params_key(rc.params)
-    g = compute.grid(rc.surface, pk)
+    pk = compute.params_key(race.params)
+    g = compute.grid(race.surface, pk)
     grid = grid_override or Grid(g["xs"], g["ys"], g["z"], log=spec.log_levels)
-    box = compute.box_of(rc.problem)
+    box = compute.box_of(race.problem)
     c1, c2 = st.columns(2)
     three_d = sh.controls.toggle(f"{prefix}view3d", sh.t("view_3d"), False, container=c1)
     show_crit = sh.controls.toggle(f"{prefix}crit", sh.t("show_critical"), crit, container=c2)
-    points = compute.critical(rc.surface, pk) if show_crit else []
-    font = 18 if sh.big else 14
-    h = height or (720 if sh.big else 600)
+    points = compute.critical(race.surface, pk) if show_crit else []
+    font = sh.size(14, 18)
+    h = height or sh.size(600, 720)
     if three_d:
-        fig = surface3d_figure(grid, paths_of(rc), box, labels, height=h, font_size=font)
-        st.plotly_chart(fig, key=f"{key}_3d", theme=None, config={"displaylogo": False})
+        chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
         return
-    fig = contour_figure(grid, paths_of(rc), box, labels, crit=points, start=rc.start, arrows=arrows, taylor=taylor,
+    fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows, taylor=taylor,
                          marker=marker, height=h, font_size=font)
-    st.plotly_chart(fig, key=key, theme=None, on_select=lambda: _on_pick(key, mode_key), selection_mode="points",
-                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+    chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
+          config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 
 
-def show_curves(sh: Shell, rc: Racing, selected: int | None = None, panels: tuple = ("loss", "grad", "lr", "eig"),
+def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tuple = ("loss", "grad", "lr", "eig"),
                 log_loss: bool | None = None):
-    r = rc.result
+    r = race.result
     series = {"loss": [], "grad": [], "lr": [], "eig": []}
-    for i, n in enumerate(rc.names):
-        d, col = rc.diverged(i), rc.colors[i]
-        series["loss"].append(Series(n, col, r["loss"][:, i], diverged_at=d))
-        series["grad"].append(Series(n, col, r["grad_norm"][:, i], diverged_at=d))
-        series["lr"].append(Series(n, col, r["lr"][:, i], x0=1, diverged_at=d))
-        if r.get("eigvals") is not None:
-            series["eig"].append(Series(f"{n} λ₁", col, r["eigvals"][:, i, 0], diverged_at=d, dash="dot", group=n))
-            series["eig"].append(Series(f"{n} λ₂", col, r["eigvals"][:, i, 1], diverged_at=d, group=n))
+    for i, n, col in race.rows():
+        d = race.diverged(i)
+        series["loss"].append(Series(n, col, r.loss[:, i], diverged_at=d))
+        series["grad"].append(Series(n, col, r.grad_norm[:, i], diverged_at=d))
+        series["lr"].append(Series(n, col, r.lr[:, i], x0=1, diverged_at=d))
+        if r.eigvals is not None:
+            series["eig"].append(Series(f"{n} λ₁", col, r.eigvals[:, i, 0], diverged_at=d, dash="dot", group=n))
+            series["eig"].append(Series(f"{n} λ₂", col, r.eigvals[:, i, 1], diverged_at=d, group=n))
     if log_loss is None:
-        log_loss = sh.controls.toggle("logloss", sh.t("log_loss"), bool(rc.spec.log_levels))
+        log_loss = sh.controls.toggle("logloss", sh.t("log_loss"), bool(race.spec.log_levels))
     titles = {"loss": sh.t("curve_loss"), "grad": sh.t("curve_grad"), "lr": sh.t("curve_lr"), "eig": sh.t("curve_eig")}
     logs = {"loss": log_loss, "grad": True, "lr": False, "eig": False}
     chosen = [(titles[p], series[p], logs[p]) for p in panels if series[p]]
-    fig = curves_figure(chosen, labels_for(sh, rc.spec), marker_step=selected, font_size=16 if sh.big else 13,
-                        height=560 if sh.big else 480)
-    st.plotly_chart(fig, key="curves", theme=None, config={"displaylogo": False})
+    fig = curves_figure(chosen, labels_for(sh, race.spec), marker_step=selected, font_size=sh.font, height=sh.size(480, 560))
+    chart(fig, "curves")
 
 
-def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dict:
+def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> dict:
     """Loss, gradient, Hessian, eigen-decomposition and the verdict at one point."""
-    info = compute.inspect_at(rc.surface, compute.params_key(rc.params), float(at[0]), float(at[1]))
-    st.markdown(f"**{title}** &nbsp; ({_pretty(rc.spec.axes[0])}, {_pretty(rc.spec.axes[1])}) = ({at[0]:.4g}, {at[1]:.4g})")
+    info = compute.inspect_at(race.surface, compute.params_key(race.params), float(at[0]), float(at[1]))
+    ax, ay = (pretty_axis(a) for a in race.spec.axes)
+    st.markdown(f"**{title}** &nbsp; ({ax}, {ay}) = ({at[0]:.4g}, {at[1]:.4g})")
     g, h, lam, vec = info["grad"], info["hessian"], info["eigvals"], info["eigvecs"]
     # one line, not st.metric: metric tiles cut numbers like 9.664e-30 in a narrow column
     st.markdown(f"{sh.t('loss')} **{info['loss']:.4g}** &nbsp;·&nbsp; ‖∇L‖ **{float(np.hypot(*g)):.3g}** "
@@ -292,83 +272,51 @@ def inspector(sh: Shell, rc: Racing, at: tuple[float, float], title: str) -> dic
     return info
 
 
-def eigen_arrows(info: dict, box, colors=("#FF4B4B", "#FFFFFF")) -> list[dict]:
-    """Arrows along the two eigenvectors, scaled to the view."""
-    x0, x1, y0, y1 = box
-    scale = 0.12 * min(x1 - x0, y1 - y0)
-    at = info["at"]
-    out = []
-    for j in range(2):
-        u, lam = info["eigvecs"][j], info["eigvals"][j]
-        out.append({"from": at, "to": (at[0] + scale * u[0], at[1] + scale * u[1]), "color": colors[j],
-                    "text": f"λ{'₁₂'[j]}={lam:.3g}"})
-    return out
-
-
-def taylor_grid(rc: Racing, at, info: dict) -> Grid:
-    """The quadratic Taylor model on a window around `at` (¼ of the view each way)."""
-    x0, x1, y0, y1 = compute.box_of(rc.problem)
-    wx, wy = (x1 - x0) / 4, (y1 - y0) / 4
-    xs = np.linspace(max(x0, at[0] - wx), min(x1, at[0] + wx), 40)
-    ys = np.linspace(max(y0, at[1] - wy), min(y1, at[1] + wy), 40)
-    g, h = info["grad"], info["hessian"]
-    dx, dy = xs[None, :] - at[0], ys[:, None] - at[1]
-    z = info["loss"] + g[0] * dx + g[1] * dy + 0.5 * (h[0][0] * dx * dx + 2 * h[0][1] * dx * dy + h[1][1] * dy * dy)
-    return Grid(xs, ys, z)
-
-
-def downloads(sh: Shell, rc: Racing, stem: str) -> None:
+def downloads(sh: Shell, race: Race, stem: str) -> None:
     """CSV and JSON of every trajectory, generated only when a button is pressed."""
-
-    def table() -> str:
-        r = rc.result
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["optimizer", "step", rc.spec.axes[0], rc.spec.axes[1], "loss", "grad_norm", "lr", "diverged_at"])
-        for i, n in enumerate(rc.names):
-            d = rc.diverged(i)
-            end = len(r["theta"]) if d is None else d
-            for k in range(end):
-                w.writerow([n, k, r["theta"][k, i, 0], r["theta"][k, i, 1], r["loss"][k, i], r["grad_norm"][k, i],
-                            r["lr"][k - 1, i] if k else "", "" if d is None else d])
-        return buf.getvalue()
-
-    def document() -> str:
-        r = rc.result
-        doc = {
-            "surface": rc.surface, "params": rc.params, "start": list(rc.start), "steps": rc.steps, "seed": rc.seed,
-            "trajectories": [
-                {"name": n, "config": rc.configs[i], "diverged_at": rc.diverged(i),
-                 "theta": r["theta"][: (rc.diverged(i) or len(r["theta"])), i].tolist(),
-                 "loss": r["loss"][: (rc.diverged(i) or len(r["theta"])), i].tolist()}
-                for i, n in enumerate(rc.names)
-            ],
-        }
-        return json.dumps(doc, ensure_ascii=False)
-
     c1, c2 = st.columns(2)
-    c1.download_button(sh.t("download_csv"), table, file_name=f"{stem}.csv", mime="text/csv", key="dl_csv")
-    c2.download_button(sh.t("download_json"), document, file_name=f"{stem}.json", mime="application/json", key="dl_json")
+    c1.download_button(sh.t("download_csv"), lambda: export.race_csv(race), file_name=f"{stem}.csv", mime="text/csv",
+                       key="dl_csv")
+    c2.download_button(sh.t("download_json"), lambda: export.race_json(race), file_name=f"{stem}.json",
+                       mime="application/json", key="dl_json")
     st.caption(sh.t("png_hint"))
 
 
-def results_table(sh: Shell, rc: Racing, share: float = 0.01) -> None:
+def results_table(sh: Shell, race: Race, share: float = 0.01) -> None:
     """Final loss, steps until the loss is within `share` of the way from the start to the
     lowest known value, final ‖g‖, divergence — one row per optimizer (all text cells)."""
-    r = rc.result
-    loss = r["loss"]
-    minima = [m[2] for m in rc.problem.minima()] if hasattr(rc.problem, "minima") else []
+    r = race.result
+    loss = r.loss
+    minima = [m[2] for m in race.problem.minima()] if hasattr(race.problem, "minima") else []
     target = min(minima) if minima else float(np.nanmin(loss))
     rows = []
-    for i, n in enumerate(rc.names):
-        d = rc.diverged(i)
+    for i, n, _ in race.rows():
+        d = race.diverged(i)
         gap0 = float(loss[0, i]) - target
         hit = np.flatnonzero(loss[:, i] - target <= share * max(gap0, 1e-300))
         rows.append({
             sh.t("col_optimizer"): n,
             sh.t("col_final_loss"): f"{loss[-1, i]:.6g}" if d is None else "—",
             sh.t("col_steps_to_tol", pct=f"{100 * (1 - share):g}"): str(int(hit[0])) if hit.size and (d is None or hit[0] < d) else "—",
-            sh.t("col_final_grad"): f"{r['grad_norm'][-1, i]:.3g}" if d is None else "—",
+            sh.t("col_final_grad"): f"{r.grad_norm[-1, i]:.3g}" if d is None else "—",
             sh.t("col_diverged"): "—" if d is None else str(d),
         })
     st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def final_rows(sh: Shell, race: Race) -> list[dict]:
+    """One row per run: where it ended, its loss and gradient norm (all text, one type per column)."""
+    r = race.result
+    labels = labels_for(sh, race.spec)
+    rows = []
+    for i, name, _ in race.rows():
+        d = race.diverged(i)
+        x, y = r.at(i, -1)
+        rows.append({
+            sh.t("col_optimizer"): name,
+            f"{sh.t('al_col_end')} ({labels.x}, {labels.y})": f"({x:.4g}, {y:.4g})",
+            sh.t("col_final_loss"): "—" if d is not None else f"{r.loss[-1, i]:.6g}",
+            sh.t("col_final_grad"): "—" if d is not None else f"{r.grad_norm[-1, i]:.3g}",
+            sh.t("col_diverged"): "—" if d is None else str(d),
+        })
+    return rows

@@ -1,5 +1,4 @@
-"""Figure builders (and their small numeric helpers) for §3.6 classification.
-numpy/torch in, go.Figure out; no Streamlit."""
+"""Figure builders of §3.6 classification: numpy in, go.Figure out, no Streamlit."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
 
 from ui.common.figures import Path
 
@@ -15,36 +13,6 @@ from ui.common.figures import Path
 # original #000004 as a pale colour in the browser; standalone plotly drew it black).
 GRAD_COLORSCALE = [[0.0, "#0b0724"], [0.111, "#180f3d"], [0.222, "#440f76"], [0.333, "#721f81"], [0.444, "#9e2f7f"],
                    [0.556, "#cd4071"], [0.667, "#f1605d"], [0.778, "#fd9668"], [0.889, "#feca8d"], [1.0, "#fcfdbf"]]
-
-
-def softmax(logits) -> np.ndarray:
-    """y′_i = exp(y_i) / Σ_j exp(y_j), computed after subtracting the largest logit (no overflow)."""
-    y = np.asarray(logits, dtype=np.float64)
-    e = np.exp(y - y.max())
-    return e / e.sum()
-
-
-def parse_logits(text: str, lo: int = 2, hi: int = 8, bound: float = 1000.0) -> list[float]:
-    """'3, 1, -3' (commas, spaces, ；， or semicolons) → [3.0, 1.0, -3.0]; ValueError with a catalog key."""
-    for sep in ("，", "；", ";", "\t"):
-        text = text.replace(sep, ",")
-    parts = [p for chunk in text.split(",") for p in chunk.split()]
-    if not lo <= len(parts) <= hi:
-        raise ValueError("cl_bad_count")
-    try:
-        vals = [float(p) for p in parts]
-    except ValueError:
-        raise ValueError("cl_bad_number") from None
-    if not all(math.isfinite(v) and abs(v) <= bound for v in vals):
-        raise ValueError("cl_bad_range")
-    return vals
-
-
-def top_two_gap(logits) -> tuple[float, float]:
-    """(Δ = largest − second-largest logit, p_max / p_second); the ratio is exactly e^Δ."""
-    y = np.sort(np.asarray(logits, dtype=np.float64))[::-1]
-    p = np.sort(softmax(logits))[::-1]
-    return float(y[0] - y[1]), float(p[0] / p[1]) if p[1] > 0 else math.inf
 
 
 def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_label: str, point_label: str,
@@ -64,17 +32,6 @@ def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_
                       xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label, type="log", exponentformat="power"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
-
-
-def grad_norm_on_grid(problem, box, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(xs, ys, ‖∇L‖ on the n × n grid, shape (n, n) with rows = ys)."""
-    x0, x1, y0, y1 = box
-    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-    gx, gy = np.meshgrid(xs, ys)
-    pts = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float64)
-    with torch.no_grad():
-        g = problem.grad(pts).numpy()
-    return xs, ys, np.hypot(g[:, 0], g[:, 1]).reshape(n, n)
 
 
 def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: list[Path], box, *, x_label: str, y_label: str,

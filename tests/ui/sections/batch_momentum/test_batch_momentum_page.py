@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,13 +12,14 @@ from optim_lab.batches import plan_batches
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui import calc_batch
-from ui.common import presets
+from ui.common.result import RaceResult
+from ui.sections.batch_momentum import calc
+from ui.sections.batch_momentum.presets import PRESETS as _PRESETS
+from ui.shell import PAGE_BY_ID
 from ui.text import t
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/batch-momentum.py"
-PRESETS = {p.id: p for p in presets.for_page("batch-momentum")}
+PAGE = PAGE_BY_ID["batch-momentum"].path
+PRESETS = {p.id: p for p in _PRESETS}
 
 
 def log_value(raw) -> float:
@@ -31,68 +31,42 @@ def open_page(lang: str = "en", query: dict | None = None):
     return apptest.open_page(PAGE, lang, query)
 
 
-def notices(at) -> list[str]:
-    return apptest.ignored_notices(at)
-
-
-def charts(at) -> dict[str, dict]:
-    return apptest.charts(at)
-
-
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not notices(at)
-    assert at.get("plotly_chart"), "the page shows charts"
-
-
-# -- the page ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def zh_default():
-    return open_page("zh")
-
-
-def test_defaults_render_in_chinese(zh_default):
-    at = zh_default
-    assert_clean(at)
-    assert "批量" in at.title[0].value
+def test_defaults_show_the_batches_part_with_an_animated_batch_view():
+    at = open_page("zh")
+    apptest.assert_clean(at)
     assert at.radio(key="part").value == "batches"
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    batch = next(s for s in specs if any(t.get("type") == "contour" and "zmin" in t for t in s["data"]))
-    assert 1 < len(batch["frames"]) <= 40
+    batch = apptest.chart(at, "bm_batch")
+    assert 1 < len(batch["frames"]) <= calc.MAX_BATCH_FRAMES
     assert len(json.dumps(batch)) < 1_000_000
 
 
 @pytest.mark.parametrize("pid", list(PRESETS))
-def test_preset_links_render_in_chinese(pid):
+def test_a_preset_link_opens_its_part(pid):
     at = open_page("zh", PRESETS[pid].params)
-    assert_clean(at)
     assert at.radio(key="part").value == PRESETS[pid].params["part"]
-    if pid == "momentum-rolls":  # the page shows the engine's numbers of the preset
-        final = at.dataframe[-1].value
-        losses = [float(v) for v in final[t("col_final_loss", "zh")]]
-        assert losses == pytest.approx([2.10425, -1.03163], abs=1e-4)
 
 
-def test_preset_buttons_and_a_widget_change_in_english():
+def test_the_rolls_preset_shows_the_engines_final_losses():
+    at = open_page("zh", PRESETS["momentum-rolls"].params)
+    apptest.assert_clean(at)
+    final = at.dataframe[-1].value
+    losses = [float(v) for v in final[t("col_final_loss", "zh")]]
+    assert losses == pytest.approx([2.10425, -1.03163], abs=1e-4)
+
+
+def test_a_widget_change_and_the_second_part_in_english():
     at = open_page("en")
-    assert_clean(at)
-    assert "Batch" in at.title[0].value
     before = [json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")]
     at.slider(key="bs").set_value(3).run()
-    assert_clean(at)
+    apptest.assert_clean(at)
     after = [json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")]
     assert before != after
     assert at.query_params.get("bs") in ("3", ["3"])
     # the second part starts from its own defaults (any surface)
     at.radio(key="part").set_value("momentum").run()
-    assert_clean(at)
+    apptest.assert_clean(at)
     assert at.selectbox(key="surface").value == "six-hump-camel"
     assert any(t("bm_m_book", "en") in json.dumps(json.loads(c.proto.spec)["data"]) for c in at.get("plotly_chart"))
-    for pid, pr in PRESETS.items():
-        at.button(key=f"preset_{pid}").click().run()
-        assert_clean(at)
-        apptest.assert_state_matches(at, pr.params, pid)
-        assert any(t(pr.note, "en")[:40] in i.value for i in at.info), "the preset's note is shown"
 
 
 # -- what the presets claim, on the engine ------------------------------------------------------
@@ -156,11 +130,11 @@ def test_preset_batch_surface_star_is_critical_for_that_batch_only():
     k = int(pr.params["k"])
     plan = res.batches[1].indices
     here = res.theta[k - 1, 2]
-    star = calc_batch.batch_minima(problem, [plan[k - 1]], here[None], problem.view_box())[0]
+    star = calc.batch_minima(problem, [plan[k - 1]], here[None], problem.view_box())[0]
     assert np.isfinite(star).all()
-    g_this = calc_batch.batch_grads(problem, [plan[k - 1]], star[None])[0]
-    g_next = calc_batch.batch_grads(problem, [plan[k]], star[None])[0]
-    g_full = calc_batch.full_grads(problem, star[None])[0]
+    g_this = calc.batch_grads(problem, [plan[k - 1]], star[None])[0]
+    g_next = calc.batch_grads(problem, [plan[k]], star[None])[0]
+    g_full = calc.full_grads(problem, star[None])[0]
     assert np.hypot(*g_this) < 1e-9
     assert np.hypot(*g_next) > 0.05 and np.hypot(*g_full) > 0.5
 
@@ -205,6 +179,12 @@ def test_momentum_is_the_weighted_sum_of_past_gradients():
         m_k = -(weights[:, None] * res.step_grad[js - 1, 1]).sum(0)
         np.testing.assert_allclose(m_k, res.theta[k, 1] - res.theta[k - 1, 1], rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(-res.direction[k - 1, 1], m_k, rtol=1e-10, atol=1e-14)
+        # what the page shows: m_k read off the trajectory, and its two parts λ·m_{k−1} − η_k·g_{k−1}
+        step = calc.momentum_step(RaceResult.from_engine(res), 1, k, lam)
+        np.testing.assert_allclose(step.m, m_k, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(step.kept + step.pushed, m_k, rtol=1e-9, atol=1e-14)
+        _, book, _ = calc.past_gradient_weights(RaceResult.from_engine(res), 1, k, lam, window=k)
+        np.testing.assert_allclose(book, weights, rtol=1e-12)
 
 
 def test_preset_book_vs_torch_momentum_differ_after_the_step_change():

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui.common import presets
-from ui.calc_adaptive import curvature
+from ui.sections.adaptive_lr.calc import LINEUP, OWN_LR, curvature, lr_default
+from ui.sections.adaptive_lr.presets import PRESETS as _PRESETS
+from ui.shell import PAGE_BY_ID
 from ui.text import t
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/adaptive-lr.py"
-PRESETS = {p.id: p for p in presets.for_page("adaptive-lr")}
-# the page's line-up (id → optimizer, schedule) and its defaults on the long valley
-LINEUP = {"gd": ("sgd", "constant"), "gd2": ("sgd", "constant"), "agb": ("adagrad-book", "constant"),
-          "agd": ("adagrad-book", "inverse-time"), "agt": ("adagrad", "constant"), "rmb": ("rmsprop-book", "constant"),
-          "rmt": ("rmsprop", "constant"), "adam": ("adam", "constant")}
-ON = {"gd": True, "gd2": False, "agb": True, "agd": False, "agt": False, "rmb": True, "rmt": False, "adam": True}
-LR = {"agb": 1.0, "agt": 1.0, "rmb": 0.5, "rmt": 0.5, "adam": 2.0}
+PAGE = PAGE_BY_ID["adaptive-lr"].path
+PRESETS = {p.id: p for p in _PRESETS}
+LR = {r: lr_default(r, "long-valley") for r in OWN_LR}  # the page's defaults on the long valley
 
 
 def log_value(raw) -> float:
@@ -41,8 +33,8 @@ def preset_race(pid: str):
     for r, v in LR.items():
         lrs[r] = log_value(p.get(f"lr_{r}", v))
     lrs["agd"] = lrs["agb"]
-    ids = [r for r in LINEUP if p.get(r, "1" if ON[r] else "0") == "1"]
-    racers = [Racer(LINEUP[r][0], lr=lrs[r], schedule=LINEUP[r][1]) for r in ids]
+    ids = [r for r in LINEUP if p.get(r, "1" if LINEUP[r].on else "0") == "1"]
+    racers = [Racer(LINEUP[r].optimizer, lr=lrs[r], schedule=LINEUP[r].schedule) for r in ids]
     res = race(problem, racers, [start], int(p.get("steps", 1000)))
     return problem, {r: i for i, r in enumerate(ids)}, res
 
@@ -51,52 +43,42 @@ def open_page(lang: str = "en", query: dict | None = None):
     return apptest.open_page(PAGE, lang, query)
 
 
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [w.value for w in at.warning if "ignored" in w.value or "无效" in w.value]
-    assert at.get("plotly_chart"), "the page shows charts"
-
-
-# -- the page ----------------------------------------------------------------------------------
-def test_defaults_render_in_chinese():
+def test_defaults_draw_three_charts_in_chinese():
     at = open_page("zh")
-    assert_clean(at)
-    assert "自适应学习率" in at.title[0].value
+    apptest.assert_clean(at)
     assert len(at.get("plotly_chart")) == 3  # surface, loss + ‖g‖, per-parameter steps
 
 
 def test_the_quadratic_bowl_works_too():
     at = open_page("en", {"surface": "quadratic", "s_cond": "100", "steps": "200", "gd2": "1"})
-    assert_clean(at)
+    apptest.assert_clean(at)
     assert any("100" in m.value for m in at.metric)  # κ = λ_max/λ_min of the bowl
 
 
-@pytest.mark.parametrize("pid", list(PRESETS))
-def test_preset_links_render_in_chinese(pid):
-    at = open_page("zh", PRESETS[pid].params)
-    assert_clean(at)
-    if pid == "gd-crawls":  # the page shows the engine's numbers of the preset
-        problem, ids, res = preset_race(pid)
-        final = at.dataframe[-1].value
-        losses = [float(v) for v in final[t("col_final_loss", "zh")]]
-        assert losses == pytest.approx([res.loss[-1, ids["gd"]], res.loss[-1, ids["adam"]]], rel=1e-5)
+def test_the_crawl_preset_shows_the_engines_final_losses():
+    at = open_page("zh", PRESETS["gd-crawls"].params)
+    apptest.assert_clean(at)
+    problem, ids, res = preset_race("gd-crawls")
+    final = at.dataframe[-1].value
+    losses = [float(v) for v in final[t("col_final_loss", "zh")]]
+    assert losses == pytest.approx([res.loss[-1, ids["gd"]], res.loss[-1, ids["adam"]]], rel=1e-5)
 
 
-def test_preset_buttons_and_eta_units_in_english():
+def test_eta_in_units_changes_the_coordinate_curves():
     at = open_page("en")
-    assert_clean(at)
-    coords = next(c for c in at.get("plotly_chart") if c.proto.id and "al_coords" in c.proto.id)
-    before = json.loads(coords.proto.spec)["data"]
+    apptest.assert_clean(at)
+    before = apptest.chart(at, "al_coords")["data"]
     at.slider(key="eta_u").set_value(0.5).run()
-    assert_clean(at)
-    coords = next(c for c in at.get("plotly_chart") if "al_coords" in c.proto.id)
-    assert json.loads(coords.proto.spec)["data"] != before
+    apptest.assert_clean(at)
+    assert apptest.chart(at, "al_coords")["data"] != before
     assert at.query_params.get("eta_u") in ("0.5", ["0.5"])
-    for pid, pr in PRESETS.items():
-        at.button(key=f"preset_{pid}").click().run()
-        assert_clean(at)
-        apptest.assert_state_matches(at, pr.params, pid)
-        assert any(t(pr.note, "en")[:40] in i.value for i in at.info), "the preset's note is shown"
+
+
+def test_the_coordinate_curves_legend_and_margin_reach_the_browser():
+    """The page moves the legend of the 4-panel chart below it; the chart JSON carries that."""
+    layout = apptest.chart(open_page("en"), "al_coords")["layout"]
+    assert layout["legend"]["y"] == -0.16 and layout["legend"]["orientation"] == "h"
+    assert layout["margin"]["b"] == 40
 
 
 # -- η in units of 2/λ_max ------------------------------------------------------------------------

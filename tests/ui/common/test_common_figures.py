@@ -159,3 +159,19 @@ def test_loss_ticks_label_colours_in_loss_units():
     assert np.all(np.diff(labels) > 0)
     assert loss_ticks(z, z, False, 3)["ticktext"] == ["1", "500", "1e+03"]
     assert loss_ticks(z, np.full_like(z, np.nan), True, 4) == {}
+
+
+def test_a_later_update_layout_wins_over_the_ready_made_layout():
+    """What the pages do after building a chart (legend below, a smaller margin) reaches the JSON."""
+    s = [Series("A", "#000", np.linspace(1, 0.01, 50))]
+    fig = curves_figure([("loss", s, True), ("grad", s, False)], Labels(), marker_step=3)
+    fig.update_layout(legend=dict(orientation="h", y=-0.16), margin=dict(b=40))
+    layout = fig.to_dict()["layout"]
+    assert layout["legend"]["y"] == -0.16 and layout["legend"]["yanchor"] == "top"  # merged into the ready-made legend
+    assert layout["margin"] == {"l": 60, "r": 20, "t": 40, "b": 40}
+    assert layout["yaxis"]["type"] == "log" and layout["shapes"]  # the rest stays ready-made
+    contour = contour_figure(grid(), paths(T=20), BOX, Labels())
+    contour.update_layout(margin_b=7, height=300)
+    layout = contour.to_dict()["layout"]
+    assert layout["margin"]["b"] == 7 and layout["margin"]["l"] == 60 and layout["height"] == 300
+    assert layout["sliders"] and contour.to_dict()["frames"]

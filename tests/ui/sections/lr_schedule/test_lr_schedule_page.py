@@ -11,12 +11,13 @@ from optim_lab.optimizers import CUSTOM
 from optim_lab.rules import radam_rectifier
 from surfaces import get_surface
 from tests import apptest
-from ui.common.presets import for_page
+from ui.common.keys import preset_button
+from ui.sections.lr_schedule.presets import PRESETS as _PRESETS
+from ui.shell import PAGE_BY_ID
 from ui.text import t
 
-PAGE = "lr-schedule"
-SCRIPT = f"pages/{PAGE}.py"
-PRESETS = {p.id: p for p in for_page(PAGE)}
+SCRIPT = PAGE_BY_ID["lr-schedule"].path
+PRESETS = {p.id: p for p in _PRESETS}
 
 
 def _open(lang: str, params: dict | None = None):
@@ -24,19 +25,18 @@ def _open(lang: str, params: dict | None = None):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_defaults_render(lang):
+def test_defaults_show_the_editor_the_race_and_its_curves(lang):
     at = _open(lang)
     apptest.assert_clean(at)
-    assert at.title[0].value.endswith(t("page_lr-schedule", lang))
     for key in ("eta_editor", "eta_race", "main", "curves"):
         apptest.chart(at, key)
 
 
-def test_presets_from_buttons():
+def test_presets_from_buttons_one_after_the_other():
     """Click every preset in turn in one session (a click resets the page's controls first)."""
     at = _open("zh")
     for pid, preset in PRESETS.items():
-        at.button(key=f"preset_{pid}").click().run()
+        at.button(key=preset_button(pid)).click().run()
         apptest.assert_clean(at)
         assert any(i.value == t(preset.note, "zh") for i in at.info), pid
         assert at.selectbox(key="opt").value == PRESETS[pid].params["opt"]
@@ -64,7 +64,6 @@ def test_bad_url_value_is_reported():
     assert any(w.value.startswith(notice) for w in at.warning)
 
 
-# -- what the presets claim, on the engine ---------------------------------------------------------
 def _p(pid: str) -> dict:
     return PRESETS[pid].params
 

@@ -1,4 +1,5 @@
-"""The bilingual catalog: both halves have the same keys and the same placeholders."""
+"""The bilingual catalog: both halves have the same keys and the same placeholders, in every
+module it is made of (the shell's, and each section's own text.py, found by discovery)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import string
 
 import pytest
 
-from ui.common.presets import ALL as PRESETS
+from ui.common.presets import all_presets
 from ui.shell import PAGES
-from ui.text import CATALOG, t
+from ui.text import CATALOG, t, text_modules
+
+PRESETS = all_presets()
 
 
 def fields(s: str) -> set[str]:
@@ -23,6 +26,20 @@ def test_same_keys_in_both_languages():
 @pytest.mark.parametrize("key", sorted(CATALOG["en"]))
 def test_same_placeholders(key):
     assert fields(CATALOG["en"][key]) == fields(CATALOG["zh"][key])
+
+
+@pytest.mark.parametrize("name,module", text_modules(), ids=[n for n, _ in text_modules()])
+def test_each_module_halves_agree(name, module):
+    assert set(module.EN) == set(module.ZH), set(module.EN) ^ set(module.ZH)
+    for key in module.EN:
+        assert fields(module.EN[key]) == fields(module.ZH[key]), key
+
+
+def test_every_section_brings_its_text():
+    names = {n for n, _ in text_modules()}
+    for p in PAGES:
+        if p.section:
+            assert f"ui.sections.{p.slug}.text" in names, p.slug
 
 
 def test_chinese_entries_are_chinese():

@@ -1,4 +1,4 @@
-"""Pure figure builders and computations of the §3.2 / §3.3 pages, without Streamlit."""
+"""§3.2 figure builders: the batch view, loss curves over updates or epochs, past-gradient weights."""
 
 from __future__ import annotations
 
@@ -8,13 +8,8 @@ import math
 import numpy as np
 import plotly.io as pio
 import pytest
-import torch
 
-from surfaces import get_surface
-from ui import calc_batch
-from ui.calc_adaptive import BoxView, curvature
-from ui.fig_adaptive import LossGrad, LossGradText, fit_box, loss_grad_figure
-from ui.fig_batch import (
+from ui.sections.batch_momentum.figures import (
     MAX_BATCH_FRAMES,
     BatchFrame,
     BatchText,
@@ -42,7 +37,6 @@ def _frames(n_frames: int, n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.n
     return xs, ys, frames
 
 
-# -- batch figure -----------------------------------------------------------------------------
 def test_batch_figure_traces_frames_and_fixed_axes():
     xs, ys, frames = _frames(12)
     fig = batch_figure(xs, ys, frames, BOX, BatchText(), full_z=frames[0].z, active=4, log=True)
@@ -95,7 +89,6 @@ def test_batch_figure_rejects_no_frames():
         batch_figure(np.arange(3.0), np.arange(3.0), [], BOX, BatchText())
 
 
-# -- curves, bars, loss + ‖g‖ ---------------------------------------------------------------
 def test_curves_xy_figure_range_comes_from_the_chosen_curves():
     solid = Curve("full", "#000", np.arange(5), np.array([10.0, 5, 2, 1, 1]))
     noisy = Curve("batch", "#000", np.arange(5), np.array([1e-6, 30, 0, 2, 1]), dash="dot", showlegend=False)
@@ -116,78 +109,3 @@ def test_weights_figure_bars_and_fixed_range():
     assert [t.type for t in fig.data] == ["bar", "bar"]
     assert fig.layout.barmode == "group"
     assert list(fig.layout.yaxis.range) == pytest.approx([0, 0.108])
-
-
-def test_loss_grad_figure_two_log_axes():
-    loss = np.geomspace(100, 1, 11)
-    grad = np.full(11, 5.0)
-    fig = loss_grad_figure([LossGrad("a", "#000", loss, grad), LossGrad("b", "#111", loss, grad, diverged_at=4)], LossGradText(),
-                           marker_step=3)
-    assert len(fig.data) == 4
-    assert fig.data[0].yaxis == "y" and fig.data[1].yaxis == "y2"
-    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log"
-    assert fig.data[1].line.dash == "dot"
-    assert len(fig.data[2].x) == 4  # the diverged run stops before its divergence step
-
-
-# -- the view box ------------------------------------------------------------------------------
-def test_fit_box_grows_only_as_needed_and_is_capped():
-    inside = [np.array([[0.0, 0.0], [1.0, 1.0]])]
-    assert fit_box(BOX, inside) == BOX
-    out = fit_box(BOX, [np.array([[0.0, 6.5], [np.nan, np.nan]])])
-    assert out[:3] == BOX[:3] and out[3] > 6.5
-    wild = fit_box(BOX, [np.array([[1e9, -1e9]])], cap=3.0)
-    assert wild[1] == BOX[1] + 3 * (BOX[1] - BOX[0]) and wild[2] == BOX[2] - 3 * (BOX[3] - BOX[2])
-
-
-def test_box_view_keeps_the_problem_but_reports_the_new_box():
-    p = get_surface("long-valley").build()
-    v = BoxView(p, (-1.0, 1.0, -2.0, 2.0))
-    assert v.view_box() == (-1.0, 1.0, -2.0, 2.0) and v.box == v.view_box()
-    assert v.n_samples == 10 and v.spec is p.spec
-
-
-# -- page computations -------------------------------------------------------------------------
-def test_batch_surfaces_match_the_weighted_loss():
-    p = get_surface("linreg").build()
-    batches = [[0, 5, 7], [3]]
-    xs, ys = np.linspace(-1, 3, 4), np.linspace(0, 2, 3)
-    z = calc_batch.batch_surfaces(p, batches, xs, ys)
-    assert z.shape == (2, 3, 4)
-    th = torch.tensor([[xs[1], ys[2]]], dtype=torch.float64)
-    w = torch.zeros(1, p.n_samples, dtype=torch.float64)
-    w[0, [0, 5, 7]] = 1 / 3
-    assert z[0, 2, 1] == pytest.approx(float(p.loss(th, w)[0]))
-
-
-def test_long_valley_batches_are_sums_like_the_engine():
-    p = get_surface("long-valley").build()
-    w = calc_batch.batch_weights(p, [[1, 2]])
-    assert w.sum().item() == 2.0
-
-
-def test_batch_minima_zero_the_batch_gradient():
-    for name in ("linreg", "feature-scale", "long-valley"):
-        p = get_surface(name).build()
-        batches = [[0], [1, 2], list(range(p.n_samples))]
-        starts = np.array([p.start] * 3)
-        mins = calc_batch.batch_minima(p, batches, starts, p.view_box())
-        assert np.isfinite(mins).all(), name
-        g = calc_batch.batch_grads(p, batches, mins)
-        g0 = calc_batch.batch_grads(p, batches, starts)
-        assert (np.linalg.norm(g, axis=1) <= 1e-6 * np.linalg.norm(g0, axis=1)).all(), name
-        np.testing.assert_allclose(mins[2], p.minimum(), rtol=1e-6, atol=1e-9)
-
-
-def test_one_logistic_sample_has_no_finite_minimum():
-    p = get_surface("logreg").build()
-    mins = calc_batch.batch_minima(p, [[0], list(range(p.n_samples))], np.array([p.start] * 2), p.view_box())
-    assert np.isnan(mins[0]).all()
-    np.testing.assert_allclose(mins[1], p.minimum(), atol=1e-6)
-
-
-def test_curvature_of_the_long_valley():
-    p = get_surface("long-valley").build()
-    lo, hi = curvature(p, p.start)
-    assert hi / lo == pytest.approx(p.condition_number(), rel=1e-9)
-    assert 2 / hi < 1.2e-6  # the book's stable-GD bound for the summed loss

@@ -1,7 +1,4 @@
-"""Figure builders of §3.3 (adaptive learning rate), plus the view-box fit both §3.2/§3.3 pages use.
-
-Pure: numpy in, `go.Figure` (or a box) out, no Streamlit.
-"""
+"""Figure builders of §3.3 (adaptive learning rate): numpy in, `go.Figure` out, no Streamlit."""
 
 from __future__ import annotations
 
@@ -10,38 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-
-
-def fit_box(box, paths: list[np.ndarray], margin: float = 0.06, cap: float = 3.0) -> tuple[float, float, float, float]:
-    """The view box, grown (never shrunk) so every finite point of `paths` is in view.
-
-    Each side may grow by at most `cap` times the box's span, so one wild run cannot
-    squeeze the surface into a corner; the result is rounded outwards a little so
-    small changes of a run do not make the axes jitter."""
-    x0, x1, y0, y1 = (float(v) for v in box)
-    wx, wy = x1 - x0, y1 - y0
-    pts = [np.asarray(p, np.float64).reshape(-1, 2) for p in paths if p is not None and len(p)]
-    pts = [p[np.isfinite(p).all(axis=1)] for p in pts]
-    pts = [p for p in pts if len(p)]
-    if not pts:
-        return (x0, x1, y0, y1)
-    allp = np.concatenate(pts)
-    lo, hi = allp.min(axis=0), allp.max(axis=0)
-
-    def grow(a, b, lo_, hi_, w):
-        na = min(a, lo_ - margin * w) if lo_ < a else a
-        nb = max(b, hi_ + margin * w) if hi_ > b else b
-        na, nb = max(na, a - cap * w), min(nb, b + cap * w)
-        step = w / 20  # snap outwards to 5 % of the original span
-        if na < a:
-            na = a - np.ceil((a - na) / step) * step
-        if nb > b:
-            nb = b + np.ceil((nb - b) / step) * step
-        return float(na), float(nb)
-
-    nx0, nx1 = grow(x0, x1, lo[0], hi[0], wx)
-    ny0, ny1 = grow(y0, y1, lo[1], hi[1], wy)
-    return (nx0, nx1, ny0, ny1)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""§3.7 arithmetic for the normalization page: z-scores and a batch-normalization sandbox.
+"""§3.7 calculations: z-scores, the feature-scaling surfaces, and a batch-normalization sandbox.
 
 Pure numpy (no Streamlit, no plotly).  The batch-norm layer here follows
 `torch.nn.BatchNorm1d` exactly (a test compares them):
@@ -120,3 +120,27 @@ def simulate(batches: np.ndarray, gamma, beta, momentum: float = 0.1, eps: float
 def batch_mean_spread(mus: np.ndarray) -> np.ndarray:
     """Standard deviation (over batches) of the batch means, per feature."""
     return np.asarray(mus).std(axis=0)
+
+
+# -- feature scaling ------------------------------------------------------------------------------
+START_BOX_AT_LEAST = 3.0  # the start inputs reach at least ±3 on both axes, whatever the data's box
+
+
+def start_box(box) -> tuple[float, float, float, float]:
+    """The range of the start inputs: the raw surface's box, grown to at least ±3."""
+    x0, x1, y0, y1 = box
+    a = START_BOX_AT_LEAST
+    return (min(x0, -a), max(x1, a), min(y0, -a), max(y1, a))
+
+
+def spectrum(problem) -> tuple[np.ndarray, np.ndarray]:
+    """(H, its eigenvalues ascending) of a quadratic loss."""
+    import torch
+
+    h = problem.hessian_matrix()
+    return h.numpy(), torch.linalg.eigvalsh(h).numpy()
+
+
+def matrix_entry(x: float, scale: float) -> str:
+    """A matrix entry, with round-off dust (|x| < 10⁻⁹ of the largest entry) shown as 0."""
+    return "0" if abs(x) < 1e-9 * scale else f"{x:.4g}"

@@ -9,13 +9,14 @@ import pytest
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui.fig_classify import softmax
-from ui.common.presets import for_page
+from ui.sections.classification.calc import SURFACES, softmax
+from ui.sections.classification.page import DEFAULT_LOGITS
+from ui.sections.classification.presets import PRESETS as _PRESETS
+from ui.shell import PAGE_BY_ID
 from ui.text import t
 
-PAGE = "classification"
-SCRIPT = f"pages/{PAGE}.py"
-PRESETS = {p.id: p for p in for_page(PAGE)}
+SCRIPT = PAGE_BY_ID["classification"].path
+PRESETS = {p.id: p for p in _PRESETS}
 
 
 def _open(lang: str, params: dict | None = None):
@@ -23,13 +24,13 @@ def _open(lang: str, params: dict | None = None):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_defaults_render(lang):
+def test_defaults_show_the_softmax_of_the_default_logits_and_both_surfaces(lang):
     at = _open(lang)
     apptest.assert_clean(at)
-    assert at.title[0].value.endswith(t("page_classification", lang))
     probs = apptest.chart(at, "probs")["data"][0]["y"]
     np.testing.assert_allclose(probs, [0.878878, 0.118943, 0.002179], atol=5e-7)
-    for key in ("gap", "contour_softmax-ce", "contour_softmax-mse", "gmap_softmax-ce", "gmap_softmax-mse"):
+    np.testing.assert_allclose(probs, softmax([float(v) for v in DEFAULT_LOGITS.split(",")]), atol=1e-12)
+    for key in ["gap"] + [f"{kind}_{s}" for kind in ("contour", "gmap") for s in SURFACES]:
         apptest.chart(at, key)
 
 
@@ -59,7 +60,6 @@ def test_moving_the_start_changes_the_race():
     assert apptest.chart(at, "contour_softmax-ce")["data"] != before
 
 
-# -- numbers -----------------------------------------------------------------------------------------
 def test_softmax_check_case():
     np.testing.assert_allclose(softmax([3, 1, -3]), [0.878878, 0.118943, 0.002179], atol=5e-7)
     np.testing.assert_allclose(softmax([1003, 1001, 997]), softmax([3, 1, -3]), rtol=1e-12)  # shift-invariant, no overflow

@@ -1,0 +1,86 @@
+"""§3.3 calculations: η in units of 2/λ_max, the line-up, and the per-coordinate numbers
+of a race (pure, apart from the one bounded cache of the curvature)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.common import compute
+from ui.common.racers import RacerConfig, default_lr
+from ui.common.result import RaceResult
+
+SECTION = "adaptive_lr"
+SURFACES = ("long-valley", "quadratic")
+
+
+@dataclass(frozen=True)
+class Entrant:
+    optimizer: str
+    schedule: str
+    color: str
+    dash: str = "solid"
+    on: bool = False  # in the race by default
+
+
+# racer id (its URL keys: the switch `<id>`, η `lr_<id>`) → what runs; "agd" is book AdaGrad with
+# η/√(t+1) and shares agb's η, "gd"/"gd2" take η in units of 2/λ_max
+LINEUP = {
+    "gd": Entrant("sgd", "constant", "#0072B2", on=True),
+    "gd2": Entrant("sgd", "constant", "#56B4E9"),
+    "agb": Entrant("adagrad-book", "constant", "#D55E00", on=True),
+    "agd": Entrant("adagrad-book", "inverse-time", "#E69F00"),
+    "agt": Entrant("adagrad", "constant", "#8C564B", "dash"),
+    "rmb": Entrant("rmsprop-book", "constant", "#009E73", on=True),
+    "rmt": Entrant("rmsprop", "constant", "#CC79A7", "dash"),
+    "adam": Entrant("adam", "constant", "#000000", on=True),
+}
+OWN_LR = ("agb", "agt", "rmb", "rmt", "adam")  # racers with a learning-rate slider of their own
+
+
+def lr_default(racer_id: str, surface: str) -> float:
+    return default_lr(LINEUP[racer_id].optimizer, surface, SECTION)
+
+
+def curvature(problem, point) -> tuple[float, float]:
+    """(λ_min, λ_max) of the full loss's Hessian at `point` (constant for quadratic losses)."""
+    with torch.no_grad():
+        h = problem.hessian(torch.tensor([list(point)], dtype=torch.float64))[0].numpy()
+    lo, hi = np.linalg.eigvalsh(0.5 * (h + h.T)).tolist()
+    return float(lo), float(hi)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, float]:
+    return curvature(compute.build(surface, params), point)
+
+
+def configs(ids: list[str], lrs: dict[str, float], hparams: dict[str, dict]) -> list[RacerConfig]:
+    return [RacerConfig(LINEUP[r].optimizer, lrs[r], hparams.get(r, {}), LINEUP[r].schedule, color=LINEUP[r].color,
+                        dash=LINEUP[r].dash) for r in ids]
+
+
+@dataclass(frozen=True)
+class StepNumbers:
+    """Step k of one racer: η_k, σ_k, the factor applied per coordinate, and the move in y."""
+
+    eta: float
+    sigma: np.ndarray  # (2,)
+    eff: np.ndarray  # (2,)
+    dy: float
+
+
+def step_numbers(result: RaceResult, i: int, k: int) -> StepNumbers | None:
+    """None once the racer has diverged."""
+    if not result.alive(i, k):
+        return None
+    s = result.step(i, k)
+    return StepNumbers(s.eta, s.sigma, s.eff, float(s.theta[1] - s.theta_prev[1]))
+
+
+def abs_moves_y(result: RaceResult, i: int) -> np.ndarray:
+    """(T,) |θ_k − θ_{k−1}| along the second coordinate."""
+    return np.abs(result.movement(i)[:, 1])

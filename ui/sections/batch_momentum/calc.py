@@ -1,0 +1,254 @@
+"""§3.2 calculations: each batch's own error surface, its minimum and gradients; the epoch
+counters; the batch window the view animates; momentum's parts and past-gradient weights.
+
+The pure functions take a built problem or a `RaceResult`; the `cached_*` wrappers are
+bounded `st.cache_data` entries keyed by plain values and return numpy arrays only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.common import compute
+from ui.common.grid import DTYPE, grid_points, sample_weights, sites
+from ui.common.result import RaceResult
+from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES  # consecutive batches the batch view animates
+
+BAR_WINDOW = 40  # past gradients shown inside the momentum
+
+
+def batch_surfaces(problem, batches: list[list[int]], xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """(F, m, n) loss of each batch on the grid xs × ys (one per-sample evaluation, one matmul)."""
+    pts = torch.as_tensor(sites(xs, ys), dtype=DTYPE)
+    with torch.no_grad():
+        per = problem.per_sample(pts)  # (P, N)
+        z = per @ sample_weights(problem, batches).T  # (P, F)
+    z = z.T.reshape(len(batches), len(ys), len(xs)).numpy()
+    return np.where(np.isfinite(z), z, np.nan)
+
+
+def batch_grads(problem, batches: list[list[int]], points: np.ndarray) -> np.ndarray:
+    """(F, 2) gradient of batch f at points[f]."""
+    th = torch.as_tensor(np.asarray(points, np.float64).reshape(-1, 2), dtype=DTYPE)
+    with torch.no_grad():
+        return problem.grad(th, sample_weights(problem, batches)).numpy()
+
+
+def full_grads(problem, points: np.ndarray) -> np.ndarray:
+    th = torch.as_tensor(np.asarray(points, np.float64).reshape(-1, 2), dtype=DTYPE)
+    with torch.no_grad():
+        return problem.grad(th).numpy()
+
+
+def batch_minima(problem, batches: list[list[int]], starts: np.ndarray, box, iters: int = 60) -> np.ndarray:
+    """(F, 2): for each batch, the minimum of its loss nearest to starts[f], by Newton's method
+    (pseudo-inverse of the batch Hessian, so a batch whose minima form a line, e.g. one sample
+    of a linear regression, gives the point of that line reached from the start).  NaN where
+    the batch has no finite minimum near the view (e.g. one sample of a logistic regression)."""
+    w = sample_weights(problem, batches)
+    th = torch.as_tensor(np.asarray(starts, np.float64).reshape(-1, 2), dtype=DTYPE).clone()
+    x0, x1, y0, y1 = box
+    span = max(x1 - x0, y1 - y0)
+    h = 1e-6 * span
+    eye = torch.eye(2, dtype=DTYPE)
+    with torch.no_grad():
+        g0 = problem.grad(th, w).norm(dim=1)
+        for _ in range(iters):
+            g = problem.grad(th, w)
+            cols = [(problem.grad(th + h * eye[j], w) - problem.grad(th - h * eye[j], w)) / (2 * h) for j in range(2)]
+            hess = torch.stack(cols, dim=-1)
+            hess = 0.5 * (hess + hess.transpose(-1, -2))
+            step = (torch.linalg.pinv(hess, rtol=1e-9) @ g[..., None])[..., 0]
+            length = step.norm(dim=1, keepdim=True)
+            step = step * torch.clamp(0.5 * span / length.clamp_min(1e-300), max=1.0)  # a damped Newton step
+            th = th - step
+            if bool((length < 1e-12 * span).all()):
+                break
+        g_end = problem.grad(th, w).norm(dim=1)
+    out = th.numpy().copy()
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    far = (np.abs(out[:, 0] - cx) > 1.5 * (x1 - x0)) | (np.abs(out[:, 1] - cy) > 1.5 * (y1 - y0))
+    stuck = g_end.numpy() > 1e-6 * np.maximum(g0.numpy(), 1e-12)
+    out[far | stuck | ~np.isfinite(out).all(axis=1)] = np.nan
+    return out
+
+
+# -- cached wrappers (plain keys in, numpy out) -------------------------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> dict:
+    problem = compute.build(surface, params)
+    xs, ys, _ = grid_points(box, n)
+    z = batch_surfaces(problem, [list(b) for b in batches], xs, ys).astype(np.float32)
+    return {"xs": xs, "ys": ys, "z": z}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_minima(surface: str, params: tuple, batches: tuple, starts: tuple, box: tuple) -> np.ndarray:
+    problem = compute.build(surface, params)
+    return batch_minima(problem, [list(b) for b in batches], np.asarray(starts, np.float64), box)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
+    return full_grads(compute.build(surface, params), np.asarray(points, np.float64))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
+    return batch_grads(compute.build(surface, params), [list(b) for b in batches], np.asarray(points, np.float64))
+
+
+# -- part 1: batches -------------------------------------------------------------------------------
+BATCH_KINDS = ("full", "mini", "one")
+
+
+def default_batch_size(n: int) -> int:
+    return max(1, min(n, round(n / 5)))
+
+
+def batch_sizes(n: int, mini: int) -> dict[str, int]:
+    return {"full": n, "mini": int(mini), "one": 1}
+
+
+@dataclass(frozen=True)
+class EpochCount:
+    """Where step k of a run with batch size B falls: ⌈N/B⌉ updates per epoch."""
+
+    batch_size: int
+    per_epoch: int
+    epoch: int  # 1-based epoch of step k
+    update: int  # 1-based update within that epoch
+    epochs_done: float  # epochs the whole run covers
+
+
+def epoch_count(result: RaceResult, i: int, n: int, k: int, steps: int) -> EpochCount:
+    b = int(result.batch_size[i]) or n
+    per = math.ceil(n / b)
+    return EpochCount(b, per, int(result.epoch[k - 1, i]) + 1, (k - 1) % per + 1, steps / per)
+
+
+def per_epoch(n: int, b: int) -> int:
+    return math.ceil(n / b)
+
+
+def epoch_axis_end(n: int, sizes, steps: int) -> float:
+    """The epoch count of the run with the fewest epochs: up to there every run has data."""
+    return min(steps / per_epoch(n, b) for b in sizes)
+
+
+@dataclass(frozen=True)
+class BatchWindow:
+    """The consecutive steps the batch view animates, and the batch each step used."""
+
+    steps: list[int]  # k of each frame
+    batches: tuple[tuple[int, ...], ...]  # sample indices of each frame's batch
+    points: np.ndarray  # (F, 2) θ_{k−1}, where each step's gradient was taken
+    grads: np.ndarray  # (F, 2) the batch gradient each step used
+    active: int  # the frame of the selected step
+
+    @property
+    def first(self) -> int:
+        return self.steps[0]
+
+
+def batch_window(result: RaceResult, i: int, k: int, at_most: int = MAX_BATCH_FRAMES) -> BatchWindow:
+    """Up to `at_most` steps around step k of row i (before its divergence), k among them."""
+    d = result.diverged(i)
+    last = result.steps if d is None else max(1, d - 1)
+    nf = min(at_most, last)
+    k = min(k, last)
+    first = max(1, min(k, last - nf + 1))
+    window = list(range(first, first + nf))
+    plan = result.batches[int(result.batch_size[i])].indices
+    batches = tuple(tuple(int(v) for v in plan[j - 1]) for j in window)
+    points = np.array([result.theta[j - 1, i] for j in window], np.float64)
+    grads = np.array([result.step_grad[j - 1, i] for j in window], np.float64)
+    return BatchWindow(window, batches, points, grads, k - first)
+
+
+def next_batch(result: RaceResult, i: int, k: int) -> tuple[int, ...] | None:
+    """The batch of step k + 1 of row i (None after the last step)."""
+    plan = result.batches[int(result.batch_size[i])].indices
+    return tuple(int(v) for v in plan[k]) if k < len(plan) else None
+
+
+# -- part 2: momentum -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MomentumStep:
+    """Book momentum at step k: m_k = λ·m_{k−1} − η_k·g_{k−1}, and θ_k = θ_{k−1} + m_k.
+
+    m is read off the trajectory (θ_k − θ_{k−1}), so it does not depend on how the engine
+    records its internals."""
+
+    k: int
+    theta: np.ndarray  # (2,) θ_{k−1}, where the step starts
+    m_prev: np.ndarray  # (2,) m_{k−1}
+    m: np.ndarray  # (2,) m_k, the movement of step k
+    grad: np.ndarray  # (2,) g_{k−1}
+    eta: float
+    lam: float
+
+    @property
+    def kept(self) -> np.ndarray:
+        return self.lam * self.m_prev
+
+    @property
+    def pushed(self) -> np.ndarray:
+        return -self.eta * self.grad
+
+
+def momentum_step(result: RaceResult, i: int, k: int, lam: float) -> MomentumStep:
+    move = result.movement(i)
+    m_prev = move[k - 2] if k >= 2 else np.zeros(2)
+    s = result.step(i, k)
+    return MomentumStep(k, np.asarray(s.theta_prev, np.float64), np.asarray(m_prev, np.float64), np.asarray(move[k - 1]),
+                        s.grad, s.eta, lam)
+
+
+ARROW_KEYS = ("prev", "grad", "move")
+
+
+def arrow_offsets(parts: dict, delta: float) -> dict:
+    """Nearly collinear arrows would hide each other: shift them sideways (drawing only, the lengths stay true)."""
+    zero = np.zeros(2)
+    a, b = parts["prev"], parts["grad"]
+    na, nb = float(np.hypot(*a)), float(np.hypot(*b))
+    if na == 0 or nb == 0 or abs(float(a @ b)) < 0.9 * na * nb:
+        return {"prev": zero, "grad": zero, "move": zero}
+    u = a / na
+    perp = np.array([-u[1], u[0]])
+    return {"prev": zero, "grad": delta * perp, "move": -delta * perp}
+
+
+def momentum_arrows(step: MomentumStep, box) -> tuple[list[tuple[str, tuple, tuple]], float]:
+    """([(part, from, to)], scale): λm_{k−1} from θ, then −ηg from its tip, and the movement m_k
+    from θ, all scaled by one factor so the longest is a quarter of the view."""
+    x0, x1, y0, y1 = box
+    span = min(x1 - x0, y1 - y0)
+    parts = {"prev": step.kept, "grad": step.pushed, "move": step.m}
+    longest = max(float(np.hypot(*v)) for v in parts.values())
+    scale = 0.25 * span / longest if longest > 0 else 1.0
+    shift = arrow_offsets(parts, 0.03 * span)
+    theta = step.theta
+    tip = theta + scale * parts["prev"]
+    out = []
+    for key, frm, to in (("prev", theta, tip), ("grad", tip, tip + scale * parts["grad"]),
+                         ("move", theta, theta + scale * parts["move"])):
+        frm, to = frm + shift[key], to + shift[key]
+        if float(np.hypot(*(to - frm))) > 1e-9 * span:
+            out.append((key, (float(frm[0]), float(frm[1])), (float(to[0]), float(to[1]))))
+    return out, scale
+
+
+def past_gradient_weights(result: RaceResult, i: int, k: int, lam: float, window: int = BAR_WINDOW):
+    """(j, book weights, PyTorch weights): how much of g_j is inside the movement of step k.
+    Book: λ^{k−j}·η_j (η inside m); PyTorch: η_k·μ^{k−j} (η applied at the step)."""
+    js = np.arange(max(1, k - window + 1), k + 1)
+    book = lam ** (k - js) * result.lr[js - 1, i]
+    torch_ = float(result.lr[k - 1, i]) * lam ** (k - js)
+    return js - 1, book, torch_

@@ -1,0 +1,282 @@
+"""§3.2 — Batch size and momentum: every batch has its own error surface; momentum keeps rolling."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from optim_lab.schedules import SCHEDULES
+from ui.common import compute, keys, view
+from ui.common.boxes import widened
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control
+from ui.sections.batch_momentum import calc
+from ui.sections.batch_momentum.figures import (
+    BatchFrame,
+    BatchText,
+    Curve,
+    CurvesText,
+    WeightSeries,
+    batch_figure,
+    curves_xy_figure,
+    weights_figure,
+)
+from ui.shell import Shell
+
+SECTION = "batch_momentum"
+DATA_SURFACES = ["linreg", "logreg", "feature-scale", "long-valley"]
+B_COLORS = {"full": "#0072B2", "mini": "#D55E00", "one": "#009E73"}
+M_COLORS = {"gd": "#0072B2", "book": "#D55E00", "torch": "#CC79A7"}
+ARROW = {"prev": "#56B4E9", "grad": "#FF4B4B", "move": "#FFFFFF"}
+# controls both parts share (same keys in the shared view): forgotten when the part changes, so each part starts from its defaults
+SHARED = (keys.SURFACE, keys.START_X, keys.START_Y, "steps", "seed", "k", "logloss", "view3d", "crit")
+PART_SEEN = "_bm_part"  # the part drawn last in this session
+BATCH_GRID_N = 40
+
+
+def forget_shared_controls() -> None:
+    ss = st.session_state
+    for key in list(ss.keys()):
+        if key in SHARED or key.startswith("s_"):
+            del ss[key]
+
+
+def lr_default_follows_surface(prev: str | None, surface: str, key: str) -> None:
+    """A new surface brings its own default learning rate (the slider is not drawn yet in this run)."""
+    if prev is not None and prev != surface:
+        st.session_state.pop(keys.log_key(key), None)
+
+
+# -- part 1: batches ------------------------------------------------------------------------------
+def epoch_table(sh: Shell, race, n: int, k: int, steps: int) -> None:
+    rows = []
+    for i, name, _ in race.rows():
+        c = calc.epoch_count(race.result, i, n, k, steps)
+        rows.append({
+            sh.t("col_optimizer"): name, "B": c.batch_size, sh.t("bm_col_per_epoch"): c.per_epoch,
+            sh.t("bm_col_epoch_of_k", k=k): sh.t("bm_epoch_value", e=c.epoch, u=c.update, per=c.per_epoch),
+            sh.t("bm_col_epochs_done", t=steps): f"{c.epochs_done:.3g}",
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
+    """The batch of step k (and the following ones as frames): its own surface, point, directions, minimum."""
+    surface = race.surface
+    win = calc.batch_window(race.result, i, k)
+    b = int(race.result.batch_size[i])
+    sb = calc.cached_surfaces(surface, pk, win.batches, tuple(box), BATCH_GRID_N)
+    full = compute.grid(surface, pk, BATCH_GRID_N, tuple(box))
+    pts_key = tuple(map(tuple, win.points.round(12)))
+    g_full = calc.cached_full_grads(surface, pk, pts_key)
+    mins = calc.cached_minima(surface, pk, win.batches, pts_key, tuple(box))
+    frames = [BatchFrame(step, sb["z"][f], win.points[f], win.grads[f], g_full[f], None if np.isnan(mins[f]).any() else mins[f])
+              for f, step in enumerate(win.steps)]
+    axes = view.labels_for(sh, race.spec)
+    text = BatchText(
+        x=axes.x, y=axes.y, batch_surface=sh.t("bm_leg_batch_surface"),
+        full_lines=sh.t("bm_leg_full_lines"), point=sh.t("bm_leg_point"), g_batch=sh.t("bm_leg_g_batch"),
+        g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), play=sh.t("anim_play"),
+        pause=sh.t("anim_pause"),
+    )
+    fig = batch_figure(sb["xs"], sb["ys"], frames, box, text, full_z=full["z"], active=win.active, log=bool(race.spec.log_levels),
+                       color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
+    view.chart(fig, "bm_batch")
+    f = frames[win.active]
+    k = f.step
+    sample_list = ", ".join(str(v) for v in sorted(win.batches[win.active])[:12]) + (" …" if b > 12 else "")
+    st.caption(sh.t("bm_batch_caption", k=k, b=b, samples=sample_list, gb=float(np.hypot(*f.g_batch)),
+                    gf=float(np.hypot(*f.g_full))))
+    nxt = calc.next_batch(race.result, i, k) if k < race.steps else None
+    if f.bmin is not None and nxt is not None:  # the batch's minimum is critical for this batch only
+        g_next = calc.cached_batch_grads(surface, pk, (nxt,), (tuple(f.bmin),))[0]
+        g_all = calc.cached_full_grads(surface, pk, (tuple(f.bmin),))[0]
+        st.info(sh.t("bm_star_note", x=float(f.bmin[0]), y=float(f.bmin[1]), gn=float(np.hypot(*g_next)),
+                     gf=float(np.hypot(*g_all))), icon="⭐")
+    elif f.bmin is None:
+        st.caption(sh.t("bm_no_batch_min"))
+
+
+def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> None:
+    st.markdown(f"#### {sh.t('bm_curves_title')}")
+    c1, c2 = st.columns([2, 1])
+    by = sh.controls.select("xby", sh.t("bm_x_by"), ["updates", "epochs"], "updates", radio=True, horizontal=True,
+                            format_func=lambda v: sh.t(f"bm_x_{v}"), container=c1)
+    log_y = sh.controls.toggle("blog", sh.t("log_loss"), bool(race.spec.log_levels), container=c2)
+    r = race.result
+    curves, marks = [], []
+    for i, name, color in race.rows():
+        scale = calc.per_epoch(n, int(r.batch_size[i])) if by == "epochs" else 1
+        end = r.end(i)
+        curves.append(Curve(name, color, np.arange(end) / scale, r.loss[:end, i], group=name))
+        batch_loss = r.batch_loss[: max(end - 1, 0), i]
+        curves.append(Curve(f"{name} · {sh.t('bm_batch_loss')}", color, np.arange(len(batch_loss)) / scale, batch_loss,
+                            dash="dot", width=1, opacity=0.55, group=name, showlegend=False))
+        marks.append((k / scale, color))
+    x_range = None
+    if by == "updates":
+        marks = [(k, "#888")]
+    else:
+        x_range = (0.0, calc.epoch_axis_end(n, sizes.values(), steps))
+    fig = curves_xy_figure(curves, CurvesText(x=sh.t(f"bm_axis_{by}"), y=sh.t("bm_axis_loss")), log_y=log_y, markers=marks,
+                           y_from=[c for c in curves if c.showlegend], x_range=x_range, height=sh.size(400, 480),
+                           font_size=sh.font)
+    view.chart(fig, "bm_curves")
+    st.caption(sh.t(f"bm_curves_note_{by}", n=n, b=sizes["mini"], t=steps))
+
+
+def batches_part(sh: Shell) -> None:
+    st.markdown(sh.t("bm_batches_intro"))
+    c1, c2 = st.columns(2)
+    c1.latex(r"g_k = \frac{1}{B}\sum_{i \in \mathcal{B}_k} \nabla \ell_i(\theta_{k-1}),\qquad \theta_k = \theta_{k-1} - \eta\, g_k")
+    c2.latex(r"\text{" + sh.t("bm_updates_per_epoch") + r"} = \left\lceil \frac{N}{B} \right\rceil,\qquad "
+             r"\text{" + sh.t("bm_epoch_of_step") + r"}(k) = \left\lfloor \frac{k-1}{\lceil N/B \rceil} \right\rfloor + 1")
+    prev = st.session_state.get(keys.SURFACE)
+    surface, params = view.surface_controls(sh, "linreg", allowed=DATA_SURFACES)
+    lr_default_follows_surface(prev, surface, "lr")
+    pk = compute.params_key(params)
+    problem = compute.build(surface, pk)
+    if problem.reduction == "sum":
+        st.caption(sh.t("bm_batches_formula_note"))
+    n = int(problem.n_samples)
+    start = view.start_controls(sh, problem)
+    steps, seed = view.steps_controls(sh, 200, seed=True)
+    lr = sh.controls.log_slider("lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface, SECTION),
+                                container=st.sidebar)
+    bs = sh.controls.slider("bs", sh.t("bm_mini_bs", n=n), 1, n, calc.default_batch_size(n), integer=True, container=st.sidebar)
+
+    sizes = calc.batch_sizes(n, bs)
+    configs = [RacerConfig("sgd", lr, batch_size=sizes[c], color=B_COLORS[c]) for c in calc.BATCH_KINDS]
+    names = [sh.t("bm_name_full", n=n), sh.t("bm_name_mini", b=bs), sh.t("bm_name_one")]
+    race = view.run_race(sh, surface, params, configs, start, steps, seed, names=names)
+    if race is None:
+        return
+    view.divergence_notes(sh, race)
+
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        # by default the last window of batches, so that ▶ plays forward from the selected step
+        k = sh.controls.slider("k", sh.t("bm_selected_step"), 1, steps, max(1, steps - calc.MAX_BATCH_FRAMES + 1), integer=True)
+    with c2:
+        who = sh.controls.select("who", sh.t("bm_who"), ["mini", "one", "full"], "mini", radio=True, horizontal=True,
+                                 format_func=lambda v: sh.t(f"bm_who_{v}"))
+    i = calc.BATCH_KINDS.index(who)
+    epoch_table(sh, race, n, k, steps)
+
+    in_view, grid, box = widened(race)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{sh.t('bm_full_surface')}**")
+        view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
+                          height=sh.size(540, 640))
+    with right:
+        st.markdown(f"**{sh.t('bm_batch_surface', name=names[i], k=k)}**")
+        batch_view(sh, race, i, k, box, pk)
+    loss_curves(sh, race, n, k, sizes, steps)
+    view.downloads(sh, race, f"batch-{surface}")
+
+
+# -- part 2: momentum ----------------------------------------------------------------------------
+def schedule_controls(sh: Shell, box, steps: int) -> tuple[str, dict]:
+    sched = sh.controls.select("m_sch", sh.t("schedule"), list(SCHEDULES), "constant",
+                               format_func=lambda s: SCHEDULES[s].label(sh.lang), container=box)
+    sp = {}
+    if SCHEDULES[sched].params:
+        with box.expander(sh.t("schedule_params"), expanded=True):
+            for p in SCHEDULES[sched].params:
+                sp[p.name] = param_control(sh, f"m_sp_{p.name}", p, st, default=max(1, steps) if p.name == "t_max" else None)
+    return sched, sp
+
+
+def momentum_equation(sh: Shell, step: calc.MomentumStep) -> None:
+    k, m, mp, g = step.k, step.m, step.m_prev, step.grad
+    st.latex(
+        rf"\underbrace{{\begin{{bmatrix}}{m[0]:.3g}\\{m[1]:.3g}\end{{bmatrix}}}}_{{m_{{{k}}}}} = "
+        rf"{step.lam:.2f}\underbrace{{\begin{{bmatrix}}{mp[0]:.3g}\\{mp[1]:.3g}\end{{bmatrix}}}}_{{m_{{{k - 1}}}}} - "
+        rf"{step.eta:.3g}\underbrace{{\begin{{bmatrix}}{g[0]:.3g}\\{g[1]:.3g}\end{{bmatrix}}}}_{{g_{{{k - 1}}}}}"
+    )
+    st.markdown(sh.t("bm_arrow_legend"))
+
+
+def weights_view(sh: Shell, race, ids: list[str], ib: int, k: int, lam: float) -> None:
+    js, book, torch_ = calc.past_gradient_weights(race.result, ib, k, lam)
+    series = [WeightSeries(race.names[ib], M_COLORS["book"], book)]
+    if "torch" in ids:
+        series.append(WeightSeries(race.names[ids.index("torch")], M_COLORS["torch"], torch_))
+    fig = weights_figure(js, series, x_title=sh.t("bm_bars_x"), y_title=sh.t("bm_bars_y"), title=sh.t("bm_bars_title", k=k),
+                         height=sh.size(300, 360), font_size=sh.size(12, 15))
+    view.chart(fig, "bm_weights")
+    st.caption(sh.t("bm_bars_note"))
+
+
+def momentum_part(sh: Shell) -> None:
+    st.markdown(sh.t("bm_mom_intro"))
+    c1, c2 = st.columns(2)
+    c1.latex(r"m_0 = 0,\quad m_{t+1} = \lambda\, m_t - \eta_t\, g_t,\quad \theta_{t+1} = \theta_t + m_{t+1}")
+    c2.latex(r"m_{t+1} = -\sum_{j=0}^{t} \lambda^{\,t-j}\, \eta_j\, g_j")
+    st.caption(sh.t("bm_mom_formula_note"))
+
+    prev = st.session_state.get(keys.SURFACE)
+    surface, params = view.surface_controls(sh, "six-hump-camel")
+    lr_default_follows_surface(prev, surface, "m_lr")
+    problem = compute.build(surface, compute.params_key(params))
+    start = view.start_controls(sh, problem)
+    steps, seed = view.steps_controls(sh, 300, seed=problem.n_samples is not None)
+    box = st.sidebar
+    lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box)
+    lam = sh.controls.slider("lam", sh.t("bm_lambda"), 0.0, 0.99, 0.9, step=0.01, container=box)
+    gd_on = sh.controls.toggle("m_gd", sh.t("bm_show_gd"), True, container=box)
+    pt_on = sh.controls.toggle("m_pt", sh.t("bm_show_torch"), False, container=box, help=sh.t("bm_show_torch_help"))
+    sched, sp = schedule_controls(sh, box, steps)
+
+    lineup = {"gd": RacerConfig("sgd", lr, {}, sched, sp, color=M_COLORS["gd"]),
+              "book": RacerConfig("momentum-book", lr, {"lambda": lam}, sched, sp, color=M_COLORS["book"]),
+              "torch": RacerConfig("momentum", lr, {"momentum": lam}, sched, sp, color=M_COLORS["torch"])}
+    ids = [x for x, on in (("gd", gd_on), ("book", True), ("torch", pt_on)) if on]
+    race = view.run_race(sh, surface, params, [lineup[x] for x in ids], start, steps, seed, names=[sh.t(f"bm_m_{x}") for x in ids])
+    if race is None:
+        return
+    view.divergence_notes(sh, race)
+    ib = ids.index("book")
+
+    k = sh.controls.slider("k", sh.t("bm_selected_step"), 1, steps, min(steps, 10), integer=True)
+    ok = race.result.alive(ib, k)
+    step = calc.momentum_step(race.result, ib, k, lam) if ok else None
+    arrows, scale = [], None
+    if step is not None:
+        parts, scale = calc.momentum_arrows(step, compute.box_of(problem))
+        arrows = [{"from": frm, "to": to, "color": ARROW[key], "text": sh.t(f"bm_arrow_{key}")} for key, frm, to in parts]
+
+    in_view, grid, _ = widened(race)
+    left, right = st.columns([3, 2])
+    with left:
+        view.show_surface(sh, in_view, arrows=arrows, marker=race.result.at(ib, k - 1) if ok else None, grid_override=grid)
+        if scale is not None:
+            st.caption(sh.t("bm_arrow_scale", s=scale))
+    with right:
+        st.markdown(f"**{sh.t('bm_at_step', k=k)}**")
+        if step is not None:
+            momentum_equation(sh, step)
+        else:
+            st.caption(sh.t("diverged_at", name=race.names[ib], k=race.diverged(ib)))
+        weights_view(sh, race, ids, ib, k, lam)
+
+    view.show_curves(sh, race, selected=k, panels=("loss", "grad", "lr"))
+    with st.expander(sh.t("bm_book_vs_torch_title"), expanded=pt_on):
+        st.markdown(sh.t("bm_book_vs_torch"))
+        st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
+                 r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
+    st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
+
+
+def render(sh: Shell) -> None:
+    sh.preamble(columns=3)
+    part = sh.controls.select("part", sh.t("bm_part"), ["batches", "momentum"], "batches", radio=True, horizontal=True,
+                              format_func=lambda v: sh.t(f"bm_part_{v}"))
+    ss = st.session_state
+    if ss.get(PART_SEEN) not in (None, part):
+        forget_shared_controls()
+    ss[PART_SEEN] = part
+    if part == "batches":
+        batches_part(sh)
+    else:
+        momentum_part(sh)

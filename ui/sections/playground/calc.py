@@ -1,0 +1,29 @@
+"""§3.5 calculations: the live equation of one step, written from what the engine recorded.
+
+θ_k = decay_k·θ_{k−1} − eff_k ⊙ d_k holds on every row by the engine's own records, whatever
+the rules (book momentum carries η inside d, Adam's σ sits in eff); the decay factor is shown
+only where it is not 1 (decoupled weight decay).
+"""
+
+from __future__ import annotations
+
+from ui.common.result import StepRecord
+
+
+def _col(v, fmt: str) -> str:
+    return rf"\begin{{bmatrix}}{v[0]:{fmt}}\\{v[1]:{fmt}}\end{{bmatrix}}"
+
+
+def step_latex(step: StepRecord, eta_inside: bool = False) -> str:
+    """θ_k = θ_{k−1} − eff_k ⊙ d_k with the recorded numbers.  `eta_inside` only names the
+    factor (η/σ, or 1/σ when the momentum rule already holds η)."""
+    k = step.k
+    factor = rf"(1/\sigma)_{{{k}}}" if eta_inside else rf"(\eta/\sigma)_{{{k}}}"
+    decay = "" if step.decay == 1.0 else rf"{step.decay:.6g}\,"
+    return (
+        rf"\underbrace{{{_col(step.theta, '.4g')}}}_{{\theta_{{{k}}}}} = "
+        rf"{decay}{_col(step.theta_prev, '.4g')} - "
+        rf"\underbrace{{{_col(step.eff, '.3g')}}}_{{{factor}}} \odot "
+        rf"\underbrace{{{_col(step.direction, '.3g')}}}_{{d_{{{k}}}}}"
+        rf"\quad(\eta_{{{k}}}={step.eta:.3g})"
+    )
