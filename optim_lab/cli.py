@@ -6,18 +6,17 @@ Bad arguments end with exit status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Sequence
 
 from surfaces import SURFACES
 
+from . import export
 from .analysis import critical_points, inspect
 from .bench import format_table, run_all
 from .commands import UsageError, discover
-from .commands.args import Parser, clean, json_floats, pair, racer_args, racers_of, surface_args, surface_of
+from .commands.args import Parser, json_floats, pair, racer_args, racers_of, surface_args, surface_of
 from .engine import race
 from .optimizers import OPTIMIZERS
 from .rules import MOMENTUM, SCALING
@@ -63,35 +62,17 @@ def cmd_run(args) -> str:
     racers = racers_of(args)
     starts = [pair(s, "--start") for s in (args.start or [])] or [problem.start]
     res = race(problem, racers, starts, args.steps, seed=args.seed, hessian=args.hessian)
-    trajs = []
-    for i, (name, r) in enumerate(zip(args.optimizer or ["sgd"], racers, strict=True)):
-        for j, s in enumerate(starts):
-            k = res.row(i, j)
-            d = res.diverged_at[k]
-            t = {
-                "optimizer": name, "start": list(s), "lr0": r.resolved_lr(),
-                "batch_size": int(res.batch_size[k]) or None,
-                "theta": clean(res.theta[:, k]), "loss": clean(res.loss[:, k]),
-                "grad_norm": clean(res.grad_norm[:, k]), "lr": clean(res.lr[:, k]),
-                "diverged_at": None if d < 0 else int(d),
-            }
-            if res.eigvals is not None:
-                t["eigvals"] = clean(res.eigvals[:, k])
-            trajs.append(t)
+    trajs = export.trajectories(res, args.optimizer or ["sgd"])
+    for k, t in enumerate(trajs):
+        t.extra = {"lr0": racers[k // len(starts)].resolved_lr(), "batch_size": int(res.batch_size[k]) or None}
+        if res.eigvals is not None:
+            t.extra["eigvals"] = export.clean(res.eigvals[:, k])
     if args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["optimizer", "start_x", "start_y", "step", "x", "y", "loss", "grad_norm", "lr", "diverged_at"])
-        for t in trajs:
-            for step, (xy, lo, gn) in enumerate(zip(t["theta"], t["loss"], t["grad_norm"], strict=True)):
-                lr = t["lr"][step - 1] if step > 0 else ""
-                w.writerow([t["optimizer"], *t["start"], step, *xy, lo, gn, lr, "" if t["diverged_at"] is None else t["diverged_at"]])
-        return buf.getvalue().rstrip("\n")
-    out = {"surface": problem.name, "params": problem.params, "schedule": args.schedule, "steps": res.steps,
-           "seed": res.seed, "trajectories": trajs}
+        return export.to_csv(trajs)
+    meta = {"surface": problem.name, "params": problem.params, "schedule": args.schedule, "steps": res.steps, "seed": res.seed}
     if args.formula is not None:
-        out["formula"] = problem.formula.text  # canonical form of what was typed
-    return json.dumps(json_floats(out), ensure_ascii=False)
+        meta["formula"] = problem.formula.text  # canonical form of what was typed
+    return export.to_json(meta, trajs)
 
 
 def cmd_inspect(args) -> str:

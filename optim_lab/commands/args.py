@@ -11,12 +11,11 @@ import argparse
 import re
 from collections.abc import Sequence
 
-import numpy as np
-
 from surfaces import get_surface
 from surfaces.formula import DEFAULT_BOX, custom_surface
 
 from ..engine import Racer
+from ..export import clean, json_floats  # noqa: F401  (re-exported for the commands)
 from ..optimizers import CUSTOM
 from . import UsageError
 
@@ -110,24 +109,6 @@ def racers_of(args) -> list[Racer]:
 def _param_names(kw: dict) -> set[str]:
     r = Racer(**kw)
     return {p.name for p in r.spec().params}
-
-
-def clean(a) -> list:
-    """numpy → JSON lists; non-finite values become null."""
-    arr = np.asarray(a, dtype=np.float64)
-    return np.where(np.isfinite(arr), arr, np.nan).tolist() if arr.size else []
-
-
-def json_floats(x):
-    if isinstance(x, float):
-        return x if np.isfinite(x) else None
-    if isinstance(x, (list, tuple)):
-        return [json_floats(v) for v in x]
-    if isinstance(x, dict):
-        return {k: json_floats(v) for k, v in x.items()}
-    return x
-
-
 
 
 def surface_args(sp) -> None:
