@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from optim_lab.engine import Racer, race
 from optim_lab.rules import radam_rectifier
@@ -72,17 +71,6 @@ def test_book_momentum_equals_torch_momentum_at_constant_eta_only():
     np.testing.assert_allclose(changing.theta[:21, 0], changing.theta[:21, 1], rtol=1e-9, atol=1e-12)
     gap = np.abs(changing.theta[22:, 0] - changing.theta[22:, 1]).max()
     assert gap > 1e-4, "once η changes, the book's movement keeps old η inside m; PyTorch rescales its whole buffer"
-
-
-def test_torch_sgd_momentum_check_case_directly():
-    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
-    seen = []
-    for _ in range(3):
-        p.grad = torch.ones(1, dtype=torch.float64)
-        opt.step()
-        seen.append(float(p.detach()))
-    np.testing.assert_allclose(seen, [-0.1, -0.29, -0.561], rtol=1e-12)
 
 
 def test_radam_rectification_starts_at_step_six():

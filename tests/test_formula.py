@@ -593,8 +593,12 @@ def test_undefined_everywhere(text):
 
 
 def test_defined_somewhere_is_accepted():
-    custom_surface("sqrt(-x^2 - y^2)")  # only at the origin, a point of the probe grid
-    custom_surface("log(x)")
+    only_origin = custom_surface("sqrt(-x^2 - y^2)")  # defined only at the origin, a point of the probe grid
+    assert only_origin.text == "sqrt(-x^2 - y^2)"
+    with torch.no_grad():
+        assert float(only_origin.loss(torch.zeros(1, 2, dtype=torch.float64))[0]) == 0.0
+    half = custom_surface("log(x)")  # defined on half the box: the start lies where it is finite
+    assert half.start[0] > 0
 
 
 def test_evaluate_grid():
