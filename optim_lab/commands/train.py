@@ -26,7 +26,7 @@ def add_arguments(p) -> None:
     p.add_argument("--residual", action="store_true", help="residual connections (HW3 report Q2)")
     p.add_argument("--loss", choices=["ce", "mse"], default="ce")
     racer_args(p)
-    p.add_argument("--batch-size", default="64", metavar="B|full")
+    p.add_argument("--batch-size", default=None, metavar="B|full", help="default 64 (HW3's), or all samples when fewer")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--epochs", type=int, default=None)
     when.add_argument("--steps", type=int, default=None, help="number of updates instead of --epochs")
@@ -43,7 +43,9 @@ def configs_of(args) -> list:
     from ..training.models import ModelConfig
     from ..training.train import MAX_RUNS, RunConfig
 
-    if args.batch_size == "full":
+    if args.batch_size is None:
+        batch = 64 if args.samples is None or args.samples > 64 else None
+    elif args.batch_size == "full":
         batch = None
     else:
         try:
