@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.grid import grid_points
+from surfaces.base import grid
 
 # Okabe–Ito (colour-blind safe) first, then three more distinct hues
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B")
@@ -176,7 +176,7 @@ def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours:
 
 def pick_grid_trace(box, labels: Labels, n: int = 25) -> go.Scatter:
     """Invisible points over the contour: contours are not selectable, these are."""
-    pts = grid_points(box, n)[2]
+    pts = grid(box, n).points
     return go.Scatter(
         x=typed(pts[:, 0]), y=typed(pts[:, 1]), mode="markers",
         marker=dict(size=14, opacity=0, color="#ffffff"), unselected=dict(marker=dict(opacity=0)),

@@ -14,21 +14,20 @@ import numpy as np
 import streamlit as st
 import torch
 
+from surfaces.base import DTYPE, Grid, grid, newton
 from ui.common import compute
-from ui.common.grid import DTYPE, grid_points, sample_weights, sites
 from ui.common.result import RaceResult
 from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES  # consecutive batches the batch view animates
 
 BAR_WINDOW = 40  # past gradients shown inside the momentum
 
 
-def batch_surfaces(problem, batches: list[list[int]], xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """(F, m, n) loss of each batch on the grid xs × ys (one per-sample evaluation, one matmul)."""
-    pts = torch.as_tensor(sites(xs, ys), dtype=DTYPE)
+def batch_surfaces(problem, batches: list[list[int]], sites: Grid) -> np.ndarray:
+    """(F, n, n) loss of each batch on the grid (one per-sample evaluation, one matmul)."""
     with torch.no_grad():
-        per = problem.per_sample(pts)  # (P, N)
-        z = per @ sample_weights(problem, batches).T  # (P, F)
-    z = z.T.reshape(len(batches), len(ys), len(xs)).numpy()
+        per = problem.per_sample(sites.tensor())  # (P, N)
+        z = per @ problem.batch_weights(batches).T  # (P, F)
+    z = z.T.reshape(len(batches), len(sites.ys), len(sites.xs)).numpy()
     return np.where(np.isfinite(z), z, np.nan)
 
 
@@ -36,7 +35,7 @@ def batch_grads(problem, batches: list[list[int]], points: np.ndarray) -> np.nda
     """(F, 2) gradient of batch f at points[f]."""
     th = torch.as_tensor(np.asarray(points, np.float64).reshape(-1, 2), dtype=DTYPE)
     with torch.no_grad():
-        return problem.grad(th, sample_weights(problem, batches)).numpy()
+        return problem.grad(th, problem.batch_weights(batches)).numpy()
 
 
 def full_grads(problem, points: np.ndarray) -> np.ndarray:
@@ -50,25 +49,13 @@ def batch_minima(problem, batches: list[list[int]], starts: np.ndarray, box, ite
     (pseudo-inverse of the batch Hessian, so a batch whose minima form a line, e.g. one sample
     of a linear regression, gives the point of that line reached from the start).  NaN where
     the batch has no finite minimum near the view (e.g. one sample of a logistic regression)."""
-    w = sample_weights(problem, batches)
-    th = torch.as_tensor(np.asarray(starts, np.float64).reshape(-1, 2), dtype=DTYPE).clone()
+    w = problem.batch_weights(batches)
+    start = torch.as_tensor(np.asarray(starts, np.float64).reshape(-1, 2), dtype=DTYPE)
     x0, x1, y0, y1 = box
     span = max(x1 - x0, y1 - y0)
-    h = 1e-6 * span
-    eye = torch.eye(2, dtype=DTYPE)
+    th = newton(problem, start, w, iters=iters, max_step=0.5 * span, tol=1e-12 * span)
     with torch.no_grad():
-        g0 = problem.grad(th, w).norm(dim=1)
-        for _ in range(iters):
-            g = problem.grad(th, w)
-            cols = [(problem.grad(th + h * eye[j], w) - problem.grad(th - h * eye[j], w)) / (2 * h) for j in range(2)]
-            hess = torch.stack(cols, dim=-1)
-            hess = 0.5 * (hess + hess.transpose(-1, -2))
-            step = (torch.linalg.pinv(hess, rtol=1e-9) @ g[..., None])[..., 0]
-            length = step.norm(dim=1, keepdim=True)
-            step = step * torch.clamp(0.5 * span / length.clamp_min(1e-300), max=1.0)  # a damped Newton step
-            th = th - step
-            if bool((length < 1e-12 * span).all()):
-                break
+        g0 = problem.grad(start, w).norm(dim=1)
         g_end = problem.grad(th, w).norm(dim=1)
     out = th.numpy().copy()
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -82,9 +69,9 @@ def batch_minima(problem, batches: list[list[int]], starts: np.ndarray, box, ite
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> dict:
     problem = compute.build(surface, params)
-    xs, ys, _ = grid_points(box, n)
-    z = batch_surfaces(problem, [list(b) for b in batches], xs, ys).astype(np.float32)
-    return {"xs": xs, "ys": ys, "z": z}
+    sites = grid(box, n)
+    z = batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
+    return {"xs": sites.xs, "ys": sites.ys, "z": z}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

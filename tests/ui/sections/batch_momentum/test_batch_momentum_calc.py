@@ -7,15 +7,17 @@ import pytest
 import torch
 
 from surfaces import get_surface
+from surfaces.base import grid
 from ui.sections.batch_momentum import calc
 
 
 def test_batch_surfaces_match_the_weighted_loss():
     p = get_surface("linreg").build()
     batches = [[0, 5, 7], [3]]
-    xs, ys = np.linspace(-1, 3, 4), np.linspace(0, 2, 3)
-    z = calc.batch_surfaces(p, batches, xs, ys)
-    assert z.shape == (2, 3, 4)
+    sites = grid((-1.0, 3.0, 0.0, 2.0), 4)
+    xs, ys = sites.xs, sites.ys
+    z = calc.batch_surfaces(p, batches, sites)
+    assert z.shape == (2, 4, 4)
     th = torch.tensor([[xs[1], ys[2]]], dtype=torch.float64)
     w = torch.zeros(1, p.n_samples, dtype=torch.float64)
     w[0, [0, 5, 7]] = 1 / 3
