@@ -31,7 +31,7 @@ lint: $(STAMP)
 
 # the long fuzz run of the formula parser (≥ 100 000 inputs; FUZZ_N=… FUZZ_SEED=… to change)
 fuzz: $(STAMP)
-	$(BIN)/python -m pytest -q -s tests/fuzz_formula.py
+	$(BIN)/python -m pytest -q -s tests/surfaces/fuzz_formula.py
 
 # a class of 10 on one server: the server's share (websocket clients replaying a recorded demo) and real
 # headless browsers on this machine; latency p50/p95, server memory, errors (needs Debian chromium or

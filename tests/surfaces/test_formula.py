@@ -1,7 +1,7 @@
 """Typed formulas (surfaces/formula.py): hostile input is refused without executing anything,
 valid input evaluates like an independent numpy reference, and the CLI takes --formula.
 
-No network, no timing.  The long fuzz run is tests/fuzz_formula.py (`make fuzz`)."""
+No network, no timing.  The long fuzz run is tests/surfaces/fuzz_formula.py (`make fuzz`)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ from surfaces.formula import (
 from ui.text import formula as fx_text
 from ui.text import t as translate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 T64 = torch.float64
 
 

@@ -19,7 +19,7 @@ from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
 from surfaces import SURFACES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 RUN_KEYS = {"surface", "params", "schedule", "steps", "seed", "trajectories"}
@@ -414,10 +414,10 @@ def test_bad_input_exits_2_with_one_line(capsys, argv):
 
 
 # ---------------------------------------------------------------------------- golden
-# tests/golden/run_textbook_saddle.json is the CLI's own output.  Regenerate it (only after a
+# tests/engine/golden/run_textbook_saddle.json is the CLI's own output.  Regenerate it (only after a
 # deliberate change of the numerics) from the repo root with:
 #   .venv/bin/python -m optim_lab run --surface textbook-saddle --optimizer sgd --optimizer adam \
-#       --lr 0.05 --steps 5 --start -0.6,0.62 > tests/golden/run_textbook_saddle.json
+#       --lr 0.05 --steps 5 --start -0.6,0.62 > tests/engine/golden/run_textbook_saddle.json
 
 GOLDEN_ARGV = ["run", "--surface", "textbook-saddle", "--optimizer", "sgd", "--optimizer", "adam",
                "--lr", "0.05", "--steps", "5", "--start", "-0.6,0.62"]

@@ -1,7 +1,7 @@
 """The long fuzz run of the formula parser: `make fuzz` (not part of `make test`).
 
 The file name does not match pytest's test_*.py, so a plain `pytest` never collects it;
-`python -m pytest tests/fuzz_formula.py` runs it.  A seeded loop (no hypothesis: plain
+`python -m pytest tests/surfaces/fuzz_formula.py` runs it.  A seeded loop (no hypothesis: plain
 loops do many more inputs per second) feeds FUZZ_N inputs, a quarter each of random
 characters, token soup, valid formulas (hand-written seeds and random valid trees) with
 one edit, and valid formulas with 2 to 6 edits, and checks that every input either parses or raises FormulaError — never any
