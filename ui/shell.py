@@ -1,10 +1,13 @@
-"""What every page draws first: page config, language, presentation mode, the menu.
+"""The shell every page runs in: the page registry, page config, language, presentation
+mode, the translated menu, the preamble (header, presets), and the URL written back.
 
-The app uses Streamlit's `pages/` directory throughout (the design card's
-layout) with the default menu hidden (`client.showSidebarNavigation = false`)
-and this translated menu drawn by every page.  Because no page ever calls
-`st.navigation`, a deep link served first after a server start behaves exactly
-like any later request: there is only one mode.
+A page script is two lines: `serve("<id>", render)`, with `render(sh)` from its section
+package `ui/sections/<slug>/page.py`; a new page adds one `PageInfo` line to `PAGES`
+(`registry_problems()` checks the script and the texts exist).  The app uses Streamlit's
+`pages/` directory throughout with the default menu hidden
+(`client.showSidebarNavigation = false`) and this translated menu drawn by every page.
+Because no page ever calls `st.navigation`, a deep link served first after a server start
+behaves exactly like any later request: there is only one mode.
 """
 
 from __future__ import annotations

@@ -314,7 +314,7 @@ def final_rows(sh: Shell, race: Race) -> list[dict]:
         x, y = r.at(i, -1)
         rows.append({
             sh.t("col_optimizer"): name,
-            f"{sh.t('al_col_end')} ({labels.x}, {labels.y})": f"({x:.4g}, {y:.4g})",
+            f"{sh.t('col_end')} ({labels.x}, {labels.y})": f"({x:.4g}, {y:.4g})",
             sh.t("col_final_loss"): "—" if d is not None else f"{r.loss[-1, i]:.6g}",
             sh.t("col_final_grad"): "—" if d is not None else f"{r.grad_norm[-1, i]:.3g}",
             sh.t("col_diverged"): "—" if d is None else str(d),

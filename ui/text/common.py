@@ -97,6 +97,20 @@ EN = {
     "anim_play": "▶ play",
     "anim_pause": "❚❚ pause",
     "anim_resume": "▶ resume",
+    # shared by the racer editor, the surface view and several sections
+    "col_end": "end",
+    "batch_size": "Batch size B",
+    "build_your_own": "🧩 Build your own",
+    "hyperparameters": "Hyper-parameters",
+    "learning_rate": "Learning rate η (log scale)",
+    "momentum_rule": "Momentum rule m_t",
+    "n_racers": "Number of optimizers",
+    "optimizer": "Optimizer",
+    "racer": "optimizer",
+    "results": "Results",
+    "scaling_rule": "Scaling rule σ_t",
+    "schedule": "Schedule η_t",
+    "schedule_params": "Schedule parameters",
 }
 
 ZH = {
@@ -196,4 +210,18 @@ ZH = {
     "anim_play": "▶ 播放",
     "anim_pause": "❚❚ 暂停",
     "anim_resume": "▶ 继续",
+    # shared by the racer editor, the surface view and several sections
+    "col_end": "终点",
+    "batch_size": "批量大小 B",
+    "build_your_own": "🧩 自己组装",
+    "hyperparameters": "超参数",
+    "learning_rate": "学习率 η（对数刻度）",
+    "momentum_rule": "动量规则 m_t",
+    "n_racers": "优化器个数",
+    "optimizer": "优化器",
+    "racer": "优化器",
+    "results": "结果",
+    "scaling_rule": "缩放规则 σ_t",
+    "schedule": "学习率调度 η_t",
+    "schedule_params": "调度参数",
 }

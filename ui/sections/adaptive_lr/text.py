@@ -1,7 +1,6 @@
 """§3.3 adaptive learning rate."""
 
 EN = {
-    "al_col_end": "end",
     "al_intro": (
         "The course's linear-regression demo makes a long, narrow, **convex** valley: the Hessian's eigenvalues differ by a "
         "factor of about 3·10⁵. Plain gradient descent has one η for both directions. An η close to 2/λ_max bounces across "
@@ -86,7 +85,6 @@ EN = {
 }
 
 ZH = {
-    "al_col_end": "终点",
     "al_intro": (
         "课程中的线性回归示例形成一个狭长的**凸**山谷：海森矩阵的两个特征值相差约 3·10⁵ 倍。普通梯度下降在两个方向上只有一个 η。"
         "η 接近 2/λ_max 时，它在陡峭的山壁之间来回震荡；η 小时虽然稳定，却在平坦的谷底**缓慢爬行**，在给定步数内到不了极小值。"

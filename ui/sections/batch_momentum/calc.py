@@ -17,7 +17,7 @@ import torch
 from surfaces.base import DTYPE, Grid, grid, newton
 from ui.common import compute
 from ui.common.result import RaceResult
-from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES  # consecutive batches the batch view animates
+from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES, BatchFrame  # frames: consecutive batches the view animates
 
 BAR_WINDOW = 40  # past gradients shown inside the momentum
 
@@ -156,6 +156,18 @@ def batch_window(result: RaceResult, i: int, k: int, at_most: int = MAX_BATCH_FR
     points = np.array([result.theta[j - 1, i] for j in window], np.float64)
     grads = np.array([result.step_grad[j - 1, i] for j in window], np.float64)
     return BatchWindow(window, batches, points, grads, k - first)
+
+
+def window_frames(surface: str, params: tuple, win: BatchWindow, box, n: int) -> tuple[dict, list[BatchFrame]]:
+    """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
+    batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
+    surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
+    points = tuple(map(tuple, win.points.round(12)))
+    g_full = cached_full_grads(surface, params, points)
+    minima = cached_minima(surface, params, win.batches, points, tuple(box))
+    frames = [BatchFrame(step, surfaces["z"][j], win.points[j], win.grads[j], g_full[j],
+                         None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
+    return surfaces, frames
 
 
 def next_batch(result: RaceResult, i: int, k: int) -> tuple[int, ...] | None:

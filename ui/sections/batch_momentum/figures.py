@@ -47,11 +47,11 @@ class BatchText:
     pause: str = "❚❚ pause"
 
 
-def _arrow_ends(f: BatchFrame, span: float) -> tuple[np.ndarray, np.ndarray]:
+def _arrow_ends(frame: BatchFrame, span: float) -> tuple[np.ndarray, np.ndarray]:
     """Heads of the two arrows: both directions scaled by one factor so the longer is 15 % of the view."""
-    longest = max(float(np.hypot(*f.g_batch)), float(np.hypot(*f.g_full)), 1e-300)
+    longest = max(float(np.hypot(*frame.g_batch)), float(np.hypot(*frame.g_full)), 1e-300)
     s = 0.15 * span / longest
-    return f.point - s * f.g_batch, f.point - s * f.g_full
+    return frame.point - s * frame.g_batch, frame.point - s * frame.g_full
 
 
 def _colorbar(z: np.ndarray, c: np.ndarray, log: bool, title: str) -> dict:
@@ -65,10 +65,10 @@ def _xy(p) -> tuple[list, list]:
     return [float(p[0])], [float(p[1])]
 
 
-def _frame_traces(f: BatchFrame, span: float, zc: np.ndarray) -> list:
-    hb, hf = _arrow_ends(f, span)
-    p = f.point
-    bx, by = _xy(f.bmin)
+def _frame_traces(frame: BatchFrame, span: float, zc: np.ndarray) -> list:
+    hb, hf = _arrow_ends(frame, span)
+    p = frame.point
+    bx, by = _xy(frame.bmin)
     return [
         go.Contour(z=zc.astype(np.float32)),
         go.Scatter(x=[float(p[0]), float(hb[0])], y=[float(p[1]), float(hb[1])]),
@@ -91,7 +91,7 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
     active = int(min(max(active, 0), len(frames) - 1))
     x0, x1, y0, y1 = box
     span = min(x1 - x0, y1 - y0)
-    stack = np.stack([f.z for f in frames]).astype(np.float64)
+    stack = np.stack([fr.z for fr in frames]).astype(np.float64)
     cvals, _ = colour_values(stack, log)
     finite = cvals[np.isfinite(cvals)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -134,8 +134,8 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
         uirevision="batch",
     )
     if len(frames) > 1:
-        fig.frames = [go.Frame(data=_frame_traces(f, span, cvals[j]), traces=dynamic, name=str(f.step))
-                      for j, f in enumerate(frames)]
+        fig.frames = [go.Frame(data=_frame_traces(fr, span, cvals[j]), traces=dynamic, name=str(fr.step))
+                      for j, fr in enumerate(frames)]
         play = dict(frame=dict(duration=700, redraw=True), transition=dict(duration=0), mode="immediate")
         fig.update_layout(
             updatemenus=[dict(
@@ -150,9 +150,9 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
             sliders=[dict(
                 active=active, x=0.24, y=-0.13, len=0.76, xanchor="left", yanchor="top", pad=dict(t=4),
                 currentvalue=dict(prefix=f"{text.step} "),
-                steps=[dict(method="animate", label=str(f.step),
-                            args=[[str(f.step)], dict(frame=dict(duration=0, redraw=True), mode="immediate",
-                                                      transition=dict(duration=0))]) for f in frames],
+                steps=[dict(method="animate", label=str(fr.step),
+                            args=[[str(fr.step)], dict(frame=dict(duration=0, redraw=True), mode="immediate",
+                                                       transition=dict(duration=0))]) for fr in frames],
             )],
             margin=dict(l=60, r=10, t=30, b=140),
         )

@@ -11,7 +11,6 @@ from ui.common.boxes import widened
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
-    BatchFrame,
     BatchText,
     Curve,
     CurvesText,
@@ -64,13 +63,8 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     surface = race.surface
     win = calc.batch_window(race.result, i, k)
     b = int(race.result.batch_size[i])
-    sb = calc.cached_surfaces(surface, pk, win.batches, tuple(box), BATCH_GRID_N)
+    sb, frames = calc.window_frames(surface, pk, win, box, BATCH_GRID_N)
     full = compute.grid(surface, pk, BATCH_GRID_N, tuple(box))
-    pts_key = tuple(map(tuple, win.points.round(12)))
-    g_full = calc.cached_full_grads(surface, pk, pts_key)
-    mins = calc.cached_minima(surface, pk, win.batches, pts_key, tuple(box))
-    frames = [BatchFrame(step, sb["z"][f], win.points[f], win.grads[f], g_full[f], None if np.isnan(mins[f]).any() else mins[f])
-              for f, step in enumerate(win.steps)]
     axes = view.labels_for(sh, race.spec)
     text = BatchText(
         x=axes.x, y=axes.y, batch_surface=sh.t("bm_leg_batch_surface"),
@@ -81,18 +75,18 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     fig = batch_figure(sb["xs"], sb["ys"], frames, box, text, full_z=full["z"], active=win.active, log=bool(race.spec.log_levels),
                        color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
     view.chart(fig, "bm_batch")
-    f = frames[win.active]
-    k = f.step
+    shown = frames[win.active]
+    k = shown.step
     sample_list = ", ".join(str(v) for v in sorted(win.batches[win.active])[:12]) + (" …" if b > 12 else "")
-    st.caption(sh.t("bm_batch_caption", k=k, b=b, samples=sample_list, gb=float(np.hypot(*f.g_batch)),
-                    gf=float(np.hypot(*f.g_full))))
+    st.caption(sh.t("bm_batch_caption", k=k, b=b, samples=sample_list, gb=float(np.hypot(*shown.g_batch)),
+                    gf=float(np.hypot(*shown.g_full))))
     nxt = calc.next_batch(race.result, i, k) if k < race.steps else None
-    if f.bmin is not None and nxt is not None:  # the batch's minimum is critical for this batch only
-        g_next = calc.cached_batch_grads(surface, pk, (nxt,), (tuple(f.bmin),))[0]
-        g_all = calc.cached_full_grads(surface, pk, (tuple(f.bmin),))[0]
-        st.info(sh.t("bm_star_note", x=float(f.bmin[0]), y=float(f.bmin[1]), gn=float(np.hypot(*g_next)),
+    if shown.bmin is not None and nxt is not None:  # the batch's minimum is critical for this batch only
+        g_next = calc.cached_batch_grads(surface, pk, (nxt,), (tuple(shown.bmin),))[0]
+        g_all = calc.cached_full_grads(surface, pk, (tuple(shown.bmin),))[0]
+        st.info(sh.t("bm_star_note", x=float(shown.bmin[0]), y=float(shown.bmin[1]), gn=float(np.hypot(*g_next)),
                      gf=float(np.hypot(*g_all))), icon="⭐")
-    elif f.bmin is None:
+    elif shown.bmin is None:
         st.caption(sh.t("bm_no_batch_min"))
 
 

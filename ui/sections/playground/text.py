@@ -1,20 +1,8 @@
-"""§3.5 playground and the racer editor."""
+"""§3.5 playground."""
 
 EN = {
     "pg_intro": "Every optimizer of the chapter is one update with three choices: the **momentum rule** builds m_t from the gradients, the **scaling rule** builds σ_t, and the **schedule** gives η_t. Race them from the same start, with the same step budget and the same batches.",
-    "n_racers": "Number of optimizers",
-    "racer": "optimizer",
-    "optimizer": "Optimizer",
-    "build_your_own": "🧩 Build your own",
-    "momentum_rule": "Momentum rule m_t",
-    "scaling_rule": "Scaling rule σ_t",
-    "learning_rate": "Learning rate η (log scale)",
-    "hyperparameters": "Hyper-parameters",
-    "schedule": "Schedule η_t",
-    "schedule_params": "Schedule parameters",
-    "batch_size": "Batch size B",
     "live_equation": "The update at the selected step, with its numbers",
-    "results": "Results",
     "pg_how_it_works": "Which m, σ and convention each optimizer uses",
     "pg_how_text": "PyTorch-convention entries match `torch.optim` to float64 round-off (tested). The book's conventions are entries of their own: book AdaGrad divides by the root *mean* square of all gradients (no ε), book RMSProp starts with σ₀ = |g₀|, and the book's momentum keeps η inside the movement m.",
     "col_convention": "convention",
@@ -27,19 +15,7 @@ EN = {
 
 ZH = {
     "pg_intro": "本章所有优化器都是同一个更新式的三种选择：**动量规则**用梯度构造 m_t，**缩放规则**构造 σ_t，**调度**给出 η_t。让它们从同一起点出发，步数相同、批量相同，比一比。",
-    "n_racers": "优化器个数",
-    "racer": "优化器",
-    "optimizer": "优化器",
-    "build_your_own": "🧩 自己组装",
-    "momentum_rule": "动量规则 m_t",
-    "scaling_rule": "缩放规则 σ_t",
-    "learning_rate": "学习率 η（对数刻度）",
-    "hyperparameters": "超参数",
-    "schedule": "学习率调度 η_t",
-    "schedule_params": "调度参数",
-    "batch_size": "批量大小 B",
     "live_equation": "选定步的更新式（代入数值）",
-    "results": "结果",
     "pg_how_it_works": "每个优化器用的 m、σ 和约定",
     "pg_how_text": "PyTorch 约定的条目与 `torch.optim` 在 float64 舍入误差内一致（有测试）。书中约定单独列出：书中的 AdaGrad 除以所有梯度的均方根（没有 ε），书中的 RMSProp 以 σ₀ = |g₀| 开始，书中的动量把 η 放在移动量 m 里面。",
     "col_convention": "约定",
