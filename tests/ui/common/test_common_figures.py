@@ -93,8 +93,8 @@ def test_log_levels_colour_by_log_and_label_with_true_values():
 def test_no_frames_without_paths_and_3d_view():
     assert "frames" not in contour_figure(grid(), [], BOX, Labels()).to_dict()
     p = paths()
-    for q in p:
-        q.loss = np.ones(len(q.xy))
+    for path in p:
+        path.loss = np.ones(len(path.xy))
     fig = surface3d_figure(grid(), p, BOX, Labels())
     assert fig.data[0].type == "surface" and {t.type for t in fig.data[1:]} == {"scatter3d"}
 
@@ -102,8 +102,8 @@ def test_no_frames_without_paths_and_3d_view():
 def test_3d_view_is_thinned_for_software_webgl_but_keeps_the_ends():
     g = Grid(np.linspace(-2, 2, 100), np.linspace(-1, 3, 90), np.random.default_rng(0).random((90, 100)).astype(np.float32))
     p = paths(T=2000, diverge=1500)
-    for q in p:
-        q.loss = np.arange(len(q.xy), dtype=float)
+    for path in p:
+        path.loss = np.arange(len(path.xy), dtype=float)
     fig = surface3d_figure(g, p, BOX, Labels())
     assert untyped(fig.data[0].z).shape == (MESH_3D, MESH_3D)
     xs = untyped(fig.data[0].x)

@@ -129,6 +129,24 @@ def epoch_axis_end(n: int, sizes, steps: int) -> float:
 
 
 @dataclass(frozen=True)
+class LossCurves:
+    """One run's full loss at θ_k and its batch's loss at θ_{k−1}, on an axis of updates or epochs."""
+
+    x: np.ndarray
+    loss: np.ndarray
+    x_batch: np.ndarray
+    batch_loss: np.ndarray
+    mark: float  # where the selected step sits on that axis
+
+
+def loss_curves(result: RaceResult, i: int, n: int, k: int, by_epochs: bool) -> LossCurves:
+    scale = per_epoch(n, int(result.batch_size[i]) or n) if by_epochs else 1
+    end = result.end(i)
+    batch_loss = result.batch_loss[: max(end - 1, 0), i]
+    return LossCurves(np.arange(end) / scale, result.loss[:end, i], np.arange(len(batch_loss)) / scale, batch_loss, k / scale)
+
+
+@dataclass(frozen=True)
 class BatchWindow:
     """The consecutive steps the batch view animates, and the batch each step used."""
 

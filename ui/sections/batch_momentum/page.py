@@ -99,13 +99,11 @@ def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> Non
     r = race.result
     curves, marks = [], []
     for i, name, color in race.rows():
-        scale = calc.per_epoch(n, int(r.batch_size[i])) if by == "epochs" else 1
-        end = r.end(i)
-        curves.append(Curve(name, color, np.arange(end) / scale, r.loss[:end, i], group=name))
-        batch_loss = r.batch_loss[: max(end - 1, 0), i]
-        curves.append(Curve(f"{name} · {sh.t('bm_batch_loss')}", color, np.arange(len(batch_loss)) / scale, batch_loss,
+        c = calc.loss_curves(r, i, n, k, by_epochs=by == "epochs")
+        curves.append(Curve(name, color, c.x, c.loss, group=name))
+        curves.append(Curve(f"{name} · {sh.t('bm_batch_loss')}", color, c.x_batch, c.batch_loss,
                             dash="dot", width=1, opacity=0.55, group=name, showlegend=False))
-        marks.append((k / scale, color))
+        marks.append((c.mark, color))
     x_range = None
     if by == "updates":
         marks = [(k, "#888")]

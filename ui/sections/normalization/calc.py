@@ -91,6 +91,16 @@ class BNRun:
     def last(self) -> np.ndarray:
         return self.batches[-1]
 
+    @property
+    def sd(self) -> np.ndarray:
+        """(n, F) batch standard deviations (biased, what train mode divides by)."""
+        return np.sqrt(self.var)
+
+    @property
+    def running_sd(self) -> np.ndarray:
+        """(n + 1, F) square roots of the running variance."""
+        return np.sqrt(self.running_var)
+
 
 def simulate(batches: np.ndarray, gamma, beta, momentum: float = 0.1, eps: float = TORCH_EPS) -> BNRun:
     """Train-mode passes over every batch (updating the running statistics), then
@@ -115,6 +125,11 @@ def simulate(batches: np.ndarray, gamma, beta, momentum: float = 0.1, eps: float
     zte = normalize(z, run_mean[-1], run_var[-1], eps)
     return BNRun(batches, mus, vars_, run_mean, run_var, zt, affine(zt, gamma, beta), zte, affine(zte, gamma, beta),
                  float(momentum), float(eps))
+
+
+def expected_mean_spread(batch_size: int) -> np.ndarray:
+    """σ/√B per feature: how much the mean of B draws varies from batch to batch."""
+    return TRUE_STD / np.sqrt(batch_size)
 
 
 def batch_mean_spread(mus: np.ndarray) -> np.ndarray:

@@ -162,12 +162,12 @@ def batch_norm(sh: Shell, side) -> None:
     st.caption(sh.t("nm_stages_caption"))
     st.dataframe([{
         sh.t("nm_col_feature"): name,
-        sh.t("nm_col_mu"): f"{run.mu[-1, j]:.4f}", sh.t("nm_col_sigma"): f"{np.sqrt(run.var[-1, j]):.4f}",
+        sh.t("nm_col_mu"): f"{run.mu[-1, j]:.4f}", sh.t("nm_col_sigma"): f"{run.sd[-1, j]:.4f}",
         "running_mean": f"{run.running_mean[-1, j]:.4f}", "running_var": f"{run.running_var[-1, j]:.4f}",
         sh.t("nm_col_true"): f"{calc.TRUE_MEAN[j]:g} / {calc.TRUE_STD[j]:g}",
     } for j, name in enumerate(FEATURES)], hide_index=True, width="stretch")
     st.markdown(f"**{sh.t('nm_noise_title')}**")
-    fig = batch_stats_figure(run.mu, np.sqrt(run.var), run.running_mean, np.sqrt(run.running_var), calc.TRUE_MEAN,
+    fig = batch_stats_figure(run.mu, run.sd, run.running_mean, run.running_sd, calc.TRUE_MEAN,
                              calc.TRUE_STD, FEATURES, titles=(sh.t("nm_panel_mu"), sh.t("nm_panel_sigma")),
                              step_label=sh.t("nm_batch_axis"), batch_label=sh.t("nm_batch_value"),
                              running_label=sh.t("nm_running"), true_label=sh.t("nm_truth"), font_size=sh.font,
@@ -175,7 +175,7 @@ def batch_norm(sh: Shell, side) -> None:
     view.chart(fig, "bn_noise")
     if nb >= 2:
         st.caption(sh.t("nm_spread_caption", b=bsz, got=_vec(calc.batch_mean_spread(run.mu)),
-                        want=_vec(calc.TRUE_STD / np.sqrt(bsz))))
+                        want=_vec(calc.expected_mean_spread(bsz))))
     with st.expander(sh.t("nm_numbers_title"), expanded=False):
         st.dataframe(sample_rows(sh, run, bsz), hide_index=True, width="stretch")
     with st.expander(sh.t("nm_book_batch_title"), expanded=False):

@@ -119,7 +119,7 @@ def test_preset_epochs_equal_epochs_mean_different_updates():
     per = [math.ceil(n / b) for b in sizes]
     assert per == [1, 5, 40]
     steps = int(pr.params["steps"])
-    assert res.epoch[-1].tolist() == [steps // q - 1 + (steps % q > 0) for q in per]
+    assert res.epoch[-1].tolist() == [steps // u - 1 + (steps % u > 0) for u in per]
     # after 5 epochs: 5 updates of the full batch, 200 of B = 1; B = 1 is far ahead
     assert res.loss[5 * per[2], 2] < 0.2 * res.loss[5 * per[0], 0]
 

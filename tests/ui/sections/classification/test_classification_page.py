@@ -73,9 +73,9 @@ def _moves(surface: str, racers: list[Racer], start, steps: int):
 
 
 def test_gd_stuck_on_mse_plateau_while_adam_escapes():
-    q = PRESETS["book"].params
-    start, steps = (float(q["x0"]), float(q["y0"])), int(q["steps"])
-    racers = [Racer(q["o1"], lr=float(q["o1_lr"])), Racer(q["o2"], lr=float(q["o2_lr"]))]
+    setting = PRESETS["book"].params
+    start, steps = (float(setting["x0"]), float(setting["y0"])), int(setting["steps"])
+    racers = [Racer(setting["o1"], lr=float(setting["o1_lr"])), Racer(setting["o2"], lr=float(setting["o2_lr"]))]
     d_ce, r_ce = _moves("softmax-ce", racers, start, steps)
     d_mse, r_mse = _moves("softmax-mse", racers, start, steps)
     assert d_mse[0] < 0.01 * d_ce[0]  # GD: under 1 % of the distance (≈ 0.006 against ≈ 12.8)
@@ -86,9 +86,9 @@ def test_gd_stuck_on_mse_plateau_while_adam_escapes():
 
 
 def test_from_the_centre_both_losses_work():
-    q = PRESETS["centre"].params
-    start, steps = (float(q["x0"]), float(q["y0"])), int(q["steps"])
+    setting = PRESETS["centre"].params
+    start, steps = (float(setting["x0"]), float(setting["y0"])), int(setting["steps"])
     for s in ("softmax-ce", "softmax-mse"):
-        _, res = _moves(s, [Racer("sgd", lr=float(q["o1_lr"]))], start, steps)
+        _, res = _moves(s, [Racer("sgd", lr=float(setting["o1_lr"]))], start, steps)
         p1 = softmax([res.theta[-1, 0, 0], res.theta[-1, 0, 1], -1000.0])[0]
         assert p1 > 0.97, s

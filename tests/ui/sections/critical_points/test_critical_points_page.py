@@ -17,10 +17,10 @@ def test_critical_points_saddle_preset_verdict():
 
 
 def test_the_escape_continues_the_run_past_the_saddle():
-    q = PRESETS["escape"].params
-    at = apptest.open_page(SCRIPT, "en", q)
+    setting = PRESETS["escape"].params
+    at = apptest.open_page(SCRIPT, "en", setting)
     apptest.assert_clean(at)
-    steps = int(q["steps"])
+    steps = int(setting["steps"])
     assert at.slider(key="k").max == 2 * steps + 1  # the run, the jump, the run continued
     main = apptest.chart(at, "main")
     assert any(a.get("text") == "θ′ + u" for a in main["layout"]["annotations"])

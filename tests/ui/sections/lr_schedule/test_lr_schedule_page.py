@@ -69,10 +69,10 @@ def _p(pid: str) -> dict:
 
 
 def test_adagrad_constant_bursts_late_and_decay_does_not():
-    q = _p("adagrad-decay")
-    problem = get_surface(q["surface"]).build()
-    steps, lr = int(q["steps"]), float(q["lr"])
-    res = race(problem, [Racer(q["opt"], lr=lr), Racer(q["opt"], lr=lr, schedule=q["sch"])], [problem.start], steps, seed=0)
+    setting = _p("adagrad-decay")
+    problem = get_surface(setting["surface"]).build()
+    steps, lr = int(setting["steps"]), float(setting["lr"])
+    res = race(problem, [Racer(setting["opt"], lr=lr), Racer(setting["opt"], lr=lr, schedule=setting["sch"])], [problem.start], steps, seed=0)
     assert (res.diverged_at == -1).all()
     w_star = problem.minimum()[1]
     dev = np.abs(res.theta[:, :, 1] - w_star)  # (T+1, 2): distance from the valley floor
@@ -81,18 +81,18 @@ def test_adagrad_constant_bursts_late_and_decay_does_not():
     assert first_burst > 100
     assert dev[100:, 0].max() > 5.0
     assert 150 <= 100 + int(dev[100:, 0].argmax()) <= 180  # near the step the preset's k shows
-    assert abs(int(q["k"]) - (100 + int(dev[100:, 0].argmax()))) <= 5
+    assert abs(int(setting["k"]) - (100 + int(dev[100:, 0].argmax()))) <= 5
     # decayed η: stays on the valley floor
     assert dev[50:, 1].max() < 0.5
 
 
 def test_warmup_tames_adams_first_overshoot():
-    q = _p("adam-warmup")
-    problem = get_surface(q["surface"]).build()
-    steps, lr = int(q["steps"]), float(q["lr"])
-    sp = {"warmup": int(q["sp_warmup"]), "t_max": int(q["sp_t_max"]), "eta_min": float(q["sp_eta_min"])}
-    start = (float(q["x0"]), float(q["y0"]))
-    res = race(problem, [Racer("adam", lr=lr), Racer("adam", lr=lr, schedule=q["sch"], sched_params=sp)], [start], steps, seed=0)
+    setting = _p("adam-warmup")
+    problem = get_surface(setting["surface"]).build()
+    steps, lr = int(setting["steps"]), float(setting["lr"])
+    sp = {"warmup": int(setting["sp_warmup"]), "t_max": int(setting["sp_t_max"]), "eta_min": float(setting["sp_eta_min"])}
+    start = (float(setting["x0"]), float(setting["y0"]))
+    res = race(problem, [Racer("adam", lr=lr), Racer("adam", lr=lr, schedule=setting["sch"], sched_params=sp)], [start], steps, seed=0)
     loss = res.loss
     l0 = loss[0, 0]
     early = loss[:51]
@@ -105,15 +105,15 @@ def test_warmup_tames_adams_first_overshoot():
 
 
 def test_noam_rises_to_its_peak_then_falls_and_tames_the_first_step():
-    q = _p("noam")
-    problem = get_surface(q["surface"]).build()
-    steps, lr = int(q["steps"]), float(q["lr"])
-    sp = {"d_model": int(q["sp_d_model"]), "warmup": int(q["sp_warmup"]), "factor": float(q["sp_factor"])}
-    start = (float(q["x0"]), float(q["y0"]))
+    setting = _p("noam")
+    problem = get_surface(setting["surface"]).build()
+    steps, lr = int(setting["steps"]), float(setting["lr"])
+    sp = {"d_model": int(setting["sp_d_model"]), "warmup": int(setting["sp_warmup"]), "factor": float(setting["sp_factor"])}
+    start = (float(setting["x0"]), float(setting["y0"]))
     res = race(problem, [Racer("adam", lr=lr), Racer("adam", lr=lr, schedule="noam", sched_params=sp)], [start], steps, seed=0)
     eta = res.lr[:, 1]
     peak = int(np.argmax(eta))
-    assert peak + 1 == int(q["k"]) == sp["warmup"]  # η_t peaks at step w (k is set there)
+    assert peak + 1 == int(setting["k"]) == sp["warmup"]  # η_t peaks at step w (k is set there)
     assert eta[peak] == pytest.approx(lr, rel=1e-12)  # c·d^-0.5·w^-0.5 = 40/(8·5) = 1
     assert np.all(np.diff(eta[: peak + 1]) > 0) and np.all(np.diff(eta[peak:]) < 0)
     assert eta[-1] == pytest.approx(lr * np.sqrt(sp["warmup"] / steps), rel=1e-12)  # ≈ 0.14: the 1/√t fall
@@ -124,9 +124,9 @@ def test_noam_rises_to_its_peak_then_falls_and_tames_the_first_step():
 
 
 def test_radam_first_five_steps_are_momentum_sgd_steps():
-    q = _p("radam")
-    problem = get_surface(q["surface"]).build()
-    lr, start = float(q["lr"]), (float(q["x0"]), float(q["y0"]))
+    setting = _p("radam")
+    problem = get_surface(setting["surface"]).build()
+    lr, start = float(setting["lr"]), (float(setting["x0"]), float(setting["y0"]))
     msgd = Racer(CUSTOM, lr=lr, momentum_rule="ema", scaling_rule="none")  # θ ← θ − η·m̂ (bias-corrected EMA, σ = 1)
     res = race(problem, [Racer("radam", lr=lr), msgd, Racer("adam", lr=lr)], [start], 12, seed=0)
     th = res.theta
@@ -145,9 +145,9 @@ def test_radam_first_five_steps_are_momentum_sgd_steps():
 
 
 def test_radam_preset_stays_below_its_start_for_100_steps():
-    q = _p("radam")
-    problem = get_surface(q["surface"]).build()
-    start = (float(q["x0"]), float(q["y0"]))
-    res = race(problem, [Racer("radam", lr=float(q["lr"])), Racer("adam", lr=float(q["lr"]))], [start], int(q["steps"]), seed=0)
+    setting = _p("radam")
+    problem = get_surface(setting["surface"]).build()
+    start = (float(setting["x0"]), float(setting["y0"]))
+    res = race(problem, [Racer("radam", lr=float(setting["lr"])), Racer("adam", lr=float(setting["lr"]))], [start], int(setting["steps"]), seed=0)
     assert res.loss[:, 0].max() <= res.loss[0, 0]
     assert res.loss[:40, 1].max() > 2 * res.loss[0, 1]

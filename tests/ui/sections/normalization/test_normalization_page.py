@@ -54,13 +54,13 @@ def test_standardize_switch_hides_the_second_contour():
 
 
 # -- feature scaling on the engine ----------------------------------------------------------------------
-def _fs(q: dict, standardize: int):
-    return get_surface(SURFACE).build(scale1=float(q["s_scale1"]), scale2=float(q["s_scale2"]), standardize=standardize)
+def _fs(setting: dict, standardize: int):
+    return get_surface(SURFACE).build(scale1=float(setting["s_scale1"]), scale2=float(setting["s_scale2"]), standardize=standardize)
 
 
 def test_standardizing_makes_the_surface_round():
-    q = PRESETS["same-eta"].params
-    raw, std = _fs(q, 0), _fs(q, 1)
+    setting = PRESETS["same-eta"].params
+    raw, std = _fs(setting, 0), _fs(setting, 1)
     assert raw.condition_number() >= 1000
     assert std.condition_number() == pytest.approx(1.0, abs=1e-6)
     lam_raw = torch.linalg.eigvalsh(raw.hessian_matrix()).numpy()
@@ -70,21 +70,21 @@ def test_standardizing_makes_the_surface_round():
 
 
 def test_same_eta_raw_diverges_standardized_converges():
-    q = PRESETS["same-eta"].params
-    start, steps = (float(q["x0"]), float(q["y0"])), int(q["steps"])
-    r_raw = race(_fs(q, 0), [Racer("sgd", lr=float(q["eta"]))], [start], steps, seed=0)
-    std = _fs(q, 1)
-    r_std = race(std, [Racer("sgd", lr=float(q["eta"]))], [start], steps, seed=0)
+    setting = PRESETS["same-eta"].params
+    start, steps = (float(setting["x0"]), float(setting["y0"])), int(setting["steps"])
+    r_raw = race(_fs(setting, 0), [Racer("sgd", lr=float(setting["eta"]))], [start], steps, seed=0)
+    std = _fs(setting, 1)
+    r_std = race(std, [Racer("sgd", lr=float(setting["eta"]))], [start], steps, seed=0)
     assert r_raw.diverged_at[0] == 2
     assert r_std.diverged_at[0] == -1
     assert r_std.loss[-1, 0] == pytest.approx(std.minima()[0][2], abs=1e-8)
 
 
 def test_raw_at_its_limit_crawls_along_w1():
-    q = PRESETS["raw-limit"].params
-    start, steps = (float(q["x0"]), float(q["y0"])), int(q["steps"])
-    raw = _fs(q, 0)
-    r = race(raw, [Racer("sgd", lr=float(q["eta"]))], [start], steps, seed=0)
+    setting = PRESETS["raw-limit"].params
+    start, steps = (float(setting["x0"]), float(setting["y0"])), int(setting["steps"])
+    raw = _fs(setting, 0)
+    r = race(raw, [Racer("sgd", lr=float(setting["eta"]))], [start], steps, seed=0)
     assert r.diverged_at[0] == -1
     assert abs(r.theta[-1, 0, 1] - raw.minimum()[1]) < 1e-3  # the steep direction is done
     assert r.theta[-1, 0, 0] == pytest.approx(-2.29, abs=0.01)  # the flat one has barely moved
@@ -130,16 +130,16 @@ def test_small_batches_make_batch_statistics_noisy():
     large = calc_norm.simulate(calc_norm.make_batches(100, 128, 0), [1, 1, 1], [0, 0, 0])
     s, big = calc_norm.batch_mean_spread(small.mu), calc_norm.batch_mean_spread(large.mu)
     assert (s > 5 * big).all()
-    np.testing.assert_allclose(s, calc_norm.TRUE_STD / np.sqrt(2), rtol=0.25)
-    np.testing.assert_allclose(big, calc_norm.TRUE_STD / np.sqrt(128), rtol=0.25)
+    np.testing.assert_allclose(s, calc_norm.expected_mean_spread(2), rtol=0.25)
+    np.testing.assert_allclose(big, calc_norm.expected_mean_spread(128), rtol=0.25)
     assert np.allclose(np.abs(small.z_tilde), 1.0, atol=1e-3)  # B = 2: z̃ is always ±1
 
 
 def test_few_batches_leave_eval_far_from_train():
-    q = PRESETS["few-batches"].params
-    run = calc_norm.simulate(calc_norm.make_batches(int(q["bn_n"]), int(q["bn_bs"]), 0), [1, 1, 1], [0, 0, 0],
-                             momentum=float(q["bn_mom"]))
-    m, n = float(q["bn_mom"]), int(q["bn_n"])
+    setting = PRESETS["few-batches"].params
+    run = calc_norm.simulate(calc_norm.make_batches(int(setting["bn_n"]), int(setting["bn_bs"]), 0), [1, 1, 1], [0, 0, 0],
+                             momentum=float(setting["bn_mom"]))
+    m, n = float(setting["bn_mom"]), int(setting["bn_n"])
     w = m * (1 - m) ** np.arange(n - 1, -1, -1)  # weight of batch i in the running mean (the start, 0, has the rest)
     assert w.sum() == pytest.approx(1 - 0.9**3)  # ≈ 27 % of the way, as the note says
     np.testing.assert_allclose(run.running_mean[-1], w @ run.mu, rtol=1e-12)
