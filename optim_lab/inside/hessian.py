@@ -57,7 +57,7 @@ class Flat:
         return sum(self.sizes)
 
     def unflatten(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {n: t.reshape(s) for n, t, s in zip(self.names, theta.split(self.sizes), self.shapes)}
+        return {n: t.reshape(s) for n, t, s in zip(self.names, theta.split(self.sizes), self.shapes, strict=True)}
 
 
 def flat_params(model: torch.nn.Module) -> torch.Tensor:
@@ -67,7 +67,7 @@ def flat_params(model: torch.nn.Module) -> torch.Tensor:
 
 def load_flat(model: torch.nn.Module, theta: torch.Tensor) -> None:
     with torch.no_grad():
-        for p, t in zip(model.parameters(), theta.split([p.numel() for p in model.parameters()])):
+        for p, t in zip(model.parameters(), theta.split([p.numel() for p in model.parameters()]), strict=True):
             p.copy_(t.reshape(p.shape))
 
 

@@ -35,7 +35,7 @@ PLANES = ("random", "pca")
 def filter_normalize(direction: torch.Tensor, theta: torch.Tensor, flat: Flat) -> torch.Tensor:
     """Rescale each filter of `direction` to the norm of θ's filter; 1-D parts (biases, BN) → 0."""
     out = []
-    for d, w, shape in zip(direction.split(flat.sizes), theta.split(flat.sizes), flat.shapes):
+    for d, w, shape in zip(direction.split(flat.sizes), theta.split(flat.sizes), flat.shapes, strict=True):
         if len(shape) <= 1:
             out.append(torch.zeros_like(d))
             continue

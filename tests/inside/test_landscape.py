@@ -31,14 +31,14 @@ def test_filter_normalization_matches_each_filters_norm_and_zeroes_biases_and_bn
     theta, flat = hs.flat_params(model), hs.Flat.of(model)
     d = ls.random_directions(model, seed=3)[0]
     parts, weights = flat.unflatten(d), flat.unflatten(theta)
-    for name, shape in zip(flat.names, flat.shapes):
+    for name, shape in zip(flat.names, flat.shapes, strict=True):
         if len(shape) <= 1:
             assert torch.count_nonzero(parts[name]) == 0, name  # biases, BN γ and β
         else:
             got = parts[name].reshape(shape[0], -1).norm(dim=1)
             want = weights[name].reshape(shape[0], -1).norm(dim=1)
             torch.testing.assert_close(got, want, rtol=1e-12, atol=0)
-    assert set(n for n, s in zip(flat.names, flat.shapes) if len(s) <= 1) == {"0.bias", "1.weight", "1.bias", "5.bias"}
+    assert set(n for n, s in zip(flat.names, flat.shapes, strict=True) if len(s) <= 1) == {"0.bias", "1.weight", "1.bias", "5.bias"}
 
 
 def test_two_random_directions_differ_and_are_seeded():
@@ -81,7 +81,7 @@ def test_batched_grid_equals_the_loop_of_loaded_weights():
     alpha, beta = np.linspace(-1, 1, 5), np.linspace(-0.5, 0.8, 4)
     s = ls.grid(model, x, y, plane, alpha, beta, "ce", chunk=3)  # a chunk that does not divide 20
     A, B = np.meshgrid(alpha, beta)
-    thetas = torch.stack([plane.point(a, b) for a, b in zip(A.ravel(), B.ravel())])
+    thetas = torch.stack([plane.point(a, b) for a, b in zip(A.ravel(), B.ravel(), strict=True)])
     before = hs.flat_params(model)
     ref = ls.loop_losses(model, x, y, thetas, "ce").reshape(A.shape)
     np.testing.assert_allclose(s.loss, ref, rtol=1e-10)
