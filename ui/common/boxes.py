@@ -72,6 +72,5 @@ def widened(race: Race, n: int = compute.GRID_N) -> tuple[Race, Grid | None, tup
     box = fit_box(base, [r.theta[: r.end(i), i] for i in range(r.n_rows)])
     if box == tuple(base):
         return race, None, base
-    g = compute.grid(race.surface, compute.params_key(race.params), n, box)
-    grid = Grid(g["xs"], g["ys"], g["z"], log=race.spec.log_levels)
+    grid = compute.grid(race.surface, compute.params_key(race.params), n, box, log=bool(race.spec.log_levels))
     return dataclasses.replace(race, problem=BoxView(race.problem, box)), grid, box

@@ -11,9 +11,10 @@ from typing import Any
 
 import streamlit as st
 
-from optim_lab.analysis import critical_points, inspect
+from optim_lab.analysis import Inspection, critical_points, inspect
 from optim_lab.engine import race
 from surfaces import get_surface
+from ui.common.figures import Grid
 from ui.common.grid import loss_grid
 from ui.common.racers import RacerConfig
 from ui.common.result import RaceResult
@@ -38,11 +39,12 @@ def box_of(problem) -> tuple[float, float, float, float]:
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
-def grid(surface: str, params: tuple, n: int = GRID_N, box: tuple | None = None) -> dict:
-    """Loss on an n × n grid over the box (the problem's own unless given), float32, NaN where undefined."""
+def grid(surface: str, params: tuple, n: int = GRID_N, box: tuple | None = None, log: bool = False) -> Grid:
+    """Loss on an n × n grid over the box (the problem's own unless given), float32, NaN where undefined;
+    `log`: coloured by log(z − min + δ)."""
     problem = build(surface, params)
     xs, ys, z = loss_grid(problem, box or box_of(problem), n)
-    return {"xs": xs, "ys": ys, "z": z}
+    return Grid(xs, ys, z, log=log)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -51,8 +53,8 @@ def critical(surface: str, params: tuple) -> list[dict]:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def inspect_at(surface: str, params: tuple, x: float, y: float) -> dict:
-    return inspect(build(surface, params), (x, y)).as_dict()
+def inspect_at(surface: str, params: tuple, x: float, y: float) -> Inspection:
+    return inspect(build(surface, params), (x, y))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

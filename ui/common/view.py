@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from optim_lab.analysis import Inspection
 from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
@@ -208,8 +209,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     st.latex(spec.latex)
     labels = labels_for(sh, spec)
     pk = compute.params_key(race.params)
-    g = compute.grid(race.surface, pk)
-    grid = grid_override or Grid(g["xs"], g["ys"], g["z"], log=spec.log_levels)
+    grid = grid_override or compute.grid(race.surface, pk, log=bool(spec.log_levels))
     box = compute.box_of(race.problem)
     c1, c2 = st.columns(2)
     three_d = sh.controls.toggle(f"{prefix}view3d", sh.t("view_3d"), False, container=c1)
@@ -247,15 +247,15 @@ def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tupl
     chart(fig, "curves")
 
 
-def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> dict:
+def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> Inspection:
     """Loss, gradient, Hessian, eigen-decomposition and the verdict at one point."""
     info = compute.inspect_at(race.surface, compute.params_key(race.params), float(at[0]), float(at[1]))
     ax, ay = (pretty_axis(a) for a in race.spec.axes)
     st.markdown(f"**{title}** &nbsp; ({ax}, {ay}) = ({at[0]:.4g}, {at[1]:.4g})")
-    g, h, lam, vec = info["grad"], info["hessian"], info["eigvals"], info["eigvecs"]
+    g, h, lam, vec = info.grad, info.hessian, info.eigvals, info.eigvecs
     # one line, not st.metric: metric tiles cut numbers like 9.664e-30 in a narrow column
-    st.markdown(f"{sh.t('loss')} **{info['loss']:.4g}** &nbsp;·&nbsp; ‖∇L‖ **{float(np.hypot(*g)):.3g}** "
-                f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{info['minimum_ratio']:.2g}**")
+    st.markdown(f"{sh.t('loss')} **{info.loss:.4g}** &nbsp;·&nbsp; ‖∇L‖ **{float(np.hypot(*g)):.3g}** "
+                f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{info.minimum_ratio:.2g}**")
     c1, c2 = st.columns(2)  # two blocks: one wide line is cut off in a narrow column
     c1.latex(rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}}")
     c2.latex(rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}")
@@ -263,9 +263,9 @@ def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> dic
         rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f}) \\ "
         rf"\lambda_2 = {lam[1]:.4g},\ u_2 = ({vec[1][0]:.3f}, {vec[1][1]:.3f})"
     )
-    verdict = sh.t(f"kind_{info['kind']}")
-    why = sh.t(f"why_{info['kind']}")
-    if info["critical"]:
+    verdict = sh.t(f"kind_{info.kind}")
+    why = sh.t(f"why_{info.kind}")
+    if info.critical:
         st.success(sh.t("verdict_critical", kind=verdict, why=why))
     else:
         st.info(sh.t("verdict_not_critical", kind=verdict, why=why))

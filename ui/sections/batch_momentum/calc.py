@@ -16,6 +16,7 @@ import torch
 
 from surfaces.base import DTYPE, Grid, grid, newton
 from ui.common import compute
+from ui.common.figures import Grid as ViewGrid
 from ui.common.result import RaceResult
 from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES, BatchFrame  # frames: consecutive batches the view animates
 
@@ -67,11 +68,12 @@ def batch_minima(problem, batches: list[list[int]], starts: np.ndarray, box, ite
 
 # -- cached wrappers (plain keys in, numpy out) -------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> dict:
+def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> ViewGrid:
+    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch."""
     problem = compute.build(surface, params)
     sites = grid(box, n)
     z = batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
-    return {"xs": sites.xs, "ys": sites.ys, "z": z}
+    return ViewGrid(sites.xs, sites.ys, z)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -176,14 +178,14 @@ def batch_window(result: RaceResult, i: int, k: int, at_most: int = MAX_BATCH_FR
     return BatchWindow(window, batches, points, grads, k - first)
 
 
-def window_frames(surface: str, params: tuple, win: BatchWindow, box, n: int) -> tuple[dict, list[BatchFrame]]:
+def window_frames(surface: str, params: tuple, win: BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
     """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
     batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
     surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
     points = tuple(map(tuple, win.points.round(12)))
     g_full = cached_full_grads(surface, params, points)
     minima = cached_minima(surface, params, win.batches, points, tuple(box))
-    frames = [BatchFrame(step, surfaces["z"][j], win.points[j], win.grads[j], g_full[j],
+    frames = [BatchFrame(step, surfaces.z[j], win.points[j], win.grads[j], g_full[j],
                          None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
     return surfaces, frames
 

@@ -72,7 +72,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
         g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), play=sh.t("anim_play"),
         pause=sh.t("anim_pause"),
     )
-    fig = batch_figure(sb["xs"], sb["ys"], frames, box, text, full_z=full["z"], active=win.active, log=bool(race.spec.log_levels),
+    fig = batch_figure(sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
                        color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
     view.chart(fig, "bm_batch")
     shown = frames[win.active]

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ui.common import compute, view
-from ui.common.figures import Grid, bars_figure, contour_figure
+from ui.common.figures import bars_figure, contour_figure
 from ui.common.grid import grad_norm_grid
 from ui.common.racers import racer_editor
 from ui.sections.classification import calc
@@ -59,8 +59,7 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
     cols = st.columns(2)
     for col, s in zip(cols, calc.SURFACES, strict=True):
         race = races[s]
-        g = compute.grid(s, ())
-        fig = contour_figure(Grid(g["xs"], g["ys"], g["z"]), view.paths_of(race), compute.box_of(race.problem),
+        fig = contour_figure(compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
                              view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
         col.markdown(f"<div style='text-align:center'><b>{titles[s]}</b></div>", unsafe_allow_html=True)
         with col:  # both surfaces share the box: a click on either moves the shared start

@@ -91,6 +91,6 @@ def render(sh: Shell) -> None:
         box = compute.box_of(problem)
         arrows = calc.eigen_arrows(info, box) + ([calc.jump_arrow(*jump)] if jump else [])
         view.show_surface(sh, race, mode_key="click", arrows=arrows,
-                          taylor=calc.taylor_grid(box, info["at"], info) if taylor_on else None, marker=info["at"])
+                          taylor=calc.taylor_grid(box, info.at, info) if taylor_on else None, marker=info.at)
     view.show_curves(sh, race, selected=k)
     view.downloads(sh, race, f"critical-points-{surface}")

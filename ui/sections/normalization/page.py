@@ -7,7 +7,7 @@ import streamlit as st
 
 from surfaces import get_surface
 from ui.common import compute, keys, view
-from ui.common.figures import Grid, contour_figure
+from ui.common.figures import contour_figure
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig
 from ui.sections.normalization import calc
 from ui.sections.normalization.figures import batch_stats_figure, stages_figure
@@ -90,9 +90,8 @@ def feature_scaling(sh: Shell, side) -> None:
             view.divergence_notes(sh, race)
         for col, tag in zip(st.columns(len(shown)), shown, strict=True):
             race, problem = races[tag], problems[tag]
-            g = compute.grid(SURFACE, compute.params_key(variants[tag]))
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
-            fig = contour_figure(Grid(g["xs"], g["ys"], g["z"], log=True), view.paths_of(race), compute.box_of(problem),
+            fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
                                  view.labels_for(sh, problem.spec), crit=mins, start=start, font_size=sh.font,
                                  height=sh.size(480, 560))
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)

@@ -16,8 +16,8 @@ from ui.sections.critical_points import calc
 
 def test_the_taylor_model_of_a_quadratic_is_the_quadratic():
     p = get_surface("quadratic").build()
-    info = inspect(p, (0.2, -0.1)).as_dict()
-    g = calc.taylor_grid(p.box, info["at"], info, n=9)
+    info = inspect(p, (0.2, -0.1))
+    g = calc.taylor_grid(p.box, info.at, info, n=9)
     exact = float(p.loss(torch.tensor([[g.xs[3], g.ys[6]]], dtype=torch.float64))[0])
     assert g.z[6, 3] == pytest.approx(exact, rel=1e-9, abs=1e-12)
     x0, x1, _, _ = p.box
@@ -26,9 +26,9 @@ def test_the_taylor_model_of_a_quadratic_is_the_quadratic():
 
 def test_eigen_arrows_follow_the_eigenvectors():
     p = get_surface("textbook-saddle").build()
-    info = inspect(p, (0.0, 0.0)).as_dict()
+    info = inspect(p, (0.0, 0.0))
     arrows = calc.eigen_arrows(info, p.box)
-    for a, u in zip(arrows, info["eigvecs"], strict=True):
+    for a, u in zip(arrows, info.eigvecs, strict=True):
         d = np.subtract(a["to"], a["from"])
         assert abs(d[0] * u[1] - d[1] * u[0]) < 1e-12 and np.hypot(*d) > 0  # parallel, and not zero
 

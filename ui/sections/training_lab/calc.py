@@ -1,0 +1,210 @@
+"""Pure calculations of the training lab page (no Streamlit): the page's settings as
+engine run configs and back (presets are URL queries), what the figures need from a
+finished run, and the drawn digit as the data set's 8×8 image."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from optim_lab.engine import Racer
+from optim_lab.schedules import get_schedule
+from optim_lab.training import presets as engine_presets
+from optim_lab.training.data import DigitSplit, load_digits_split
+from optim_lab.training.models import ModelConfig
+from optim_lab.training.train import DTYPES, RunConfig, RunRecord, evaluate, model_from_record, predict_proba
+
+BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
+PITFALL_BATCHES = (8, 32)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every run of the page shares."""
+
+    kind: str = "cnn"
+    width: int = 16
+    mlp_width: int = 64
+    blocks: int = 2
+    depth: int = 2
+    activation: str = "relu"
+    residual: bool = False
+    epochs: int = 8
+    samples: int | None = None
+    augment: bool = False
+    normalize: bool = True
+    clip: float | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RunSetting:
+    """What a run sets for itself."""
+
+    racer: Racer
+    bn: bool = True
+    batch: str = "64"  # one of BATCH_OPTIONS
+    loss: str = "ce"
+
+
+def batch_value(batch: str) -> int | None:
+    return None if batch == "full" else int(batch)
+
+
+def batch_options(n: int) -> list[str]:
+    return [b for b in BATCH_OPTIONS if b == "full" or int(b) < n]
+
+
+def run_configs(shared: Shared, runs: list[RunSetting]) -> list[RunConfig]:
+    """The engine's run configs (validated: ValueError names the bad setting)."""
+    out = []
+    for r in runs:
+        model = ModelConfig(kind=shared.kind, width=shared.width if shared.kind == "cnn" else shared.mlp_width,
+                            blocks=shared.blocks, depth=shared.depth, activation=shared.activation, bn=r.bn,
+                            residual=shared.residual)
+        out.append(RunConfig(model=model, racer=r.racer, loss=r.loss, batch_size=batch_value(r.batch),
+                             epochs=shared.epochs, samples=shared.samples, augment=shared.augment,
+                             normalize=shared.normalize, clip=shared.clip, seed=shared.seed).checked())
+    return out
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x)) if float(x) != int(x) else str(int(x))
+
+
+def preset_params(preset: engine_presets.TrainPreset) -> dict[str, str]:
+    """An engine preset as the page's URL query (every value language-neutral)."""
+    first = preset.runs[0]
+    shared_fields = ("epochs", "samples", "augment", "normalize", "clip", "seed", "steps", "dtype", "split_seed")
+    for c in preset.runs[1:]:
+        for f in shared_fields:
+            if getattr(c, f) != getattr(first, f):
+                raise ValueError(f"preset {preset.name}: runs differ in {f}, which the page shares")
+        m0, m = first.model, c.model
+        if (m.kind, m.width, m.blocks, m.depth, m.activation, m.residual) != (m0.kind, m0.width, m0.blocks, m0.depth,
+                                                                              m0.activation, m0.residual):
+            raise ValueError(f"preset {preset.name}: runs differ in the model beyond BN")
+    if first.steps is not None:
+        raise ValueError(f"preset {preset.name}: the page counts epochs")
+    m = first.model.checked()
+    q = {"n": str(len(preset.runs)), "model": m.kind, "epochs": str(first.epochs), "seed": str(first.seed)}
+    q["width" if m.kind == "cnn" else "mwidth"] = str(m.width)
+    q |= {"blocks": str(m.blocks)} if m.kind == "cnn" else {"depth": str(m.depth), "act": m.activation}
+    if m.residual:
+        q["res"] = "1"
+    if first.samples is not None:
+        q["samples"] = str(first.samples)
+    if first.augment:
+        q["aug"] = "1"
+    if not first.normalize:
+        q["norm"] = "0"
+    if first.clip is not None:
+        q |= {"clip": "1", "clipv": _fmt(first.clip)}
+    for i, c in enumerate(preset.runs, start=1):
+        r = c.racer
+        q[f"o{i}"] = r.optimizer
+        if r.optimizer == "custom":
+            q |= {f"o{i}_m": r.momentum_rule, f"o{i}_s": r.scaling_rule}
+        q[f"o{i}_lr"] = _fmt(r.resolved_lr())
+        for k, v in r.hparams.items():
+            q[f"o{i}_h_{k}"] = _fmt(v)
+        if r.schedule != "constant":
+            q[f"o{i}_sch"] = r.schedule
+        for k, v in r.sched_params.items():
+            q[f"o{i}_sp_{k}"] = _fmt(v)
+        q[f"r{i}_bn"] = "1" if c.model.bn else "0"
+        q[f"r{i}_bs"] = "full" if c.batch_size is None else str(c.batch_size)
+        q[f"r{i}_loss"] = c.loss
+    return q
+
+
+# -- what the figures need -------------------------------------------------------------
+def update_formula(racer: Racer) -> str:
+    """The chosen optimizer as the chapter's update, in LaTeX: θ, m, σ and η lines."""
+    spec = racer.spec()
+    sched = get_schedule(racer.schedule)
+    m, s = spec.momentum_rule, spec.scaling_rule
+    head = (r"\theta_{t+1} = \theta_t + m_{t+1}" if m.eta_inside
+            else r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
+    return r" \\ ".join([head, m.latex, s.latex, sched.latex])
+
+
+def val_predictions(rec: RunRecord, split: DigitSplit | None = None) -> np.ndarray:
+    """Softmax of the validation set (n_val, 10) by a finished run (eval mode)."""
+    split = split or load_digits_split(rec.config.split_seed)
+    return predict_proba(rec, split.x_val)
+
+
+def confusion(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(10, 10) counts: row = true digit, column = predicted."""
+    out = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(out, (np.asarray(y), probs.argmax(1)), 1)
+    return out
+
+
+def misclassified(probs: np.ndarray, y: np.ndarray, limit: int = 12) -> np.ndarray:
+    """Indices of wrongly classified images, most confidently wrong first."""
+    pred = probs.argmax(1)
+    wrong = np.flatnonzero(pred != np.asarray(y))
+    conf = probs[wrong, pred[wrong]]
+    return wrong[np.argsort(-conf, kind="stable")][:limit]
+
+
+def bn_pitfall(rec: RunRecord, batches=PITFALL_BATCHES) -> dict[str, float]:
+    """Validation accuracy in eval mode, and (by mistake) in train mode with small batches.
+    Train mode on a copy: it would move the running averages of the real model."""
+    cfg = rec.config
+    split = load_digits_split(cfg.split_seed)
+    from optim_lab.training.transforms import make_transforms
+
+    _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
+    x = test_tfm(split.x_val.to(DTYPES[cfg.dtype]))
+    model = model_from_record(rec)
+    out = {"eval": evaluate(model, x, split.y_val, cfg.loss)[1]}
+    for b in batches:
+        out[f"train_{b}"] = evaluate(copy.deepcopy(model), x, split.y_val, cfg.loss, batch_size=b, train_mode=True)[1]
+    return out
+
+
+def preact_bands(rec: RunRecord) -> np.ndarray:
+    """(epochs + 1, 5) quantiles of the probed pre-activations, epoch 0 = the initial weights."""
+    return np.array(rec.preact) if rec.preact else np.zeros((0, 5))
+
+
+# -- the drawn digit -------------------------------------------------------------------
+def drawing_to_image(pixels, side: int = 32) -> np.ndarray | None:
+    """A drawing (side × side values, ink > 0) as the data set's 8×8 image in [0, 1].
+
+    The UCI digits were made from 32×32 bitmaps by counting the ink in 4×4 blocks
+    (0…16).  The ink's bounding box is first scaled to fill the 32×32 box (aspect
+    kept, centred), as the digits were size-normalized.  None when nothing is drawn."""
+    a = np.asarray(pixels, dtype=np.float64).reshape(side, side) > 0
+    if not a.any():
+        return None
+    rows, cols = np.flatnonzero(a.any(1)), np.flatnonzero(a.any(0))
+    crop = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = crop.shape
+    scale = 32 / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    yi = np.minimum((np.arange(nh) / scale).astype(int), h - 1)
+    xi = np.minimum((np.arange(nw) / scale).astype(int), w - 1)
+    scaled = crop[np.ix_(yi, xi)]
+    box = np.zeros((32, 32), dtype=bool)
+    top, left = (32 - nh) // 2, (32 - nw) // 2
+    box[top : top + nh, left : left + nw] = scaled
+    counts = box.reshape(8, 4, 8, 4).sum(axis=(1, 3))  # 0 … 16 per 4×4 block
+    return counts / 16.0
+
+
+def held_back_image(index: int, split: DigitSplit | None = None) -> tuple[np.ndarray, int]:
+    split = split or load_digits_split(0)
+    return split.x_test[index, 0].numpy(), int(split.y_test[index])
+
+
+def probabilities(records: list[RunRecord], image: np.ndarray) -> np.ndarray:
+    """(runs, 10) softmax of each run for one raw 8×8 image in [0, 1]."""
+    x = torch.as_tensor(np.asarray(image, dtype=np.float64)).reshape(1, 1, 8, 8)
+    return np.stack([predict_proba(r, x)[0] for r in records])
