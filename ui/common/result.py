@@ -78,6 +78,10 @@ class RaceResult:
     def n_rows(self) -> int:
         return self.theta.shape[1]
 
+    @property
+    def n_starts(self) -> int:
+        return len(self.starts)
+
     def diverged(self, i: int) -> int | None:
         d = int(self.diverged_at[i])
         return d if d >= 0 else None

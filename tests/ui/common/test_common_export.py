@@ -23,11 +23,13 @@ def _race() -> Race:
 def test_csv_has_a_row_per_usable_step():
     r = _race()
     rows = list(csv.reader(io.StringIO(race_csv(r))))
-    assert rows[0] == ["optimizer", "step", *r.spec.axes, "loss", "grad_norm", "lr", "diverged_at"]
+    ax, ay = r.spec.axes
+    assert rows[0] == ["optimizer", f"start_{ax}", f"start_{ay}", "step", ax, ay, "loss", "grad_norm", "lr", "diverged_at"]
     adam = [row for row in rows[1:] if row[0] == "Adam"]
     gd = [row for row in rows[1:] if row[0] == "GD"]
-    assert len(adam) == 21 and adam[0][6] == "" and float(adam[1][6]) == 0.05
-    assert len(gd) == r.result.diverged(1) and gd[0][7] == str(r.result.diverged(1))
+    assert len(adam) == 21 and adam[0][8] == "" and float(adam[1][8]) == 0.05
+    assert [float(v) for v in adam[0][1:3]] == [-1.5, 2.5] and float(adam[-1][4]) == r.result.theta[-1, 0, 0]
+    assert len(gd) == r.result.diverged(1) and gd[0][9] == str(r.result.diverged(1))
 
 
 def test_json_records_settings_and_trajectories():
@@ -35,6 +37,6 @@ def test_json_records_settings_and_trajectories():
     doc = json.loads(race_json(r))
     assert doc["surface"] == "rosenbrock" and doc["steps"] == 20 and doc["start"] == [-1.5, 2.5]
     adam, gd = doc["trajectories"]
-    assert adam["config"] == {"optimizer": "adam", "lr": 0.05, "hparams": {}, "schedule": "constant", "sched_params": {},
-                              "dash": "solid"}
+    assert adam["optimizer"] == "Adam" and adam["config"] == {"optimizer": "adam", "lr": 0.05, "hparams": {},
+                                                              "schedule": "constant", "sched_params": {}, "dash": "solid"}
     assert len(adam["theta"]) == 21 and len(gd["theta"]) == gd["diverged_at"]
