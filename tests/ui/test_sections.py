@@ -59,3 +59,13 @@ def test_a_key_defined_twice_is_refused(tmp_path, monkeypatch):
         sys.modules.pop("ui.sections.zz_twice.text", None)
         sys.modules.pop("ui.sections.zz_twice", None)
     importlib.invalidate_caches()
+
+
+def test_a_page_reads_only_its_own_sections_presets(extra_section, monkeypatch):
+    presets._of_section.cache_clear()
+    loaded = []
+    real = sections.module
+    monkeypatch.setattr(sections, "module", lambda slug, name: loaded.append(slug) or real(slug, name))
+    assert [p.id for p in presets.for_page("zz-extra")] == ["first"]
+    assert loaded == ["zz_extra"]
+    presets._of_section.cache_clear()

@@ -27,6 +27,13 @@ class Preset:
     note: str | None = None  # text-catalog key: what to look for
 
 
+def _checked(slug: str, module) -> tuple[Preset, ...]:
+    for preset in module.PRESETS:
+        if not isinstance(preset, Preset):
+            raise TypeError(f"ui.sections.{slug}.presets: {preset!r} is not a Preset")
+    return tuple(module.PRESETS)
+
+
 @functools.cache
 def all_presets() -> tuple[Preset, ...]:
     """Every section's PRESETS, sections in slug order.  Found on first use, so a section's
@@ -35,10 +42,7 @@ def all_presets() -> tuple[Preset, ...]:
 
     out: list[Preset] = []
     for slug, module in sections.modules("presets"):
-        for preset in module.PRESETS:
-            if not isinstance(preset, Preset):
-                raise TypeError(f"ui.sections.{slug}.presets: {preset!r} is not a Preset")
-            out.append(preset)
+        out.extend(_checked(slug, module))
     seen: set[tuple[str, str]] = set()
     for preset in out:
         if (preset.page, preset.id) in seen:
@@ -53,8 +57,17 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+@functools.cache
+def _of_section(slug: str) -> tuple[Preset, ...]:
+    from ui import sections
+
+    module = sections.module(slug, "presets")
+    return () if module is None else _checked(slug, module)
+
+
 def for_page(page: str) -> list[Preset]:
-    return [p for p in all_presets() if p.page == page]
+    """The presets of one page, from its own section only (a page never imports another's)."""
+    return [p for p in _of_section(page.replace("-", "_")) if p.page == page]
 
 
 def apply(preset: Preset) -> None:

@@ -27,11 +27,15 @@ def slugs() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(__path__) if info.ispkg)
 
 
+def module(slug: str, name: str) -> ModuleType | None:
+    """`ui.sections.<slug>.<name>`, or None where that section has no such module."""
+    full = f"{__name__}.{slug}.{name}"
+    if importlib.util.find_spec(f"{__name__}.{slug}") is None or importlib.util.find_spec(full) is None:
+        return None
+    return importlib.import_module(full)
+
+
 def modules(name: str) -> list[tuple[str, ModuleType]]:
     """(slug, module) for every section that has a module `name` (e.g. "text"), sorted by slug."""
-    out = []
-    for slug in slugs():
-        full = f"{__name__}.{slug}.{name}"
-        if importlib.util.find_spec(full) is not None:
-            out.append((slug, importlib.import_module(full)))
-    return out
+    found = ((slug, module(slug, name)) for slug in slugs())
+    return [(slug, mod) for slug, mod in found if mod is not None]
