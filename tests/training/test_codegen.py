@@ -18,11 +18,11 @@ import torch
 
 from optim_lab.engine import Racer
 from optim_lab.optimizers import OPTIMIZERS
+from optim_lab.rules import MOMENTUM, SCALING
 from optim_lab.schedules import SCHEDULES
 from optim_lab.training.codegen import MOMENTUM_CODE, SCALING_CODE, SCHEDULE_CODE, script
 from optim_lab.training.models import ModelConfig
 from optim_lab.training.train import RunConfig, train_run
-from optim_lab.rules import MOMENTUM, SCALING
 from tests.oracles import SCHED_DB
 
 KEYS = ("updates", "train_loss", "train_acc", "val_loss", "val_acc")

@@ -1,7 +1,7 @@
 """HW3 training lab: the CNN workflow on real digits, trained live with the chapter's optimizers."""
 
 EN = {
-    "page_training-lab": "Training lab (HW3 CNN)",
+    "page_training-lab": "Training lab: HW3's CNN",
     "q_training-lab": "How do the chapter's optimizers, batch size, BN and the loss behave on a real network?",
     "tl_intro": (
         "HW3 trains a CNN on **food-11** photos (11 classes, 9 866 training images of 128×128; one epoch of its "
@@ -14,6 +14,7 @@ EN = {
     "tl_run": "run",
     "tl_run_n": "Run {i}",
     "tl_bn": "BatchNorm (BN)",
+    "tl_no_bn": "no BN",
     "tl_batch": "Batch size B",
     "tl_full": "full ({n})",
     "tl_loss": "Loss",
@@ -165,7 +166,7 @@ EN = {
 }
 
 ZH = {
-    "page_training-lab": "训练实验室（HW3 CNN）",
+    "page_training-lab": "训练实验室：HW3 的 CNN",
     "q_training-lab": "本章的优化器、批量大小、批量归一化和损失函数，在真实网络上表现如何？",
     "tl_intro": (
         "HW3 在 **food-11** 照片上训练 CNN（11 类，训练集 9 866 张 128×128 图片；它的 Classifier 在 CPU 上训练一轮要几十分钟）。"
@@ -177,6 +178,7 @@ ZH = {
     "tl_run": "训练",
     "tl_run_n": "训练 {i}",
     "tl_bn": "批量归一化（BN）",
+    "tl_no_bn": "无 BN",
     "tl_batch": "批量大小 B",
     "tl_full": "全批量（{n}）",
     "tl_loss": "损失函数",
