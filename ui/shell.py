@@ -52,6 +52,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("playground", "pages/playground.py", "3.5", "🏁"),
     PageInfo("classification", "pages/classification.py", "3.6", "🔤"),
     PageInfo("normalization", "pages/normalization.py", "3.7", "⚖️"),
+    PageInfo("training-lab", "pages/training-lab.py", "HW3", "🧪"),
 )
 PAGE_BY_ID = {p.id: p for p in PAGES}
 
