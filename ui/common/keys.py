@@ -19,18 +19,26 @@ URL_SNAPSHOT = "_url_snapshot"  # query values not yet claimed by a control
 URL_REFUSED = "_url_refused"  # values refused, named in one notice
 URL_FIRST_RUN = "_url_first_run"
 URL_DISMISS = "_url_dismiss"  # the notice's ✕ button
+URL_HELD = "_url_held"  # each control's value, default and context of the last run (state.Held)
+URL_OWN = "_url_own"  # values the learner set for another context: (key, context) → value
+PAGE_QUERIES = "_page_queries"  # page id → the query the page wrote last (kept across pages)
+RESET = "_reset"  # the "back to defaults" button
 PRESET = "_preset"  # id of the preset applied last
 
 # controls shared by the surface view and the pages that draw it
 SURFACE = "surface"
 START_X, START_Y = "x0", "y0"
+STEPS, SEED = "steps", "seed"
+SELECTED_STEP = "k"  # the step the page's inspector, arrows and equations look at
+LOG_LOSS = "logloss"
+VIEW_3D, SHOW_CRITICAL = "view3d", "crit"  # the surface view's switches (prefixed when a page draws two views)
 INSPECT = "inspect"  # "step" or "point"
 INSPECT_X, INSPECT_Y = "ix", "iy"
 FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
 FORMULA_PREV = "_formula_prev"
 
 # kept when a preset resets the page's controls
-KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE)
+KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES)
 
 
 def log_key(key: str) -> str:

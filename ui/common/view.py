@@ -133,8 +133,8 @@ def start_controls(sh: Shell, problem, container=None) -> tuple[float, float]:
 
 def steps_controls(sh: Shell, default_steps: int, container=None, seed: bool = True) -> tuple[int, int]:
     box = container or st.sidebar
-    steps = sh.controls.slider("steps", sh.t("steps"), 1, UI_MAX_STEPS, default_steps, integer=True, container=box)
-    s = sh.controls.number("seed", sh.t("seed"), 0, 99999, 0, integer=True, container=box) if seed else 0
+    steps = sh.controls.slider(keys.STEPS, sh.t("steps"), 1, UI_MAX_STEPS, default_steps, integer=True, container=box)
+    s = sh.controls.number(keys.SEED, sh.t("seed"), 0, 99999, 0, integer=True, container=box) if seed else 0
     return int(steps), int(s)
 
 
@@ -212,8 +212,8 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     grid = grid_override or compute.grid(race.surface, pk, log=bool(spec.log_levels))
     box = compute.box_of(race.problem)
     c1, c2 = st.columns(2)
-    three_d = sh.controls.toggle(f"{prefix}view3d", sh.t("view_3d"), False, container=c1)
-    show_crit = sh.controls.toggle(f"{prefix}crit", sh.t("show_critical"), crit, container=c2)
+    three_d = sh.controls.toggle(prefix + keys.VIEW_3D, sh.t("view_3d"), False, container=c1)
+    show_crit = sh.controls.toggle(prefix + keys.SHOW_CRITICAL, sh.t("show_critical"), crit, container=c2)
     points = compute.critical(race.surface, pk) if show_crit else []
     font = sh.size(14, 18)
     h = height or sh.size(600, 720)
@@ -239,7 +239,7 @@ def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tupl
             series["eig"].append(Series(f"{n} λ₁", col, r.eigvals[:, i, 0], diverged_at=d, dash="dot", group=n))
             series["eig"].append(Series(f"{n} λ₂", col, r.eigvals[:, i, 1], diverged_at=d, group=n))
     if log_loss is None:
-        log_loss = sh.controls.toggle("logloss", sh.t("log_loss"), bool(race.spec.log_levels))
+        log_loss = sh.controls.toggle(keys.LOG_LOSS, sh.t("log_loss"), bool(race.spec.log_levels))
     titles = {"loss": sh.t("curve_loss"), "grad": sh.t("curve_grad"), "lr": sh.t("curve_lr"), "eig": sh.t("curve_eig")}
     logs = {"loss": log_loss, "grad": True, "lr": False, "eig": False}
     chosen = [(titles[p], series[p], logs[p]) for p in panels if series[p]]

@@ -159,7 +159,7 @@ def render(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
-    k = sh.controls.slider("k", sh.t("al_selected_step"), 1, steps, min(steps, 100), integer=True)
+    k = sh.controls.slider(keys.SELECTED_STEP, sh.t("al_selected_step"), 1, steps, min(steps, 100), integer=True)
     in_view, grid, _ = widened(race)
     left, right = st.columns([3, 2])
     with left:

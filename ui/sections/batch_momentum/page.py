@@ -27,7 +27,8 @@ B_COLORS = {"full": "#0072B2", "mini": "#D55E00", "one": "#009E73"}
 M_COLORS = {"gd": "#0072B2", "book": "#D55E00", "torch": "#CC79A7"}
 ARROW = {"prev": "#56B4E9", "grad": "#FF4B4B", "move": "#FFFFFF"}
 # controls both parts share (same keys in the shared view): forgotten when the part changes, so each part starts from its defaults
-SHARED = (keys.SURFACE, keys.START_X, keys.START_Y, "steps", "seed", "k", "logloss", "view3d", "crit")
+SHARED = (keys.SURFACE, keys.START_X, keys.START_Y, keys.STEPS, keys.SEED, keys.SELECTED_STEP, keys.LOG_LOSS, keys.VIEW_3D,
+          keys.SHOW_CRITICAL)
 PART_SEEN = "_bm_part"  # the part drawn last in this session
 BATCH_GRID_N = 40
 
@@ -147,7 +148,7 @@ def batches_part(sh: Shell) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         # by default the last window of batches, so that ▶ plays forward from the selected step
-        k = sh.controls.slider("k", sh.t("bm_selected_step"), 1, steps, max(1, steps - calc.MAX_BATCH_FRAMES + 1), integer=True)
+        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("bm_selected_step"), 1, steps, max(1, steps - calc.MAX_BATCH_FRAMES + 1), integer=True)
     with c2:
         who = sh.controls.select("who", sh.t("bm_who"), ["mini", "one", "full"], "mini", radio=True, horizontal=True,
                                  format_func=lambda v: sh.t(f"bm_who_{v}"))
@@ -230,7 +231,7 @@ def momentum_part(sh: Shell) -> None:
     view.divergence_notes(sh, race)
     ib = ids.index("book")
 
-    k = sh.controls.slider("k", sh.t("bm_selected_step"), 1, steps, min(steps, 10), integer=True)
+    k = sh.controls.slider(keys.SELECTED_STEP, sh.t("bm_selected_step"), 1, steps, min(steps, 10), integer=True)
     ok = race.result.alive(ib, k)
     step = calc.momentum_step(race.result, ib, k, lam) if ok else None
     arrows, scale = [], None

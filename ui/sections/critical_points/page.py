@@ -48,7 +48,7 @@ def inspected_point(sh: Shell, race, problem, start) -> tuple[tuple[float, float
                               format_func=lambda v: sh.t(f"inspect_{v}"))
     if what == "step":
         total = len(race.result.theta) - 1
-        k = sh.controls.slider("k", sh.t("selected_step"), 0, total, total, integer=True)
+        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("selected_step"), 0, total, total, integer=True)
         shown = race.result.usable(0, k)  # θ is frozen after divergence: inspect the last usable step
         if shown != k:
             st.caption(sh.t("diverged_at", name=race.names[0], k=race.diverged(0)))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
-from ui.common import compute, view
+from ui.common import compute, keys, view
 from ui.common.figures import Series, curves_figure
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control
 from ui.sections.lr_schedule import calc
@@ -140,7 +140,7 @@ def render(sh: Shell) -> None:
     if race is not None:
         view.divergence_notes(sh, race)
         st.subheader(sh.t("ls_race"))
-        k = int(sh.controls.slider("k", sh.t("ls_step_k"), 1, steps, 1, integer=True))
+        k = int(sh.controls.slider(keys.SELECTED_STEP, sh.t("ls_step_k"), 1, steps, 1, integer=True))
         left, right = st.columns([3, 2])
         with left:
             view.show_surface(sh, race, arrows=calc.step_arrows(race.result, race.colors, k))

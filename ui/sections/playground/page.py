@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
-from ui.common import compute, view
+from ui.common import compute, keys, view
 from ui.common.racers import racer_editor
 from ui.sections.playground import calc
 from ui.shell import Shell
@@ -55,7 +55,7 @@ def render(sh: Shell) -> None:
     with left:
         view.show_surface(sh, race)
     with right:
-        k = sh.controls.slider("k", sh.t("selected_step"), 1, steps, steps, integer=True)
+        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("selected_step"), 1, steps, steps, integer=True)
         live_equations(sh, race, k)
     view.show_curves(sh, race, selected=k)
     if race.result.alive(0, k):
