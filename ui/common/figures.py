@@ -8,12 +8,14 @@ traces (the contour is sent once); every colour is set explicitly.
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
 
 from surfaces.base import grid
+from ui.common.numbers import num
 
 # Okabe–Ito (colour-blind safe) first, then three more distinct hues
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B")
@@ -26,6 +28,8 @@ KIND_STYLE = {
 COLORSCALE = "Viridis"
 MAX_FRAMES = 60
 MAX_TRAIL_POINTS = 120
+MAX_PLANE_ASPECT = 3.0  # a parameter box up to 1:3 is drawn to scale (equal units on both axes)
+ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
 
 
 def typed(a) -> dict:
@@ -129,6 +133,8 @@ class Labels:
     diverged: str = "diverged at step {k}"
     kinds: dict = field(default_factory=lambda: {k: k for k in KIND_STYLE})
     taylor: str = "Taylor model"
+    not_to_scale: str = "axes not to scale"
+    zero_floor: str = "▼ = 0 (drawn at the floor of the log axis)"
 
 
 def colour_values(z: np.ndarray, log: bool) -> tuple[np.ndarray, float]:
@@ -144,18 +150,80 @@ def colour_values(z: np.ndarray, log: bool) -> tuple[np.ndarray, float]:
 
 
 def _tick_text(v: float) -> str:
-    return f"{v:.3g}"
+    return num(v, 3)
 
 
 def loss_ticks(z: np.ndarray, c: np.ndarray, log: bool, n: int) -> dict:
-    """`n` colour-bar ticks over the colour values `c` of `z`, labelled in loss units
-    (c = log10(z − min + δ) when `log`); {} when nothing is finite."""
+    """At most `n` colour-bar ticks over the colour values `c` of `z`, labelled in loss units
+    (c = log10(z − min + δ) when `log`); {} when nothing is finite.
+
+    On a log scale the ticks sit at whole decades of z − min (plus both ends), so they are
+    evenly spread and no two labels read the same; a tick too close to an end is dropped."""
     finite = np.isfinite(c)
     if not finite.any():
         return {}
-    ticks = np.linspace(float(c[finite].min()), float(c[finite].max()), n)
+    lo, hi = float(c[finite].min()), float(c[finite].max())
+    if not log or hi - lo < 2:
+        ticks = list(np.linspace(lo, hi, n)) if hi > lo else [lo]
+    else:
+        stride = max(1, math.ceil((hi - lo) / max(n - 1, 1)))
+        inner = [float(d) for d in range(math.ceil(lo), math.floor(hi) + 1, stride)]
+        gap = 0.35 * stride
+        ticks = [lo] + [d for d in inner if d - lo > gap and hi - d > gap] + [hi]
     shift = colour_values(z, True)[1] if log else 0.0
-    return dict(tickvals=ticks.tolist(), ticktext=[_tick_text(10**v + shift if log else v) for v in ticks])
+    vals, texts = [], []
+    for v in ticks:
+        text = _tick_text(10**v + shift if log else v)
+        if text not in texts:
+            vals.append(float(v))
+            texts.append(text)
+    return dict(tickvals=vals, ticktext=texts)
+
+
+def log_axis(values=None, **extra) -> dict:
+    """The one tick format of every log axis in the app: decades written 10ⁿ (never bare
+    minor digits 2 … 9, never SI prefixes such as 10n or 100μ).
+
+    With `values` (the data the axis shows) the decade stride grows so at most ~7 decades
+    are labelled; under one decade plotly's own ticks are kept, written as plain numbers."""
+    ax = dict(type="log", exponentformat="power", minorloglabels="none", showexponent="all", automargin=True)
+    decades = None
+    if values is not None:
+        v = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in values]) if isinstance(values, list | tuple) \
+            else np.ravel(np.asarray(values, dtype=np.float64))
+        v = v[np.isfinite(v) & (v > 0)]
+        if v.size:
+            decades = float(np.log10(v.max()) - np.log10(v.min()))
+    if decades is None or decades >= 1:
+        ax["dtick"] = max(1, math.ceil((decades or 0) / 7))
+    return ax | extra
+
+
+def log_floor(arrays: list[np.ndarray]) -> float:
+    """Where a zero is drawn on a log axis: a decade under the smallest positive value shown
+    (1e-16 when nothing is positive)."""
+    pos = [np.asarray(a, np.float64) for a in arrays]
+    pos = np.concatenate([a[np.isfinite(a) & (a > 0)] for a in pos]) if pos else np.array([])
+    if not pos.size:
+        return 1e-16
+    return float(10 ** (math.floor(np.log10(pos.min())) - 1))
+
+
+def plane_axes(box, x_title: str, y_title: str, not_to_scale: str = "axes not to scale",
+               max_aspect: float = MAX_PLANE_ASPECT) -> tuple[dict, dict, list[dict]]:
+    """(xaxis, yaxis, annotations) of a parameter plane: equal units on both axes (a square box
+    gives a square plot area, whatever the width) unless the box is more elongated than
+    1:`max_aspect`; then the axes scale differently and the chart says so."""
+    x0, x1, y0, y1 = (float(v) for v in box)
+    xa = dict(range=[x0, x1], autorange=False, title=dict(text=x_title), constrain="domain", automargin=True)
+    ya = dict(range=[y0, y1], autorange=False, title=dict(text=y_title), constrain="domain", automargin=True)
+    ratio = (x1 - x0) / (y1 - y0) if y1 > y0 else math.inf
+    if 1 / max_aspect <= ratio <= max_aspect:
+        ya.update(scaleanchor="x", scaleratio=1)
+        return xa, ya, []
+    note = dict(text=not_to_scale, xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="top", showarrow=False,
+                font=dict(color="white"), bgcolor="rgba(0,0,0,0.45)", borderpad=3)
+    return xa, ya, [note]
 
 
 def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours: int = 30) -> go.Contour:
@@ -195,10 +263,54 @@ def _thin(n: int, at_most: int) -> np.ndarray:
     return np.floor(np.linspace(0, n - 1, at_most) + 0.5).astype(np.intp)
 
 
+def turn_scores(xy: np.ndarray) -> np.ndarray:
+    """How much the drawn path changes if point i is left out: its distance from the chord
+    between its neighbours, in units of the path's own extent (both axes scaled alike
+    would favour the long axis of an elongated box).  Ends score ∞ (always kept)."""
+    p = np.asarray(xy, dtype=np.float64)
+    n = len(p)
+    out = np.full(n, np.inf)
+    if n <= 2:
+        return out
+    finite = np.all(np.isfinite(p), axis=1)
+    span = np.ptp(p[finite], axis=0) if finite.any() else np.ones(2)
+    q = p / np.where(span > 0, span, 1.0)
+    a, b, c = q[:-2], q[1:-1], q[2:]
+    chord = c - a
+    cross = np.abs(chord[:, 0] * (b - a)[:, 1] - chord[:, 1] * (b - a)[:, 0])
+    length = np.hypot(chord[:, 0], chord[:, 1])
+    # a point that returns to where it came from (chord ≈ 0) is a full turn: its distance from a
+    dist = np.where(length > 1e-12, cross / np.maximum(length, 1e-300), np.hypot(*(b - a).T))
+    out[1:-1] = np.where(np.isfinite(dist), dist, np.inf)
+    return out
+
+
+def thin_path(n: int, at_most: int, scores: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the first `n` points of a path, at most `at_most`, strictly increasing, both
+    ends kept: half of the budget evenly spread (the pace of the run stays readable), the other
+    half where the path turns or jumps most (`turn_scores`), so a wild start over a long run
+    is drawn as it went, not as one straight chord."""
+    if n <= at_most:
+        return np.arange(n)
+    even = _thin(n, max(2, at_most // 2))
+    if scores is None or n <= 2:
+        return _thin(n, at_most)
+    inner = np.asarray(scores[1:n - 1], dtype=np.float64).copy()
+    inner[even[1:-1] - 1] = -np.inf  # already kept
+    extra = at_most - len(even)
+    if extra > 0:
+        top = np.argpartition(-inner, extra - 1)[:extra] + 1
+        top = top[np.isfinite(inner[top - 1]) | (inner[top - 1] > 0)]
+        keep = np.union1d(even, top)
+    else:
+        keep = even
+    return keep.astype(np.intp)
+
+
 def _trail(xy: np.ndarray, upto: int, idx: np.ndarray | None = None) -> np.ndarray:
     """The path up to step `upto`, thinned to at most MAX_TRAIL_POINTS (ends kept)."""
     if idx is None:
-        idx = _thin(upto + 1, MAX_TRAIL_POINTS)
+        idx = thin_path(upto + 1, MAX_TRAIL_POINTS, turn_scores(xy[:upto + 1]))
     return xy[idx].astype(np.float32)
 
 
@@ -257,9 +369,10 @@ def contour_figure(
             line=dict(color=p.color, width=1, dash=p.dash), opacity=0.35, hoverinfo="skip", showlegend=False,
         ))
     first_dynamic = len(fig.data)
-    for p in paths:
+    scores = [turn_scores(p.xy[:_last(p, T) + 1]) for p in paths]
+    for p, sc in zip(paths, scores, strict=True):
         k = _last(p, T)
-        tr = _trail(p.xy, k)
+        tr = _trail(p.xy, k, thin_path(k + 1, MAX_TRAIL_POINTS, sc))
         fig.add_trace(go.Scatter(
             x=typed(tr[:, 0]), y=typed(tr[:, 1]), mode="lines", line=dict(color=p.color, width=3, dash=p.dash), name=p.name,
             hoverinfo="skip", legendgroup=p.name,
@@ -282,22 +395,81 @@ def contour_figure(
             x=[marker[0]], y=[marker[1]], mode="markers", showlegend=False, hoverinfo="skip",
             marker=dict(symbol="circle-open", size=22, color="white", line=dict(width=3)),
         ))
-    annotations = [
-        dict(x=a["to"][0], y=a["to"][1], ax=a["from"][0], ay=a["from"][1], xref="x", yref="y", axref="x", ayref="y",
-             showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=3, arrowcolor=a.get("color", "white"),
-             text=a.get("text", ""), font=dict(color=a.get("color", "white"), size=font_size))
-        for a in arrows or []
-    ]
+    annotations = arrow_annotations(arrows or [], font_size)
+    xa, ya, notes = plane_axes(box, labels.x, labels.y, labels.not_to_scale)
+    n_legend = len(paths) + len(_by_kind(crit or [])) + (start is not None) + (taylor is not None)
+    top = legend_top(n_legend, font_size)
     fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
-        height=height, margin=dict(l=60, r=10, t=30, b=50), font=dict(size=font_size),
-        xaxis=dict(range=[x0, x1], autorange=False, title=dict(text=labels.x), constrain="domain"),
-        yaxis=dict(range=[y0, y1], autorange=False, title=dict(text=labels.y)),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, bgcolor="rgba(255,255,255,0.6)"),
-        clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations,
+        height=height, margin=dict(l=60, r=10, t=top, b=50), font=dict(size=font_size),
+        xaxis=xa, yaxis=ya,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, bgcolor="rgba(255,255,255,0.6)",
+                    font=dict(size=max(font_size - 1, 9))),
+        clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations + notes,
     )
     if animate and paths and T > 0:
-        _add_animation(fig, paths, T, first_dynamic, labels, n_frames)
+        _add_animation(fig, paths, T, first_dynamic, labels, n_frames, scores)
     return fig
+
+
+MODEBAR_PX = 34  # the chart's toolbar: a row kept free above the legend
+
+
+def legend_top(entries: int, font_size: int, width_px: float = 640) -> int:
+    """Top margin for a horizontal legend above the plot, under the toolbar's row: the
+    toolbar no longer covers the legend.  Rows are estimated from a ~640 px plot width."""
+    per_row = max(1, int(width_px // (9 * font_size)))
+    rows = max(1, math.ceil(entries / per_row)) if entries else 0
+    return MODEBAR_PX + rows * int(1.6 * font_size) + 4
+
+
+def arrow_annotations(arrows: list[dict], font_size: int) -> list[dict]:
+    """Arrows from a["from"] to a["to"] (data units); each label sits just beyond its head,
+    away from the tail, so it does not overprint the marker at the tail."""
+    out = []
+    for a in arrows:
+        (fx, fy), (tx, ty) = a["from"], a["to"]
+        col = a.get("color", "white")
+        out.append(dict(x=tx, y=ty, ax=fx, ay=fy, xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
+                        arrowsize=1.3, arrowwidth=3, arrowcolor=col, text=""))
+        if a.get("text"):
+            dx, dy = tx - fx, ty - fy
+            out.append(dict(x=tx, y=ty, xref="x", yref="y", showarrow=False, text=a["text"],
+                            font=dict(color=col, size=font_size), bgcolor="rgba(0,0,0,0.45)", borderpad=2,
+                            xanchor="left" if dx >= 0 else "right", yanchor="bottom" if dy >= 0 else "top",
+                            xshift=6 if dx >= 0 else -6, yshift=6 if dy >= 0 else -6))
+    return out
+
+
+def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: int, font_size: int, *,
+                       active: int | None = None, duration: int = 80, resume: bool = True) -> tuple[list, list, int]:
+    """(updatemenus, sliders, bottom margin) of a client-side animation, laid out in rows under
+    the x-axis title: the ▶ / ❚❚ / ▶ resume buttons, then the step slider across the whole
+    width with its "step k" label on its own line, so nothing covers the axis title or the label.
+    Positions are paper fractions computed from the chart's pixel height."""
+    scale = font_size / 14
+    axis_px = int(58 * scale)  # tick labels and the x-axis title
+    buttons_px = int(34 * scale)
+    bottom = axis_px + buttons_px + int(ANIM_BAR * scale)
+    plot_h = max(height - margin_t - bottom, 100)
+    y_buttons = -axis_px / plot_h
+    y_slider = -(axis_px + buttons_px) / plot_h
+    play = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), mode="immediate")
+    still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
+    buttons = [dict(label=labels.play, method="animate", args=[None, dict(play, fromcurrent=False)]),
+               dict(label=labels.pause, method="animate", args=[[None], still])]
+    if resume:
+        buttons.append(dict(label=labels.resume, method="animate", args=[None, dict(play, fromcurrent=True)]))
+    menus = [dict(type="buttons", direction="left", x=0.0, y=y_buttons, xanchor="left", yanchor="top", pad=dict(t=0, r=4),
+                  showactive=False, buttons=buttons, font=dict(size=font_size))]
+    sliders = [dict(
+        active=len(steps) - 1 if active is None else active, x=0.0, y=y_slider, len=1.0, xanchor="left", yanchor="top",
+        pad=dict(t=int(30 * scale), b=0), currentvalue=dict(prefix=f"{labels.step} ", xanchor="left", font=dict(size=font_size)),
+        font=dict(size=max(font_size - 3, 9)),
+        steps=[dict(method="animate", label=str(k),
+                    args=[[str(k)], dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))])
+               for k in steps],
+    )]
+    return menus, sliders, bottom
 
 
 def _by_kind(crit: list[dict]) -> dict[str, list[dict]]:
@@ -307,19 +479,17 @@ def _by_kind(crit: list[dict]) -> dict[str, list[dict]]:
     return {k: out[k] for k in KIND_STYLE if k in out}
 
 
-def _add_animation(fig: LeanFigure, paths: list[Path], T: int, first: int, labels: Labels, n_frames: int) -> None:
+def _add_animation(fig: LeanFigure, paths: list[Path], T: int, first: int, labels: Labels, n_frames: int,
+                   scores: list[np.ndarray]) -> None:
     steps = frame_steps(T, n_frames)
     n = len(paths)
     trace_ids = list(range(first, first + 2 * n))
     frames = []
-    thinned: dict[int, np.ndarray] = {}  # paths of equal length share their indices
     for k in steps:
         data = []
-        for p in paths:
+        for p, sc in zip(paths, scores, strict=True):
             j = _last(p, k)
-            if j not in thinned:
-                thinned[j] = _thin(j + 1, MAX_TRAIL_POINTS)
-            tr = _trail(p.xy, j, thinned[j])
+            tr = _trail(p.xy, j, thin_path(j + 1, MAX_TRAIL_POINTS, sc))
             data.append({"type": "scatter", "x": typed(tr[:, 0]), "y": typed(tr[:, 1])})
         for p in paths:
             j = _last(p, k)
@@ -329,27 +499,11 @@ def _add_animation(fig: LeanFigure, paths: list[Path], T: int, first: int, label
                                     "line": {"color": "white", "width": 2}}})
         frames.append({"data": data, "traces": trace_ids, "name": str(k)})
     fig._frames_json = frames
-    play = dict(frame=dict(duration=80, redraw=True), transition=dict(duration=0), mode="immediate")
-    fig._layout_json.update(
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.10, xanchor="left", yanchor="top", pad=dict(t=4, r=4),
-            showactive=False,
-            buttons=[
-                dict(label=labels.play, method="animate", args=[None, dict(play, fromcurrent=False)]),
-                dict(label=labels.pause, method="animate",
-                     args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))]),
-                dict(label=labels.resume, method="animate", args=[None, dict(play, fromcurrent=True)]),
-            ],
-        )],
-        sliders=[dict(
-            active=len(steps) - 1, x=0.30, y=-0.10, len=0.70, xanchor="left", yanchor="top", pad=dict(t=4),
-            currentvalue=dict(prefix=f"{labels.step} "),
-            steps=[dict(method="animate", label=str(k),
-                        args=[[str(k)], dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))])
-                   for k in steps],
-        )],
-        margin=dict(l=60, r=10, t=30, b=130),
-    )
+    height = fig._layout_json.get("height", 620)
+    top = fig._layout_json.get("margin", {}).get("t", 30)
+    font = fig._layout_json.get("font", {}).get("size", 14)
+    menus, sliders, bottom = animation_controls(steps, labels, height, top, font)
+    fig._layout_json.update(updatemenus=menus, sliders=sliders, margin=dict(l=60, r=10, t=top, b=bottom))
 
 
 MESH_3D = 60  # vertices per side of the 3-D surface
@@ -368,26 +522,34 @@ def surface3d_figure(grid: Grid, paths: list[Path], box, labels: Labels, height:
     c, _ = colour_values(z, grid.log)
     fig = go.Figure(go.Surface(
         x=typed(grid.xs[ix]), y=typed(grid.ys[iy]), z=typed(z),
-        surfacecolor=typed(c), colorscale=COLORSCALE, showscale=False, opacity=0.92, name=labels.loss,
+        surfacecolor=typed(c), colorscale=COLORSCALE, showscale=False, opacity=0.85, name=labels.loss,
     ))
+    zf = z[np.isfinite(z)]
+    lift = 0.015 * float(np.ptp(zf)) if zf.size else 0.0
     for p in paths:
         end = len(p.xy) if not p.diverged_at else p.diverged_at
         if p.loss is None:
             continue
-        k = _thin(end, PATH_3D_POINTS)
-        fig.add_trace(go.Scatter3d(
-            x=typed(p.xy[k, 0]), y=typed(p.xy[k, 1]), z=typed(p.loss[k]), mode="lines", name=p.name,
-            line=dict(color=p.color, width=6),
+        k = thin_path(end, PATH_3D_POINTS, turn_scores(p.xy[:end]))
+        fig.add_trace(go.Scatter3d(  # lifted a little: on the surface itself the opaque mesh hides the path
+            x=typed(p.xy[k, 0]), y=typed(p.xy[k, 1]), z=typed(p.loss[k] + lift), mode="lines", name=p.name,
+            line=dict(color=p.color, width=8),
         ))
         fig.add_trace(go.Scatter3d(  # where it ended
-            x=[float(p.xy[end - 1, 0])], y=[float(p.xy[end - 1, 1])], z=[float(p.loss[end - 1])], mode="markers",
-            marker=dict(size=5, color=p.color, line=dict(color="white", width=1)), showlegend=False, hoverinfo="skip",
+            x=[float(p.xy[end - 1, 0])], y=[float(p.xy[end - 1, 1])], z=[float(p.loss[end - 1] + lift)], mode="markers",
+            marker=dict(size=6, color=p.color, line=dict(color="white", width=1)), showlegend=False, hoverinfo="skip",
         ))
     x0, x1, y0, y1 = box
+    ratio = (y1 - y0) / (x1 - x0) if x1 > x0 else 1.0
+    if not 1 / MAX_PLANE_ASPECT <= ratio <= MAX_PLANE_ASPECT:
+        ratio = 1.0  # an elongated box: not to scale, as on the contour
     fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=30, b=0), font=dict(size=font_size),
-        scene=dict(xaxis=dict(title=labels.x, range=[x0, x1]), yaxis=dict(title=labels.y, range=[y0, y1]), zaxis=dict(title=labels.loss)),
-        legend=dict(orientation="h", y=1.02),
+        height=height, margin=dict(l=10, r=10, t=legend_top(len(paths), font_size), b=10), font=dict(size=font_size),
+        scene=dict(xaxis=dict(title=labels.x, range=[x0, x1]), yaxis=dict(title=labels.y, range=[y0, y1]),
+                   zaxis=dict(title=labels.loss, exponentformat="power"),
+                   aspectmode="manual", aspectratio=dict(x=1.0, y=ratio, z=0.7) if ratio <= 1 else dict(x=1 / ratio, y=1.0, z=0.7),
+                   camera=dict(eye=dict(x=1.7, y=-1.7, z=1.2))),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
     )
     return fig
 
@@ -423,7 +585,12 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
         y1 = 1 - r * (tall + vgap)
         layout[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "anchor": f"y{ax}",
                                 "title": {"text": labels.step} if r == rows - 1 else {}}
-        layout[f"yaxis{ax}"] = {"domain": [y1 - tall, y1], "anchor": f"x{ax}", "type": "log" if log_y else "linear"}
+        ys_panel = [np.asarray(se.y, np.float64) for se in series]
+        yaxis = {"domain": [y1 - tall, y1], "anchor": f"x{ax}", "automargin": True}
+        yaxis |= log_axis(ys_panel) if log_y else {"type": "linear", "exponentformat": "power"}
+        layout[f"yaxis{ax}"] = yaxis
+        floor = log_floor(ys_panel) if log_y else None
+        zeros_here = False
         if i:
             layout[f"xaxis{ax}"]["matches"] = "x"
         annotations.append({"text": title, "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",
@@ -434,7 +601,11 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
             if s.diverged_at:
                 keep = x < s.diverged_at
                 x, y = x[keep], y[keep]
+            zero_x = None
             if log_y:
+                zero = y == 0
+                if zero.any():
+                    zero_x = x[zero]
                 y = np.where(y > 0, y, np.nan)
             group = s.group or s.name
             fig._data_json.append(dict(
@@ -443,6 +614,13 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
                 xaxis=f"x{ax}", yaxis=f"y{ax}", hovertemplate=f"{s.name}<br>{labels.step} %{{x}}<br>%{{y:.6g}}<extra></extra>",
             ))
             seen.add(group)
+            if zero_x is not None:  # an exact zero has no place on a log axis: a marker on the floor
+                zeros_here = True
+                fig._data_json.append(dict(
+                    type="scatter", x=typed(zero_x), y=typed(np.full(len(zero_x), floor)), mode="markers",
+                    marker=dict(symbol="triangle-down", size=9, color=s.color), showlegend=False, legendgroup=group,
+                    xaxis=f"x{ax}", yaxis=f"y{ax}", hovertemplate=f"{s.name}<br>{labels.step} %{{x}}<br>0<extra></extra>",
+                ))
             if s.diverged_at and len(x):
                 fig._data_json.append(dict(
                     type="scatter", x=[float(x[-1])], y=[float(y[-1])] if np.isfinite(y[-1]) else [None],
@@ -450,6 +628,10 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
                     text=[labels.diverged.format(k=s.diverged_at)], textposition="top left", showlegend=False,
                     legendgroup=group, hoverinfo="text", xaxis=f"x{ax}", yaxis=f"y{ax}",
                 ))
+        if zeros_here:
+            annotations.append({"text": labels.zero_floor, "x": x0, "y": y1 - tall, "xref": "paper", "yref": "paper",
+                                "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+                                "font": {"size": max(font_size - 2, 9)}, "bgcolor": "rgba(255,255,255,0.7)"})
         if marker_step is not None:
             shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=marker_step, x1=marker_step,
                                y0=0, y1=1, line=dict(color="#888", dash="dot", width=1)))

@@ -26,6 +26,7 @@ def labels_for(sh: Shell, spec) -> Labels:
         step=sh.t("step"), diverged=sh.t("diverged_at_short"), play=sh.t("anim_play"), pause=sh.t("anim_pause"),
         resume=sh.t("anim_resume"),
         kinds={k: sh.t(f"kind_{k}") for k in ("minimum", "maximum", "saddle", "degenerate")}, taylor=sh.t("taylor_model"),
+        not_to_scale=sh.t("axes_not_to_scale"), zero_floor=sh.t("zero_floor"),
     )
 
 

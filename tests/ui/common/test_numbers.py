@@ -46,6 +46,6 @@ def read_back(text: str) -> float:
     sign = -1.0 if digits.startswith("-") else 1.0
     digits = digits.lstrip("-")
     mant, times, exp = digits.partition("×10")
-    if not times and text.lstrip("-").startswith("10") and len(text.lstrip("-")) > 2 and not text.lstrip("-")[2].isdigit():
+    if not times and text.lstrip("-").startswith("10") and text.lstrip("-")[2:3] in tuple("⁰¹²³⁴⁵⁶⁷⁸⁹⁻"):
         mant, exp = "1", digits[2:]  # a bare power of ten, 10ⁿ
     return sign * float(mant) * (10.0 ** int(exp) if exp else 1.0)

@@ -96,7 +96,8 @@ def loss_and_gradient(sh: Shell, race, ids: list[str], k: int) -> None:
     r = race.result
     runs = [LossGrad(race.names[i], race.colors[i], r.loss[:, i], r.grad_norm[:, i], race.diverged(i)) for i in chosen]
     st.markdown(f"**{sh.t('al_lg_title')}**")
-    fig = loss_grad_figure(runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad")),
+    fig = loss_grad_figure(runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad"),
+                                                 zero_floor=sh.t("zero_grad_floor")),
                            marker_step=k, height=sh.size(380, 460), font_size=sh.size(12, 15))
     view.chart(fig, "al_lossgrad")
     st.caption(sh.t("al_lg_note"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import COLORSCALE, colour_values, loss_ticks
+from ui.common.figures import COLORSCALE, Labels, animation_controls, colour_values, legend_top, log_axis, loss_ticks, plane_axes
 
 MAX_BATCH_FRAMES = 40
 FULL_ARROW = "#FF4B4B"
@@ -45,6 +45,9 @@ class BatchText:
     step: str = "step"
     play: str = "▶ play"
     pause: str = "❚❚ pause"
+    resume: str = "▶ resume"
+    title: str = ""  # the chart's title; "{k}" in it becomes the step each frame shows
+    not_to_scale: str = "axes not to scale"
 
 
 def _arrow_ends(frame: BatchFrame, span: float) -> tuple[np.ndarray, np.ndarray]:
@@ -125,37 +128,28 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
     fig.add_trace(go.Scatter(x=first[4].x, y=first[4].y, mode="markers", name=text.bmin, hoverinfo="skip",
                              marker=dict(symbol="star", color="#FFD700", size=18, line=dict(color="black", width=1))))
     dynamic = [0] + list(range(len(fig.data) - 4, len(fig.data)))
+    xa, ya, notes = plane_axes(box, text.x, text.y, text.not_to_scale)
+    top = legend_top(5 if full_z is not None else 4, font_size) + (int(1.8 * font_size) if text.title else 0)
+
+    def title(step: int) -> dict:
+        return dict(text=text.title.replace("{k}", str(step)), x=0, xanchor="left", y=1, yanchor="top", yref="container",
+                    pad=dict(t=6, l=4), font=dict(size=font_size + 1))
+
     fig.update_layout(
-        height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=30, b=50),
-        xaxis=dict(range=[x0, x1], autorange=False, title=text.x, constrain="domain"),
-        yaxis=dict(range=[y0, y1], autorange=False, title=text.y),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, bgcolor="rgba(150,150,150,0.35)",
+        height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=top, b=50),
+        xaxis=xa, yaxis=ya, annotations=notes, title=title(fa.step) if text.title else None,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, bgcolor="rgba(150,150,150,0.35)",
                     font=dict(size=max(font_size - 2, 9))),
         uirevision="batch",
     )
     if len(frames) > 1:
-        fig.frames = [go.Frame(data=_frame_traces(fr, span, cvals[j]), traces=dynamic, name=str(fr.step))
+        fig.frames = [go.Frame(data=_frame_traces(fr, span, cvals[j]), traces=dynamic, name=str(fr.step),
+                               layout=dict(title=title(fr.step)) if text.title else None)
                       for j, fr in enumerate(frames)]
-        play = dict(frame=dict(duration=700, redraw=True), transition=dict(duration=0), mode="immediate")
-        fig.update_layout(
-            updatemenus=[dict(
-                type="buttons", direction="left", x=0.0, y=-0.13, xanchor="left", yanchor="top", pad=dict(t=4, r=4),
-                showactive=False,
-                buttons=[
-                    dict(label=text.play, method="animate", args=[None, dict(play, fromcurrent=True)]),
-                    dict(label=text.pause, method="animate",
-                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))]),
-                ],
-            )],
-            sliders=[dict(
-                active=active, x=0.24, y=-0.13, len=0.76, xanchor="left", yanchor="top", pad=dict(t=4),
-                currentvalue=dict(prefix=f"{text.step} "),
-                steps=[dict(method="animate", label=str(fr.step),
-                            args=[[str(fr.step)], dict(frame=dict(duration=0, redraw=True), mode="immediate",
-                                                       transition=dict(duration=0))]) for fr in frames],
-            )],
-            margin=dict(l=60, r=10, t=30, b=140),
-        )
+        labels = Labels(play=text.play, pause=text.pause, resume=text.resume, step=text.step)
+        menus, sliders, bottom = animation_controls([fr.step for fr in frames], labels, height, top, font_size,
+                                                    active=active, duration=700)
+        fig.update_layout(updatemenus=menus, sliders=sliders, margin=dict(l=60, r=10, t=top, b=bottom))
     return fig
 
 
@@ -200,7 +194,7 @@ def curves_xy_figure(curves: list[Curve], text: CurvesText, *, log_y: bool = Fal
         ))
     for x, col in markers or []:
         fig.add_vline(x=float(x), line=dict(color=col, dash="dot", width=1.5))
-    yaxis = dict(title=text.y, type="log" if log_y else "linear", automargin=True)
+    yaxis = dict(title=text.y, automargin=True) | (log_axis([c.y for c in (y_from or curves)]) if log_y else {"type": "linear"})
     if y_from:
         ys = np.concatenate([np.asarray(c.y, np.float64) for c in y_from])
         ys = ys[np.isfinite(ys) & ((ys > 0) if log_y else True)]

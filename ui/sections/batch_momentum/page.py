@@ -71,7 +71,8 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
         x=axes.x, y=axes.y, batch_surface=sh.t("bm_leg_batch_surface"),
         full_lines=sh.t("bm_leg_full_lines"), point=sh.t("bm_leg_point"), g_batch=sh.t("bm_leg_g_batch"),
         g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), play=sh.t("anim_play"),
-        pause=sh.t("anim_pause"),
+        pause=sh.t("anim_pause"), resume=sh.t("anim_resume"), not_to_scale=sh.t("axes_not_to_scale"),
+        title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
     fig = batch_figure(sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
                        color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
@@ -162,7 +163,7 @@ def batches_part(sh: Shell) -> None:
         view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
                           height=sh.size(540, 640))
     with right:
-        st.markdown(f"**{sh.t('bm_batch_surface', name=names[i], k=k)}**")
+        st.markdown(f"**{sh.t('bm_leg_batch_surface')}**")  # the step is in the chart's title, which follows ▶
         batch_view(sh, race, i, k, box, pk)
     loss_curves(sh, race, n, k, sizes, steps)
     view.downloads(sh, race, f"batch-{surface}")

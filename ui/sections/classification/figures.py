@@ -7,7 +7,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import Path
+from ui.common.figures import Path, log_axis, plane_axes
+from ui.common.numbers import num
 
 # Magma, with the darkest stop lifted off pure black (the app's chart renderer drew the
 # original #000004 as a pale colour in the browser; standalone plotly drew it black).
@@ -29,14 +30,14 @@ def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_
                              textposition="top left", marker=dict(color="#D55E00", size=13, line=dict(color="white", width=2)),
                              hovertemplate=f"Δ = {delta:.4g}<br>{ratio:.6g}<extra></extra>"))
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=70, r=10, t=20, b=50),
-                      xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label, type="log", exponentformat="power"),
+                      xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label) | log_axis([np.exp(d)]),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
 
 
 def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: list[Path], box, *, x_label: str, y_label: str,
                     title: str, colorbar: str, start=None, zrange: tuple[float, float] | None = None, height: int = 420,
-                    font_size: int = 13) -> go.Figure:
+                    font_size: int = 13, not_to_scale: str = "axes not to scale") -> go.Figure:
     """log10 ‖∇L‖ as a heatmap (ticks labelled 10^k), with the trajectories drawn on top.
     `zrange` = (lo, hi) in log10 units fixes the colour scale (to compare two maps); values
     below lo get the darkest colour."""
@@ -50,7 +51,7 @@ def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: li
     ticks = list(range(lo, hi + 1, step))
     fig = go.Figure(go.Heatmap(
         x=xs.astype(np.float32), y=ys.astype(np.float32), z=lg.astype(np.float32), colorscale=GRAD_COLORSCALE, zmin=lo, zmax=hi,
-        colorbar=dict(title=colorbar, tickvals=ticks, ticktext=[f"1e{t}" for t in ticks]),
+        colorbar=dict(title=colorbar, tickvals=ticks, ticktext=[num(10.0**t) for t in ticks]),
         hovertemplate=f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>log₁₀‖g‖=%{{z:.2f}}<extra></extra>",
     ))
     for p in paths:
@@ -64,7 +65,8 @@ def grad_map_figure(xs: np.ndarray, ys: np.ndarray, gnorm: np.ndarray, paths: li
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker=dict(symbol="star", size=17, color="white", line=dict(color="black", width=1.5))))
     x0, x1, y0, y1 = box
+    xa, ya, notes = plane_axes(box, x_label, y_label, not_to_scale)
     fig.update_layout(title=dict(text=title, x=0.5), height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=50, b=90),
-                      xaxis=dict(title=x_label, range=[x0, x1], constrain="domain"), yaxis=dict(title=y_label, range=[y0, y1]),
+                      xaxis=xa, yaxis=ya, annotations=notes,
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig

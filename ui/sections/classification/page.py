@@ -78,7 +78,7 @@ def gradient_maps(sh: Shell, races: dict, titles: dict) -> None:
         labels = view.labels_for(sh, race.spec)
         fig = grad_map_figure(xs, ys, gn, view.paths_of(race), compute.box_of(race.problem), x_label=labels.x, y_label=labels.y,
                               title=f"‖∇e‖ · {titles[s]}", colorbar="‖g‖", start=race.start, font_size=sh.font,
-                              zrange=(GMAP_FLOOR, top), height=sh.size(440, 520))
+                              zrange=(GMAP_FLOOR, top), height=sh.size(440, 520), not_to_scale=sh.t("axes_not_to_scale"))
         with col:
             view.chart(fig, f"gmap_{s}")
 

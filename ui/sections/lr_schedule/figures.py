@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.common.figures import log_axis
+
 
 @dataclass
 class EtaCurve:
@@ -39,7 +41,8 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
         title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
         margin=dict(l=60, r=10, t=40 if title else 20, b=120),
         xaxis=dict(title=step_label, range=[0.5, n + 0.5]),
-        yaxis=dict(title=eta_label, type="log" if log_y else "linear", exponentformat="power"),
+        yaxis=dict(title=eta_label, automargin=True) | (log_axis([c.eta for c in curves]) if log_y else
+                                                        {"type": "linear", "exponentformat": "power"}),
         legend=dict(orientation="h", yanchor="top", y=-0.38, x=0), hovermode="x unified",
     )
     return fig

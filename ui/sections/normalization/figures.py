@@ -32,7 +32,9 @@ def stages_figure(stages: list[tuple[str, np.ndarray]], feature_names: list[str]
             connectgaps=False, hovertemplate="#%{customdata}<br>%{x}: %{y:.4g}<extra></extra>",
         ), row=1, col=j + 1)
         fig.add_hline(y=0, line=dict(color="#bbb", width=1, dash="dot"), row=1, col=j + 1)
-    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=40, r=10, t=40, b=50))
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=50))
     return fig
 
 
@@ -66,7 +68,8 @@ def batch_stats_figure(mu: np.ndarray, sd: np.ndarray, run_mean: np.ndarray, run
                 x=[0, n], y=[float(truth[j])] * 2, mode="lines", name=f"{name} · {true_label}", legendgroup=name,
                 line=dict(color=col, width=1.5, dash="dot"), showlegend=False, hoverinfo="skip",
             ), row=1, col=panel)
-    fig.update_xaxes(title_text=step_label)
-    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_xaxes(title_text=step_label, automargin=True)
+    fig.update_yaxes(automargin=True)  # room for the tick labels: "−2" kept its minus sign only with a margin that fits it
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return fig
