@@ -22,6 +22,7 @@ from surfaces.spec import Param
 
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
+from .rules import check_array, resolve_arrays
 from .schedules import get_schedule
 from .update import RowCoeffs, State, Tables, apply, row_coeffs
 
@@ -117,15 +118,15 @@ def _row_coeffs(r: Racer, T: int) -> RowCoeffs:
     return row_coeffs(spec, spec.resolve(dict(r.hparams)), lr_t)
 
 
-def _weights_for(problem, racers, S, T, seed) -> tuple[dict[int, BatchPlan], np.ndarray, list | None]:
-    """Batch plans per batch size, the per-row batch size, and a per-step weight builder."""
+def _weights_for(problem, batch_sizes, S, T, seed) -> tuple[dict[int, BatchPlan], np.ndarray, list | None]:
+    """Batch plans per batch size, the per-row batch size, and a per-step weight builder.
+    `batch_sizes`: one per racer (None = full batch)."""
     n = problem.n_samples
     if n is None:
-        for r in racers:
-            if r.batch_size is not None:
-                raise ValueError("batch_size: this surface has no samples; batch size applies to data-backed surfaces only")
-        return {}, np.zeros(len(racers) * S, dtype=np.int64), None
-    sizes = [n if r.batch_size is None else int(r.batch_size) for r in racers]
+        if any(b is not None for b in batch_sizes):
+            raise ValueError("batch_size: this surface has no samples; batch size applies to data-backed surfaces only")
+        return {}, np.zeros(len(batch_sizes) * S, dtype=np.int64), None
+    sizes = [n if b is None else int(b) for b in batch_sizes]
     plans = {b: plan_batches(n, b, T, seed) for b in sorted(set(sizes))}
     return plans, np.repeat(np.array(sizes, dtype=np.int64), S), sizes
 
@@ -156,7 +157,7 @@ def race(
         )
     R = len(racers)
     tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1))
-    plans, row_bs, sizes = _weights_for(problem, racers, S, T, seed)
+    plans, row_bs, sizes = _weights_for(problem, [r.batch_size for r in racers], S, T, seed)
 
     theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
     theta_hist[0] = torch.as_tensor(np.tile(starts_np, (R, 1)), dtype=DTYPE)
@@ -186,6 +187,101 @@ def race(
     if hessian:
         res.eigvals = eigvals2(over_points(problem.hessian, problem, frozen)).reshape(T + 1, K, 2).numpy()
     return res
+
+
+BATCH_SIZE = "batch_size"  # a sweep axis of data-backed surfaces: rows step with batches of different sizes
+
+
+def batched_coeffs(r: Racer, T: int, axes: Mapping[str, np.ndarray]) -> tuple[RowCoeffs, int]:
+    """The coefficients of R rows of one racer whose values of `axes` differ per row, in one
+    call of its rules and schedule (no per-row loop): `axes` maps "lr", a hyper-parameter of
+    the optimizer or a parameter of its schedule to R values; each array is checked against
+    its `Param` in one pass.  Returns (coefficients broadcasting to (T, R), R)."""
+    spec = r.spec()
+    sched = get_schedule(r.schedule)
+    opt_names = {p.name for p in spec.params}
+    sched_names = {p.name for p in sched.params}
+    lens = {len(np.ravel(v)) for v in axes.values()}
+    if len(lens) != 1:
+        raise ValueError(f"sweep axes: every axis needs one value per row, got lengths {sorted(lens)}")
+    R = lens.pop()
+    hp_vals, sp_vals = dict(r.hparams), dict(r.sched_params)
+    lr = r.resolved_lr()
+    for name, values in axes.items():
+        row = np.ravel(np.asarray(values, dtype=np.float64))
+        if name == "lr":
+            lr = check_array(spec.lr_param(), row, f"optimizer {r.optimizer}").reshape(1, R)
+        elif name in opt_names and name in sched_names:
+            raise ValueError(f"sweep axis {name!r}: both the optimizer and the schedule have it")
+        elif name in opt_names:
+            hp_vals[name] = row
+        elif name in sched_names:
+            sp_vals[name] = row
+        else:
+            allowed = ", ".join(["lr", *sorted(opt_names | sched_names)])
+            raise ValueError(f"sweep axis {name!r}: not a parameter of {r.optimizer} or its schedule (allowed: {allowed})")
+    hp = {k: np.reshape(v, (1, R)) if np.ndim(v) else v
+          for k, v in resolve_arrays(f"optimizer {r.optimizer}", spec.params, hp_vals).items()}
+    lr_t = sched.etas(lr, T, sp_vals)
+    lr_t = lr_t[:, None] if lr_t.ndim == 1 else lr_t
+    return row_coeffs(spec, hp, lr_t), R
+
+
+@dataclass
+class SweepResult:
+    """R runs of one racer from one start, each row with its own hyper-parameter values."""
+
+    racer: Racer
+    axes: dict[str, np.ndarray]  # name → (R,) the value of each row
+    start: np.ndarray  # (2,)
+    steps: int
+    seed: int
+    theta: np.ndarray  # (R, 2) θ_T (the last usable θ where a row diverged)
+    loss: np.ndarray  # (T+1, R) full loss at θ_k, frozen after divergence
+    diverged_at: np.ndarray  # (R,) first unusable step, −1 if none
+    batch_size: np.ndarray  # (R,) 0 where the surface has no samples
+
+
+def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Sequence[float], steps: int,
+          seed: int = 0) -> SweepResult:
+    """One racer from one start, R rows whose values of `axes` differ (a hyper-parameter map):
+    one batched call — coefficient tables built for all rows at once (`batched_coeffs`,
+    `Tables.batched`), then the same `_loop`/`apply` as `race`.  `axes` may name
+    "batch_size" on data-backed surfaces: rows are grouped by batch size with the same
+    seeded batches, as in a race.  Bounded like a race: rows × (steps + 1) ≤ MAX_POINT_STEPS."""
+    T = int(STEPS.check(steps, ""))
+    seed = int(SEED.check(seed, ""))
+    start_np = _check_starts(problem, [start])
+    axes = {k: np.ravel(np.asarray(v, dtype=np.float64)) for k, v in axes.items()}
+    if not axes:
+        raise ValueError("sweep: name at least one axis")
+    coeff_axes = {k: v for k, v in axes.items() if k != BATCH_SIZE}
+    R = len(next(iter(axes.values())))
+    if not 1 <= R <= MAX_STARTS * MAX_RACERS:
+        raise ValueError(f"sweep: {R} rows, the allowed range is [1, {MAX_STARTS * MAX_RACERS}]")
+    if R * (T + 1) > MAX_POINT_STEPS:
+        raise ValueError(f"steps × rows: {T} × {R} is too much work; keep (steps + 1) × rows ≤ {MAX_POINT_STEPS:,}")
+    coeffs, n = batched_coeffs(racer, T, coeff_axes or {"lr": np.full(R, racer.resolved_lr())})
+    if n != R:
+        raise ValueError(f"sweep axes: every axis needs one value per row, got {n} and {R}")
+    if BATCH_SIZE in axes:
+        if problem.n_samples is None:
+            raise ValueError("batch_size: this surface has no samples; batch size applies to data-backed surfaces only")
+        b = check_array(Param(BATCH_SIZE, 1, 1, problem.n_samples, integer=True), axes[BATCH_SIZE], "")
+        batch_sizes = [int(v) for v in b]
+    else:
+        batch_sizes = [racer.batch_size] * R
+    tables = Tables.batched(coeffs, R, rest=(1, 1))
+    plans, row_bs, sizes = _weights_for(problem, batch_sizes, 1, T, seed)
+    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
+    theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
+    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
+    with torch.no_grad():
+        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
+        diverged_at = _find_divergence(problem, theta_hist, loss_t)
+        _freeze(theta_hist, loss_t, diverged_at)
+    return SweepResult(racer=racer, axes=axes, start=start_np[0], steps=T, seed=seed, theta=theta_hist[-1].numpy().copy(),
+                       loss=loss_t.numpy(), diverged_at=diverged_at, batch_size=row_bs)
 
 
 def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:

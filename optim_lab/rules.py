@@ -16,7 +16,10 @@ runs every rule through the same few tensor operations:
 
 `f_k` absorbs factors torch puts on the learning rate instead of on σ
 (RAdam's rectification, Adagrad's lr_decay).  Coefficients are numpy arrays
-of shape (T,), computed once before the loop.
+of shape (T,), computed once before the loop — or, for a sweep of many rows,
+k of shape (T, 1) with hyper-parameters of shape (1, R): every rule broadcasts,
+so the coefficients of R rows come out as (T, R) (or (T, 1) / (1, R) where a
+coefficient depends on one side only) from one call.
 """
 
 from __future__ import annotations
@@ -80,8 +83,47 @@ class ScalingRule:
         return self.label_zh if lang == "zh" else self.label_en
 
 
-def _full(k: np.ndarray, x: float) -> np.ndarray:
-    return np.full(k.shape, float(x))
+def _full(k: np.ndarray, x) -> np.ndarray:
+    """x at every step: k's shape broadcast against x's ((T,) with a float, (T, R) with a (1, R) row)."""
+    x = np.asarray(x, dtype=np.float64)
+    full = np.broadcast_to(x, np.broadcast_shapes(k.shape, x.shape))
+    return full.copy() if x.ndim == 0 else full  # a row's hyper-parameter: a view, not T copies of it
+
+
+def check_array(p: Param, values, owner: str) -> np.ndarray:
+    """`Param.check` for an array of values (one per row of a sweep), in one vectorized pass:
+    the same rules (finite, whole where integer, inside [lo, hi]); the first offending value is named."""
+    field = f"{owner}.{p.name}" if owner else p.name
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field}: expected numbers, got {values!r}"[:200]) from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(f"{field}: must be finite, got {arr[bad].flat[0]!r}")
+    if p.integer and (arr != np.round(arr)).any():
+        x = arr[arr != np.round(arr)].flat[0]
+        raise ValueError(f"{field}: must be a whole number in [{p.lo:g}, {p.hi:g}], got {x:g}")
+    out = (arr < p.lo) | (arr > p.hi)
+    if out.any():
+        raise ValueError(f"{field}: {arr[out].flat[0]:g} is outside the allowed range [{p.lo:g}, {p.hi:g}]")
+    return arr
+
+
+def resolve_arrays(owner: str, params, values) -> dict:
+    """`surfaces.spec.resolve` where a value may also be an array (one per row): scalars are
+    checked by `Param.check` as before, arrays by `check_array`; unknown keys raise ValueError."""
+    specs = {p.name: p for p in params}
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(specs))
+    if unknown:
+        allowed = ", ".join(sorted(specs)) or "none"
+        raise ValueError(f"{owner}: unknown parameter {unknown[0]!r} (allowed: {allowed})")
+    out = {}
+    for name, p in specs.items():
+        v = values.get(name, p.default)
+        out[name] = p.check(v, owner) if np.ndim(v) == 0 else check_array(p, v, owner)
+    return out
 
 
 # -- hyper-parameter specs shared by several rules ------------------------------
@@ -129,7 +171,7 @@ def _nadam(k, eta, hp):
     b1, psi = hp["beta1"], hp["momentum_decay"]
     mu = b1 * (1.0 - 0.5 * 0.96 ** (k * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((k + 1) * psi))
-    prod = np.cumprod(mu)
+    prod = np.cumprod(mu, axis=0)  # along the steps (axis 0), each row its own product
     c_g = (1.0 - mu) / (1.0 - prod)
     c_m = mu_next / (1.0 - prod * mu_next)
     return MomentumCoeffs(_full(k, b1), _full(k, 1 - b1), c_g, c_m)

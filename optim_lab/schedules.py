@@ -4,6 +4,9 @@ Step k (1-based) of a run uses η_{t=k−1}, the value a `torch.optim.lr_schedul
 holds before its k-th `scheduler.step()`.  Each entry names the torch scheduler
 it matches (tests pin this); `inverse-time`, `warmup-cosine` and `noam` are
 `LambdaLR` with the lambda written out.
+
+Every schedule broadcasts: with η and the schedule's parameters given as arrays
+of one value per row (a sweep), `etas` returns η_t of shape (T, R) from one call.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from surfaces.spec import Param, lookup, resolve
+
+from .rules import resolve_arrays
 
 MAX_T = 100_000
 
@@ -31,11 +36,20 @@ class ScheduleSpec:
     def resolve(self, values: dict | None) -> dict[str, float]:
         return resolve(f"schedule {self.name}", self.params, values)
 
-    def etas(self, lr: float, steps: int, values: dict | None = None) -> np.ndarray:
-        """η_t for t = 0..steps−1 as float64, shape (steps,)."""
-        hp = self.resolve(values)
-        t = np.arange(steps, dtype=np.float64)
-        return np.asarray(self.fn(t, float(lr), hp), dtype=np.float64) * np.ones(steps)
+    def etas(self, lr, steps: int, values: dict | None = None) -> np.ndarray:
+        """η_t for t = 0..steps−1 as float64, shape (steps,) — or (steps, R) when η or a
+        parameter is an array of R values (one per row; each checked against its `Param`)."""
+        rows = np.ndim(lr) > 0 or any(np.ndim(v) > 0 for v in (values or {}).values())
+        if not rows:
+            hp = self.resolve(values)
+            t = np.arange(steps, dtype=np.float64)
+            return np.asarray(self.fn(t, float(lr), hp), dtype=np.float64) * np.ones(steps)
+        hp = {k: np.reshape(v, (1, -1)) if np.ndim(v) else v
+              for k, v in resolve_arrays(f"schedule {self.name}", self.params, values).items()}
+        lr_row = np.reshape(np.asarray(lr, dtype=np.float64), (1, -1))
+        t = np.arange(steps, dtype=np.float64)[:, None]
+        width = max([lr_row.shape[1]] + [np.shape(v)[1] for v in hp.values() if np.ndim(v)])
+        return np.broadcast_to(np.asarray(self.fn(t, lr_row, hp), dtype=np.float64), (steps, width))
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -51,7 +65,7 @@ P_WARMUP = _int("warmup", 10, 1, MAX_T, "warm-up steps", "预热步数", "w")
 
 
 def _constant(t, lr, p):
-    return np.full_like(t, lr)
+    return np.zeros_like(t) + lr
 
 
 def _step(t, lr, p):
@@ -74,7 +88,7 @@ def _cosine(t, lr, p):
 def _warmup_cosine(t, lr, p):
     w, T, lo = p["warmup"], p["t_max"], p["eta_min"]
     rise = lr * (t + 1.0) / w
-    span = max(T - w, 1)
+    span = np.maximum(T - w, 1)
     frac = np.clip((t - w) / span, 0.0, 1.0)
     fall = lo + (lr - lo) * (1.0 + np.cos(np.pi * frac)) / 2.0
     return np.where(t < w, rise, fall)
@@ -91,16 +105,16 @@ def _one_cycle(t, lr, p):
     T = p["t_max"]
     start = lr / p["div_factor"]
     end = start / p["final_div_factor"]
-    up_end = float(p["pct_start"] * T) - 1.0
-    down_end = float(T - 1)
+    up_end = np.asarray(p["pct_start"] * T, dtype=np.float64) - 1.0
+    down_end = np.asarray(T - 1, dtype=np.float64)
 
     def anneal(a, b, frac):
         return b + (a - b) / 2.0 * (np.cos(np.pi * frac) + 1.0)
 
     tt = np.minimum(t, down_end)
     with np.errstate(divide="ignore", invalid="ignore"):
-        up = anneal(start, lr, np.clip(tt / up_end, 0, 1) if up_end > 0 else np.ones_like(tt))
-        down = anneal(lr, end, (tt - up_end) / max(down_end - up_end, 1e-12))
+        up = anneal(start, lr, np.where(up_end > 0, np.clip(tt / up_end, 0, 1), 1.0))
+        down = anneal(lr, end, (tt - up_end) / np.maximum(down_end - up_end, 1e-12))
     return np.where(tt <= up_end, up, down)
 
 

@@ -34,24 +34,27 @@ class RowCoeffs:
     eta: np.ndarray  # (T,) what multiplies d/σ: η_k·f_k, or f_k when η sits inside m (the book's momentum)
     lr: np.ndarray  # (T,) the scheduled η_k
     decay: np.ndarray  # (T,) decoupled weight decay 1 − η_k·wd (AdamW), else 1
-    wd: float  # coupled L2 coefficient, added to g as torch.optim does
+    wd: float | np.ndarray  # coupled L2 coefficient, added to g as torch.optim does ((1, R) in a sweep)
     guard: bool  # σ may be exactly 0 (book rules have no ε)
 
 
 class Column:
-    """A (T, R) coefficient as `apply` wants it at step t: `values[t]`, a float where every
-    row shares the value at step t, else a tensor of shape (R, *rest)."""
+    """A coefficient as `apply` wants it at step t: `values[t]`, a float where every row
+    shares the value at step t, else a tensor of shape (R, *rest).  `table` is (T, R), or
+    (T, 1) / (1, R) / (1, 1) for one that does not depend on the row / the step."""
 
-    def __init__(self, table: np.ndarray, shape: tuple[int, ...]):
-        shared = (table == table[:, :1]).all(axis=1)  # (T,): every row has the same value at step t
+    def __init__(self, table: np.ndarray, shape: tuple[int, ...], T: int | None = None, dtype=torch.float64):
+        table = np.asarray(table, dtype=np.float64)
+        T = len(table) if T is None else T
         self.is_zero = bool((table == 0).all())
         self.is_one = bool((table == 1).all())
-        if shared.all():
-            self.values = table[:, 0].tolist()
+        if (table == table[:, :1]).all():  # every row has the same value at every step
+            self.values = np.broadcast_to(table[:, 0], (T,)).tolist()
         elif (table == table[:1]).all():
-            self.values = [torch.as_tensor(table[0], dtype=torch.float64).reshape(shape)] * len(table)
+            self.values = [torch.as_tensor(np.array(table[0]), dtype=dtype).reshape(shape)] * T
         else:  # pre-split: indexing a tensor per step costs more than the step's arithmetic on 8 rows
-            self.values = list(torch.as_tensor(table, dtype=torch.float64).reshape(len(table), *shape).unbind(0))
+            full = np.array(np.broadcast_to(table, (T, table.shape[1])))
+            self.values = list(torch.as_tensor(full, dtype=dtype).reshape(T, *shape).unbind(0))
 
 
 @dataclass
@@ -83,27 +86,55 @@ class Tables:
 
     def __init__(self, rows: Sequence[RowCoeffs], rest: tuple[int, ...] = ()):
         self.rows = list(rows)
-        self.R = len(self.rows)
-        self.T = len(self.rows[0].lr)
-        shape = (self.R, *rest) if self.R > 1 else rest
 
         def table(get) -> np.ndarray:
             return np.stack([np.asarray(get(r), dtype=np.float64) for r in self.rows], axis=1)  # (T, R)
 
         tables = {name: table(lambda r, n=name: getattr(r.momentum, n)) for name in MOMENTUM_FIELDS}
         tables |= {name: table(lambda r, n=name: getattr(r.scaling, n)) for name in SCALING_FIELDS}
-        tables |= {name: table(lambda r, n=name: getattr(r, n)) for name in ("eta", "decay")}
-        self.columns = {name: Column(tables[name], shape) for name in STEP_FIELDS}
+        tables |= {name: table(lambda r, n=name: getattr(r, n)) for name in ("eta", "decay", "lr")}
+        tables["f"] = table(lambda r: r.scaling.f)
+        self._build(tables, len(self.rows), rest, np.array([r.wd for r in self.rows]),
+                    any(r.guard for r in self.rows), [r.scaling.kind for r in self.rows])
+
+    @classmethod
+    def batched(cls, coeffs: RowCoeffs, R: int, rest: tuple[int, ...] = (), dtype=torch.float64) -> Tables:
+        """R rows of ONE optimizer whose hyper-parameters differ per row (a sweep): `coeffs`
+        holds arrays that broadcast to (T, R) — (T, R), (T, 1) or (1, R) — straight from the
+        rules called with k of shape (T, 1) and hyper-parameters of shape (1, R).  `dtype`:
+        that of the per-row tensors (float32 state stays float32)."""
+        self = cls.__new__(cls)
+        self.rows = []
+        T = np.shape(coeffs.lr)[0]
+
+        def two_d(a) -> np.ndarray:
+            a = np.asarray(a, dtype=np.float64)
+            a = a.reshape(1, 1) if a.ndim == 0 else (a[:, None] if a.ndim == 1 else a)
+            if a.shape[0] not in (1, T) or a.shape[1] not in (1, R):
+                raise ValueError(f"coefficients: shape {a.shape} does not broadcast to ({T}, {R})")
+            return a
+
+        tables = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
+        tables |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
+        tables |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr")}
+        tables["f"] = two_d(coeffs.scaling.f)
+        wd = np.broadcast_to(np.asarray(coeffs.wd, dtype=np.float64).reshape(-1), (R,))
+        self._build(tables, R, rest, wd, bool(coeffs.guard), [coeffs.scaling.kind] * R, T, dtype)
+        return self
+
+    def _build(self, tables: dict, R: int, rest: tuple[int, ...], wd: np.ndarray, guard: bool, kinds: list[str],
+               T: int | None = None, dtype=torch.float64) -> None:
+        self.R = R
+        self.T = len(tables["lr"]) if T is None else T
+        shape = (self.R, *rest) if self.R > 1 else rest
+        self.columns = {name: Column(tables[name], shape, self.T, dtype) for name in STEP_FIELDS}
         self._ordered = [self.columns[name] for name in STEP_FIELDS]
-        self.lr = table(lambda r: r.lr)  # (T, R) for the records
-        self.eta = tables["eta"]
-        self.decay = tables["decay"]
-        self.f = table(lambda r: r.scaling.f)
-        wd = np.array([r.wd for r in self.rows])
+        full = (self.T, self.R)  # the records: (T, R) views, nothing copied
+        self.lr, self.eta, self.decay, self.f = (tables[n] if tables[n].shape == full else np.broadcast_to(tables[n], full)
+                                                 for n in ("lr", "eta", "decay", "f"))
         self.wd = None if not wd.any() else (float(wd[0]) if (wd == wd[0]).all() else
-                                             torch.as_tensor(wd, dtype=torch.float64).reshape(shape))
-        self.guard = any(r.guard for r in self.rows)
-        kinds = [r.scaling.kind for r in self.rows]
+                                             torch.as_tensor(wd, dtype=dtype).reshape(shape))
+        self.guard = guard
         self.kinds = {k: _mask(kinds, k, shape) for k in SIGMA_KINDS if k in kinds}
         self.uses_sigma = not self.columns["q"].is_zero or set(self.kinds) != {"rms"}
         m = self.columns
@@ -248,15 +279,22 @@ def _to(out: torch.Tensor | None) -> dict:
 
 
 def row_coeffs(spec, hp: dict, lr_t: np.ndarray) -> RowCoeffs:
-    """A row's coefficients from its optimizer spec, resolved hyper-parameters and η_k (T,)."""
+    """A row's coefficients from its optimizer spec, resolved hyper-parameters and η_k (T,).
+
+    For R rows at once (`Tables.batched`): η_k of shape (T, R) or (T, 1) and hyper-parameters
+    of shape (1, R) (or floats); every coefficient then broadcasts to (T, R)."""
+    lr_t = np.asarray(lr_t, dtype=np.float64)
     T = len(lr_t)
     k = np.arange(1, T + 1, dtype=np.float64)
+    if lr_t.ndim == 2:
+        k = k[:, None]
     mrule, srule = spec.momentum_rule, spec.scaling_rule
     mc = mrule.coeffs(k, lr_t, hp)
     sc = srule.coeffs(k, hp)
     wd = hp.get("weight_decay", 0.0)
+    ones = np.ones(lr_t.shape if lr_t.ndim == 1 else (T, 1))
     return RowCoeffs(
-        momentum=mc, scaling=sc, eta=(np.ones(T) if mrule.eta_inside else lr_t) * sc.f, lr=lr_t,
-        decay=(1.0 - lr_t * wd) if spec.decoupled else np.ones(T), wd=0.0 if spec.decoupled else wd,
+        momentum=mc, scaling=sc, eta=(ones if mrule.eta_inside else lr_t) * sc.f, lr=lr_t,
+        decay=(1.0 - lr_t * wd) if spec.decoupled else ones, wd=0.0 if spec.decoupled else wd,
         guard=srule.needs_eps_guard,
     )
