@@ -24,7 +24,7 @@ import streamlit as st
 import torch
 
 from ui.common import keys, presets
-from ui.common.state import Controls
+from ui.common.state import Controls, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,6 +220,9 @@ def page_setup(page_id: str) -> Shell:
             if p.section:
                 label = f"§{p.section} {label}"
             st.page_link(p.path, label=label, icon=p.icon, query_params=query)
+        if page.section:  # every section page: its controls back to their defaults (the URL follows)
+            st.button(t("reset_page", lang), key=keys.RESET, icon="🔄", on_click=reset_page, args=(page_id,),
+                      help=t("reset_page_help", lang), width="stretch")
         st.divider()
     controls = Controls(page_id, lang)
     return Shell(page, lang, big, controls)

@@ -35,7 +35,6 @@ VIEW_3D, SHOW_CRITICAL = "view3d", "crit"  # the surface view's switches (prefix
 INSPECT = "inspect"  # "step" or "point"
 INSPECT_X, INSPECT_Y = "ix", "iy"
 FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
-FORMULA_PREV = "_formula_prev"
 
 # kept when a preset resets the page's controls
 KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES)

@@ -108,23 +108,25 @@ def _uses_number_input(p: Param) -> bool:
 UI_MAX_STEP_PARAM = 2000  # step counts (t_max, warm-up, step size) beyond the app's step budget are useless on a slider
 
 
-def param_control(sh, key: str, p: Param, container, default=None):
+def param_control(sh, key: str, p: Param, container, default=None, context=None):
     default = p.default if default is None else default
     label = p.label(sh.lang)
     if p.integer and p.hi > UI_MAX_STEP_PARAM:
         p = Param(p.name, min(p.default, UI_MAX_STEP_PARAM), p.lo, UI_MAX_STEP_PARAM, integer=True, label_en=p.label_en,
                   label_zh=p.label_zh, latex=p.latex)
         default = min(default, UI_MAX_STEP_PARAM)
+    ctx = {"context": context}
     if p.name == "eta_min":
-        return sh.controls.number(key, label, p.lo, p.hi, default, step=1e-4, container=container, fmt="%.3g")
+        return sh.controls.number(key, label, p.lo, p.hi, default, step=1e-4, container=container, fmt="%.3g", **ctx)
     if p.log and p.lo > 0:
-        return sh.controls.log_slider(key, label, p.lo, p.hi, default, container=container)
+        return sh.controls.log_slider(key, label, p.lo, p.hi, default, container=container, **ctx)
     if _uses_number_input(p):
-        return sh.controls.number(key, label, p.lo, p.hi, default, step=default / 10 or 1e-9, container=container, fmt="%.3g")
+        return sh.controls.number(key, label, p.lo, p.hi, default, step=default / 10 or 1e-9, container=container, fmt="%.3g",
+                                  **ctx)
     if p.integer:
-        return sh.controls.slider(key, label, p.lo, p.hi, default, integer=True, container=container)
+        return sh.controls.slider(key, label, p.lo, p.hi, default, integer=True, container=container, **ctx)
     step = 10 ** math.floor(math.log10(max((p.hi - p.lo) / 1000, 1e-6)))
-    return sh.controls.slider(key, label, p.lo, p.hi, default, step=step, container=container, fmt="%.4g")
+    return sh.controls.slider(key, label, p.lo, p.hi, default, step=step, container=container, fmt="%.4g", **ctx)
 
 
 def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
@@ -152,12 +154,15 @@ def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: s
     else:
         spec = get_optimizer(name)
     lr0 = defaults.get("lr", default_lr(name, surface))
-    lr = sh.controls.log_slider(f"{k}_lr", sh.t("learning_rate"), UI_LR_MIN, UI_LR_MAX, lr0, container=box)
+    # each optimizer (on each surface) brings its own η: Adam must not inherit SGD's η = 0.001
+    who = (name, rules.get("momentum_rule"), rules.get("scaling_rule"))
+    lr = sh.controls.log_slider(f"{k}_lr", sh.t("learning_rate"), UI_LR_MIN, UI_LR_MAX, lr0, container=box,
+                                context=(surface, *who))
     hp = {}
     if spec.params:
         with box.expander(sh.t("hyperparameters"), expanded=False):
             for p in spec.params:
-                hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st, default=defaults.get(p.name))
+                hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st, default=defaults.get(p.name), context=who)
     sched = sh.controls.select(f"{k}_sch", sh.t("schedule"), list(SCHEDULES), defaults.get("schedule", default_sched),
                                format_func=lambda s: SCHEDULES[s].label(sh.lang), container=box)
     sp = {}
@@ -167,7 +172,7 @@ def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: s
                 d = defaults.get(f"sp_{p.name}", p.default)
                 if p.name == "t_max" and f"sp_{p.name}" not in defaults:
                     d = max(1, steps)
-                sp[p.name] = param_control(sh, f"{k}_sp_{p.name}", p, st, default=d)
+                sp[p.name] = param_control(sh, f"{k}_sp_{p.name}", p, st, default=d, context=sched)
     bs = None
     if data_n:
         bs = int(sh.controls.slider(f"{k}_bs", sh.t("batch_size"), 1, data_n, defaults.get("bs", data_n), integer=True, container=box))

@@ -7,6 +7,17 @@ the page is drawn, values that were never claimed or were refused are named in
 one notice, and the URL is rewritten from the current values (defaults left out,
 so links stay short).  Values in the URL are language-neutral: switching
 中文/English never changes them.
+
+Between runs each control remembers its value, its default and its *context* (`Held`):
+
+- a value the learner left at its default follows the default when the default changes
+  (the selected step that starts at the last step, T_max = steps), so a derived default
+  stays derived and never lands in the URL;
+- a value the learner set is kept when other controls change (clamped to the new range:
+  Streamlit itself would reset a slider whose range changed);
+- a control with a context (a learning rate's context is its optimizer and surface, a
+  start's its surface) brings its own default when the context changes, or the value the
+  learner set earlier in this session *for that context*.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from typing import Any
 import streamlit as st
 
 from ui.common import keys
+from ui.common.markdown import code, escape
 from ui.text import t
 
 GLOBAL_KEYS = ("lang", "big")  # handled by the shell on every page
@@ -31,8 +43,23 @@ class Refused:
     why: str  # a text-catalog key
 
 
+@dataclass
+class Held:
+    """What a control held at the end of its last run."""
+
+    value: Any
+    default: Any
+    context: Any = None
+
+
 def _fmt_float(x: float) -> str:
     return repr(float(x)) if float(x) != int(x) else str(int(x))
+
+
+def shown(x: float, digits: int = 4) -> float:
+    """`x` rounded to what a control shows (`%.4g`): a click on a chart delivers float32
+    coordinates such as -1.1666666269302368, which should read -1.167 in the box and the URL."""
+    return float(f"{float(x):.{digits}g}")
 
 
 def load_snapshot(page_id: str, params: dict[str, str]) -> None:
@@ -43,6 +70,37 @@ def load_snapshot(page_id: str, params: dict[str, str]) -> None:
     ss[keys.URL_SNAPSHOT] = dict(params)
     ss[keys.URL_REFUSED] = []
     ss[keys.URL_FIRST_RUN] = True
+    ss[keys.URL_HELD] = {}
+    ss[keys.URL_OWN] = {}
+
+
+def page_query(page_id: str) -> dict[str, str]:
+    """The page's own settings as it wrote them to the URL last in this session (empty if
+    never visited): the menu's links carry them, so going Home and back keeps them."""
+    return dict(st.session_state.get(keys.PAGE_QUERIES, {}).get(page_id, {}))
+
+
+def forget(*names: str) -> None:
+    """Forget controls entirely (state, memory, values set for other contexts): the next run
+    draws them from their defaults, as on a fresh page."""
+    ss = st.session_state
+    held, own = ss.get(keys.URL_HELD, {}), ss.get(keys.URL_OWN, {})
+    for name in names:
+        for k in (name, keys.log_key(name), keys.exact_key(name)):
+            ss.pop(k, None)
+        held.pop(name, None)
+        for pair in [p for p in own if p[0] == name]:
+            del own[pair]
+
+
+def reset_page(page_id: str) -> None:
+    """Button callback: every control of the page back to its default (the URL follows)."""
+    ss = st.session_state
+    for key in list(ss.keys()):
+        if key not in keys.KEEP_ON_PRESET:
+            del ss[key]
+    ss.get(keys.PAGE_QUERIES, {}).pop(page_id, None)
+    load_snapshot(page_id, {})
 
 
 def current_query() -> dict[str, str]:
@@ -56,37 +114,60 @@ class Controls:
         self.lang = lang
         self.page_id = page_id
         if st.session_state.get(keys.URL_PAGE) != page_id:
-            load_snapshot(page_id, current_query())
+            query = current_query()
+            if not set(query) - set(GLOBAL_KEYS):  # a bare link (menu, Home): the page's settings of this session
+                query = page_query(page_id) | query
+            load_snapshot(page_id, query)
         self.serialized: dict[str, str] = {}
         self.notice = st.container()
 
     # -- claiming a value ---------------------------------------------------------------
-    def _claim(self, key: str, default: Any, parse: Callable[[str], Any], url_key: str | None = None) -> None:
+    def _settle(self, key: str, default: Any, parse: Callable[[str], Any], current: Any, context: Any = None,
+                url_key: str | None = None) -> Any:
+        """The value the control holds in this run.  `current` is what its widget holds now
+        (None: no widget state, e.g. a fresh page or a control hidden last run)."""
         ss = st.session_state
         snap: dict = ss[keys.URL_SNAPSHOT]
-        if key in snap:
+        if key in snap:  # a link or a preset names the value
             raw = snap.pop(key)
             try:
-                ss[key] = parse(str(raw))
+                value = parse(str(raw))
             except ValueError as exc:
                 ss[keys.URL_REFUSED].append(Refused(url_key or key, str(raw), str(exc) or "bad"))
-                ss[key] = default
-        elif key not in ss:
-            ss[key] = default
+                value = default
+            if value != default:
+                ss[keys.URL_OWN][(key, context)] = value
+            return value
+        held: Held | None = ss[keys.URL_HELD].get(key)
+        if held is None:
+            return default if current is None else current
+        value = held.value if current is None else current
+        if context != held.context:  # a new optimizer, a new surface: its own value, or its default
+            own = ss[keys.URL_OWN]
+            if value != held.default:
+                own[(key, held.context)] = value
+            else:
+                own.pop((key, held.context), None)
+            return own.get((key, context), default)
+        if value == held.default:  # left at the default: a derived default stays derived
+            return default
+        return value
+
+    def _hold(self, key: str, value: Any, default: Any, context: Any = None) -> None:
+        st.session_state[keys.URL_HELD][key] = Held(value, default, context)
+        own = st.session_state[keys.URL_OWN]
+        if value != default:
+            own[(key, context)] = value
+        else:
+            own.pop((key, context), None)
 
     def _remember(self, key: str, value: Any, default: Any, to_url: Callable[[Any], str]) -> None:
         if value != default:
             self.serialized[key] = to_url(value)
 
-    def _clamp(self, key: str, lo, hi) -> None:
-        """Ranges can depend on other controls (the selected step ≤ steps): keep the value inside."""
-        ss = st.session_state
-        v = ss.get(key)
-        if isinstance(v, (int, float)) and not lo <= v <= hi:
-            ss[key] = min(max(v, lo), hi)
-
     # -- widgets ------------------------------------------------------------------------
-    def slider(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None):
+    def slider(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None,
+               context=None):
         cast = int if integer else float
 
         def parse(raw):
@@ -98,22 +179,30 @@ class Controls:
                 raise ValueError("url_out_of_range")
             return x
 
-        self._claim(key, cast(default), parse)
-        self._clamp(key, cast(lo), cast(hi))
+        ss = st.session_state
+        default = min(max(cast(default), cast(lo)), cast(hi))
+        value = self._settle(key, default, parse, ss.get(key), context)
+        ss[key] = min(max(cast(value), cast(lo)), cast(hi))  # written every run: a slider whose range changed keeps it
         kw = {"format": fmt} if fmt else {}
         value = container.slider(label, cast(lo), cast(hi), step=step if step is not None else (1 if integer else None),
                                  key=key, help=help, **kw)
-        self._remember(key, value, cast(default), _fmt_float)
+        self._hold(key, value, default, context)
+        self._remember(key, value, default, _fmt_float)
         return value
 
-    def log_slider(self, key, label, lo, hi, default, container=st, help=None, decimals=2):
+    def log_slider(self, key, label, lo, hi, default, container=st, help=None, decimals=2, context=None):
         """A slider over log10(x), any value at 10^(1/100) resolution; the URL holds x itself.
 
-        A value that arrives exactly (a link, a preset) is kept exactly while the
-        slider sits on its rounded logarithm; moving the slider takes 10^position."""
+        A value that arrives exactly (a link, a preset, a default) is kept exactly while the
+        slider sits on its rounded logarithm; moving the slider takes 10^position rounded to
+        the four digits the label shows, and the default's position means the default."""
         llo, lhi = math.log10(lo), math.log10(hi)
         wkey, xkey = keys.log_key(key), keys.exact_key(key)
         ss = st.session_state
+        default = float(default)
+
+        def pos(x: float) -> float:
+            return round(math.log10(x), decimals)
 
         def parse(raw):
             try:
@@ -122,30 +211,29 @@ class Controls:
                 raise ValueError("url_not_a_number") from None
             if not (math.isfinite(x) and lo <= x <= hi):
                 raise ValueError("url_out_of_range")
-            ss[xkey] = x
-            return round(math.log10(x), decimals)
+            return x
 
-        snap: dict = ss[keys.URL_SNAPSHOT]
-        if key in snap:  # the URL names the value, the widget holds its logarithm
-            snap[wkey] = snap.pop(key)
-        if wkey not in ss and wkey not in snap:
-            ss[xkey] = float(default)
-        self._claim(wkey, round(math.log10(default), decimals), parse, url_key=key)
-        exact = ss.get(xkey)
-        lx = ss[wkey]
-        shown = exact if exact is not None and round(math.log10(exact), decimals) == lx else 10.0**lx
-        lx = container.slider(f"{label} = {shown:.4g}", round(llo, decimals), round(lhi, decimals), step=10.0**-decimals,
+        def held_value(lx):
+            exact = ss.get(xkey)
+            if exact is not None and pos(exact) == lx:
+                return exact
+            if lx == pos(default):
+                return default
+            return shown(10.0**lx)
+
+        current = held_value(ss[wkey]) if ss.get(wkey) is not None else None
+        value = self._settle(key, default, parse, current, context)
+        ss[xkey], ss[wkey] = value, pos(value)
+        lx = container.slider(f"{label} = {value:.4g}", round(llo, decimals), round(lhi, decimals), step=10.0**-decimals,
                               key=wkey, help=help, format="10^%.2f")
-        if exact is not None and round(math.log10(exact), decimals) == lx:
-            value = exact
-        else:
-            ss[xkey] = None
-            value = 10.0**lx
+        value = held_value(lx)
+        self._hold(key, value, default, context)
         if value != default:
-            self.serialized[key] = repr(value) if ss.get(xkey) is not None else f"{value:.4g}"
+            self.serialized[key] = f"{value:.4g}" if shown(value) == value else repr(value)
         return value
 
-    def select(self, key, label, options: Sequence, default, format_func=str, container=st, horizontal=None, help=None, radio=False):
+    def select(self, key, label, options: Sequence, default, format_func=str, container=st, horizontal=None, help=None,
+               radio=False, context=None):
         opts = list(options)
         default = default if default in opts else opts[0]
         by_text = {str(o): o for o in opts}
@@ -155,17 +243,18 @@ class Controls:
                 raise ValueError("url_not_an_option")
             return by_text[raw]
 
-        self._claim(key, default, parse)
-        if st.session_state.get(key) not in opts:  # options changed under a stored value
-            st.session_state[key] = default
+        ss = st.session_state
+        value = self._settle(key, default, parse, ss.get(key), context)
+        ss[key] = value if value in opts else default  # options changed under a stored value
         if radio:
             value = container.radio(label, opts, key=key, format_func=format_func, horizontal=bool(horizontal), help=help)
         else:
             value = container.selectbox(label, opts, key=key, format_func=format_func, help=help)
+        self._hold(key, value, default, context)
         self._remember(key, value, default, str)
         return value
 
-    def toggle(self, key, label, default=False, container=st, help=None):
+    def toggle(self, key, label, default=False, container=st, help=None, context=None):
         def parse(raw):
             low = raw.lower()
             if low in ("1", "true", "yes", "on"):
@@ -174,12 +263,19 @@ class Controls:
                 return False
             raise ValueError("url_not_a_switch")
 
-        self._claim(key, bool(default), parse)
+        ss = st.session_state
+        default = bool(default)
+        ss[key] = bool(self._settle(key, default, parse, ss.get(key), context))
         value = container.toggle(label, key=key, help=help)
-        self._remember(key, value, bool(default), lambda v: "1" if v else "0")
+        self._hold(key, value, default, context)
+        self._remember(key, value, default, lambda v: "1" if v else "0")
         return value
 
-    def number(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None):
+    def number(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None,
+               context=None):
+        """A number box.  Its help names the allowed range: the browser refuses a value outside
+        it (the box only turns red), so the learner can read there why."""
+
         def parse(raw):
             try:
                 x = float(raw)
@@ -190,12 +286,17 @@ class Controls:
             return int(x) if integer else x
 
         cast = int if integer else float
-        self._claim(key, cast(default), parse)
-        self._clamp(key, cast(lo), cast(hi))
+        ss = st.session_state
+        default = min(max(cast(default), cast(lo)), cast(hi))
+        value = self._settle(key, default, parse, ss.get(key), context)
+        ss[key] = min(max(cast(value), cast(lo)), cast(hi))
         kw = {"format": fmt} if fmt else {}
+        show = (lambda v: f"{v:{fmt[1:]}}") if fmt else (lambda v: f"{v:g}")
+        limits = t("number_range", self.lang, lo=show(cast(lo)), hi=show(cast(hi)))
         value = container.number_input(label, min_value=cast(lo), max_value=cast(hi), step=step or (1 if integer else None),
-                                       key=key, help=help, **kw)
-        self._remember(key, value, cast(default), _fmt_float)
+                                       key=key, help=f"{help}\n\n{limits}" if help else limits, **kw)
+        self._hold(key, value, default, context)
+        self._remember(key, value, default, _fmt_float)
         return value
 
     def text(self, key, label, default, validate: Callable[[str], None], container=st, help=None, max_chars=None):
@@ -205,8 +306,10 @@ class Controls:
             validate(raw)
             return raw
 
-        self._claim(key, default, parse)
+        ss = st.session_state
+        ss[key] = self._settle(key, default, parse, ss.get(key))
         value = container.text_input(label, key=key, help=help, max_chars=max_chars)
+        self._hold(key, value, default)
         self._remember(key, value, default, str)
         return value
 
@@ -222,7 +325,7 @@ class Controls:
             snap.clear()
             ss[keys.URL_FIRST_RUN] = False
         if refused:
-            items = "; ".join(f"`{r.key}={r.raw[:40]}` ({t(r.why, self.lang)})" for r in refused)
+            items = "; ".join(f"{code(f'{r.key}={r.raw[:40]}')} ({escape(t(r.why, self.lang))})" for r in refused)
             with self.notice:
                 c1, c2 = st.columns([12, 1])
                 c1.warning(t("url_ignored", self.lang, items=items), icon="⚠️")
@@ -231,5 +334,6 @@ class Controls:
                     st.rerun()
         wanted = dict(extra or {})
         wanted.update(self.serialized)
+        ss.setdefault(keys.PAGE_QUERIES, {})[self.page_id] = dict(self.serialized)
         if current_query() != wanted:
             st.query_params.from_dict(wanted)

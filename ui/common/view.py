@@ -12,8 +12,10 @@ from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
 from ui.common import compute, export, keys
 from ui.common.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.markdown import escape
 from ui.common.racers import RacerConfig
 from ui.common.result import Race
+from ui.common.state import shown
 from ui.shell import Shell
 from ui.text import t
 
@@ -38,12 +40,13 @@ def pretty_axis(axis: str) -> str:
 
 
 # -- controls -------------------------------------------------------------------------------
-def _reset_start() -> None:
-    for k in (keys.START_X, keys.START_Y):
-        st.session_state.pop(k, None)
-
-
 DEFAULT_FORMULA = "(x^2 + y - 11)^2 / 10 + sin(x) * y"
+
+
+def formula_refusal(exc, lang: str) -> str:
+    """Why a formula was refused, in `lang`, safe to show as Markdown (the parts quoted from
+    the formula are escaped: `__import__` stays `__import__`)."""
+    return t("fx_" + exc.code, lang, **{k: escape(v) for k, v in exc.params.items()})
 
 
 def _formula_check(lang: str):
@@ -54,7 +57,7 @@ def _formula_check(lang: str):
         try:
             formula(text)
         except FormulaError as exc:
-            raise ValueError(t("fx_" + exc.code, lang, **exc.params)) from None
+            raise ValueError(formula_refusal(exc, lang)) from None
 
     return validate
 
@@ -69,16 +72,16 @@ def formula_controls(sh: Shell, box) -> dict:
                             help=sh.t("formula_help"), max_chars=300)
     c1, c2 = box.columns(2)
     lims = {
-        "x_min": sh.controls.number("fx0", "x min", -1e4, 1e4, -3.0, container=c1),
-        "x_max": sh.controls.number("fx1", "x max", -1e4, 1e4, 3.0, container=c2),
-        "y_min": sh.controls.number("fy0", "y min", -1e4, 1e4, -3.0, container=c1),
-        "y_max": sh.controls.number("fy1", "y max", -1e4, 1e4, 3.0, container=c2),
+        "x_min": sh.controls.number("fx0", sh.t("fx_box_lo", axis="x"), -1e4, 1e4, -3.0, container=c1),
+        "x_max": sh.controls.number("fx1", sh.t("fx_box_hi", axis="x"), -1e4, 1e4, 3.0, container=c2),
+        "y_min": sh.controls.number("fy0", sh.t("fx_box_lo", axis="y"), -1e4, 1e4, -3.0, container=c1),
+        "y_max": sh.controls.number("fy1", sh.t("fx_box_hi", axis="y"), -1e4, 1e4, 3.0, container=c2),
     }
     try:
         custom_surface(text, box=tuple(lims.values()))
         ss[keys.FORMULA_OK] = {"formula": text, **lims}
     except FormulaError as exc:
-        box.error(sh.t("formula_refused", why=sh.t("fx_" + exc.code, **exc.params)))
+        box.error(sh.t("formula_refused", why=formula_refusal(exc, sh.lang)))
     return dict(ss.get(keys.FORMULA_OK) or {"formula": DEFAULT_FORMULA, "x_min": -3.0, "x_max": 3.0, "y_min": -3.0, "y_max": 3.0})
 
 
@@ -88,21 +91,13 @@ def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, 
     learner may type a formula instead (validated, never evaluated as Python)."""
     box = container or st.sidebar
     names = list(allowed or SURFACES) + ([compute.FORMULA_SURFACE] if custom else [])
-    ss = st.session_state
-    prev = ss.get(keys.SURFACE)
 
     def label(n):
         return sh.t("custom_surface") if n == compute.FORMULA_SURFACE else SURFACES[n].label(sh.lang)
 
     name = sh.controls.select(keys.SURFACE, sh.t("surface"), names, default, format_func=label, container=box)
-    if prev is not None and prev != name:
-        _reset_start()
     if name == compute.FORMULA_SURFACE:
-        params = formula_controls(sh, box)
-        if ss.get(keys.FORMULA_PREV) not in (None, params):
-            _reset_start()
-        ss[keys.FORMULA_PREV] = params
-        return name, params
+        return name, formula_controls(sh, box)
     spec = get_surface(name)
     params: dict = {}
     if spec.params:
@@ -123,11 +118,12 @@ def start_controls(sh: Shell, problem, container=None) -> tuple[float, float]:
     x0, x1, y0, y1 = compute.box_of(problem)
     sx, sy = problem.start
     spec = problem.spec
+    here = (spec.name, (x0, x1, y0, y1))  # a new surface (or a formula's new box) brings its own start
     c1, c2 = box.columns(2)
     x = sh.controls.number(keys.START_X, sh.t("start_coord", axis=pretty_axis(spec.axes[0])), x0, x1, float(sx),
-                           step=(x1 - x0) / 100, container=c1, fmt="%.4g")
+                           step=(x1 - x0) / 100, container=c1, fmt="%.4g", context=here)
     y = sh.controls.number(keys.START_Y, sh.t("start_coord", axis=pretty_axis(spec.axes[1])), y0, y1, float(sy),
-                           step=(y1 - y0) / 100, container=c2, fmt="%.4g")
+                           step=(y1 - y0) / 100, container=c2, fmt="%.4g", context=here)
     box.caption(sh.t("click_hint"))
     return float(x), float(y)
 
@@ -178,7 +174,7 @@ def pick_start(chart_key: str, mode_key: str | None = None) -> None:
     pts = (event.get("selection") or {}).get("points") or []
     if not pts:
         return
-    x, y = float(pts[0]["x"]), float(pts[0]["y"])
+    x, y = shown(pts[0]["x"]), shown(pts[0]["y"])  # the pick grid is float32: keep what the boxes show
     if mode_key and ss.get(mode_key) == "point":
         ss[keys.INSPECT_X], ss[keys.INSPECT_Y] = x, y
         ss[keys.INSPECT] = "point"

@@ -33,13 +33,6 @@ def formulas(sh: Shell) -> None:
         st.markdown(sh.t("al_book_vs_torch"))
 
 
-def lr_defaults_follow_surface(prev: str | None, surface: str) -> None:
-    """A new surface brings its own default learning rates (the sliders are not drawn yet in this run)."""
-    if prev is not None and prev != surface:
-        for r in calc.OWN_LR:
-            st.session_state.pop(keys.log_key(f"lr_{r}"), None)
-
-
 def lineup_controls(sh: Shell, surface: str, unit: float):
     """(ids on, their η, their hyper-parameters, η_u and η_u2) from the sidebar."""
     on, lrs = {}, {}
@@ -48,7 +41,8 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
         on[r] = sh.controls.toggle(r, sh.t(f"al_run_{r}"), calc.LINEUP[r].on, **kw)
 
     def own_lr(r):
-        lrs[r] = sh.controls.log_slider(f"lr_{r}", sh.t(f"al_lr_{r}"), UI_LR_MIN, UI_LR_MAX, calc.lr_default(r, surface))
+        lrs[r] = sh.controls.log_slider(f"lr_{r}", sh.t(f"al_lr_{r}"), UI_LR_MIN, UI_LR_MAX, calc.lr_default(r, surface),
+                                        context=surface)
 
     side = st.sidebar
     with side.expander(sh.t("al_gd_group"), expanded=True):
@@ -142,9 +136,7 @@ def render(sh: Shell) -> None:
     formulas(sh)
     sh.preset_bar(columns=2)
 
-    prev = st.session_state.get(keys.SURFACE)
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
-    lr_defaults_follow_surface(prev, surface)
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)
     start = view.start_controls(sh, problem)

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.schedules import SCHEDULES
-from ui.common import compute, keys, view
+from ui.common import compute, keys, state, view
 from ui.common.boxes import widened
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control
 from ui.sections.batch_momentum import calc
@@ -34,16 +34,7 @@ BATCH_GRID_N = 40
 
 
 def forget_shared_controls() -> None:
-    ss = st.session_state
-    for key in list(ss.keys()):
-        if key in SHARED or key.startswith("s_"):
-            del ss[key]
-
-
-def lr_default_follows_surface(prev: str | None, surface: str, key: str) -> None:
-    """A new surface brings its own default learning rate (the slider is not drawn yet in this run)."""
-    if prev is not None and prev != surface:
-        st.session_state.pop(keys.log_key(key), None)
+    state.forget(*SHARED, *[key for key in st.session_state.get(keys.URL_HELD, {}) if key.startswith("s_")])
 
 
 # -- part 1: batches ------------------------------------------------------------------------------
@@ -124,9 +115,7 @@ def batches_part(sh: Shell) -> None:
     c1.latex(r"g_k = \frac{1}{B}\sum_{i \in \mathcal{B}_k} \nabla \ell_i(\theta_{k-1}),\qquad \theta_k = \theta_{k-1} - \eta\, g_k")
     c2.latex(r"\text{" + sh.t("bm_updates_per_epoch") + r"} = \left\lceil \frac{N}{B} \right\rceil,\qquad "
              r"\text{" + sh.t("bm_epoch_of_step") + r"}(k) = \left\lfloor \frac{k-1}{\lceil N/B \rceil} \right\rfloor + 1")
-    prev = st.session_state.get(keys.SURFACE)
     surface, params = view.surface_controls(sh, "linreg", allowed=DATA_SURFACES)
-    lr_default_follows_surface(prev, surface, "lr")
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)
     if problem.reduction == "sum":
@@ -135,7 +124,7 @@ def batches_part(sh: Shell) -> None:
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 200, seed=True)
     lr = sh.controls.log_slider("lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface, SECTION),
-                                container=st.sidebar)
+                                container=st.sidebar, context=surface)
     bs = sh.controls.slider("bs", sh.t("bm_mini_bs", n=n), 1, n, calc.default_batch_size(n), integer=True, container=st.sidebar)
 
     sizes = calc.batch_sizes(n, bs)
@@ -209,14 +198,13 @@ def momentum_part(sh: Shell) -> None:
     c2.latex(r"m_{t+1} = -\sum_{j=0}^{t} \lambda^{\,t-j}\, \eta_j\, g_j")
     st.caption(sh.t("bm_mom_formula_note"))
 
-    prev = st.session_state.get(keys.SURFACE)
     surface, params = view.surface_controls(sh, "six-hump-camel")
-    lr_default_follows_surface(prev, surface, "m_lr")
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 300, seed=problem.n_samples is not None)
     box = st.sidebar
-    lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box)
+    lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box,
+                                context=surface)
     lam = sh.controls.slider("lam", sh.t("bm_lambda"), 0.0, 0.99, 0.9, step=0.01, container=box)
     gd_on = sh.controls.toggle("m_gd", sh.t("bm_show_gd"), True, container=box)
     pt_on = sh.controls.toggle("m_pt", sh.t("bm_show_torch"), False, container=box, help=sh.t("bm_show_torch_help"))

@@ -41,12 +41,13 @@ def optimizer_controls(sh: Shell, surface: str, problem) -> tuple[RacerConfig, b
     opt = sh.controls.select("opt", sh.t("optimizer"), list(OPTIMIZERS), "adam",
                              format_func=lambda n: OPTIMIZERS[n].label(sh.lang), container=side)
     spec = OPTIMIZERS[opt]
-    lr = sh.controls.log_slider("lr", sh.t("ls_base_lr"), UI_LR_MIN, UI_LR_MAX, calc.lr_default(opt, surface), container=side)
+    lr = sh.controls.log_slider("lr", sh.t("ls_base_lr"), UI_LR_MIN, UI_LR_MAX, calc.lr_default(opt, surface), container=side,
+                                context=(surface, opt))
     hp = {}
     if spec.params:
         with side.expander(sh.t("hyperparameters"), expanded=False):
             for p in spec.params:
-                hp[p.name] = param_control(sh, f"h_{p.name}", p, st)
+                hp[p.name] = param_control(sh, f"h_{p.name}", p, st, context=opt)
     bs = None
     if problem.n_samples:
         bs = int(sh.controls.slider("bs", sh.t("batch_size"), 1, problem.n_samples, problem.n_samples, integer=True,
