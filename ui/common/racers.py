@@ -100,6 +100,11 @@ def default_lr(optimizer: str, surface: str, section: str | None = None) -> floa
     return gd if optimizer in GD_FAMILY else ada
 
 
+def schedule_label(sh, name: str) -> str:
+    """A schedule's name in the page's language ("constant" reads 固定学习率, as the book says)."""
+    return sh.t("schedule_constant") if name == "constant" else SCHEDULES[name].label(sh.lang)
+
+
 def _uses_number_input(p: Param) -> bool:
     # ε-like knobs live on a scale a linear slider cannot reach
     return p.name == "eps" or (p.lo == 0 and 0 < p.default < 1e-3 * p.hi)
@@ -164,7 +169,7 @@ def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: s
             for p in spec.params:
                 hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st, default=defaults.get(p.name), context=who)
     sched = sh.controls.select(f"{k}_sch", sh.t("schedule"), list(SCHEDULES), defaults.get("schedule", default_sched),
-                               format_func=lambda s: SCHEDULES[s].label(sh.lang), container=box)
+                               format_func=lambda s: schedule_label(sh, s), container=box)
     sp = {}
     if SCHEDULES[sched].params:
         with box.expander(sh.t("schedule_params"), expanded=False):

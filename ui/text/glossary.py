@@ -54,6 +54,14 @@ TERMS: tuple[Term, ...] = (
     Term("loss", ("损失",)),
 )
 
+# Chinese that is not the book's: a mixed-up term or a translationese word → what to write instead
+AVOID: dict[str, str] = {
+    "误差曲面": "误差表面",
+    "梅森矩阵": "海森矩阵",
+    "海森特征值": "海森矩阵的特征值",
+    "检查器": "局部分析",
+}
+
 # English that is code, not prose: `spans`, name=value, torch.optim.X(...) — no term to translate there
 _CODE = re.compile(r"`[^`]*`|\b[\w.]+\s*=\s*[^\s,;)]+|\b(?:torch|nn|optim)\.[\w.]+(?:\([^)]*\))?")
 
@@ -61,6 +69,11 @@ _CODE = re.compile(r"`[^`]*`|\b[\w.]+\s*=\s*[^\s,;)]+|\b(?:torch|nn|optim)\.[\w.
 def prose(text: str) -> str:
     """`text` without its code (where English words stay English in both languages)."""
     return _CODE.sub(" ", text)
+
+
+def avoided(zh: str) -> list[str]:
+    """The words of `zh` that `AVOID` replaces."""
+    return [w for w in AVOID if w in zh]
 
 
 def missing_terms(en: str, zh: str) -> list[Term]:

@@ -8,7 +8,7 @@ import streamlit as st
 from optim_lab.schedules import SCHEDULES
 from ui.common import compute, keys, state, view
 from ui.common.boxes import widened
-from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
     BatchText,
@@ -161,7 +161,7 @@ def batches_part(sh: Shell) -> None:
 # -- part 2: momentum ----------------------------------------------------------------------------
 def schedule_controls(sh: Shell, box, steps: int) -> tuple[str, dict]:
     sched = sh.controls.select("m_sch", sh.t("schedule"), list(SCHEDULES), "constant",
-                               format_func=lambda s: SCHEDULES[s].label(sh.lang), container=box)
+                               format_func=lambda s: schedule_label(sh, s), container=box)
     sp = {}
     if SCHEDULES[sched].params:
         with box.expander(sh.t("schedule_params"), expanded=True):

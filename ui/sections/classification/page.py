@@ -34,7 +34,7 @@ def softmax_calculator(sh: Shell) -> None:
         try:
             logits = calc.parse_logits(text)
         except ValueError as exc:
-            st.error(sh.t(str(exc)) + " " + sh.t("cl_using_default", default=DEFAULT_LOGITS))
+            st.error(sh.t("cl_logits_refused", why=sh.t(str(exc)), default=DEFAULT_LOGITS))
             logits = calc.parse_logits(DEFAULT_LOGITS)
         probs = calc.softmax(logits)
         shifted = calc.exp_shifted(logits)

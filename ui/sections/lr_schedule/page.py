@@ -9,7 +9,7 @@ from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
 from ui.common import compute, keys, view
 from ui.common.figures import Series, curves_figure
-from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control
+from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control, schedule_label
 from ui.sections.lr_schedule import calc
 from ui.sections.lr_schedule.figures import EtaCurve, eta_figure, rectifier_figure
 from ui.shell import Shell
@@ -112,7 +112,7 @@ def render(sh: Shell) -> None:
     ed_left, ed_right = st.columns([2, 3])
     with ed_left:
         sch = sh.controls.select("sch", sh.t("schedule"), list(SCHEDULES), "warmup-cosine",
-                                 format_func=lambda s: SCHEDULES[s].label(sh.lang))
+                                 format_func=lambda s: schedule_label(sh, s))
         sspec = SCHEDULES[sch]
         sp = {p.name: schedule_param(sh, p, sch, steps, base.lr) for p in sspec.params}
         st.caption(sh.t("ls_torch_equiv", name=sspec.torch_equivalent))

@@ -151,7 +151,7 @@ def batch_norm(sh: Shell, side) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(sh.t("nm_bn_bs_short"), bsz)
     c2.metric(sh.t("nm_bn_n_short"), nb)
-    c3.metric("PyTorch momentum m", f"{mom:g}")
+    c3.metric(sh.t("nm_bn_mom_short"), f"{mom:g}")
     c4.metric(sh.t("nm_book_p"), f"{run.p:g}")
     st.markdown(f"**{sh.t('nm_stages_title')}**")
     stage_names = ["z", "z̃", sh.t("nm_stage_train"), sh.t("nm_stage_eval")]

@@ -59,8 +59,8 @@ def render(sh: Shell) -> None:
         live_equations(sh, race, k)
     view.show_curves(sh, race, selected=k)
     if race.result.alive(0, k):
-        with st.expander(f"{sh.t('inspector')} · {race.names[0]} · {sh.t('step')} {k}"):
-            view.inspector(sh, race, race.result.at(0, k), f"{sh.t('step')} {k}")
+        with st.expander(f"{sh.t('inspector')} · {race.names[0]} · {sh.t('step_k', k=k)}"):
+            view.inspector(sh, race, race.result.at(0, k), sh.t("step_k", k=k))
     st.markdown(f"**{sh.t('results')}**")
     view.results_table(sh, race)
     view.downloads(sh, race, f"playground-{surface}")
