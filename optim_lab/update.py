@@ -133,7 +133,7 @@ class Tables:
         self.lr, self.eta, self.decay, self.f = (tables[n] if tables[n].shape == full else np.broadcast_to(tables[n], full)
                                                  for n in ("lr", "eta", "decay", "f"))
         self.wd = None if not wd.any() else (float(wd[0]) if (wd == wd[0]).all() else
-                                             torch.as_tensor(wd, dtype=dtype).reshape(shape))
+                                             torch.as_tensor(np.array(wd), dtype=dtype).reshape(shape))
         self.guard = guard
         self.kinds = {k: _mask(kinds, k, shape) for k in SIGMA_KINDS if k in kinds}
         self.uses_sigma = not self.columns["q"].is_zero or set(self.kinds) != {"rms"}

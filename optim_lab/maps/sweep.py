@@ -1,0 +1,188 @@
+"""Hyper-parameter maps: two hyper-parameters of one optimizer (or its schedule) on a grid,
+every cell a run from the same start, all cells rows of ONE batched `engine.sweep` call.
+
+Cell (i, j) has x = xs[j], y = ys[i].  Its colour is the final loss gap relative to the
+start's, (L_T − L*)/(L_0 − L*) with L* the lowest known minimum, or the steps it took to get
+99 % of the way down; cells that diverged (non-finite, or far outside the view) have their own.
+On a quadratic surface (constant Hessian) the analytic stability boundary is known:
+GD converges iff η < 2/λ_max, heavy-ball momentum (PyTorch's, or the book's at constant η)
+iff η < 2(1 + μ)/λ_max.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..engine import BATCH_SIZE, MAX_POINT_STEPS, Racer, sweep
+from ..optimizers import get_optimizer
+from ..schedules import get_schedule
+from .basins import MAX_GRID, find_minima
+
+SHARE = 0.01  # "99 % of the way down"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a sweep: a hyper-parameter's name and n values from lo to hi."""
+
+    name: str
+    lo: float
+    hi: float
+    n: int
+    log: bool = False
+
+    def values(self, integer: bool = False) -> np.ndarray:
+        if not 2 <= self.n <= MAX_GRID:
+            raise ValueError(f"{self.name}: {self.n} cells is outside the allowed range [2, {MAX_GRID}]")
+        if not (math.isfinite(self.lo) and math.isfinite(self.hi)) or self.lo >= self.hi:
+            raise ValueError(f"{self.name}: expected LO < HI, got {self.lo:g}:{self.hi:g}")
+        if self.log and self.lo <= 0:
+            raise ValueError(f"{self.name}: a log axis needs LO > 0, got {self.lo:g}")
+        v = np.geomspace(self.lo, self.hi, self.n) if self.log else np.linspace(self.lo, self.hi, self.n)
+        return np.round(v) if integer else v
+
+
+def parse_axis(text: str) -> Axis:
+    """NAME=LO:HI:N[:log] → Axis (ValueError with one line otherwise)."""
+    name, sep, rest = text.partition("=")
+    parts = rest.split(":")
+    if not sep or not name.strip() or len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("log", "lin")):
+        raise ValueError(f"axis: expected NAME=LO:HI:N[:log], got {text!r}")
+    try:
+        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"axis: expected NAME=LO:HI:N[:log] with numbers, got {text!r}") from None
+    return Axis(name.strip(), lo, hi, n, len(parts) == 4 and parts[3] == "log")
+
+
+def axis_params(racer: Racer, data_n: int | None = None) -> dict:
+    """name → Param of everything a sweep of this racer may vary: "lr", the optimizer's
+    hyper-parameters, its schedule's parameters, and "batch_size" on data-backed surfaces."""
+    from surfaces.spec import Param
+
+    spec = racer.spec()
+    out = {"lr": spec.lr_param()}
+    out |= {p.name: p for p in spec.params}
+    out |= {p.name: p for p in get_schedule(racer.schedule).params if p.name not in out}
+    if data_n:
+        out[BATCH_SIZE] = Param(BATCH_SIZE, data_n, 1, data_n, integer=True, label_en="batch size B", label_zh="批量大小 B",
+                                latex="B")
+    return out
+
+
+def largest_grid(steps: int) -> int:
+    """The largest n of an n × n sweep at this step count: one call holds rows × (steps + 1) ≤ MAX_POINT_STEPS."""
+    return int(min(MAX_GRID, math.floor(math.sqrt(MAX_POINT_STEPS / (steps + 1)))))
+
+
+def check_size(nx: int, ny: int, steps: int) -> None:
+    if nx * ny * (steps + 1) > MAX_POINT_STEPS:
+        g = largest_grid(steps)
+        raise ValueError(f"cells × steps: {nx} × {ny} cells × {steps} steps is too much work for one batched call; at "
+                         f"{steps} steps the largest grid is {g} × {g} (keep cells × (steps + 1) ≤ {MAX_POINT_STEPS:,})")
+
+
+@dataclass
+class SweepMap:
+    x: Axis
+    y: Axis
+    xs: np.ndarray  # (nx,)
+    ys: np.ndarray  # (ny,)
+    racer: Racer
+    start: tuple[float, float]
+    steps: int
+    seed: int
+    floor: float  # L*: the lowest known minimum (or the lowest loss seen)
+    start_loss: float
+    final_loss: np.ndarray  # (ny, nx) L_T (the last usable loss where a cell diverged)
+    ratio: np.ndarray  # (ny, nx) (L_T − L*)/(L_0 − L*)
+    diverged_at: np.ndarray  # (ny, nx) int, −1 if none
+    steps_to_99: np.ndarray  # (ny, nx) int, −1 if never 99 % of the way down
+    boundary: list | None = None  # [(x, y), …] analytic stability boundary (quadratics), in axis units
+
+    def as_json(self) -> dict:
+        return {
+            "x": {"name": self.x.name, "values": self.xs.tolist(), "log": self.x.log},
+            "y": {"name": self.y.name, "values": self.ys.tolist(), "log": self.y.log},
+            "start": list(self.start), "steps": self.steps, "seed": self.seed, "start_loss": self.start_loss,
+            "floor": self.floor, "final_loss": self.final_loss.tolist(), "diverged_at": self.diverged_at.tolist(),
+            "steps_to_converge": self.steps_to_99.tolist(), "boundary": self.boundary,
+        }
+
+    def cell(self, i: int, j: int) -> dict:
+        """The settings of cell (row i, column j): axis name → value."""
+        return {self.x.name: float(self.xs[j]), self.y.name: float(self.ys[i])}
+
+
+def sweep_map(problem, racer: Racer, x: Axis, y: Axis, start, steps: int, seed: int = 0) -> SweepMap:
+    if x.name == y.name:
+        raise ValueError(f"axes: x and y both vary {x.name!r}; choose two different hyper-parameters")
+    params = axis_params(racer, problem.n_samples)
+    for a in (x, y):
+        if a.name not in params:
+            raise ValueError(f"axis {a.name!r}: not a hyper-parameter of {racer.optimizer} or its schedule "
+                             f"(allowed: {', '.join(params)})")
+    xs, ys = x.values(params[x.name].integer), y.values(params[y.name].integer)
+    check_size(len(xs), len(ys), int(steps))
+    gx, gy = np.meshgrid(xs, ys)
+    res = sweep(problem, racer, {x.name: gx.ravel(), y.name: gy.ravel()}, start, steps, seed)
+    mins = [m.loss for m in find_minima(problem)] if problem.n_samples is None or problem.minima() else []
+    loss = res.loss
+    finite = loss[np.isfinite(loss)]
+    floor = min(mins) if mins else float(finite.min())
+    floor = min(floor, float(finite.min()))  # never above a loss the map reached
+    gap0 = float(loss[0, 0]) - floor
+    gap = loss - floor
+    ratio = gap[-1] / max(gap0, 1e-300)
+    hit = gap <= SHARE * max(gap0, 1e-300)
+    first = np.where(hit.any(0), np.argmax(hit, axis=0), -1)
+    d = res.diverged_at
+    first = np.where((d >= 0) & (first >= d), -1, first)
+    shape = (len(ys), len(xs))
+    return SweepMap(
+        x=x, y=y, xs=xs, ys=ys, racer=racer, start=tuple(float(v) for v in res.start), steps=res.steps, seed=res.seed,
+        floor=floor, start_loss=float(loss[0, 0]), final_loss=loss[-1].reshape(shape), ratio=ratio.reshape(shape),
+        diverged_at=d.reshape(shape), steps_to_99=first.reshape(shape),
+        boundary=stability_boundary(problem, racer, x, y, xs, ys),
+    )
+
+
+def constant_hessian(problem) -> np.ndarray | None:
+    """The Hessian if it is the same everywhere in the view (a quadratic), else None."""
+    x0, x1, y0, y1 = problem.box
+    pts = torch.tensor([[x0, y0], [x1, y1], [(x0 + x1) / 2, (y0 + y1) / 2], [x0, y1]], dtype=torch.float64)
+    h = problem.hessian(pts).numpy()
+    if not np.isfinite(h).all():
+        return None
+    scale = float(np.abs(h).max()) or 1.0
+    return h[0] if np.abs(h - h[0]).max() <= 1e-9 * scale else None
+
+
+def stability_boundary(problem, racer: Racer, x: Axis, y: Axis, xs, ys) -> list | None:
+    """The analytic line η = 2(1 + μ)/(λ_max + wd) in the axes' units, where it applies: a
+    quadratic surface, full batch, constant schedule, GD or heavy-ball momentum without
+    dampening (μ = 0 for GD; wd the coupled L2 term), one axis η and the other μ or wd."""
+    if racer.schedule != "constant" or racer.batch_size is not None:
+        return None
+    if racer.optimizer not in ("sgd", "momentum", "momentum-book") or "lr" not in (x.name, y.name):
+        return None
+    hp = get_optimizer(racer.optimizer).resolve(dict(racer.hparams))
+    mu_name = {"momentum": "momentum", "momentum-book": "lambda"}.get(racer.optimizer)
+    other, values = (y, ys) if x.name == "lr" else (x, xs)
+    if hp.get("dampening", 0.0) != 0.0 or other.name not in (mu_name, "weight_decay"):
+        return None
+    h = constant_hessian(problem)
+    if h is None:
+        return None
+    lam = float(np.linalg.eigvalsh(0.5 * (h + h.T)).max())
+    if lam <= 0:
+        return None
+    v = np.linspace(float(np.min(values)), float(np.max(values)), 200)
+    mu = v if other.name == mu_name else np.full_like(v, hp.get(mu_name, 0.0) if mu_name else 0.0)
+    wd = v if other.name == "weight_decay" else np.full_like(v, hp.get("weight_decay", 0.0))
+    etas = 2.0 * (1.0 + mu) / (lam + wd)
+    return [(float(e), float(o)) if x.name == "lr" else (float(o), float(e)) for e, o in zip(etas, v, strict=True)]
