@@ -143,6 +143,9 @@ def bench_hessian(quick: bool) -> dict:
 
 def run_all(quick: bool = False) -> tuple[list[dict], dict]:
     rows = [bench_race(quick), bench_basin(quick), bench_hessian(quick)]
+    from .maps.bench import bench_rows as maps_rows  # the maps' rows (sweep batched vs per cell, the fractal map)
+
+    rows += maps_rows(quick)
     return rows, machine()
 
 
