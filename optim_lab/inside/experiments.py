@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ..engine import Racer
-from .hessian import lambda_max
+from .hessian import adam_threshold, lambda_max
 from .landscape import line, random_directions
 from .loop import LoopConfig, accuracy, train
 
@@ -50,9 +50,17 @@ def mlp(width: int, depth: int, activation: str, seed: int, dtype=DTYPE) -> torc
 
 
 # -- edge of stability -------------------------------------------------------------------
+EOS_OPTIMIZERS = ("sgd", "adam")
+EOS_DEFAULT_LRS = {"sgd": (0.2, 0.1), "adam": (2e-3, 5e-4)}
+
+
 @dataclass(frozen=True)
 class EosConfig:
-    lrs: tuple[float, ...] = (0.2, 0.1)
+    """Full-batch training at each η of `lrs`.  optimizer "sgd": plain gradient descent, λ_max
+    against 2/η; "adam": Adam (β₁ = 0.9), preconditioned sharpness against 38/η."""
+
+    lrs: tuple[float, ...] = EOS_DEFAULT_LRS["sgd"]
+    optimizer: str = "sgd"
     samples: int = 500
     width: int = 64
     depth: int = 2
@@ -61,8 +69,10 @@ class EosConfig:
     seed: int = 0
 
     def checked(self) -> EosConfig:
-        if not 1 <= len(self.lrs) <= 3 or not all(1e-4 <= lr <= 2.0 for lr in self.lrs):
-            raise ValueError(f"learning rates: 1 to 3 values in [1e-4, 2], got {self.lrs}")
+        if self.optimizer not in EOS_OPTIMIZERS:
+            raise ValueError(f"optimizer: {self.optimizer!r} is not one of {', '.join(EOS_OPTIMIZERS)}")
+        if not 1 <= len(self.lrs) <= 3 or not all(1e-5 <= lr <= 2.0 for lr in self.lrs):
+            raise ValueError(f"learning rates: 1 to 3 values in [1e-5, 2], got {self.lrs}")
         if not 20 <= self.samples <= 1347:
             raise ValueError(f"samples: {self.samples} is outside the allowed range [20, 1347]")
         if not 8 <= self.width <= 256 or not 1 <= self.depth <= 4:
@@ -79,21 +89,31 @@ class EosRun:
     lambda_max: np.ndarray  # (M,)
     loss: np.ndarray  # (T,) full-batch training loss at θ_{k−1} of every update
     diverged_at: int | None
+    optimizer: str = "sgd"
+    preconditioned: np.ndarray | None = None  # (M,) Adam: λ_max(P^{-1/2} H P^{-1/2}); NaN at update 0
 
     @property
     def threshold(self) -> float:
-        return 2.0 / self.lr
+        """2/η for gradient descent; (2 + 2β₁)/(η(1 − β₁)) = 38/η for Adam."""
+        return adam_threshold(self.lr, 0.9) if self.optimizer == "adam" else 2.0 / self.lr
+
+    @property
+    def curve(self) -> np.ndarray:
+        """The sharpness compared with the threshold: λ_max (GD) or the preconditioned one (Adam)."""
+        return self.preconditioned if self.optimizer == "adam" else self.lambda_max
 
     def summary(self) -> dict:
-        """Where λ_max starts, peaks and ends (median of the last quarter), relative to 2/η."""
-        late = self.lambda_max[-max(1, int(round(LATE * len(self.lambda_max)))):]
+        """Where the sharpness starts, peaks and ends (median of the last quarter), relative to its threshold."""
+        c = self.curve
+        ok = np.isfinite(c)
+        cu, c = self.update[ok], c[ok]
+        late = c[-max(1, int(round(LATE * len(c)))):]
         loss = self.loss[np.isfinite(self.loss)]
         return {
-            "lr": self.lr, "two_over_lr": self.threshold, "lambda_first": float(self.lambda_max[0]),
-            "lambda_max_peak": float(self.lambda_max.max()), "lambda_end": float(np.median(late)),
+            "optimizer": self.optimizer, "lr": self.lr, "two_over_lr": 2.0 / self.lr, "threshold": self.threshold,
+            "lambda_first": float(c[0]), "lambda_max_peak": float(c.max()), "lambda_end": float(np.median(late)),
             "end_over_threshold": float(np.median(late) / self.threshold),
-            "first_reach": int(self.update[np.argmax(self.lambda_max >= self.threshold)])
-            if (self.lambda_max >= self.threshold).any() else None,
+            "first_reach": int(cu[np.argmax(c >= self.threshold)]) if (c >= self.threshold).any() else None,
             "loss_first": float(loss[0]) if loss.size else float("nan"),
             "loss_last": float(loss[-1]) if loss.size else float("nan"),
             "loss_rises": int((np.diff(loss) > 0).sum()),
@@ -102,7 +122,7 @@ class EosRun:
 
 
 def edge_of_stability(cfg: EosConfig = EosConfig(), progress: Callable[[int, int], None] | None = None) -> list[EosRun]:
-    """Full-batch GD (`Racer("sgd", lr=η)`) from the same initial weights, once per η."""
+    """Full-batch GD (`Racer("sgd", lr=η)`) or Adam from the same initial weights, once per η."""
     cfg = cfg.checked()
     x, y, _, _ = digits(cfg.samples, cfg.seed)
     runs = []
@@ -110,9 +130,10 @@ def edge_of_stability(cfg: EosConfig = EosConfig(), progress: Callable[[int, int
     for i, lr in enumerate(cfg.lrs):
         model = mlp(cfg.width, cfg.depth, "tanh", cfg.seed)
         report = None if progress is None else (lambda k, total, i=i: progress(i * total + k, n * total))
-        tr = train(model, x, y, "mse", LoopConfig(Racer("sgd", lr=float(lr)), cfg.steps, None, cfg.every), report)
+        tr = train(model, x, y, "mse", LoopConfig(Racer(cfg.optimizer, lr=float(lr)), cfg.steps, None, cfg.every), report)
         a = tr.as_arrays()
-        runs.append(EosRun(float(lr), a["sharp_update"], a["lambda_max"], a["loss"], tr.diverged_at))
+        runs.append(EosRun(float(lr), a["sharp_update"], a["lambda_max"], a["loss"], tr.diverged_at, cfg.optimizer,
+                           a["preconditioned"] if cfg.optimizer == "adam" else None))
     return runs
 
 

@@ -34,6 +34,7 @@ class LoopConfig:
     stop_loss: float | None = None  # end once the full training loss is ≤ this (checked every epoch)
     tol: float = TOL
     max_iter: int = MAX_ITER
+    clip: float | None = None  # clip_grad_norm_(max_norm) before each step, as HW3 does
 
 
 @dataclass
@@ -79,17 +80,22 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criterion, cfg: LoopConfig,
-          progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None) -> Trace:
+          progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+          transform: Callable | None = None, x_measure: torch.Tensor | None = None) -> Trace:
     """Train `model` in place on (x, y); returns the trace.  `progress(done, total)` is called at
-    every sharpness measurement; `should_stop()` is asked between updates."""
+    every sharpness measurement (or every 50 updates without one); `should_stop()` is asked
+    between updates.  `transform` is applied to each batch (the training lab's train_tfm);
+    the full loss and λ_max are measured on `x_measure` (default: x itself)."""
     from ..torch_optim import LabOptimizer
 
     crit = loss if callable(loss) else (lambda out, t: loss_value(out, t, loss))
+    xm = x if x_measure is None else x_measure
     n = len(y)
     B = n if cfg.batch_size is None else min(int(cfg.batch_size), n)
     per_epoch = math.ceil(n / B)
     opt = LabOptimizer(model.parameters(), cfg.racer, cfg.steps)
-    meter = SharpnessMeter(x, y, loss, cfg.tol, cfg.max_iter) if cfg.every else None
+    meter = SharpnessMeter(xm, y, loss, cfg.tol, cfg.max_iter) if cfg.every else None
+    report_every = cfg.every or 50
     gen = torch.Generator().manual_seed(int(cfg.seed))
     tr = Trace()
 
@@ -100,7 +106,7 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criter
             tr.snapshots.append(flat_params(model))
             tr.snapshot_updates.append(k)
 
-    tr.full_loss.append((0, full_loss(model, x, y, loss)))
+    tr.full_loss.append((0, full_loss(model, xm, y, loss)))
     if not cfg.snapshot_every:
         tr.snapshots.append(flat_params(model))
         tr.snapshot_updates.append(0)
@@ -116,6 +122,8 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criter
                 tr.stopped = True
                 break
             xb, yb = (x, y) if perm is None else (x[perm[j * B : (j + 1) * B]], y[perm[j * B : (j + 1) * B]])
+            if transform is not None:
+                xb = transform(xb)
             value = crit(model(xb), yb)
             lv = float(value.detach())
             if not math.isfinite(lv) or lv > LOSS_BOUND:
@@ -123,6 +131,8 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criter
                 break
             opt.zero_grad()
             value.backward()
+            if cfg.clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=cfg.clip)
             opt.step()
             k += 1
             tr.loss.append(lv)
@@ -131,18 +141,18 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criter
                 break
             measure = bool(cfg.every) and k % cfg.every == 0
             checkpoint(k, measure)
-            if measure and progress is not None:
+            if progress is not None and k % report_every == 0:
                 progress(k, cfg.steps)
         if tr.diverged_at is not None or tr.stopped:
             break
         if B < n or cfg.stop_loss is not None or k == cfg.steps:
-            tr.full_loss.append((k, full_loss(model, x, y, loss)))
+            tr.full_loss.append((k, full_loss(model, xm, y, loss)))
             model.train()
         if cfg.stop_loss is not None and tr.full_loss[-1][1] <= cfg.stop_loss:
             tr.reached = True
     if tr.diverged_at is None:
         if not tr.full_loss or tr.full_loss[-1][0] != k:
-            tr.full_loss.append((k, full_loss(model, x, y, loss)))
+            tr.full_loss.append((k, full_loss(model, xm, y, loss)))
         if meter is not None and (not meter.points or meter.points[-1]["update"] != k):
             meter.measure(model, k, opt)
         if not tr.snapshot_updates or tr.snapshot_updates[-1] != k:

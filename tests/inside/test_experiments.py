@@ -67,3 +67,13 @@ def test_bad_preset_settings_are_refused():
         ex.EosConfig(samples=5).checked()
     with pytest.raises(ValueError):
         ex.SharpFlatConfig(batches=(8,)).checked()
+
+
+@pytest.mark.slow
+def test_adam_preconditioned_sharpness_settles_near_38_over_eta():
+    runs = ex.edge_of_stability(ex.EosConfig(lrs=ex.EOS_DEFAULT_LRS["adam"], optimizer="adam"))
+    for r in runs:
+        s = r.summary()
+        assert s["threshold"] == pytest.approx(38 / r.lr)
+        assert s["lambda_first"] < 0.8 * s["threshold"]
+        assert EOS_BAND[0] - 0.05 <= s["end_over_threshold"] <= EOS_BAND[1], s

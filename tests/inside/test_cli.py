@@ -1,0 +1,64 @@
+"""`landscape` and `minimum-ratio` on the command line: exit codes and JSON (small settings)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from optim_lab.cli import main
+
+RUN = ["--model", "mlp", "--width", "16", "--no-bn", "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "32",
+       "--epochs", "2", "--samples", "64"]
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("plane", ["pca", "random"])
+def test_landscape_json_has_the_axes_the_grid_and_the_path(capsys, plane):
+    code, out, err = _run(capsys, ["landscape", *RUN, "--grid", "5", "--plane", plane, "--json"])
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["plane"] == plane and len(d["alpha"]) == len(d["beta"]) == 5
+    loss = np.array(d["loss"])
+    assert loss.shape == (5, 5) and np.isfinite(loss).all()
+    assert d["settings"]["model"]["kind"] == "mlp" and d["settings"]["racer"]["optimizer"] == "sgd"
+    path = np.array(d["path"])
+    assert path.shape == (len(d["path_updates"]), 2) and np.abs(path[-1]).max() < 1e-5  # the path ends at θ*
+    if plane == "random":
+        assert d["alpha"][0] == -1 and d["alpha"][-1] == 1
+    else:
+        assert sum(d["share"]) <= 1 + 1e-9
+
+
+def test_landscape_text_prints_the_plane_and_the_grid(capsys):
+    code, out, _ = _run(capsys, ["landscape", *RUN, "--grid", "3"])
+    assert code == 0
+    assert out.startswith("plane: pca") and "beta \\ alpha" in out and len(out.splitlines()) >= 9
+
+
+@pytest.mark.parametrize("argv", [["landscape", "--grid", "1"], ["landscape", "--model", "rnn"],
+                                  ["landscape", *RUN, "--optimizer", "adam"], ["minimum-ratio", "--networks", "0"],
+                                  ["minimum-ratio", "--train-steps", "5"], ["minimum-ratio", "--activation", "gelu"]])
+def test_bad_arguments_end_with_status_2_and_one_line(capsys, argv):
+    code, out, err = _run(capsys, argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_minimum_ratio_json_has_one_dot_per_network(capsys):
+    code, out, err = _run(capsys, ["minimum-ratio", "--networks", "3", "--width", "4", "--train-steps", "20,40",
+                                   "--gnorm-steps", "20", "--json"])
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["settings"]["hessian"] == "full" and d["settings"]["params"] == 13
+    assert len(d["dots"]) == 3
+    for dot in d["dots"]:
+        assert {"loss", "grad_norm", "minimum_ratio", "positive", "negative", "zero"} <= set(dot)
+        assert dot["positive"] + dot["negative"] + dot["zero"] == dot["eigenvalues"] == 13
+    code, out, _ = _run(capsys, ["minimum-ratio", "--networks", "2", "--width", "4", "--train-steps", "20,40", "--gnorm-steps", "5"])
+    assert code == 0 and "largest minimum ratio" in out
