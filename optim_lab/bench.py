@@ -146,6 +146,9 @@ def run_all(quick: bool = False) -> tuple[list[dict], dict]:
     from .maps.bench import bench_rows as maps_rows  # the maps' rows (sweep batched vs per cell, the fractal map)
 
     rows += maps_rows(quick)
+    from .inside.bench import bench_rows as inside_rows  # the inside views' rows (λ_max by power iteration, a loss slice)
+
+    rows += inside_rows(quick)
     return rows, machine()
 
 
