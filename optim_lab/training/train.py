@@ -131,11 +131,15 @@ class RunConfig:
 
     # -- plain data (URLs, caches, JSON, the generated script) --------------------
     def as_dict(self) -> dict:
+        """Every value spelled out (defaults resolved), so equal runs give equal dicts."""
+        from ..schedules import get_schedule
+
         r = self.racer
         return {
             "model": asdict(self.model),
-            "racer": {"optimizer": r.optimizer, "lr": r.lr, "hparams": dict(r.hparams), "schedule": r.schedule,
-                      "sched_params": dict(r.sched_params), "momentum_rule": r.momentum_rule, "scaling_rule": r.scaling_rule},
+            "racer": {"optimizer": r.optimizer, "lr": r.resolved_lr(), "hparams": r.spec().resolve(dict(r.hparams)),
+                      "schedule": r.schedule, "sched_params": get_schedule(r.schedule).resolve(dict(r.sched_params)),
+                      "momentum_rule": r.momentum_rule, "scaling_rule": r.scaling_rule},
             **{k: getattr(self, k) for k in ("loss", "batch_size", "epochs", "steps", "samples", "augment", "normalize",
                                             "clip", "seed", "split_seed", "dtype")},
         }
@@ -149,8 +153,8 @@ class RunConfig:
         return cls(model=model, racer=racer, **d)
 
     def key(self) -> str:
-        """A canonical string for this run (cache key)."""
-        return json.dumps(self.as_dict(), sort_keys=True)
+        """A canonical string for this run (cache key): the checked config, defaults resolved."""
+        return json.dumps(self.checked().as_dict(), sort_keys=True)
 
 
 @dataclass

@@ -5,6 +5,7 @@ finished run, and the drawn digit as the data set's 8×8 image."""
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from optim_lab.training.models import ModelConfig
 from optim_lab.training.train import DTYPES, RunConfig, RunRecord, evaluate, model_from_record, predict_proba
 
 BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
-PITFALL_BATCHES = (8, 32)
+PITFALL_BATCHES = (1, 4, 32)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,10 @@ def update_formula(racer: Racer) -> str:
     m, s = spec.momentum_rule, spec.scaling_rule
     head = (r"\theta_{t+1} = \theta_t + m_{t+1}" if m.eta_inside
             else r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
-    return r" \\ ".join([head, m.latex, s.latex, sched.latex])
+    lines = [head]
+    for part in (m.latex, s.latex, sched.latex):  # one equation per line: narrow columns cut long ones off
+        lines += [x.strip() for x in re.split(r",\\(?:quad|\ )\s*", part)]
+    return r" \\ ".join(lines)
 
 
 def val_predictions(rec: RunRecord, split: DigitSplit | None = None) -> np.ndarray:

@@ -80,22 +80,23 @@ def curves_figure(runs: list[CurveRun], by: str, labels: dict, epochs: int, tota
 
 def image_grid(images: np.ndarray, titles: list[str], cols: int = 10, height: int | None = None,
                font_size: int = 12, zmax: float = 1.0) -> go.Figure:
-    """Small images (n, 8, 8) in a grid, each with a title above it."""
+    """Small images (n, 8, 8) in a grid, each with its caption below it."""
     n = len(images)
     rows = max(1, (n + cols - 1) // cols)
-    gap = 1
     side = images.shape[-1]
-    canvas = np.full((rows * (side + gap) - gap, cols * (side + gap) - gap), np.nan)
+    gap_x, gap_y = 2, 5  # room for the caption under each image
+    canvas = np.full((rows * (side + gap_y), cols * (side + gap_x) - gap_x), np.nan)
     annotations = []
     for i, img in enumerate(images):
         r, c = divmod(i, cols)
-        canvas[r * (side + gap) : r * (side + gap) + side, c * (side + gap) : c * (side + gap) + side] = img
-        annotations.append(dict(x=c * (side + gap) + (side - 1) / 2, y=r * (side + gap) - 0.9, text=titles[i],
-                                showarrow=False, font=dict(size=font_size), xref="x", yref="y"))
+        top, left = r * (side + gap_y), c * (side + gap_x)
+        canvas[top : top + side, left : left + side] = img
+        annotations.append(dict(x=left + (side - 1) / 2, y=top + side + 1.2, text=titles[i], showarrow=False,
+                                font=dict(size=font_size), xref="x", yref="y", yanchor="middle"))
     fig = go.Figure(go.Heatmap(z=canvas.astype(np.float32), colorscale=GREYS, zmin=0, zmax=zmax, showscale=False,
                                hoverinfo="skip"))
     fig.update_layout(
-        height=height or (40 + rows * 78), margin=dict(l=5, r=5, t=28, b=5), annotations=annotations,
+        height=height or (30 + rows * 95), margin=dict(l=5, r=5, t=5, b=5), annotations=annotations,
         xaxis=dict(visible=False, constrain="domain"), yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
         plot_bgcolor="#ffffff", font=dict(size=font_size),
     )
@@ -112,15 +113,16 @@ def class_counts_figure(counts: dict[str, np.ndarray], labels: dict, height: int
     return fig
 
 
-def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: int = 260, font_size: int = 13) -> go.Figure:
+def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: int = 300, font_size: int = 13) -> go.Figure:
     fig = go.Figure()
     for i, (vals, name) in enumerate(((raw, labels["raw"]), (norm, labels["norm"]))):
         hist, edges = np.histogram(vals, bins=34)
         fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=hist, width=np.diff(edges), name=name,
                              marker_color=colour(i), opacity=0.7))
-    fig.update_layout(height=height, barmode="overlay", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
-                      title=dict(text=labels["title"]), xaxis=dict(title=labels["pixel"]), yaxis=dict(type="log"),
-                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_layout(height=height, barmode="overlay", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=10),
+                      title=dict(text=labels["title"]), xaxis=dict(title=labels["pixel"]),
+                      yaxis=dict(type="log", dtick=1, exponentformat="power", title=labels["count"]),
+                      legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return fig
 
 

@@ -9,6 +9,7 @@ runs in the script itself: the progress bars and curves are redrawn between epoc
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -126,8 +127,8 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
     n_all = split.sizes["train"]
     c1, c2, c3 = st.columns(3)
     samples = int(sh.controls.slider("samples", sh.t("tl_samples"), 50, n_all, n_all, integer=True, container=c1))
-    augment = sh.controls.toggle("aug", sh.t("tl_augment"), False, container=c2)
-    normalize = sh.controls.toggle("norm", sh.t("tl_normalize"), True, container=c3)
+    augment = sh.controls.toggle("aug", sh.t("tl_augment"), False, container=c2, help=sh.t("tl_augment_help"))
+    normalize = sh.controls.toggle("norm", sh.t("tl_normalize"), True, container=c3, help=sh.t("tl_normalize_help"))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{sh.t('tl_samples_title')}**")
@@ -154,7 +155,8 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
         st.plotly_chart(figures.class_counts_figure(counts, lab, font_size=sh.font), key="tl_counts", width="stretch")
         raw = split.x_train.numpy().ravel()
         lab = {"title": sh.t("tl_hist_title"), "raw": sh.t("tl_hist_raw"),
-               "norm": sh.t("tl_hist_norm", mean=split.mean, std=split.std), "pixel": sh.t("tl_pixel")}
+               "norm": sh.t("tl_hist_norm", mean=split.mean, std=split.std), "pixel": sh.t("tl_pixel"),
+               "count": sh.t("tl_pixel_count")}
         st.plotly_chart(figures.pixel_hist_figure(raw, (raw - split.mean) / split.std, lab, font_size=sh.font),
                         key="tl_hist", width="stretch")
     return (None if samples == n_all else samples), augment, normalize
@@ -167,14 +169,16 @@ def step_model(sh: Shell) -> dict:
                               format_func=lambda k: sh.t(f"tl_model_{k}"), container=c1)
     out = {"kind": kind}
     if kind == "cnn":
-        out["width"] = int(sh.controls.slider("width", sh.t("tl_width_cnn"), WIDTH.lo, WIDTH.hi, WIDTH.default, integer=True, container=c2))
-        out["blocks"] = int(sh.controls.slider("blocks", sh.t("tl_blocks"), BLOCKS.lo, BLOCKS.hi, BLOCKS.default, integer=True, container=c3))
+        out["width"] = int(sh.controls.slider("width", sh.t("tl_width_cnn"), WIDTH.lo, WIDTH.hi, WIDTH.default, integer=True, container=c2,
+                                                 help=sh.t("tl_width_help")))
+        out["blocks"] = int(sh.controls.slider("blocks", sh.t("tl_blocks"), BLOCKS.lo, BLOCKS.hi, BLOCKS.default, integer=True, container=c3,
+                                                  help=sh.t("tl_blocks_help")))
     else:
         out["mlp_width"] = int(sh.controls.slider("mwidth", sh.t("tl_width_mlp"), MLP_WIDTH.lo, MLP_WIDTH.hi, MLP_WIDTH.default,
                                                   integer=True, container=c2))
         out["depth"] = int(sh.controls.slider("depth", sh.t("tl_depth"), DEPTH.lo, DEPTH.hi, DEPTH.default, integer=True, container=c3))
         out["activation"] = sh.controls.select("act", sh.t("tl_activation"), ["relu", "tanh"], "relu", container=c3)
-    out["residual"] = sh.controls.toggle("res", sh.t("tl_residual"), False, container=c4)
+    out["residual"] = sh.controls.toggle("res", sh.t("tl_residual"), False, container=c4, help=sh.t("tl_residual_help"))
     return out
 
 
@@ -195,7 +199,10 @@ def step_loss_optimizer(sh: Shell, configs, names) -> None:
         with col:
             st.markdown(f"<span style='color:{figures.colour(names.index(name))};font-weight:700'>● {name}</span>",
                         unsafe_allow_html=True)
-            st.latex(sh.t("tl_ce_formula") if c.loss == "ce" else sh.t("tl_mse_formula"))
+            if c.loss == "ce":
+                st.latex(r"\text{" + sh.t("tl_loss_ce") + r"}:\ e = -\sum_i \hat y_i \ln y'_i")
+            else:
+                st.latex(r"\text{" + sh.t("tl_mse_book") + r"}:\ e = \sum_i (\hat y_i - y'_i)^2")
             st.latex(calc.update_formula(c.racer))
             wd = c.racer.spec().resolve(dict(c.racer.hparams)).get("weight_decay", 0.0)
             if wd:
@@ -390,9 +397,27 @@ def step_predict(sh: Shell, usable: list[tuple[str, RunRecord]], split) -> None:
 def show_bn_view(sh: Shell, done: list[tuple[str, RunRecord]]) -> None:
     with st.expander(sh.t("tl_bnview"), expanded=False):
         st.markdown(sh.t("tl_bnview_text"))
-        names = [n for n, _ in done]
+        shown = list(done)
+        if done and len({r.config.model.bn for _, r in done}) == 1:
+            first_name, first = done[0]
+            flip = not first.config.model.bn
+            if sh.controls.toggle("bnv", sh.t("tl_bnview_pair_on" if flip else "tl_bnview_pair_off"), False):
+                twin_cfg = dataclasses.replace(first.config, model=dataclasses.replace(first.config.model, bn=flip))
+                twin_name = f"{first_name} · {'BN' if flip else sh.t('tl_no_bn')}"
+                bar = st.empty()
+                bar.progress(0.0, text=sh.t("tl_progress_upd", name=twin_name, e=1, E=twin_cfg.n_epochs, k=0,
+                                            K=twin_cfg.total_updates))
+
+                def progress(rec, k, tot):
+                    bar.progress(min(k / tot, 1.0), text=sh.t("tl_progress_upd", name=twin_name, e=len(rec.epochs),
+                                                             E=twin_cfg.n_epochs, k=k, K=tot))
+
+                twin, _ = jobs.JOBS.run(twin_cfg, progress=progress)
+                bar.empty()
+                shown.append((twin_name, twin))
+        names = [n for n, _ in shown]
         lab = {"epoch": sh.t("tl_epoch"), "preact": sh.t("tl_preact")}
-        st.plotly_chart(figures.preact_figure([calc.preact_bands(r) for _, r in done], names, lab, font_size=sh.font),
+        st.plotly_chart(figures.preact_figure([calc.preact_bands(r) for _, r in shown], names, lab, font_size=sh.font),
                         key="tl_preact", width="stretch")
 
 

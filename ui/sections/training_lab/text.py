@@ -20,6 +20,7 @@ EN = {
     "tl_loss": "Loss",
     "tl_loss_ce": "cross-entropy",
     "tl_loss_mse": "MSE on softmax",
+    "tl_mse_book": "MSE (the book's: summed over the classes)",
     "tl_settings_error": "These settings cannot run: {error}",
     # step 1
     "tl_s1": "1 · Libraries",
@@ -33,8 +34,10 @@ EN = {
     "tl_s2": "2 · Data",
     "tl_s2_text": "A seeded, stratified split: training set {train}, validation set {val}, held-back test set {test} (for step 7). Each image is 8×8 with pixels 0…16, scaled to [0, 1].",
     "tl_samples": "Training samples (a stratified subset)",
-    "tl_augment": "Augmentation in train_tfm (random shifts ±10 %, rotations ±10°)",
-    "tl_normalize": "Normalization in train_tfm and test_tfm (z-score, §3.7)",
+    "tl_augment": "Augmentation (train_tfm)",
+    "tl_augment_help": "RandomAffine in train_tfm: random shifts up to ±10 % of the side and rotations up to ±10°, new for every batch.",
+    "tl_normalize": "Normalization (z-score, §3.7)",
+    "tl_normalize_help": "Normalize in train_tfm and test_tfm: (x − mean) / std with the training set's pixel statistics.",
     "tl_samples_title": "Samples of the training set with their labels",
     "tl_counts_title": "Images per class",
     "tl_hist_title": "Pixel values: raw vs normalized",
@@ -45,17 +48,21 @@ EN = {
     "tl_class": "class",
     "tl_count": "images",
     "tl_pixel": "pixel value",
+    "tl_pixel_count": "pixels (log scale)",
     # step 3
     "tl_s3": "3 · Model",
     "tl_model": "Network",
     "tl_model_cnn": "CNN (HW3's Classifier)",
     "tl_model_mlp": "MLP (fully connected)",
-    "tl_width_cnn": "Width: channels of the first block (doubling per block)",
-    "tl_width_mlp": "Width: units per hidden layer",
-    "tl_blocks": "Blocks Conv → BN → ReLU → MaxPool (8×8 fits at most 3)",
+    "tl_width_cnn": "Width (channels, first block)",
+    "tl_width_help": "Channels double from block to block, as in HW3 (64 → 128 → 256 …).",
+    "tl_width_mlp": "Width (units per layer)",
+    "tl_blocks": "Conv blocks",
+    "tl_blocks_help": "Each block is Conv2d(3×3) → BatchNorm2d → ReLU → MaxPool2d(2), as in HW3; each halves the image, so 8×8 fits at most 3.",
     "tl_depth": "Hidden layers",
     "tl_activation": "Activation",
-    "tl_residual": "Residual connections (HW3 report Q2)",
+    "tl_residual": "Residual (HW3 Q2)",
+    "tl_residual_help": "Each block adds its input to its output (a basic residual block): HW3's report question 2.",
     "tl_layers_of": "Layers of run {i} ({params} parameters)",
     "tl_col_layer": "layer",
     "tl_col_type": "type",
@@ -67,8 +74,6 @@ EN = {
     "tl_s4_text": "Each run's optimizer comes from the same registry as the 2-D pages and steps the network with the same update (as a `torch.optim.Optimizer`). Choose it, its hyper-parameters and its schedule in the sidebar.",
     "tl_clip": "Gradient clipping (clip_grad_norm_)",
     "tl_clip_value": "max_norm",
-    "tl_ce_formula": r"\text{cross-entropy: } e = -\sum_i \hat y_i \ln y'_i",
-    "tl_mse_formula": r"\text{MSE (book, summed over classes): } e = \sum_i (\hat y_i - y'_i)^2,\quad y' = \operatorname{softmax}(y)",
     "tl_wd_note": "weight decay {wd:g} (L2 term added to g, as torch.optim does)",
     # step 5
     "tl_s5": "5 · Train",
@@ -117,7 +122,8 @@ EN = {
     "tl_bn_pitfall_text": (
         "With `model.train()`, BN normalizes each evaluation batch with that batch's own mean and variance instead of the "
         "running averages learned in training — and the prediction for an image then depends on the other images in its batch. "
-        "The smaller the batch, the noisier those statistics."
+        "The smaller the batch, the noisier those statistics: the accuracy changes (it can even rise when the running "
+        "averages still lag behind the weights, after few epochs at a large η)."
     ),
     "tl_mode_eval": "model.eval() (right)",
     "tl_mode_train": "model.train(), batch {b}",
@@ -145,6 +151,8 @@ EN = {
         "is mostly a smoother error surface (gradients that change less), which allows larger learning rates."
     ),
     "tl_preact": "pre-activation",
+    "tl_bnview_pair_off": "Compare: train run 1 once more with BN off",
+    "tl_bnview_pair_on": "Compare: train run 1 once more with BN on",
     # code
     "tl_code": "The code for this run",
     "tl_code_text": "A standalone PyTorch script (torch + scikit-learn only) with these settings as its defaults. Run on its own it prints this run's numbers, epoch by epoch. It writes the chosen optimizer's update out in a few lines (it cannot import this app); a test proves it equal to the app's.",
@@ -184,6 +192,7 @@ ZH = {
     "tl_loss": "损失函数",
     "tl_loss_ce": "交叉熵",
     "tl_loss_mse": "softmax 输出上的均方误差",
+    "tl_mse_book": "均方误差（书中约定：对类别求和）",
     "tl_settings_error": "这些设置无法运行：{error}",
     "tl_s1": "1 · 导入库",
     "tl_s1_text": "每个导入的用途（HW3 导入的也是这些，另加 torchvision 做图像变换）。",
@@ -194,8 +203,10 @@ ZH = {
     "tl_s2": "2 · 数据",
     "tl_s2_text": "带随机种子的分层划分：训练集 {train} 张、验证集 {val} 张、留作第 7 步的测试集 {test} 张。每张图 8×8，像素 0…16，缩放到 [0, 1]。",
     "tl_samples": "训练样本数（分层抽取的子集）",
-    "tl_augment": "train_tfm 中的数据增强（随机平移 ±10 %、旋转 ±10°）",
-    "tl_normalize": "train_tfm 与 test_tfm 中的归一化（z 分数，§3.7）",
+    "tl_augment": "数据增强（train_tfm）",
+    "tl_augment_help": "train_tfm 中的 RandomAffine：每个批量重新随机平移（最多边长的 ±10 %）并旋转（最多 ±10°）。",
+    "tl_normalize": "归一化（z 分数，§3.7）",
+    "tl_normalize_help": "train_tfm 与 test_tfm 中的 Normalize：用训练集像素的均值和标准差计算 (x − 均值) / 标准差。",
     "tl_samples_title": "训练集样本及其标签",
     "tl_counts_title": "每类图片数",
     "tl_hist_title": "像素值：原始 vs 归一化",
@@ -206,16 +217,20 @@ ZH = {
     "tl_class": "类别",
     "tl_count": "图片数",
     "tl_pixel": "像素值",
+    "tl_pixel_count": "像素个数（对数刻度）",
     "tl_s3": "3 · 模型",
     "tl_model": "网络",
     "tl_model_cnn": "CNN（HW3 的 Classifier）",
     "tl_model_mlp": "MLP（全连接）",
-    "tl_width_cnn": "宽度：第一块的通道数（每块翻倍）",
-    "tl_width_mlp": "宽度：每个隐藏层的神经元数",
-    "tl_blocks": "卷积块 Conv → BN → ReLU → MaxPool 的个数（8×8 最多放 3 块）",
+    "tl_width_cnn": "宽度（第一块的通道数）",
+    "tl_width_help": "通道数逐块翻倍，与 HW3 相同（64 → 128 → 256 …）。",
+    "tl_width_mlp": "宽度（每层神经元数）",
+    "tl_blocks": "卷积块数",
+    "tl_blocks_help": "每块是 Conv2d(3×3) → BatchNorm2d → ReLU → MaxPool2d(2)，与 HW3 相同；每块把图像边长减半，所以 8×8 最多放 3 块。",
     "tl_depth": "隐藏层数",
     "tl_activation": "激活函数",
-    "tl_residual": "残差连接（HW3 报告第 2 题）",
+    "tl_residual": "残差连接（HW3 第 2 题）",
+    "tl_residual_help": "每块把输入加到输出上（基本残差块）：HW3 报告第 2 题。",
     "tl_layers_of": "训练 {i} 的各层（{params} 个参数）",
     "tl_col_layer": "层",
     "tl_col_type": "类型",
@@ -226,8 +241,6 @@ ZH = {
     "tl_s4_text": "每组的优化器都来自与二维页面相同的注册表，并用同一个更新式（作为 `torch.optim.Optimizer`）训练网络。在侧边栏选择优化器、超参数和学习率调度。",
     "tl_clip": "梯度裁剪（clip_grad_norm_）",
     "tl_clip_value": "max_norm",
-    "tl_ce_formula": r"\text{交叉熵：} e = -\sum_i \hat y_i \ln y'_i",
-    "tl_mse_formula": r"\text{均方误差（书中约定，对类别求和）：} e = \sum_i (\hat y_i - y'_i)^2,\quad y' = \operatorname{softmax}(y)",
     "tl_wd_note": "权重衰减 {wd:g}（与 torch.optim 一样，把 L2 项加到 g 上）",
     "tl_s5": "5 · 训练",
     "tl_epochs": "训练轮数（epoch）",
@@ -273,7 +286,8 @@ ZH = {
     "tl_bn_pitfall": "BN 的陷阱：误用 model.train() 做评估",
     "tl_bn_pitfall_text": (
         "在 `model.train()` 模式下，BN 用每个评估批量自己的均值和方差做归一化，而不是训练中学到的滑动平均——"
-        "于是一张图的预测取决于同批量里的其他图。批量越小，这些统计量越不稳定。"
+        "于是一张图的预测取决于同批量里的其他图。批量越小，这些统计量越不稳定：准确率随之改变"
+        "（在大学习率下只训练了几轮、滑动平均还跟不上权重时，它甚至可能升高）。"
     ),
     "tl_mode_eval": "model.eval()（正确）",
     "tl_mode_train": "model.train()，批量 {b}",
@@ -298,6 +312,8 @@ ZH = {
         "它的好处主要是让误差表面更平滑（梯度变化更小），从而允许更大的学习率。"
     ),
     "tl_preact": "预激活值",
+    "tl_bnview_pair_off": "对比：关闭 BN 后把训练 1 再训练一次",
+    "tl_bnview_pair_on": "对比：打开 BN 后把训练 1 再训练一次",
     "tl_code": "本次训练的代码",
     "tl_code_text": "一个独立的 PyTorch 脚本（只需 torch 和 scikit-learn），默认参数就是当前设置。单独运行时会逐轮打印出与本页相同的数字。它把所选优化器的更新式用几行代码写了出来（它不能导入本应用）；有测试证明它与应用中的更新完全一致。",
     "tl_code_of": "脚本：",
