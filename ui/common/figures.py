@@ -395,6 +395,12 @@ def contour_figure(
             x=[marker[0]], y=[marker[1]], mode="markers", showlegend=False, hoverinfo="skip",
             marker=dict(symbol="circle-open", size=22, color="white", line=dict(width=3)),
         ))
+    for kind, pts in _by_kind(crit or []).items():  # again on top, as rings: a run that ends on a minimum must not hide it
+        sym, col = KIND_STYLE[kind]
+        fig.add_trace(go.Scatter(
+            x=[p["at"][0] for p in pts], y=[p["at"][1] for p in pts], mode="markers", showlegend=False, hoverinfo="skip",
+            marker=dict(symbol=sym if sym.endswith("-open") else f"{sym}-open", size=19, color=col, line=dict(width=2.5, color=col)),
+        ))
     annotations = arrow_annotations(arrows or [], font_size)
     xa, ya, notes = plane_axes(box, labels.x, labels.y, labels.not_to_scale)
     n_legend = len(paths) + len(_by_kind(crit or [])) + (start is not None) + (taylor is not None)

@@ -81,7 +81,7 @@ SECTION_LR = {
     "batch_momentum": {"linreg": {"sgd": 0.1}, "logreg": {"sgd": 1.0}},
     # the book's conventions side by side (book and PyTorch AdaGrad/RMSProp start with one η each)
     "adaptive_lr": {
-        "long-valley": {"adagrad-book": 1.0, "adagrad": 1.0, "rmsprop-book": 0.5, "rmsprop": 0.5},
+        "long-valley": {"adagrad-book": 1.0, "adagrad": 1.0, "rmsprop-book": 0.1, "rmsprop": 0.1},
         "quadratic": {"adagrad-book": 0.5, "adagrad": 0.5, "rmsprop-book": 0.05, "rmsprop": 0.05},
     },
     # large enough that warm-up visibly tames Adam's first steps

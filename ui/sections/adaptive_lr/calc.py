@@ -32,13 +32,18 @@ LINEUP = {
     "gd": Entrant("sgd", "constant", "#0072B2", on=True),
     "gd2": Entrant("sgd", "constant", "#56B4E9"),
     "agb": Entrant("adagrad-book", "constant", "#D55E00", on=True),
-    "agd": Entrant("adagrad-book", "inverse-time", "#E69F00"),
+    "agd": Entrant("adagrad-book", "inverse-time", "#882255"),  # wine: beside agb's vermillion, not a second orange
     "agt": Entrant("adagrad", "constant", "#8C564B", "dash"),
     "rmb": Entrant("rmsprop-book", "constant", "#009E73", on=True),
     "rmt": Entrant("rmsprop", "constant", "#CC79A7", "dash"),
     "adam": Entrant("adam", "constant", "#000000", on=True),
 }
 OWN_LR = ("agb", "agt", "rmb", "rmt", "adam")  # racers with a learning-rate slider of their own
+# RMSProp's α (the book gives none): 0.99 as in PyTorch.  With a small α, σ follows |g| almost
+# step by step, so η·g/σ ≈ ±η: on the valley floor the run hops by η every step and never settles.
+ALPHA = {"rmb": 0.99, "rmt": 0.99}
+DEFAULT_STEPS = 1000
+ETA_UNITS = {"gd": 0.95, "gd2": 0.05}  # GD's η in units of 2/λ_max, by default
 
 
 def lr_default(racer_id: str, surface: str) -> float:
@@ -56,6 +61,28 @@ def curvature(problem, point) -> tuple[float, float]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, float]:
     return curvature(compute.build(surface, params), point)
+
+
+def race_of(query: dict[str, str]):
+    """The race the page runs for a URL query (the page's defaults where the query says
+    nothing), straight from the engine: (problem, {racer id: row}, RaceResult).  What the
+    tests of the default view, the presets and the questions check."""
+    from optim_lab.engine import race
+    from surfaces import get_surface
+
+    surface = query.get("surface", SURFACES[0])
+    params = {k[2:]: float(v) for k, v in query.items() if k.startswith("s_")}
+    problem = get_surface(surface).build(**params)
+    start = (float(query.get("x0", problem.start[0])), float(query.get("y0", problem.start[1])))
+    unit = 2.0 / curvature(problem, start)[1]
+    lrs = {r: float(query.get(f"eta_{'u' if r == 'gd' else 'u2'}", ETA_UNITS[r])) * unit for r in ("gd", "gd2")}
+    lrs |= {r: float(query.get(f"lr_{r}", lr_default(r, surface))) for r in OWN_LR}
+    lrs["agd"] = lrs["agb"]
+    hparams = {r: {"alpha": float(query.get(f"a_{r}", a))} for r, a in ALPHA.items()}
+    ids = [r for r in LINEUP if query.get(r, "1" if LINEUP[r].on else "0") == "1"]
+    racers = [c.racer() for c in configs(ids, lrs, hparams)]
+    result = race(problem, racers, [start], int(query.get("steps", DEFAULT_STEPS)))
+    return problem, {r: i for i, r in enumerate(ids)}, result
 
 
 def configs(ids: list[str], lrs: dict[str, float], hparams: dict[str, dict]) -> list[RacerConfig]:

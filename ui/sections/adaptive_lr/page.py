@@ -7,12 +7,13 @@ import streamlit as st
 from ui.common import compute, keys, view
 from ui.common.boxes import widened
 from ui.common.figures import Series, curves_figure
+from ui.common.numbers import num
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.sections.adaptive_lr import calc
 from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_figure
 from ui.shell import Shell
 
-DEFAULT_STEPS = 1000
+DEFAULT_STEPS = calc.DEFAULT_STEPS
 
 
 def formulas(sh: Shell) -> None:
@@ -47,9 +48,9 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
     side = st.sidebar
     with side.expander(sh.t("al_gd_group"), expanded=True):
         switch("gd")
-        eta_u = sh.controls.slider("eta_u", sh.t("al_eta_u"), 0.01, 1.2, 0.95, step=0.01, help=sh.t("al_eta_u_help"))
+        eta_u = sh.controls.slider("eta_u", sh.t("al_eta_u"), 0.01, 1.2, calc.ETA_UNITS["gd"], step=0.01, help=sh.t("al_eta_u_help"))
         switch("gd2")
-        eta_u2 = sh.controls.slider("eta_u2", sh.t("al_eta_u2"), 0.01, 1.2, 0.05, step=0.01)
+        eta_u2 = sh.controls.slider("eta_u2", sh.t("al_eta_u2"), 0.01, 1.2, calc.ETA_UNITS["gd2"], step=0.01)
         st.caption(sh.t("al_gd_lr", u=eta_u, lr=eta_u * unit, u2=eta_u2, lr2=eta_u2 * unit))
     lrs["gd"], lrs["gd2"] = eta_u * unit, eta_u2 * unit
     with side.expander("AdaGrad", expanded=True):
@@ -62,10 +63,10 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
     with side.expander("RMSProp", expanded=False):
         switch("rmb")
         own_lr("rmb")
-        a_rmb = sh.controls.slider("a_rmb", sh.t("al_alpha_book"), 0.5, 0.999, 0.9, step=0.001)
+        a_rmb = sh.controls.slider("a_rmb", sh.t("al_alpha_book"), 0.5, 0.999, calc.ALPHA["rmb"], step=0.001)
         switch("rmt")
         own_lr("rmt")
-        a_rmt = sh.controls.slider("a_rmt", sh.t("al_alpha_torch"), 0.5, 0.999, 0.99, step=0.001)
+        a_rmt = sh.controls.slider("a_rmt", sh.t("al_alpha_torch"), 0.5, 0.999, calc.ALPHA["rmt"], step=0.001)
     with side.expander("Adam", expanded=False):
         switch("adam")
         own_lr("adam")
@@ -76,10 +77,10 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
 def curvature_metrics(sh: Shell, lam_min: float, lam_max: float) -> None:
     """The η metrics: the book's figures in units of 2/λ_max."""
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("λ_max", f"{lam_max:.4g}")
-    m2.metric("λ_min", f"{lam_min:.4g}")
-    m3.metric(sh.t("al_condition"), f"{lam_max / lam_min:.3g}" if lam_min > 0 else "∞")
-    m4.metric("2/λ_max", f"{2.0 / lam_max:.4g}")
+    m1.metric("λ_max", num(lam_max))
+    m2.metric("λ_min", num(lam_min))
+    m3.metric(sh.t("al_condition"), num(lam_max / lam_min, 3) if lam_min > 0 else "∞")
+    m4.metric("2/λ_max", num(2.0 / lam_max))
     st.caption(sh.t("al_units_note"))
 
 
@@ -133,7 +134,8 @@ def coordinate_curves(sh: Shell, race, k: int) -> None:
 
 def render(sh: Shell) -> None:
     sh.header()
-    formulas(sh)
+    with sh.intro():
+        formulas(sh)
     sh.preset_bar(columns=2)
 
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))

@@ -18,7 +18,9 @@ EN = {
         "(+ ε = 1e−10). Since √(Σ g²) = √(t+1)·RMS, PyTorch's AdaGrad **is** the book's with the decay η_t = η/√(t+1) — "
         "the toggle “+ η/√(t+1)” runs exactly that.\n"
         "- **RMSProp.** The book starts from σ₀ = |g₀|; PyTorch starts from v₀ = 0 with α = 0.99, so its first step is "
-        "η/√(1−α) = 10·η (then it settles).\n"
+        "η/√(1−α) = 10·η (then it settles). The book gives no α; this page uses PyTorch's 0.99. With a small α "
+        "(say 0.9) σ follows |g| almost step by step, so η·g/σ ≈ ±η: on the valley floor the run hops by about η every "
+        "step and never settles unless η decays.\n"
         "- **Adam.** The book only says “RMSProp + momentum”; the formula above is the paper's and PyTorch's, with bias "
         "correction (β₁ = 0.9, β₂ = 0.999, ε = 1e−8). Without the correction the first step would be about 3.16·η instead of η.\n"
         "- **Why the book's AdaGrad bursts.** On the valley floor the gradient across the valley becomes tiny. The book's σ is "
@@ -76,11 +78,11 @@ EN = {
     "al_coord_note": "Dotted: parameter {x}; solid: parameter {y}. For GD σ = 1 and the step is η for both. A sudden spike of η_t/σ_t, then of |Δ{y}|, is AdaGrad's late burst.",
     "preset_al_oscillate": "GD at 0.95·2/λ_max bounces",
     "preset_al_crawl": "GD at 0.05·2/λ_max crawls",
-    "preset_al_burst": "AdaGrad's late burst, and its fix",
+    "preset_al_burst": "AdaGrad's late burst; decay calms it, slowly",
     "preset_al_conventions": "Book vs PyTorch: first steps",
     "al_note_oscillate": "GD jumps from wall to wall (w alternates above and below the valley floor); once the bouncing dies down it sits on the floor near b = −120: the loss stays at about 1.15·10⁵ while ‖g‖ stays at about 380, far from zero.",
     "al_note_crawl": "After 1000 steps small-η GD has moved b by less than 0.01 (still at −120, the minimum is at −188.4). Adam, with its own step for each parameter, reaches the minimum.",
-    "al_note_burst": "Book AdaGrad goes down to the floor and travels along it, then near step 710 it suddenly shoots up the valley wall (|Δw| thousands of times its median step) and falls back. The same run with η/√(t+1) — PyTorch's AdaGrad — stays smooth (and slow).",
+    "al_note_burst": "Book AdaGrad goes down to the floor and travels along it, then near step 720 it suddenly shoots up the valley wall (|Δw| ≈ 8, thousands of times its median step) and falls back. The same AdaGrad with η/√(t+1) — PyTorch's AdaGrad — never leaves the floor, but decay costs speed: after 1000 steps it is still near b = −119, while the bursting run got to b ≈ −177 (the minimum is at −188.4). Decay removes the burst; it does not make AdaGrad fast here.",
     "al_note_conventions": "Compare the first steps in the table (step 1): book AdaGrad and book RMSProp move each parameter by exactly η; PyTorch's RMSProp by 10·η; Adam by η. Later the σ curves show the mean (book AdaGrad) against the sum (PyTorch AdaGrad).",
 }
 
@@ -98,7 +100,9 @@ ZH = {
         "- **AdaGrad。** 书中除以到目前为止所有梯度的均方根（包含当前梯度，没有 ε），所以 σ₀ = |g₀|，第一步恰好是 ±η。"
         "`torch.optim.Adagrad` 除以平方和的平方根（+ ε = 1e−10）。因为 √(Σ g²) = √(t+1)·均方根，PyTorch 的 AdaGrad **就是**"
         "书中 AdaGrad 加上衰减 η_t = η/√(t+1)——开关“+ η/√(t+1)”运行的正是它。\n"
-        "- **RMSProp。** 书中从 σ₀ = |g₀| 开始；PyTorch 从 v₀ = 0 开始且 α = 0.99，所以第一步是 η/√(1−α) = 10·η（之后才稳定下来）。\n"
+        "- **RMSProp。** 书中从 σ₀ = |g₀| 开始；PyTorch 从 v₀ = 0 开始且 α = 0.99，所以第一步是 η/√(1−α) = 10·η（之后才稳定下来）。"
+        "书中没有给出 α，本页采用 PyTorch 的 0.99。α 较小（例如 0.9）时，σ 几乎每一步都跟着 |g| 变，于是 η·g/σ ≈ ±η："
+        "在谷底每一步都跳动约 η，除非 η 衰减，否则停不下来。\n"
         "- **Adam。** 书中只说“RMSProp + 动量”；上面的公式来自原论文和 PyTorch，带偏差校正（β₁ = 0.9、β₂ = 0.999、ε = 1e−8）。"
         "没有偏差校正，第一步约为 3.16·η 而不是 η。\n"
         "- **书中 AdaGrad 为什么会“爆发”。** 到了谷底，横跨山谷方向的梯度变得很小。书中的 σ 是*平均值*，会跟着变小，"
@@ -155,10 +159,10 @@ ZH = {
     "al_coord_note": "点线：参数 {x}；实线：参数 {y}。梯度下降的 σ = 1，两个参数的步长都是 η。η_t/σ_t 突然跳高、随后 |Δ{y}| 跳高，就是 AdaGrad 后期的爆发。",
     "preset_al_oscillate": "梯度下降 0.95·2/λ_max：来回震荡",
     "preset_al_crawl": "梯度下降 0.05·2/λ_max：缓慢爬行",
-    "preset_al_burst": "AdaGrad 后期的爆发与修正",
+    "preset_al_burst": "AdaGrad 后期的爆发；衰减能消除它，但更慢",
     "preset_al_conventions": "书中约定 vs PyTorch：第一步",
     "al_note_oscillate": "梯度下降在两侧山壁之间来回跳（w 在谷底上下交替）；震荡平息后停在 b = −120 附近的谷底：损失停在约 1.15·10⁵，而 ‖g‖ 保持在约 380，远不为零。",
     "al_note_crawl": "1000 步之后，小学习率的梯度下降只让 b 移动了不到 0.01（仍在 −120，极小值在 −188.4）。Adam 为每个参数提供各自的步长，到达了极小值。",
-    "al_note_burst": "书中的 AdaGrad 先下到谷底、沿谷底前进，然后在第 710 步左右突然冲上山壁（|Δw| 是其步长中位数的数千倍），再落回来。同样的 AdaGrad 加上 η/√(t+1)（即 PyTorch 的 AdaGrad）则一路平稳（也更慢）。",
+    "al_note_burst": "书中的 AdaGrad 先下到谷底、沿谷底前进，然后在第 720 步左右突然冲上山壁（|Δw| ≈ 8，是其步长中位数的数千倍），再落回来。同样的 AdaGrad 加上 η/√(t+1)（即 PyTorch 的 AdaGrad）始终不离开谷底，但衰减让它变慢了：1000 步后它还在 b = −119 附近，而爆发的那条轨迹已到 b ≈ −177（极小值在 −188.4）。衰减消除了爆发，却没有让 AdaGrad 在这里变快。",
     "al_note_conventions": "看表格中的第一步（第 1 步）：书中的 AdaGrad 和 RMSProp 让每个参数恰好移动 η；PyTorch 的 RMSProp 移动 10·η；Adam 移动 η。之后的 σ 曲线展示了平均（书中 AdaGrad）与累加（PyTorch AdaGrad）的区别。",
 }

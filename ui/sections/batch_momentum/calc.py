@@ -232,8 +232,12 @@ def momentum_step(result: RaceResult, i: int, k: int, lam: float) -> MomentumSte
 ARROW_KEYS = ("prev", "grad", "move")
 
 
+ARROW_GAP = 0.07  # between side-by-side arrows, as a share of the view: their labels must not touch
+
+
 def arrow_offsets(parts: dict, delta: float) -> dict:
-    """Nearly collinear arrows would hide each other: shift them sideways (drawing only, the lengths stay true)."""
+    """Nearly collinear arrows would hide each other: draw them on three parallel rails, λm above,
+    −ηg in the middle, m below (drawing only: the lengths and directions stay true)."""
     zero = np.zeros(2)
     a, b = parts["prev"], parts["grad"]
     na, nb = float(np.hypot(*a)), float(np.hypot(*b))
@@ -241,7 +245,7 @@ def arrow_offsets(parts: dict, delta: float) -> dict:
         return {"prev": zero, "grad": zero, "move": zero}
     u = a / na
     perp = np.array([-u[1], u[0]])
-    return {"prev": zero, "grad": delta * perp, "move": -delta * perp}
+    return {"prev": delta * perp, "grad": zero, "move": -delta * perp}
 
 
 def momentum_arrows(step: MomentumStep, box) -> tuple[list[tuple[str, tuple, tuple]], float]:
@@ -252,7 +256,7 @@ def momentum_arrows(step: MomentumStep, box) -> tuple[list[tuple[str, tuple, tup
     parts = {"prev": step.kept, "grad": step.pushed, "move": step.m}
     longest = max(float(np.hypot(*v)) for v in parts.values())
     scale = 0.25 * span / longest if longest > 0 else 1.0
-    shift = arrow_offsets(parts, 0.03 * span)
+    shift = arrow_offsets(parts, ARROW_GAP * span)
     theta = step.theta
     tip = theta + scale * parts["prev"]
     out = []

@@ -8,7 +8,7 @@ import pytest
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui.sections.adaptive_lr.calc import LINEUP, OWN_LR, curvature, lr_default
+from ui.sections.adaptive_lr.calc import OWN_LR, curvature, lr_default, race_of
 from ui.sections.adaptive_lr.presets import PRESETS as _PRESETS
 from ui.shell import PAGE_BY_ID
 from ui.text import t
@@ -25,18 +25,7 @@ def log_value(raw) -> float:
 
 def preset_race(pid: str):
     """Run the engine exactly as the page does for a preset; returns (problem, {id: row}, result)."""
-    p = PRESETS[pid].params
-    problem = get_surface(p.get("surface", "long-valley")).build()
-    start = (float(p.get("x0", problem.start[0])), float(p.get("y0", problem.start[1])))
-    unit = 2.0 / curvature(problem, start)[1]
-    lrs = {"gd": float(p.get("eta_u", 0.95)) * unit, "gd2": float(p.get("eta_u2", 0.05)) * unit}
-    for r, v in LR.items():
-        lrs[r] = log_value(p.get(f"lr_{r}", v))
-    lrs["agd"] = lrs["agb"]
-    ids = [r for r in LINEUP if p.get(r, "1" if LINEUP[r].on else "0") == "1"]
-    racers = [Racer(LINEUP[r].optimizer, lr=lrs[r], schedule=LINEUP[r].schedule) for r in ids]
-    res = race(problem, racers, [start], int(p.get("steps", 1000)))
-    return problem, {r: i for i, r in enumerate(ids)}, res
+    return race_of(PRESETS[pid].params)
 
 
 def open_page(lang: str = "en", query: dict | None = None):
@@ -126,11 +115,29 @@ def test_preset_book_adagrad_bursts_and_the_decayed_run_does_not():
     assert 600 < late < 800  # the burst comes late …
     assert dw_book[late] > 1.0 and dw_book[late] > 1000 * np.median(dw_book)  # … and is huge
     assert res.theta[:, ids["agb"], 1].max() > 6  # it leaves the usual view box (w ≤ 5)
-    assert dw_dec[50:].max() < 0.01  # the decayed run: no burst
+    assert dw_dec[50:].max() < 0.01  # the decayed run: no burst …
+    b = res.theta[-1, :, 0]
+    assert abs(b[ids["agd"]] - (-119)) < 1.5 and abs(b[ids["agb"]] - (-177)) < 1.5  # … but slower (the note's numbers)
+    assert abs(b[ids["agd"]] - problem.minimum()[0]) > 60
     assert (res.diverged_at < 0).all()
     # book AdaGrad + η/√(t+1) is PyTorch's Adagrad
     torch_ = race(problem, [Racer("adagrad", lr=log_value(PRESETS["adagrad-burst"].params["lr_agb"]))], [problem.start], 1000)
     np.testing.assert_allclose(torch_.theta[:, 0], res.theta[:, ids["agd"]], rtol=1e-9, atol=1e-9)
+
+
+def test_the_default_view_makes_the_pages_point():
+    """One η stalls GD with ‖g‖ large; every adaptive run ends lower; Adam reaches the minimum;
+    no run is still hopping across the floor at the end (book RMSProp with α = 0.99)."""
+    problem, ids, res = race_of({})
+    best = problem.minima()[0][2]
+    b_star, w_star = problem.minimum()
+    loss = res.loss[-1]
+    assert loss[ids["gd"]] - best > 1e4 and res.grad_norm[-1, ids["gd"]] > 300
+    assert all(loss[ids[r]] < loss[ids["gd"]] for r in ("agb", "rmb", "adam"))
+    assert abs(res.theta[-1, ids["adam"], 0] - b_star) < 1 and abs(res.theta[-1, ids["adam"], 1] - w_star) < 0.01
+    for r, i in ids.items():
+        assert np.abs(np.diff(res.theta[-101:, i, 1])).max() < 0.01, r
+    assert (res.diverged_at < 0).all()
 
 
 def test_preset_conventions_first_steps():

@@ -86,3 +86,24 @@ def test_momentum_arrows_chain_and_share_one_scale():
     np.testing.assert_allclose(ends["grad"][0], ends["prev"][1])  # −ηg starts where λm ends
     longest = max(np.hypot(*v) for v in (step.kept, step.pushed, step.m))
     assert scale * longest == pytest.approx(0.25 * 2.0)
+
+
+def _segment_distance(p, q, r, s) -> float:
+    """Shortest distance between segments pq and rs (sampled finely: enough for a drawing test)."""
+    t = np.linspace(0, 1, 201)[:, None]
+    a, b = p + t * (q - p), r + t * (s - r)
+    return float(np.min(np.hypot(*(a[:, None, :] - b[None, :, :]).T)))
+
+
+def test_collinear_momentum_arrows_lie_side_by_side():
+    """The "momentum rolls past" step: −ηg points back along λm; the three arrows and the
+    labels at their heads stay apart by at least the gap."""
+    step = calc.MomentumStep(3, np.zeros(2), m_prev=np.array([0.188, 0.0215]), m=np.array([0.134, 0.00892]),
+                             grad=np.array([0.626, 0.234]), eta=0.04, lam=0.85)
+    box = (-2.0, 2.0, -1.0, 1.0)
+    arrows, _ = calc.momentum_arrows(step, box)
+    ends = {key: (np.array(frm), np.array(to)) for key, frm, to in arrows}
+    gap = calc.ARROW_GAP * 2.0
+    for a, b in (("prev", "grad"), ("prev", "move"), ("grad", "move")):
+        assert _segment_distance(*ends[a], *ends[b]) > 0.9 * gap, (a, b)
+        assert np.hypot(*(ends[a][1] - ends[b][1])) > 0.9 * gap, (a, b)  # the labels sit at the heads
