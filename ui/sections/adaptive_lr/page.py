@@ -7,7 +7,6 @@ import streamlit as st
 from ui.common import compute, keys, view
 from ui.common.boxes import widened
 from ui.common.figures import Series, curves_figure
-from ui.common.numbers import num
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.sections.adaptive_lr import calc
 from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_figure
@@ -77,10 +76,10 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
 def curvature_metrics(sh: Shell, lam_min: float, lam_max: float) -> None:
     """The η metrics: the book's figures in units of 2/λ_max."""
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("λ_max", num(lam_max))
-    m2.metric("λ_min", num(lam_min))
-    m3.metric(sh.t("al_condition"), num(lam_max / lam_min, 3) if lam_min > 0 else "∞")
-    m4.metric("2/λ_max", num(2.0 / lam_max))
+    m1.metric("λ_max", f"{lam_max:.4g}")
+    m2.metric("λ_min", f"{lam_min:.4g}")
+    m3.metric(sh.t("al_condition"), f"{lam_max / lam_min:.3g}" if lam_min > 0 else "∞")
+    m4.metric("2/λ_max", f"{2.0 / lam_max:.4g}")
     st.caption(sh.t("al_units_note"))
 
 
@@ -134,8 +133,7 @@ def coordinate_curves(sh: Shell, race, k: int) -> None:
 
 def render(sh: Shell) -> None:
     sh.header()
-    with sh.intro():
-        formulas(sh)
+    formulas(sh)
     sh.preset_bar(columns=2)
 
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
