@@ -1,0 +1,95 @@
+"""The inside-network page: both languages, the default view and every preset render cleanly and
+show what they claim; a click on the error surface moves the point inspector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests import apptest
+from ui.sections.inside_network import calc
+from ui.sections.inside_network.page import AT_KEY, PICK_KEY
+from ui.sections.inside_network.presets import PRESETS as _PRESETS
+from ui.shell import PAGE_BY_ID
+from ui.text import t
+
+SCRIPT = PAGE_BY_ID["inside-network"].path
+PRESETS = {p.id: p for p in _PRESETS}
+
+
+def _open(lang: str, params: dict | None = None):
+    return apptest.open_page(SCRIPT, lang, params, timeout=240)
+
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_default_view_shows_sharpness_with_two_over_eta_and_the_networks_own_surface(lang):
+    at = _open(lang)
+    apptest.assert_clean(at)
+    sharp = apptest.chart(at, "in_sharp_net")
+    names = [d.get("name") for d in sharp["data"]]
+    assert t("in_lambda", lang) in names and t("in_two_over_eta", lang) in names
+    surf = apptest.chart(at, "in_surface_chart")
+    assert surf["data"][0]["type"] == "contour"
+    assert any(t("in_inspector", lang) in m.value for m in at.markdown)
+    assert any(r"H_2 = D^\top H D" in x.value for x in at.latex)
+    assert any(t("in_net_title", lang) in s.value for s in at.subheader)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("pid", list(PRESETS))
+def test_every_preset_renders_in_both_languages(lang, pid):
+    p = PRESETS[pid]
+    at = _open(lang, p.params)
+    apptest.assert_clean(at)
+    apptest.assert_state_matches(at, p.params)
+    assert any(s.value for s in at.subheader)
+
+
+def test_edge_of_stability_preset_states_where_lambda_ends():
+    at = _open("en", PRESETS["eos"].params)
+    d = apptest.chart(at, "in_eos")
+    thresholds = sorted({round(tr["y"][0], 6) for tr in d["data"] if tr.get("line", {}).get("dash") == "dash"})
+    assert thresholds == [10.0, 20.0]  # 2/η for η = 0.2 and 0.1
+    rows = [m.value for m in at.markdown if m.value.startswith("- η = ")]
+    assert len(rows) == 2 and all("first reaches the limit" in r for r in rows)
+
+
+def test_sharp_vs_flat_preset_says_the_large_batch_is_sharper():
+    at = _open("en", PRESETS["sharp-flat"].params)
+    claim = [m.value for m in at.markdown if m.value.startswith("λ_max:")]
+    assert claim and "× sharper" in claim[0]
+    x = float(claim[0].split("(")[1].split("×")[0])
+    assert x > 1.5
+
+
+def test_minimum_ratio_preset_states_the_books_conclusion():
+    at = _open("en", PRESETS["minimum-ratio"].params)
+    d = apptest.chart(at, "in_ratio")
+    assert any(tr.get("name") == t("in_minimum_line", "en") for tr in d["data"])
+    claim = [m.value for m in at.markdown if m.value.startswith("Largest minimum ratio")]
+    assert claim and float(claim[0].split(":")[1].split(".")[0] + "." + claim[0].split(".")[1][:2]) < 0.8
+
+
+def test_a_click_on_the_surface_moves_the_inspected_point():
+    at = _open("en")
+    before = [x.value for x in at.latex if "H_2" in x.value]
+    at.session_state[PICK_KEY] = {"selection": {"points": [{"x": 0.05, "y": -0.01}], "point_indices": [0], "box": [], "lasso": []}}
+
+    at.session_state[AT_KEY] = (0.05, -0.01)
+    at.run()
+    apptest.assert_clean(at)
+    assert any("(α, β) = (0.05, -0.01)" in m.value for m in at.markdown)
+    after = [x.value for x in at.latex if "H_2" in x.value]
+    assert after != before
+
+
+def test_calc_settings_are_checked_and_the_surface_box_comes_from_the_grid():
+    s = calc.NetSetting()
+    cfg = s.run_config()
+    assert cfg.samples == calc.NET_SAMPLES and cfg.batch_size is None and cfg.steps == s.steps
+    assert s.every == s.steps // 20
+    d = {"alpha": np.array([-1.0, 0.0, 2.0]), "beta": np.array([-0.5, 0.5])}
+    assert calc.surface_box(d) == (-1.0, 2.0, -0.5, 0.5)
+    with pytest.raises(ValueError):
+        calc.eos_config("lbfgs", 0.1, 0.2)

@@ -1,0 +1,79 @@
+"""Pure Plotly figures of the inside-network page (numpy in, `go.Figure` out)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+
+
+def _layout(fig: go.Figure, height: int, font_size: int, **kw) -> go.Figure:
+    fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=60, b=50),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), template="plotly_white", **kw)
+    return fig
+
+
+def _finite(a) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_size: int = 13) -> go.Figure:
+    """Left: the sharpness of each run along training with its threshold (dashed, same colour).
+    Right: the training loss of each run (log axis).  Each run: name, update, sharp, threshold,
+    loss (per update)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["sharp_title"], labels["loss_title"]), horizontal_spacing=0.1)
+    for i, r in enumerate(runs):
+        c = COLOURS[i % len(COLOURS)]
+        fig.add_trace(go.Scatter(x=np.asarray(r["update"]), y=_finite(r["sharp"]), mode="lines+markers", name=r["name"],
+                                 line=dict(color=c, width=2.5), marker=dict(size=5), legendgroup=r["name"],
+                                 hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"), 1, 1)
+        fig.add_trace(go.Scatter(x=[0, float(np.max(r["update"]))], y=[r["threshold"]] * 2, mode="lines",
+                                 name=r["threshold_name"], line=dict(color=c, dash="dash", width=1.5), legendgroup=r["name"],
+                                 hoverinfo="skip"), 1, 1)
+        loss = _finite(r["loss"])
+        fig.add_trace(go.Scatter(x=np.arange(len(loss)), y=loss, mode="lines", line=dict(color=c, width=1.2), showlegend=False,
+                                 legendgroup=r["name"], hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"),
+                      1, 2)
+    fig.update_xaxes(title_text=labels["update"])
+    fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
+    fig.update_yaxes(title_text=labels["loss_axis"], type="log", row=1, col=2)
+    return _layout(fig, height, font_size)
+
+
+def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13) -> go.Figure:
+    """The training loss along one filter-normalized random direction through each solution."""
+    fig = go.Figure()
+    for i, r in enumerate(runs):
+        fig.add_trace(go.Scatter(x=np.asarray(r["alpha"]), y=_finite(r["curve"]), mode="lines", name=r["name"],
+                                 line=dict(color=COLOURS[i % len(COLOURS)], width=3),
+                                 hovertemplate="α = %{x:.3g}<br>L = %{y:.4g}<extra></extra>"))
+    fig.update_xaxes(title_text=labels["alpha"], zeroline=True)
+    fig.update_yaxes(title_text=labels["loss_axis"], rangemode="tozero")
+    return _layout(fig, height, font_size, title=dict(text=labels["title"], x=0, y=0.98))
+
+
+def ratio_figure(dots: list[dict], labels: dict, height: int = 460, font_size: int = 13) -> go.Figure:
+    """One dot per network: training loss (x) against minimum ratio (y); hollow where ‖g‖ did
+    not get below the tolerance.  The line y = 1 is where a local minimum would sit."""
+    fig = go.Figure()
+    for conv in (True, False):
+        ds = [d for d in dots if d["converged"] is conv]
+        if not ds:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[d["loss"] for d in ds], y=[d["minimum_ratio"] for d in ds], mode="markers",
+            name=labels["converged"] if conv else labels["not_converged"],
+            marker=dict(size=11, color="#1f77b4", symbol="circle" if conv else "circle-open", line=dict(width=2, color="#1f77b4")),
+            customdata=[[d["grad_norm"], d["positive"], d["negative"], d["zero"], d["seed"]] for d in ds],
+            hovertemplate=(f"{labels['loss']} %{{x:.4g}}<br>{labels['ratio']} %{{y:.3f}}<br>‖g‖ %{{customdata[0]:.2e}}<br>"
+                           "+%{customdata[1]} / −%{customdata[2]} / 0: %{customdata[3]}<extra>seed %{customdata[4]}</extra>"),
+        ))
+    xs = [d["loss"] for d in dots] or [0.0]
+    fig.add_trace(go.Scatter(x=[0, max(xs) * 1.05], y=[1, 1], mode="lines", name=labels["minimum_line"],
+                             line=dict(color="#888", dash="dash"), hoverinfo="skip"))
+    fig.update_xaxes(title_text=labels["loss"], rangemode="tozero")
+    fig.update_yaxes(title_text=labels["ratio"], range=[0, 1.05])
+    return _layout(fig, height, font_size)
