@@ -21,7 +21,7 @@ def render(sh: Shell) -> None:
             st.markdown(sh.t(f"q_{p.id}"))
             st.page_link(p.path, label=sh.t("open_page"), icon="➡️", query_params=sh.query)
 
-    home = [pr for pr in presets.all_presets() if pr.home and pr.page in {p.id for p in sections}]
+    home = presets.for_home([p.id for p in sections])
     if home:
         st.subheader(sh.t("presets_home"))
         cols = st.columns(min(3, len(home)))

@@ -70,6 +70,13 @@ def for_page(page: str) -> list[Preset]:
     return [p for p in _of_section(page.replace("-", "_")) if p.page == page]
 
 
+def for_home(page_ids: list[str]) -> list[Preset]:
+    """The presets offered on the home page, in the order of `page_ids` (the chapter's), not
+    in the packages' alphabetical order."""
+    order = {page: i for i, page in enumerate(page_ids)}
+    return sorted((p for p in all_presets() if p.home and p.page in order), key=lambda p: order[p.page])
+
+
 def apply(preset: Preset) -> None:
     """Button callback: forget the page's controls, then load the preset like a link."""
     ss = st.session_state

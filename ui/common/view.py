@@ -3,6 +3,8 @@ watch it on the contour (click to move the start), read the curves, inspect a po
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
@@ -30,6 +32,14 @@ def labels_for(sh: Shell, spec) -> Labels:
         kinds={k: sh.t(f"kind_{k}") for k in ("minimum", "maximum", "saddle", "degenerate")}, taylor=sh.t("taylor_model"),
         not_to_scale=sh.t("axes_not_to_scale"), zero_floor=sh.t("zero_floor"),
     )
+
+
+def named_for(sh: Shell, labels: Labels, points: list[dict]) -> Labels:
+    """`labels` for these critical points: a lone minimum (a convex bowl's) is "the minimum",
+    not a "local minimum"."""
+    if len(points) == 1 and points[0]["kind"] == "minimum":
+        return dataclasses.replace(labels, kinds={**labels.kinds, "minimum": sh.t("kind_minimum_only")})
+    return labels
 
 
 def pretty_axis(axis: str) -> str:
@@ -212,6 +222,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     three_d = sh.controls.toggle(prefix + keys.VIEW_3D, sh.t("view_3d"), False, container=c1)
     show_crit = sh.controls.toggle(prefix + keys.SHOW_CRITICAL, sh.t("show_critical"), crit, container=c2)
     points = compute.critical(race.surface, pk) if show_crit else []
+    labels = named_for(sh, labels, points)
     font = sh.size(14, 18)
     h = height or sh.size(600, 720)
     if three_d:

@@ -9,7 +9,7 @@ from surfaces import get_surface
 from ui.common import compute, keys, view
 from ui.common.figures import contour_figure
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig
-from ui.sections.normalization import calc
+from ui.sections.normalization import calc, presets
 from ui.sections.normalization.figures import batch_stats_figure, stages_figure
 from ui.shell import Shell
 
@@ -65,7 +65,9 @@ def curvature_facts(sh: Shell, tag: str, problem, eta: float) -> None:
              rf"\eta\,\lambda_{{\max}} = {eta * lam[-1]:.3g}")
 
 
-def feature_scaling(sh: Shell, side) -> None:
+def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
+    """`warn`: say above the charts when a run diverges (not while a batch-norm preset is shown:
+    each panel's caption still says it, and the warning would point away from batch norm)."""
     st.header(sh.t("nm_fs_title"))
     st.markdown(sh.t("nm_fs_intro"))
     st.latex(r"\hat y = w_1 x_1 + w_2 x_2,\qquad L = \frac1N\sum_i (\hat y_i - y_i)^2,\qquad "
@@ -86,13 +88,13 @@ def feature_scaling(sh: Shell, side) -> None:
     gd = RacerConfig("sgd", eta)
     races = {tag: view.run_race(sh, SURFACE, variants[tag], [gd], start, steps, 0, names=[sh.t("nm_gd_name")]) for tag in shown}
     if all(race is not None for race in races.values()):
-        for race in races.values():
+        for race in races.values() if warn else ():
             view.divergence_notes(sh, race)
         for col, tag in zip(st.columns(len(shown)), shown, strict=True):
             race, problem = races[tag], problems[tag]
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
             fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
-                                 view.labels_for(sh, problem.spec), crit=mins, start=start, font_size=sh.font,
+                                 view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
                                  height=sh.size(480, 560))
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)
             with col:
@@ -187,7 +189,7 @@ def batch_norm(sh: Shell, side) -> None:
 
 
 def render(sh: Shell) -> None:
-    sh.preamble()
+    active = sh.preamble()
     side = st.sidebar
-    feature_scaling(sh, side)
+    feature_scaling(sh, side, warn=not (active and active.id in presets.BATCH_NORM))
     batch_norm(sh, side)

@@ -1,5 +1,7 @@
 from ui.common.presets import Preset
 
+BATCH_NORM = {"small-batch", "large-batch", "few-batches"}  # presets about batch norm, not feature scaling
+
 PRESETS = [
     Preset("normalization", "same-eta", "nm_p_same_eta",
            {"s_scale1": "1", "s_scale2": "100", "std": "1", "eta": "0.1", "steps": "100", "x0": "-2.5", "y0": "2.5"},
