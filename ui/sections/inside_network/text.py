@@ -87,7 +87,7 @@ EN = {
     "in_lambda": "λ_max",
     "in_two_over_eta": "2/η",
     "in_38_over_eta": "38/η",
-    "in_precond": "λ_max(P⁻¹H)",
+    "in_precond": "preconditioned λ_max(P⁻¹H)",
     "in_loss_title": "training loss",
     "in_sharp_title_chart": "sharpness and its limit (dashed)",
     # presets
@@ -139,7 +139,7 @@ ZH = {
     "in_axis_b": "β（沿 d₂）",
     "in_path": "路径（投影）",
     "in_click": "点击误差表面，检查平面上的一点。",
-    "in_inspector": "点检查器",
+    "in_inspector": "局部分析",
     "in_inspect_text": "在 θ* + α·d₁ + β·d₂ 处：切片本身的梯度和**海森矩阵** H₂ = DᵀHD，D = [d₁ d₂]——在这个平面上做 §3.1 的检验。",
     "in_inspect_at": "(α, β) = ({a:.3g}, {b:.3g}) · 损失 {loss:.4g}",
     "in_plane_kind_minimum": "两个特征值都 > 0：切片在两个方向上都向上弯（是这个平面上的极小值，不一定是网络的局部极小值）",
@@ -186,7 +186,7 @@ ZH = {
     "in_lambda": "λ_max",
     "in_two_over_eta": "2/η",
     "in_38_over_eta": "38/η",
-    "in_precond": "λ_max(P⁻¹H)",
+    "in_precond": "预条件尖锐度 λ_max(P⁻¹H)",
     "in_loss_title": "训练损失",
     "in_sharp_title_chart": "尖锐度与它的极限（虚线）",
     "preset_in_eos": "稳定性边缘（梯度下降）",
@@ -198,5 +198,5 @@ ZH = {
     "note_in_eos_adam": "Adam 自己感受到的曲率——预条件尖锐度——爬升到 38/η 并停在那里附近，而普通的 λ_max 并不停在 2/η。",
     "note_in_sharp": "同一个网络、同一个 η、同样的训练损失：大批量停在曲率更大的地方——经过它的解的曲线更陡。",
     "note_in_ratio": "每个点都远低于 1：没有一个网络停在真正的局部极小值。训练卡住的点是鞍点。",
-    "note_in_surface": "用 Adam 训练的 HW3 CNN（含 BN）；在它自己路径所在的平面上画出的误差表面。点击误差表面：检查器用平面上的 2 × 2 海森矩阵检验这一点。",
+    "note_in_surface": "用 Adam 训练的 HW3 CNN（含 BN）；在它自己路径所在的平面上画出的误差表面。点击误差表面：局部分析用平面上的 2 × 2 海森矩阵检验这一点。",
 }
