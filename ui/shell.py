@@ -23,7 +23,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui.common import keys, presets
+from ui.common import keys, presets, quiz
 from ui.common.state import Controls, reset_page
 from ui.text import LANGS, t
 
@@ -152,6 +152,7 @@ class Shell:
         active = presets.active(self.page.id)
         if active and active.note:
             st.info(self.t(active.note), icon="👀")
+        quiz.show_page(self)  # predict, then run (with a question asked alone, the page stops here)
         return active
 
     def preamble(self, columns: int = 4) -> presets.Preset | None:

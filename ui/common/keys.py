@@ -23,6 +23,8 @@ URL_HELD = "_url_held"  # each control's value, default and context of the last 
 URL_OWN = "_url_own"  # values the learner set for another context: (key, context) → value
 PAGE_QUERIES = "_page_queries"  # page id → the query the page wrote last (kept across pages)
 RESET = "_reset"  # the "back to defaults" button
+QUIZ = "_quiz"  # question key → the choice the learner ran (ui.common.quiz)
+QUIZ_ALONE = "_quiz_alone"  # the question shown alone, for class
 PRESET = "_preset"  # id of the preset applied last
 
 # controls shared by the surface view and the pages that draw it
@@ -37,7 +39,7 @@ INSPECT_X, INSPECT_Y = "ix", "iy"
 FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
 
 # kept when a preset resets the page's controls
-KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES)
+KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES, QUIZ)
 
 
 def log_key(key: str) -> str:

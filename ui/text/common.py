@@ -119,6 +119,15 @@ EN = {
     "number_range": "Allowed: {lo} to {hi}. A value outside is not taken (the box turns red and keeps the last value).",
     "fx_box_lo": "{axis} from",
     "fx_box_hi": "{axis} to",
+    "quiz_title": "Predict, then run",
+    "quiz_choices": "Your prediction",
+    "quiz_run": "Run it and see",
+    "quiz_ask": "Ask the class",
+    "quiz_ask_help": "Show only the question and its choices (for a projector), until someone presses “Run it and see”.",
+    "quiz_back": "Back to the page",
+    "quiz_right": "Right — **{answer}**. {why}",
+    "quiz_wrong": "Not quite: the run shows **{answer}**. {why}",
+    "quiz_shown": "The run shows **{answer}**. {why}",
 }
 
 ZH = {
@@ -240,4 +249,13 @@ ZH = {
     "number_range": "允许范围：{lo} 到 {hi}。超出范围的值不会被采用（输入框变红，并保留上一个值）。",
     "fx_box_lo": "{axis} 的下限",
     "fx_box_hi": "{axis} 的上限",
+    "quiz_title": "先预测，再运行",
+    "quiz_choices": "你的预测",
+    "quiz_run": "运行看看",
+    "quiz_ask": "先问全班",
+    "quiz_ask_help": "只显示问题和选项（适合投影），直到有人按下“运行看看”。",
+    "quiz_back": "回到页面",
+    "quiz_right": "答对了——**{answer}**。{why}",
+    "quiz_wrong": "不完全对：运行结果是 **{answer}**。{why}",
+    "quiz_shown": "运行结果是 **{answer}**。{why}",
 }

@@ -1,4 +1,5 @@
 from ui.common.presets import Preset
+from ui.common.quiz import Question
 
 _OFF = {"gd": "0", "agb": "0", "rmb": "0", "adam": "0"}
 
@@ -17,4 +18,9 @@ PRESETS = [
            _OFF | {"surface": "long-valley", "agb": "1", "agt": "1", "rmb": "1", "rmt": "1", "adam": "1", "steps": "300",
                    "k": "1"},
            note="al_note_conventions"),
+]
+
+# predict, then run: the preset shows the answer (checked on the engine's numbers in tests/ui/sections/adaptive_lr/)
+QUESTIONS = [
+    Question("adaptive-lr", "gd-oscillates", "qz_al_q", ("qz_al_a", "qz_al_b", "qz_al_c", "qz_al_d"), 2, "qz_al_why", "gd-oscillates"),
 ]

@@ -84,6 +84,13 @@ EN = {
     "al_note_crawl": "After 1000 steps small-η GD has moved b by less than 0.01 (still at −120, the minimum is at −188.4). Adam, with its own step for each parameter, reaches the minimum.",
     "al_note_burst": "Book AdaGrad goes down to the floor and travels along it, then near step 720 it suddenly shoots up the valley wall (|Δw| ≈ 8, thousands of times its median step) and falls back. The same AdaGrad with η/√(t+1) — PyTorch's AdaGrad — never leaves the floor, but decay costs speed: after 1000 steps it is still near b = −119, while the bursting run got to b ≈ −177 (the minimum is at −188.4). Decay removes the burst; it does not make AdaGrad fast here.",
     "al_note_conventions": "Compare the first steps in the table (step 1): book AdaGrad and book RMSProp move each parameter by exactly η; PyTorch's RMSProp by 10·η; Adam by η. Later the σ curves show the mean (book AdaGrad) against the sum (PyTorch AdaGrad).",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_al_q": "Gradient descent with η = 0.95 × 2/λ_max on the course's long valley: what do the loss and ‖g‖ do over 300 steps?",
+    "qz_al_a": "both fall towards 0: it reaches the minimum",
+    "qz_al_b": "it diverges on the first steps",
+    "qz_al_c": "the loss stops falling while ‖g‖ stays large (about 380)",
+    "qz_al_d": "the loss keeps falling steadily, just slowly",
+    "qz_al_why": "η is as large as the steep direction allows, which is thousands of times too small for the flat direction: the run bounces across the valley, then sits on its floor, far from the minimum, with a large gradient along the floor.",
 }
 
 ZH = {
@@ -165,4 +172,11 @@ ZH = {
     "al_note_crawl": "1000 步之后，小学习率的梯度下降只让 b 移动了不到 0.01（仍在 −120，极小值在 −188.4）。Adam 为每个参数提供各自的步长，到达了极小值。",
     "al_note_burst": "书中的 AdaGrad 先下到谷底、沿谷底前进，然后在第 720 步左右突然冲上山壁（|Δw| ≈ 8，是其步长中位数的数千倍），再落回来。同样的 AdaGrad 加上 η/√(t+1)（即 PyTorch 的 AdaGrad）始终不离开谷底，但衰减让它变慢了：1000 步后它还在 b = −119 附近，而爆发的那条轨迹已到 b ≈ −177（极小值在 −188.4）。衰减消除了爆发，却没有让 AdaGrad 在这里变快。",
     "al_note_conventions": "看表格中的第一步（第 1 步）：书中的 AdaGrad 和 RMSProp 让每个参数恰好移动 η；PyTorch 的 RMSProp 移动 10·η；Adam 移动 η。之后的 σ 曲线展示了平均（书中 AdaGrad）与累加（PyTorch AdaGrad）的区别。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_al_q": "在课程的狭长山谷上，用 η = 0.95 × 2/λ_max 的梯度下降：300 步内损失和 ‖g‖ 会怎样？",
+    "qz_al_a": "都降到接近 0：到达了极小值",
+    "qz_al_b": "最初几步就发散了",
+    "qz_al_c": "损失不再下降，而 ‖g‖ 仍然很大（约 380）",
+    "qz_al_d": "损失一直稳定下降，只是比较慢",
+    "qz_al_why": "这个 η 已经是陡峭方向所能允许的最大值，对平坦方向却小了几千倍：轨迹先在山谷两侧来回震荡，然后停在谷底，离极小值很远，沿谷底方向的梯度仍然很大。",
 }

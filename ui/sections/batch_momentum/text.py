@@ -90,6 +90,13 @@ EN = {
     "bm_note_surface": "One sample's surface is a valley along a line (a line fits one point in many ways). Press ▶ on the right: the surface jumps at every step, and the star (where that batch's gradient is zero) is not where the next batch's gradient is zero.",
     "bm_note_rolls": "Plain GD stops in the local minimum at (−1.61, −0.57), loss 2.10. The momentum run crosses it and ends in the global minimum (0.09, −0.71), loss −1.03. At step 3 the gradient step (red) already points back towards the local minimum, but the movement kept from before (blue) is larger: the ball rolls on. Move the step slider to follow the arrows.",
     "bm_note_book_torch": "η halves every 10 steps. Both momentum runs are identical for steps 1–10; from step 11 PyTorch's step shrinks at once, the book's movement keeps its speed: PyTorch settles in the global minimum, the book rolls on into the far local minimum (1.70, −0.80).",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_bm_q": "Plain gradient descent and momentum (λ = 0.85) start together at (−1.84, −0.6) on the six-hump camel, with the same η. Where do they end?",
+    "qz_bm_a": "both stop in the local minimum near (−1.61, −0.57)",
+    "qz_bm_b": "gradient descent stops in that local minimum; momentum rolls past it to the global minimum",
+    "qz_bm_c": "both reach the global minimum near (0.09, −0.71)",
+    "qz_bm_d": "momentum overshoots and diverges",
+    "qz_bm_why": "Where the gradient becomes zero the movement kept from earlier steps is still large, so the momentum run crosses the local minimum instead of stopping in it.",
 }
 
 ZH = {
@@ -180,4 +187,11 @@ ZH = {
     "bm_note_surface": "单个样本的误差表面是一条沿直线的山谷（一条直线有无数种方式穿过一个点）。按右图的 ▶：误差表面每一步都在跳变，星号（这个批量梯度为零的地方）并不是下一个批量梯度为零的地方。",
     "bm_note_rolls": "普通梯度下降停在 (−1.61, −0.57) 的局部极小值，损失 2.10。带动量的梯度下降越过了它，停在全局最小值 (0.09, −0.71)，损失 −1.03。在第 3 步，梯度步（红色）已经指回局部极小值，但保留下来的移动（蓝色）更大：球继续向前滚。拖动步数滑块跟着箭头看。",
     "bm_note_book_torch": "η 每 10 步减半。两种动量在第 1–10 步完全相同；从第 11 步起 PyTorch 的步长立即变小，书中的移动量保持原速：PyTorch 停在全局最小值，书中的版本继续滚进远处的局部极小值 (1.70, −0.80)。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_bm_q": "普通梯度下降和动量（λ = 0.85）在六峰驼背函数上从 (−1.84, −0.6) 一起出发，η 相同。它们最后停在哪里？",
+    "qz_bm_a": "都停在 (−1.61, −0.57) 附近的局部极小值",
+    "qz_bm_b": "梯度下降停在那个局部极小值；动量越过它，到了全局最小值",
+    "qz_bm_c": "都到了 (0.09, −0.71) 附近的全局最小值",
+    "qz_bm_d": "动量冲过头，发散了",
+    "qz_bm_why": "在梯度变为零的地方，之前积累的移动量仍然很大，所以带动量的轨迹会越过局部极小值，而不是停在那里。",
 }

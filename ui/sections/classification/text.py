@@ -39,6 +39,13 @@ EN = {
     "cl_n_centre": "Start at (0, 0), where classes 1 and 2 are equally likely (‖g‖ ≈ 0.71 on both). GD (η = 1) reaches the target on both surfaces: MSE is only hard where the prediction is badly wrong.",
     "cl_p_gap": "Softmax widens gaps",
     "cl_n_gap": "Logits 10, 2, 0: a gap of 8 becomes a probability ratio of e⁸ ≈ 2981, so class 1 gets 99.96 % of the probability.",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_cl_q": "Gradient descent (η = 1) starts at (−6.5, 5.7), where the prediction is badly wrong. On which loss does it get far in 200 steps?",
+    "qz_cl_a": "on both, about equally",
+    "qz_cl_b": "only on cross-entropy",
+    "qz_cl_c": "only on the mean squared error",
+    "qz_cl_d": "on neither",
+    "qz_cl_why": "Where y′₁ ≈ 0 the squared error hardly changes with the logits, so its gradient is about 3·10⁻⁵ — a plateau; −ln y′₁ still has a slope of about 1 there.",
 }
 
 ZH = {
@@ -80,4 +87,11 @@ ZH = {
     "cl_n_centre": "从 (0, 0) 出发，此时第 1、2 类的概率相同（两个表面上 ‖g‖ 都约为 0.71）。梯度下降（η = 1）在两个表面上都到达了目标：只有在预测错得很离谱的地方，均方误差才难以优化。",
     "cl_p_gap": "softmax 拉大差距",
     "cl_n_gap": "logit 为 10, 2, 0：相差 8 变成概率之比 e⁸ ≈ 2981，第 1 类得到 99.96 % 的概率。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_cl_q": "梯度下降（η = 1）从 (−6.5, 5.7) 出发，那里的预测错得很离谱。200 步内它在哪个损失上走得远？",
+    "qz_cl_a": "两个都走得差不多远",
+    "qz_cl_b": "只有交叉熵",
+    "qz_cl_c": "只有均方误差",
+    "qz_cl_d": "两个都走不动",
+    "qz_cl_why": "在 y′₁ ≈ 0 的地方，logit 变化时平方误差几乎不变，梯度只有约 3·10⁻⁵——是一片平原；−ln y′₁ 在那里仍有约为 1 的坡度。",
 }

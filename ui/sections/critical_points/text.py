@@ -19,6 +19,13 @@ EN = {
     "note_cp_escape": "Same run, then one step θ′ + u along the eigenvector of λ = −2: the loss drops and the run continues down to the valley w₁·w₂ = 1.",
     "note_cp_valley": "Every point of w₁·w₂ = 1 has loss 0, a global minimum — yet the Hessian there has eigenvalues 0 and 4: the zero eigenvalue makes the test inconclusive (degenerate).",
     "note_cp_monkey": "L = x³ − 3xy² has a zero gradient and a zero Hessian at the origin: the eigenvalue test says nothing, yet the point is no minimum (three valleys go down).",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_cp_q": "Gradient descent starts on the line w₁ = −w₂ of L = (1 − w₁w₂)². Where is it after 150 steps?",
+    "qz_cp_a": "in the valley w₁·w₂ = 1, where the loss is 0",
+    "qz_cp_b": "at (0, 0): the gradient is zero there, yet it is a saddle point, not a minimum",
+    "qz_cp_c": "far away: it diverges",
+    "qz_cp_d": "circling around (0, 0) without settling",
+    "qz_cp_why": "On that line the gradient points straight at (0, 0), so gradient descent never leaves the line; at (0, 0) the gradient vanishes, but the Hessian has eigenvalues −2 and 2.",
 }
 
 ZH = {
@@ -40,4 +47,11 @@ ZH = {
     "note_cp_escape": "同样的梯度下降，然后沿 λ = −2 的特征向量走一步 θ′ + u：损失下降，轨迹继续走到山谷 w₁·w₂ = 1。",
     "note_cp_valley": "w₁·w₂ = 1 上的每一点损失都为 0，是全局最小值——但那里海森矩阵的特征值是 0 和 4：零特征值让检验无法判定（退化）。",
     "note_cp_monkey": "L = x³ − 3xy² 在原点处梯度为零、海森矩阵也为零：特征值检验什么也说明不了，但它并不是极小值（有三个方向向下）。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_cp_q": "梯度下降从 L = (1 − w₁w₂)² 的直线 w₁ = −w₂ 上出发。150 步之后它在哪里？",
+    "qz_cp_a": "在山谷 w₁·w₂ = 1 上，损失为 0",
+    "qz_cp_b": "在 (0, 0)：那里梯度为零，但它是鞍点，不是极小值",
+    "qz_cp_c": "跑得很远：发散了",
+    "qz_cp_d": "绕着 (0, 0) 打转，停不下来",
+    "qz_cp_why": "在这条直线上，梯度正好指向 (0, 0)，所以梯度下降一直不离开这条线；到了 (0, 0) 梯度为零，但海森矩阵的特征值是 −2 和 2。",
 }

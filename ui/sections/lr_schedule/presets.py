@@ -1,4 +1,5 @@
 from ui.common.presets import Preset
+from ui.common.quiz import Question
 
 PRESETS = [
     Preset("lr-schedule", "adam-warmup", "ls_p_warmup",
@@ -16,4 +17,9 @@ PRESETS = [
            {"surface": "textbook-saddle", "x0": "0.5", "y0": "0.5", "steps": "100", "opt": "adam", "lr": "1",
             "sch": "constant", "radam": "1", "k": "6"},
            note="ls_n_radam"),
+]
+
+# predict, then run: the preset shows the answer (checked on the engine's numbers in tests/ui/sections/lr_schedule/)
+QUESTIONS = [
+    Question("lr-schedule", "adam-warmup", "qz_ls_q", ("qz_ls_a", "qz_ls_b", "qz_ls_c", "qz_ls_d"), 1, "qz_ls_why", "adam-warmup"),
 ]

@@ -34,6 +34,13 @@ EN = {
     "ls_n_adagrad": "The course's long valley, book AdaGrad with η = 2. Constant η: after about 150 quiet steps along the valley, w suddenly leaves it (|w − w*| reaches about 7.5 near step 165) and bursts like this come back again and again. With η_t = η/√(t+1) the path never leaves the valley floor (within about 0.2 of w* after step 50), at the price of travelling more slowly. k is set to the first burst.",
     "ls_p_radam": "RAdam's built-in warm-up",
     "ls_n_radam": "The book's saddle surface (1 − w₁w₂)² from (0.5, 0.5), η = 1 for both. Adam's first step is about η in each coordinate: it lands at (1.5, 1.5), past the valley of minima, and the loss rises from 0.5625 to 1.5625. RAdam's steps 1–5 are momentum-SGD steps (the first is η·g = 0.75 per coordinate, the loss drops to about 0.32); from step 6 it divides by σ, scaled by the small, growing r_t.",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_ls_q": "Adam with a constant η = 0.5 starts at (−1.5, 2.5) on Rosenbrock, where the loss is 12.5. What does its first step do to the loss?",
+    "qz_ls_a": "it falls a little, as every first step of gradient descent does",
+    "qz_ls_b": "it rises to about 409",
+    "qz_ls_c": "it becomes infinite: Adam diverges",
+    "qz_ls_d": "nothing: Adam's first step is tiny",
+    "qz_ls_why": "Adam's first step is about η in every coordinate, whatever the slope; 0.5 in both directions lands at (−2, 2), high on the wall — a 50-step warm-up keeps the first steps small.",
 }
 
 ZH = {
@@ -70,4 +77,11 @@ ZH = {
     "ls_n_adagrad": "课程中的狭长山谷，书中约定的 AdaGrad，η = 2。固定学习率：沿山谷平稳地走了大约 150 步之后，w 突然离开谷底（第 165 步附近 |w − w*| 达到约 7.5），而且这样的爆发反复出现。使用 η_t = η/√(t+1) 时，路径始终不离开谷底（第 50 步以后与 w* 的差距在 0.2 左右以内），代价是沿山谷走得更慢。k 已设为第一次爆发处。",
     "ls_p_radam": "RAdam 的内置预热",
     "ls_n_radam": "书中带鞍点的误差表面 (1 − w₁w₂)²，从 (0.5, 0.5) 出发，两者都用 η = 1。Adam 第一步在每个坐标上都走约 η：落到 (1.5, 1.5)，越过了由极小值组成的山谷，损失从 0.5625 升到 1.5625。RAdam 的第 1–5 步是动量梯度下降步（第一步每个坐标走 η·g = 0.75，损失降到约 0.32）；从第 6 步起才除以 σ，并乘以很小、逐渐增大的 r_t。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_ls_q": "Adam 使用固定学习率 η = 0.5，从 Rosenbrock 函数上的 (−1.5, 2.5) 出发，那里的损失是 12.5。第一步之后损失会怎样？",
+    "qz_ls_a": "稍微下降，就像梯度下降的第一步那样",
+    "qz_ls_b": "升到约 409",
+    "qz_ls_c": "变成无穷大：Adam 发散了",
+    "qz_ls_d": "几乎不变：Adam 的第一步很小",
+    "qz_ls_why": "不管坡度多大，Adam 第一步在每个坐标上都走约 η；两个方向各走 0.5，落到 (−2, 2)，高高地在山壁上——50 步的预热能让最初几步保持很小。",
 }

@@ -1,4 +1,5 @@
 from ui.common.presets import Preset
+from ui.common.quiz import Question
 
 BATCH_NORM = {"small-batch", "large-batch", "few-batches"}  # presets about batch norm, not feature scaling
 
@@ -14,4 +15,9 @@ PRESETS = [
     Preset("normalization", "large-batch", "nm_p_large_batch", {"bn_bs": "128", "bn_n": "100", "bn_mom": "0.1"},
            note="nm_n_large_batch"),
     Preset("normalization", "few-batches", "nm_p_few", {"bn_bs": "8", "bn_n": "3", "bn_mom": "0.1"}, note="nm_n_few"),
+]
+
+# predict, then run: the preset shows the answer (checked on the engine's numbers in tests/ui/sections/normalization/)
+QUESTIONS = [
+    Question("normalization", "same-eta", "qz_nm_q", ("qz_nm_a", "qz_nm_b", "qz_nm_c", "qz_nm_d"), 1, "qz_nm_why", "same-eta"),
 ]

@@ -62,6 +62,13 @@ EN = {
     "nm_n_large_batch": "With 128 examples per batch the batch μ and σ stay close to the true values (spread about σ/√128, about 8 times less than with B = 2), so train and eval mode give similar outputs.",
     "nm_p_few": "3 batches only: eval ≠ train",
     "nm_n_few": "After 3 batches with m = 0.1 (p = 0.9) the running mean has moved only 1 − 0.9³ ≈ 27 % of the way from its start 0 to the data's mean, so eval mode normalizes with the wrong statistics and its outputs sit far from train mode's. Raise the number of batches or m and watch them meet.",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_nm_q": "The same gradient descent (η = 0.1) runs on raw features (scales 1 and 100) and on standardized ones. What happens?",
+    "qz_nm_a": "both reach the minimum; the raw run is just slower",
+    "qz_nm_b": "the raw run diverges; the standardized one walks to the minimum",
+    "qz_nm_c": "both diverge: η = 0.1 is too large",
+    "qz_nm_d": "the raw run is faster, because its gradient is larger",
+    "qz_nm_why": "With raw features λ_max = 20000, so gradient descent is stable only for η < 10⁻⁴; standardizing makes κ = 1 and the limit η < 1.",
 }
 
 ZH = {
@@ -126,4 +133,11 @@ ZH = {
     "nm_n_large_batch": "每个批量有 128 个样本时，批量 μ 和 σ 都很接近真实值（离散程度约为 σ/√128，约为 B = 2 时的八分之一），所以训练模式和评估模式的输出很接近。",
     "nm_p_few": "只训练了 3 个批量：评估 ≠ 训练",
     "nm_n_few": "m = 0.1（p = 0.9）时，3 个批量之后移动平均只从初值 0 向数据均值走了 1 − 0.9³ ≈ 27 %，所以评估模式用错误的统计量做归一化，输出与训练模式相差很远。增加批量数或增大 m，看它们如何靠拢。",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_nm_q": "同样的梯度下降（η = 0.1）分别在原始特征（尺度 1 和 100）和归一化后的特征上运行。会发生什么？",
+    "qz_nm_a": "都到达最小值，只是原始特征慢一些",
+    "qz_nm_b": "原始特征发散；归一化后的特征直接走到最小值",
+    "qz_nm_c": "都发散：η = 0.1 太大了",
+    "qz_nm_d": "原始特征更快，因为它的梯度更大",
+    "qz_nm_why": "原始特征的 λ_max = 20000，梯度下降只有在 η < 10⁻⁴ 时才稳定；归一化后 κ = 1，上限变成 η < 1。",
 }

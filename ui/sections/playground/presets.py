@@ -1,4 +1,5 @@
 from ui.common.presets import Preset
+from ui.common.quiz import Question
 
 PRESETS = [
     Preset("playground", "classics", "preset_pg_classics",
@@ -17,4 +18,9 @@ PRESETS = [
            {"surface": "quadratic", "s_cond": "20", "s_angle": "30", "steps": "100", "n": "4", "x0": "-1.5", "y0": "1.2",
             "o1": "rmsprop", "o1_lr": "0.02", "o2": "rmsprop-book", "o2_lr": "0.02",
             "o3": "adagrad", "o3_lr": "0.3", "o4": "adagrad-book", "o4_lr": "0.3"}),
+]
+
+# predict, then run: the preset shows the answer (checked on the engine's numbers in tests/ui/sections/playground/)
+QUESTIONS = [
+    Question("playground", "conventions", "qz_pg_q", ("qz_pg_a", "qz_pg_b", "qz_pg_c", "qz_pg_d"), 2, "qz_pg_why", "conventions"),
 ]

@@ -11,6 +11,13 @@ EN = {
     "preset_pg_himmelblau": "Four minima, four fates (Himmelblau)",
     "preset_pg_build": "Build your own: Nesterov × AdaGrad + warm-up",
     "preset_pg_conventions": "Book vs PyTorch: RMSProp and AdaGrad",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_pg_q": "Book RMSProp and PyTorch's RMSProp (α = 0.99) get the same η = 0.02. Which takes the larger first step?",
+    "qz_pg_a": "neither: both move each parameter by η",
+    "qz_pg_b": "the book's, by a factor of 10",
+    "qz_pg_c": "PyTorch's, by a factor of 10",
+    "qz_pg_d": "PyTorch's, by a factor of √2",
+    "qz_pg_why": "The book starts from σ₀ = |g₀|, so the first step is η; PyTorch starts from v₀ = 0, so σ₁ = √(1 − α)·|g₁| and the first step is η/√(1 − α) = 10·η.",
 }
 
 ZH = {
@@ -24,4 +31,11 @@ ZH = {
     "preset_pg_himmelblau": "四个极小值，四种结局（Himmelblau）",
     "preset_pg_build": "自己组装：Nesterov × AdaGrad + 预热",
     "preset_pg_conventions": "书中约定 vs PyTorch：RMSProp 与 AdaGrad",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_pg_q": "书中的 RMSProp 和 PyTorch 的 RMSProp（α = 0.99）用同样的 η = 0.02。哪一个的第一步更大？",
+    "qz_pg_a": "一样大：都让每个参数移动 η",
+    "qz_pg_b": "书中的，大 10 倍",
+    "qz_pg_c": "PyTorch 的，大 10 倍",
+    "qz_pg_d": "PyTorch 的，大 √2 倍",
+    "qz_pg_why": "书中从 σ₀ = |g₀| 开始，所以第一步是 η；PyTorch 从 v₀ = 0 开始，σ₁ = √(1 − α)·|g₁|，第一步是 η/√(1 − α) = 10·η。",
 }
