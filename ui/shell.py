@@ -53,6 +53,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("classification", "pages/classification.py", "3.6", "🔤"),
     PageInfo("normalization", "pages/normalization.py", "3.7", "⚖️"),
     PageInfo("training-lab", "pages/training-lab.py", "HW3", "🧪"),
+    PageInfo("inside-network", "pages/inside-network.py", "3.1–3.3", "🔬"),
 )
 PAGE_BY_ID = {p.id: p for p in PAGES}
 
