@@ -50,7 +50,8 @@ def pretty_axis(axis: str) -> str:
 
 
 # -- controls -------------------------------------------------------------------------------
-DEFAULT_FORMULA = "(x^2 + y - 11)^2 / 10 + sin(x) * y"
+# two minima of different depth and a saddle between them, all well inside the default box
+DEFAULT_FORMULA = "(x^2 - 2)^2/4 + (y - x/2)^2 + sin(2*y)/2"
 
 
 def formula_refusal(exc, lang: str) -> str:
@@ -123,10 +124,11 @@ def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, 
     return name, params
 
 
-def start_controls(sh: Shell, problem, container=None) -> tuple[float, float]:
+def start_controls(sh: Shell, problem, container=None, default: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The start boxes; `default` replaces the surface's own start (a page's point needs it)."""
     box = container or st.sidebar
     x0, x1, y0, y1 = compute.box_of(problem)
-    sx, sy = problem.start
+    sx, sy = default or problem.start
     spec = problem.spec
     here = (spec.name, (x0, x1, y0, y1))  # a new surface (or a formula's new box) brings its own start
     c1, c2 = box.columns(2)

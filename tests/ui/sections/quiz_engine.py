@@ -1,4 +1,5 @@
-"""The engine's run of a section preset, as its questions' tests need it (no Streamlit)."""
+"""The engine's run of what a section page shows (a preset, or the default view read off the page's
+controls), for the tests of its questions and its default view."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def question(module, preset_id: str):
 def run(surface: str, racers: list[Racer], start, steps: int, **params):
     problem = get_surface(surface).build(**params)
     return problem, race(problem, racers, [tuple(start)], steps)
+
+
+def lr_of(at, key: str) -> float:
+    """The η a page's log slider holds (its exact value)."""
+    return float(at.session_state[f"{key}__exact"])
+
+
+def start_of(at) -> tuple[float, float]:
+    return float(at.session_state["x0"]), float(at.session_state["y0"])

@@ -12,6 +12,7 @@ from ui.shell import Shell
 
 DEFAULT_SURFACE = "textbook-saddle"
 DEFAULT_STEPS = 200
+DEFAULT_START = (-0.5, 0.5)  # on the line w₁ = −w₂: gradient descent slides into the saddle and stops there
 
 
 def theory(sh: Shell) -> None:
@@ -66,7 +67,7 @@ def render(sh: Shell) -> None:
 
     surface, params = view.surface_controls(sh, DEFAULT_SURFACE, custom=True)
     problem = compute.build(surface, compute.params_key(params))
-    start = view.start_controls(sh, problem)
+    start = view.start_controls(sh, problem, default=DEFAULT_START if surface == DEFAULT_SURFACE else None)
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=problem.n_samples is not None)
     with st.sidebar.expander(f"1 · {sh.t('racer')}", expanded=True):
         cfg = racer_editor(sh, 1, surface, default_opt="sgd", container=st, data_n=problem.n_samples, steps=steps)
