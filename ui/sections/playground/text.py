@@ -8,7 +8,8 @@ EN = {
     "col_convention": "convention",
     "book_convention": "the book (LeeDL)",
     "preset_pg_classics": "Four classics on Rosenbrock",
-    "preset_pg_himmelblau": "Four minima, four fates (Himmelblau)",
+    "preset_pg_himmelblau": "From Himmelblau's hilltop: which minimum?",
+    "note_pg_himmelblau": "All four start on the local maximum (−0.27, −0.92). GD and momentum follow the gradient down to the minimum (3.58, −1.85); Adam and AdaGrad, whose first steps are about η in both coordinates whatever the slope, leave diagonally and end in the minimum (3, 2). Same start, same budget, two different minima.",
     "preset_pg_build": "Build your own: Nesterov × AdaGrad + warm-up",
     "preset_pg_conventions": "Book vs PyTorch: RMSProp and AdaGrad",
     # predict, then run (QUESTIONS in presets.py)
@@ -28,7 +29,8 @@ ZH = {
     "col_convention": "约定",
     "book_convention": "书中约定（《深度学习详解》）",
     "preset_pg_classics": "Rosenbrock 上的四个经典优化器",
-    "preset_pg_himmelblau": "四个极小值，四种结局（Himmelblau）",
+    "preset_pg_himmelblau": "从 Himmelblau 函数的山顶出发：走向哪个极小值？",
+    "note_pg_himmelblau": "四个优化器都从局部极大值 (−0.27, −0.92) 出发。梯度下降和动量顺着梯度走到极小值 (3.58, −1.85)；Adam 和 AdaGrad 不管坡度多大，最初几步在两个坐标上都走约 η，于是沿对角线离开，停在极小值 (3, 2)。同样的起点、同样的步数，却到了两个不同的极小值。",
     "preset_pg_build": "自己组装：Nesterov × AdaGrad + 预热",
     "preset_pg_conventions": "书中约定 vs PyTorch：RMSProp 与 AdaGrad",
     # predict, then run (QUESTIONS in presets.py)
