@@ -35,6 +35,7 @@ class LoopConfig:
     tol: float = TOL
     max_iter: int = MAX_ITER
     clip: float | None = None  # clip_grad_norm_(max_norm) before each step, as HW3 does
+    shuffle_full: bool = False  # permute a full batch too, every epoch (the training lab's order: same numbers as train_run)
 
 
 @dataclass
@@ -114,7 +115,7 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criter
     model.train()
     k = 0
     while k < cfg.steps and tr.diverged_at is None and not tr.stopped and not tr.reached:
-        perm = torch.randperm(n, generator=gen) if B < n else None
+        perm = torch.randperm(n, generator=gen) if B < n or cfg.shuffle_full else None
         for j in range(per_epoch):
             if k == cfg.steps:
                 break

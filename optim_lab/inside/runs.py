@@ -59,7 +59,7 @@ def run(cfg, sharpness_every: int = 0, snapshots: int = 40, progress: Callable[[
     crit = criterion_of(cfg.loss)
     x = p.test_tfm(p.x_train)
     lc = LoopConfig(cfg.racer, total, cfg.batch_size, every=int(sharpness_every), snapshot_every=every_snap,
-                    seed=cfg.seed, clip=cfg.clip)
+                    seed=cfg.seed, clip=cfg.clip, shuffle_full=True)
     tr = train(p.model, p.x_train, p.y_train, crit, lc, progress, should_stop, transform=p.train_tfm, x_measure=x)
     return InsideRun(cfg, p.model, x, p.y_train, p.x_val, p.y_val, crit, tr)
 

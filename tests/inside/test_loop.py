@@ -136,3 +136,24 @@ def test_the_sharpness_every_hook_measures_at_multiples_of_k():
     assert set(hook.points[0]) == {"update", "lambda_max"}
     with pytest.raises(ValueError):
         sp.sharpness_every(0)
+
+
+@pytest.mark.parametrize("batch, augment, bn", [(32, False, False), (32, True, True), (None, False, True)])
+def test_a_training_lab_run_replayed_here_is_the_same_run(batch, augment, bn):
+    """runs.run trains the training lab's RunConfig with the same init, batches, augmentation,
+    clipping and optimizer as train_run: the same weights, bit for bit (so λ_max measured along
+    it belongs to that run)."""
+    from optim_lab.inside import runs
+    from optim_lab.training.models import ModelConfig
+    from optim_lab.training.train import RunConfig, train_run
+
+    cfg = RunConfig(model=ModelConfig("mlp", 16, depth=1, bn=bn), racer=Racer("adam", lr=1e-2), batch_size=batch, epochs=2,
+                    samples=100, augment=augment, clip=1.0).checked()
+    rec = train_run(cfg)
+    r = runs.run(cfg, sharpness_every=3)
+    mine = r.model.state_dict()
+    for k, v in rec.state_dict.items():
+        assert torch.equal(torch.as_tensor(v), mine[k]), k
+    assert r.trace.loss == pytest.approx(rec.batch_loss, rel=0, abs=0)
+    total = cfg.total_updates
+    assert [p["update"] for p in r.trace.sharpness] == sorted(set(range(0, total + 1, 3)) | {total})
