@@ -89,14 +89,41 @@ def _on_big_change() -> None:
     st.session_state[keys.BIG] = st.session_state[keys.BIG_CHOICE]
 
 
+# Both modes: nothing is cut.  Menu items and buttons wrap instead of ending in "…"; long
+# display equations may break at their relations and operators (KaTeX splits them there).
+BASE_CSS = """
+<style>
+[data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p,
+button [data-testid="stMarkdownContainer"], button [data-testid="stMarkdownContainer"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
+.katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal !important; }
+.katex-display > .katex > .katex-html > .base { margin-bottom: 0.35em; }
+</style>
+"""
+
+# Presentation mode (?big=1): everything larger, the chart on the first screen.  Streamlit
+# writes every piece of text as a <p> inside a markdown container, so each kind of text
+# gets its size on that <p> (the body rule would otherwise shrink metric values).
 BIG_CSS = """
 <style>
+[data-testid="stMainBlockContainer"] { padding: 2.6rem 1.6rem 4rem 1.6rem !important; max-width: none !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.7rem; }
+[data-testid="stHeader"] { background: transparent; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
-[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 2.4rem; }
-h1 { font-size: 3.0rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
-h4 { font-size: 1.5rem !important; }
-.katex { font-size: 1.4em !important; }
+[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.7rem !important; line-height: 1.15; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+[data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] * {
+  overflow: visible !important; text-overflow: clip !important; white-space: normal !important; overflow-wrap: anywhere; }
+button [data-testid="stMarkdownContainer"] p, [data-testid="stPageLink-NavLink"] p { font-size: 1.15rem; line-height: 1.25; }
+[data-testid="stExpander"] summary p { font-size: 1.25rem; }
+input, textarea, [data-baseweb="select"] div, [data-testid="stNumberInputField"], [data-testid="stSliderThumbValue"],
+[data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"] { font-size: 1.15rem !important; }
+[data-testid="stDataFrame"], [data-testid="stTable"] { zoom: 1.2; }
+h1 { font-size: 2.3rem !important; padding: 0 0 0.3rem 0 !important; } h2 { font-size: 2.0rem !important; }
+h3 { font-size: 1.65rem !important; } h4 { font-size: 1.4rem !important; }
+.katex { font-size: 1.25em !important; }
 </style>
 """
 
@@ -139,6 +166,26 @@ class Shell:
         """The section page's title (its number from the menu's registry) and its question."""
         st.title(f"§{self.page.section} {self.t(f'page_{self.page.id}')}")
         st.caption(self.t(f"q_{self.page.id}"))
+
+    @contextmanager
+    def intro(self):
+        """The section's explanation and formulas: on the page, or — in presentation mode —
+        folded into one expander, so the chart is on the first screen (open it to explain)."""
+        if self.big:
+            with st.expander(self.t("intro_fold"), expanded=False, icon="📖"):
+                yield
+        else:
+            yield
+
+    def chart_slot(self) -> Callable:
+        """A place for the page's main chart.  Call it where the page has room to reserve one
+        and draw the chart in `place()` later: in presentation mode the chart then appears at the
+        reserved place (on the first screen, above numbers and tables), else where `place()` is
+        called, in the page's own flow."""
+        if self.big:
+            box = st.container()
+            return lambda: box
+        return st.container
 
     def preset_bar(self, columns: int = 4) -> presets.Preset | None:
         """The page's preset buttons, then what to look for in the preset applied last."""
@@ -205,8 +252,7 @@ def page_setup(page_id: str) -> Shell:
     title = t(f"page_{page_id}", lang)
     st.set_page_config(page_title=f"{title} · Optimizer Lab", page_icon=page.icon, layout="wide",
                        initial_sidebar_state="expanded")
-    if big:
-        st.markdown(BIG_CSS, unsafe_allow_html=True)
+    st.html(BASE_CSS + (BIG_CSS if big else ""))  # style only: Streamlit gives it no room on the page
 
     with st.sidebar:
         ss[keys.LANG_CHOICE] = lang

@@ -15,6 +15,7 @@ from surfaces import SURFACES, get_surface
 from ui.common import compute, export, keys
 from ui.common.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
 from ui.common.markdown import escape
+from ui.common.numbers import num, tex
 from ui.common.racers import RacerConfig
 from ui.common.result import Race
 from ui.common.state import shown
@@ -177,6 +178,55 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+# -- the selected step ------------------------------------------------------------------------------
+def _nudge(key: str, by: int, lo: int, hi: int, default: int) -> None:
+    ss = st.session_state
+    ss[key] = int(min(max(int(ss.get(key, default)) + by, lo), hi))
+
+
+def step_picker(sh: Shell, label: str, lo: int, hi: int, default: int, key: str = keys.SELECTED_STEP,
+                help: str | None = None) -> int:
+    """The selected-step slider with ◀ previous / next ▶ update buttons beside it (one update
+    each way, for walking a class through a run step by step)."""
+    lo, hi = int(lo), int(hi)
+    default = int(min(max(default, lo), hi))
+    prev, mid, nxt = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
+    with mid:
+        k = int(sh.controls.slider(key, label, lo, hi, default, integer=True, help=help))
+    if st.query_params.get(key) != (str(k) if k != default else None):  # a fragment rerun writes no URL of its own
+        if k != default:
+            st.query_params[key] = str(k)
+        else:
+            st.query_params.pop(key, None)
+    prev.button(sh.t("step_prev"), key=f"{key}_prev", on_click=_nudge, args=(key, -1, lo, hi, default),
+                help=sh.t("step_prev_help"), disabled=k <= lo, width="stretch")
+    nxt.button(sh.t("step_next"), key=f"{key}_next", on_click=_nudge, args=(key, 1, lo, hi, default),
+               help=sh.t("step_next_help"), disabled=k >= hi, width="stretch")
+    return k
+
+
+def _start_moved(race: Race) -> bool:
+    ss = st.session_state
+    x, y = ss.get(keys.START_X), ss.get(keys.START_Y)
+    if x is None or y is None:
+        return False
+    return not (np.isclose(float(x), race.start[0]) and np.isclose(float(y), race.start[1]))
+
+
+@st.fragment
+def _step_fragment(draw, race: Race | None) -> None:
+    if race is not None and _start_moved(race):  # a click on a chart in here moved the start: a new race
+        st.rerun(scope="app")
+    draw()
+
+
+def step_view(draw, race: Race | None = None) -> None:
+    """Draw `draw()` — the part of a page that shows the selected step — as a fragment: the
+    slider, ◀ / ▶ and whatever reads the step rerun alone, not the whole page (the race is
+    not looked up again).  A chart click inside that moves the start reruns the page."""
+    _step_fragment(draw, race)
+
+
 # -- drawing --------------------------------------------------------------------------------------
 def pick_start(chart_key: str, mode_key: str | None = None) -> None:
     """A chart's on_select callback: the first picked point becomes the start, or, when the
@@ -261,18 +311,19 @@ def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> Ins
     """Loss, gradient, Hessian, eigen-decomposition and the verdict at one point."""
     info = compute.inspect_at(race.surface, compute.params_key(race.params), float(at[0]), float(at[1]))
     ax, ay = (pretty_axis(a) for a in race.spec.axes)
-    st.markdown(f"**{title}** &nbsp; ({ax}, {ay}) = ({at[0]:.4g}, {at[1]:.4g})")
+    st.markdown(f"**{title}** &nbsp; ({ax}, {ay}) = ({num(at[0])}, {num(at[1])})")
     g, h, lam, vec = info.grad, info.hessian, info.eigvals, info.eigvecs
     # one line, not st.metric: metric tiles cut numbers like 9.664e-30 in a narrow column
-    st.markdown(f"{sh.t('loss')} **{info.loss:.4g}** &nbsp;·&nbsp; ‖∇L‖ **{float(np.hypot(*g)):.3g}** "
-                f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{info.minimum_ratio:.2g}**")
-    c1, c2 = st.columns(2)  # two blocks: one wide line is cut off in a narrow column
-    c1.latex(rf"\nabla L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}}")
-    c2.latex(rf"H = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}")
-    st.latex(
-        rf"\lambda_1 = {lam[0]:.4g},\ u_1 = ({vec[0][0]:.3f}, {vec[0][1]:.3f}) \\ "
-        rf"\lambda_2 = {lam[1]:.4g},\ u_2 = ({vec[1][0]:.3f}, {vec[1][1]:.3f})"
-    )
+    st.markdown(f"{sh.t('loss')} **{num(info.loss)}** &nbsp;·&nbsp; ‖∇L‖ **{num(float(np.hypot(*g)), 3)}** "
+                f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{num(info.minimum_ratio, 2)}**")
+    # one block each, side by side only where two fit (a wide line is cut off in a narrow column);
+    # the eigenvectors as columns, like the gradient
+    c1, c2 = st.columns(2) if not sh.big else (st, st)
+    c1.latex(rf"\nabla L = \begin{{bmatrix}} {tex(g[0])} \\ {tex(g[1])} \end{{bmatrix}}")
+    c2.latex(rf"H = \begin{{bmatrix}} {tex(h[0][0])} & {tex(h[0][1])} \\ {tex(h[1][0])} & {tex(h[1][1])} \end{{bmatrix}}")
+    for j, col in enumerate(st.columns(2) if not sh.big else (st, st)):
+        col.latex(rf"\lambda_{j + 1} = {tex(lam[j])},\quad "
+                  rf"u_{j + 1} = \begin{{bmatrix}} {tex(vec[j][0], 3)} \\ {tex(vec[j][1], 3)} \end{{bmatrix}}")
     verdict = sh.t(f"kind_{info.kind}")
     why = sh.t(f"why_{info.kind}")
     if info.critical:

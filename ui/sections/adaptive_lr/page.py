@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import compute, keys, view
+from ui.common import compute, view
 from ui.common.boxes import widened
 from ui.common.figures import Series, curves_figure
+from ui.common.numbers import num
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.sections.adaptive_lr import calc
 from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_figure
@@ -76,10 +77,10 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
 def curvature_metrics(sh: Shell, lam_min: float, lam_max: float) -> None:
     """The η metrics: the book's figures in units of 2/λ_max."""
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("λ_max", f"{lam_max:.4g}")
-    m2.metric("λ_min", f"{lam_min:.4g}")
-    m3.metric(sh.t("al_condition"), f"{lam_max / lam_min:.3g}" if lam_min > 0 else "∞")
-    m4.metric("2/λ_max", f"{2.0 / lam_max:.4g}")
+    m1.metric("λ_max", num(lam_max))
+    m2.metric("λ_min", num(lam_min))
+    m3.metric(sh.t("al_condition"), num(lam_max / lam_min, 3) if lam_min > 0 else "∞")
+    m4.metric("2/λ_max", num(2.0 / lam_max))
     st.caption(sh.t("al_units_note"))
 
 
@@ -131,9 +132,30 @@ def coordinate_curves(sh: Shell, race, k: int) -> None:
     st.caption(sh.t("al_coord_note", x=ax.x, y=ax.y))
 
 
+def selected_step(sh: Shell, race, ids: list[str], steps: int, lam_min: float, lam_max: float) -> None:
+    """The charts, the table and the curves of the selected step (a fragment: the slider and
+    ◀ / ▶ rerun only this); the charts come first, the slider right under them."""
+    charts = st.container()
+    k = view.step_picker(sh, sh.t("al_selected_step"), 1, steps, min(steps, 100))
+    in_view, grid, _ = widened(race)
+    left, right = charts.columns([3, 2])
+    with left:
+        view.show_surface(sh, in_view, grid_override=grid)
+        if grid is not None:
+            st.caption(sh.t("al_view_grown"))
+    with right:
+        loss_and_gradient(sh, race, ids, k)
+    if sh.big:
+        curvature_metrics(sh, lam_min, lam_max)
+    st.markdown(f"**{sh.t('al_at_step', k=k)}**")
+    step_table(sh, race, k)
+    coordinate_curves(sh, race, k)
+
+
 def render(sh: Shell) -> None:
     sh.header()
-    formulas(sh)
+    with sh.intro():
+        formulas(sh)
     sh.preset_bar(columns=2)
 
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
@@ -143,7 +165,8 @@ def render(sh: Shell) -> None:
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=False)
     lam_min, lam_max = calc.cached_curvature(surface, pk, tuple(start))
     ids, lrs, hparams, eta_u, eta_u2 = lineup_controls(sh, surface, 2.0 / lam_max)
-    curvature_metrics(sh, lam_min, lam_max)
+    if not sh.big or not ids:  # in presentation mode the numbers come under the chart
+        curvature_metrics(sh, lam_min, lam_max)
     if not ids:
         st.info(sh.t("al_pick_one"))
         return
@@ -152,17 +175,6 @@ def render(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
-    k = sh.controls.slider(keys.SELECTED_STEP, sh.t("al_selected_step"), 1, steps, min(steps, 100), integer=True)
-    in_view, grid, _ = widened(race)
-    left, right = st.columns([3, 2])
-    with left:
-        view.show_surface(sh, in_view, grid_override=grid)
-        if grid is not None:
-            st.caption(sh.t("al_view_grown"))
-    with right:
-        loss_and_gradient(sh, race, ids, k)
-    st.markdown(f"**{sh.t('al_at_step', k=k)}**")
-    step_table(sh, race, k)
-    coordinate_curves(sh, race, k)
+    view.step_view(lambda: selected_step(sh, race, ids, steps, lam_min, lam_max), race)
     st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
     view.downloads(sh, race, f"adaptive-{surface}")

@@ -8,6 +8,7 @@ import streamlit as st
 from optim_lab.schedules import SCHEDULES
 from ui.common import compute, keys, state, view
 from ui.common.boxes import widened
+from ui.common.numbers import tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
@@ -110,11 +111,20 @@ def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> Non
 
 
 def batches_part(sh: Shell) -> None:
+    with sh.intro():
+        batches_formulas(sh)
+    batches_run(sh)
+
+
+def batches_formulas(sh: Shell) -> None:
     st.markdown(sh.t("bm_batches_intro"))
-    c1, c2 = st.columns(2)
+    c1, c2 = st.columns(2) if not sh.big else (st, st)  # stacked on the projector: the two never run into each other
     c1.latex(r"g_k = \frac{1}{B}\sum_{i \in \mathcal{B}_k} \nabla \ell_i(\theta_{k-1}),\qquad \theta_k = \theta_{k-1} - \eta\, g_k")
     c2.latex(r"\text{" + sh.t("bm_updates_per_epoch") + r"} = \left\lceil \frac{N}{B} \right\rceil,\qquad "
              r"\text{" + sh.t("bm_epoch_of_step") + r"}(k) = \left\lfloor \frac{k-1}{\lceil N/B \rceil} \right\rfloor + 1")
+
+
+def batches_run(sh: Shell) -> None:
     surface, params = view.surface_controls(sh, "linreg", allowed=DATA_SURFACES)
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)
@@ -134,11 +144,18 @@ def batches_part(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
+    view.step_view(lambda: batches_step(sh, race, names, n, steps, sizes, pk), race)
+    view.downloads(sh, race, f"batch-{surface}")
 
+
+def batches_step(sh: Shell, race, names: list[str], n: int, steps: int, sizes: dict, pk: tuple) -> None:
+    """The selected step of the batch race: table, both surfaces, curves (a fragment: the
+    slider and ◀ / ▶ rerun only this).  In presentation mode the charts come first."""
+    place = sh.chart_slot()
     c1, c2 = st.columns([3, 2])
     with c1:
         # by default the last window of batches, so that ▶ plays forward from the selected step
-        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("bm_selected_step"), 1, steps, max(1, steps - calc.MAX_BATCH_FRAMES + 1), integer=True)
+        k = view.step_picker(sh, sh.t("bm_selected_step"), 1, steps, max(1, steps - calc.MAX_BATCH_FRAMES + 1))
     with c2:
         who = sh.controls.select("who", sh.t("bm_who"), ["mini", "one", "full"], "mini", radio=True, horizontal=True,
                                  format_func=lambda v: sh.t(f"bm_who_{v}"))
@@ -146,7 +163,7 @@ def batches_part(sh: Shell) -> None:
     epoch_table(sh, race, n, k, steps)
 
     in_view, grid, box = widened(race)
-    left, right = st.columns(2)
+    left, right = place().columns(2)
     with left:
         st.markdown(f"**{sh.t('bm_full_surface')}**")
         view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
@@ -155,7 +172,6 @@ def batches_part(sh: Shell) -> None:
         st.markdown(f"**{sh.t('bm_leg_batch_surface')}**")  # the step is in the chart's title, which follows ▶
         batch_view(sh, race, i, k, box, pk)
     loss_curves(sh, race, n, k, sizes, steps)
-    view.downloads(sh, race, f"batch-{surface}")
 
 
 # -- part 2: momentum ----------------------------------------------------------------------------
@@ -173,9 +189,9 @@ def schedule_controls(sh: Shell, box, steps: int) -> tuple[str, dict]:
 def momentum_equation(sh: Shell, step: calc.MomentumStep) -> None:
     k, m, mp, g = step.k, step.m, step.m_prev, step.grad
     st.latex(
-        rf"\underbrace{{\begin{{bmatrix}}{m[0]:.3g}\\{m[1]:.3g}\end{{bmatrix}}}}_{{m_{{{k}}}}} = "
-        rf"{step.lam:.2f}\underbrace{{\begin{{bmatrix}}{mp[0]:.3g}\\{mp[1]:.3g}\end{{bmatrix}}}}_{{m_{{{k - 1}}}}} - "
-        rf"{step.eta:.3g}\underbrace{{\begin{{bmatrix}}{g[0]:.3g}\\{g[1]:.3g}\end{{bmatrix}}}}_{{g_{{{k - 1}}}}}"
+        rf"\underbrace{{\begin{{bmatrix}}{tex(m[0], 3)}\\{tex(m[1], 3)}\end{{bmatrix}}}}_{{m_{{{k}}}}} = "
+        rf"{step.lam:.2f}\underbrace{{\begin{{bmatrix}}{tex(mp[0], 3)}\\{tex(mp[1], 3)}\end{{bmatrix}}}}_{{m_{{{k - 1}}}}} - "
+        rf"{tex(step.eta, 3)}\underbrace{{\begin{{bmatrix}}{tex(g[0], 3)}\\{tex(g[1], 3)}\end{{bmatrix}}}}_{{g_{{{k - 1}}}}}"
     )
     st.markdown(sh.t("bm_arrow_legend"))
 
@@ -192,11 +208,12 @@ def weights_view(sh: Shell, race, ids: list[str], ib: int, k: int, lam: float) -
 
 
 def momentum_part(sh: Shell) -> None:
-    st.markdown(sh.t("bm_mom_intro"))
-    c1, c2 = st.columns(2)
-    c1.latex(r"m_0 = 0,\quad m_{t+1} = \lambda\, m_t - \eta_t\, g_t,\quad \theta_{t+1} = \theta_t + m_{t+1}")
-    c2.latex(r"m_{t+1} = -\sum_{j=0}^{t} \lambda^{\,t-j}\, \eta_j\, g_j")
-    st.caption(sh.t("bm_mom_formula_note"))
+    with sh.intro():
+        st.markdown(sh.t("bm_mom_intro"))
+        c1, c2 = st.columns(2) if not sh.big else (st, st)
+        c1.latex(r"m_0 = 0,\quad m_{t+1} = \lambda\, m_t - \eta_t\, g_t,\quad \theta_{t+1} = \theta_t + m_{t+1}")
+        c2.latex(r"m_{t+1} = -\sum_{j=0}^{t} \lambda^{\,t-j}\, \eta_j\, g_j")
+        st.caption(sh.t("bm_mom_formula_note"))
 
     surface, params = view.surface_controls(sh, "six-hump-camel")
     problem = compute.build(surface, compute.params_key(params))
@@ -220,7 +237,18 @@ def momentum_part(sh: Shell) -> None:
     view.divergence_notes(sh, race)
     ib = ids.index("book")
 
-    k = sh.controls.slider(keys.SELECTED_STEP, sh.t("bm_selected_step"), 1, steps, min(steps, 10), integer=True)
+    view.step_view(lambda: momentum_step(sh, race, ids, ib, steps, lam, problem), race)
+    with st.expander(sh.t("bm_book_vs_torch_title"), expanded=pt_on):
+        st.markdown(sh.t("bm_book_vs_torch"))
+        st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
+                 r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
+    st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
+
+
+def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: float, problem) -> None:
+    """The selected step of the momentum race: arrows, equation, weights, curves (a fragment:
+    the slider and ◀ / ▶ rerun only this)."""
+    k = view.step_picker(sh, sh.t("bm_selected_step"), 1, steps, min(steps, 10))
     ok = race.result.alive(ib, k)
     step = calc.momentum_step(race.result, ib, k, lam) if ok else None
     arrows, scale = [], None
@@ -243,11 +271,6 @@ def momentum_part(sh: Shell) -> None:
         weights_view(sh, race, ids, ib, k, lam)
 
     view.show_curves(sh, race, selected=k, panels=("loss", "grad", "lr"))
-    with st.expander(sh.t("bm_book_vs_torch_title"), expanded=pt_on):
-        st.markdown(sh.t("bm_book_vs_torch"))
-        st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
-                 r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
-    st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
 
 
 def render(sh: Shell) -> None:

@@ -109,7 +109,8 @@ def outcome_table(sh: Shell, races: dict, titles: dict) -> None:
 
 def render(sh: Shell) -> None:
     sh.header()
-    st.markdown(sh.t("cl_intro"))
+    with sh.intro():
+        st.markdown(sh.t("cl_intro"))
     sh.preset_bar()
     softmax_calculator(sh)
 

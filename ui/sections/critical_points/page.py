@@ -16,6 +16,11 @@ DEFAULT_START = (-0.5, 0.5)  # on the line w₁ = −w₂: gradient descent slid
 
 
 def theory(sh: Shell) -> None:
+    with sh.intro():
+        _theory(sh)
+
+
+def _theory(sh: Shell) -> None:
     st.markdown(sh.t("cp_taylor"))
     st.latex(r"L(\theta) \approx L(\theta') + (\theta-\theta')^\top g + \tfrac12 (\theta-\theta')^\top H (\theta-\theta')")
     with st.expander(sh.t("cp_theory_title"), expanded=False):
@@ -49,7 +54,7 @@ def inspected_point(sh: Shell, race, problem, start) -> tuple[tuple[float, float
                               format_func=lambda v: sh.t(f"inspect_{v}"))
     if what == "step":
         total = len(race.result.theta) - 1
-        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("selected_step"), 0, total, total, integer=True)
+        k = view.step_picker(sh, sh.t("selected_step"), 0, total, total)
         shown = race.result.usable(0, k)  # θ is frozen after divergence: inspect the last usable step
         if shown != k:
             st.caption(sh.t("diverged_at", name=race.names[0], k=race.diverged(0)))
@@ -59,6 +64,25 @@ def inspected_point(sh: Shell, race, problem, start) -> tuple[tuple[float, float
     ix = sh.controls.number(keys.INSPECT_X, sh.t("inspect_x"), x0, x1, float(start[0]), container=c1, fmt="%.4g")
     iy = sh.controls.number(keys.INSPECT_Y, sh.t("inspect_y"), y0, y1, float(start[1]), container=c2, fmt="%.4g")
     return (float(ix), float(iy)), sh.t("inspect_point"), None
+
+
+def selected_step(sh: Shell, race, problem, start, jump) -> None:
+    """The inspector, the contour with its arrows and the curves' marker: everything that shows
+    the selected step (a fragment: the slider and ◀ / ▶ rerun only this)."""
+    left, right = st.columns([3, 2])
+    with right:
+        st.markdown(f"#### {sh.t('inspector')}")
+        at, title, k = inspected_point(sh, race, problem, start)
+        info = view.inspector(sh, race, at, title)
+        taylor_on = sh.controls.toggle("taylor", sh.t("cp_show_taylor"), True)
+    with left:
+        sh.controls.select("click", sh.t("click_sets"), ["start", "point"], "start", radio=True, horizontal=True,
+                           format_func=lambda v: sh.t(f"click_sets_{v}"))
+        box = compute.box_of(problem)
+        arrows = calc.eigen_arrows(info, box) + ([calc.jump_arrow(*jump)] if jump else [])
+        view.show_surface(sh, race, mode_key="click", arrows=arrows,
+                          taylor=calc.taylor_grid(box, info.at, info) if taylor_on else None, marker=info.at)
+    view.show_curves(sh, race, selected=k)
 
 
 def render(sh: Shell) -> None:
@@ -80,18 +104,5 @@ def render(sh: Shell) -> None:
     if escape and race.diverged(0) is None:
         race, jump = escaped(sh, race, problem, cfg, steps, seed)
     view.divergence_notes(sh, race)
-    left, right = st.columns([3, 2])
-    with right:
-        st.markdown(f"#### {sh.t('inspector')}")
-        at, title, k = inspected_point(sh, race, problem, start)
-        info = view.inspector(sh, race, at, title)
-        taylor_on = sh.controls.toggle("taylor", sh.t("cp_show_taylor"), True)
-    with left:
-        sh.controls.select("click", sh.t("click_sets"), ["start", "point"], "start", radio=True, horizontal=True,
-                           format_func=lambda v: sh.t(f"click_sets_{v}"))
-        box = compute.box_of(problem)
-        arrows = calc.eigen_arrows(info, box) + ([calc.jump_arrow(*jump)] if jump else [])
-        view.show_surface(sh, race, mode_key="click", arrows=arrows,
-                          taylor=calc.taylor_grid(box, info.at, info) if taylor_on else None, marker=info.at)
-    view.show_curves(sh, race, selected=k)
+    view.step_view(lambda: selected_step(sh, race, problem, start, jump), race)
     view.downloads(sh, race, f"critical-points-{surface}")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
-from ui.common import compute, keys, view
+from ui.common import compute, view
 from ui.common.figures import Series, curves_figure
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control, schedule_label
 from ui.sections.lr_schedule import calc
@@ -95,11 +95,31 @@ def race_curves(sh: Shell, race, surface: str, k: int) -> None:
     view.chart(fig, "curves")
 
 
+def race_step(sh: Shell, race, surface: str, steps: int) -> None:
+    """The selected step of the race: arrows, η_t, the step's numbers, the curves (a fragment:
+    the slider and ◀ / ▶ rerun only this)."""
+    k = view.step_picker(sh, sh.t("ls_step_k"), 1, steps, 1)
+    left, right = st.columns([3, 2])
+    with left:
+        view.show_surface(sh, race, arrows=calc.step_arrows(race.result, race.colors, k))
+    with right:
+        curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash) for i, n, col in race.rows()]
+        view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
+                              font_size=sh.font, height=sh.size(300, 360)), "eta_race")
+        st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
+        st.dataframe(step_rows(sh, race, k), hide_index=True, width="stretch")
+        beta2 = calc.radam_beta2(race.configs)
+        if beta2 is not None:
+            rectifier_view(sh, beta2, steps, k)
+    race_curves(sh, race, surface, k)
+
+
 def render(sh: Shell) -> None:
     sh.header()
-    st.markdown(sh.t("ls_intro"))
-    st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t,\qquad "
-             r"\text{" + sh.t("ls_decay_word") + r"}:\ \eta_t = \frac{\eta}{\sqrt{t+1}}")
+    with sh.intro():
+        st.markdown(sh.t("ls_intro"))
+        st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t,\qquad "
+                 r"\text{" + sh.t("ls_decay_word") + r"}:\ \eta_t = \frac{\eta}{\sqrt{t+1}}")
     sh.preset_bar()
 
     surface, params = view.surface_controls(sh, DEFAULT_SURFACE)
@@ -141,20 +161,7 @@ def render(sh: Shell) -> None:
     if race is not None:
         view.divergence_notes(sh, race)
         st.subheader(sh.t("ls_race"))
-        k = int(sh.controls.slider(keys.SELECTED_STEP, sh.t("ls_step_k"), 1, steps, 1, integer=True))
-        left, right = st.columns([3, 2])
-        with left:
-            view.show_surface(sh, race, arrows=calc.step_arrows(race.result, race.colors, k))
-        with right:
-            curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash) for i, n, col in race.rows()]
-            view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
-                                  font_size=sh.font, height=sh.size(300, 360)), "eta_race")
-            st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
-            st.dataframe(step_rows(sh, race, k), hide_index=True, width="stretch")
-            beta2 = calc.radam_beta2(race.configs)
-            if beta2 is not None:
-                rectifier_view(sh, beta2, steps, k)
-        race_curves(sh, race, surface, k)
+        view.step_view(lambda: race_step(sh, race, surface, steps), race)
         st.markdown(f"**{sh.t('results')}**")
         view.results_table(sh, race)
     with st.expander(sh.t("ls_why_title"), expanded=False):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ui.common.numbers import tex
+
 TORCH_EPS = 1e-5
 N_FEATURES = 3
 # The distribution the sandbox draws pre-activations from: three features on different scales.
@@ -158,4 +160,4 @@ def spectrum(problem) -> tuple[np.ndarray, np.ndarray]:
 
 def matrix_entry(x: float, scale: float) -> str:
     """A matrix entry, with round-off dust (|x| < 10⁻⁹ of the largest entry) shown as 0."""
-    return "0" if abs(x) < 1e-9 * scale else f"{x:.4g}"
+    return "0" if abs(x) < 1e-9 * scale else tex(x)

@@ -8,6 +8,7 @@ import streamlit as st
 from surfaces import get_surface
 from ui.common import compute, keys, view
 from ui.common.figures import contour_figure
+from ui.common.numbers import num, tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig
 from ui.sections.normalization import calc, presets
 from ui.sections.normalization.figures import batch_stats_figure, stages_figure
@@ -56,22 +57,23 @@ def curvature_facts(sh: Shell, tag: str, problem, eta: float) -> None:
     h, lam = calc.spectrum(problem)
     st.markdown(f"**{sh.t('nm_' + tag)}**")
     m1, m2, m3 = st.columns(3)
-    m1.metric(sh.t("nm_kappa"), f"{problem.condition_number():.4g}")
-    m2.metric("λ_max", f"{lam[-1]:.4g}")
-    m3.metric(sh.t("nm_eta_max"), f"{2 / lam[-1]:.3g}")
+    m1.metric(sh.t("nm_kappa"), num(problem.condition_number()))
+    m2.metric("λ_max", num(lam[-1]))
+    m3.metric(sh.t("nm_eta_max"), num(2 / lam[-1], 3))
     sc = float(np.abs(h).max())
     e = [[calc.matrix_entry(h[i, j], sc) for j in range(2)] for i in range(2)]
     st.latex(rf"H = \begin{{bmatrix}} {e[0][0]} & {e[0][1]} \\ {e[1][0]} & {e[1][1]} \end{{bmatrix}},\quad "
-             rf"\eta\,\lambda_{{\max}} = {eta * lam[-1]:.3g}")
+             rf"\eta\,\lambda_{{\max}} = {tex(eta * lam[-1], 3)}")
 
 
 def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
     """`warn`: say above the charts when a run diverges (not while a batch-norm preset is shown:
     each panel's caption still says it, and the warning would point away from batch norm)."""
     st.header(sh.t("nm_fs_title"))
-    st.markdown(sh.t("nm_fs_intro"))
-    st.latex(r"\hat y = w_1 x_1 + w_2 x_2,\qquad L = \frac1N\sum_i (\hat y_i - y_i)^2,\qquad "
-             r"\tilde x_{j} = \frac{x_{j} - m_j}{\sigma_j}")
+    with sh.intro():
+        st.markdown(sh.t("nm_fs_intro"))
+        st.latex(r"\hat y = w_1 x_1 + w_2 x_2,\qquad L = \frac1N\sum_i (\hat y_i - y_i)^2,\qquad "
+                 r"\tilde x_{j} = \frac{x_{j} - m_j}{\sigma_j}")
     side.markdown(f"### {sh.t('nm_fs_title')}")
     params = data_controls(sh, side)
     show_std = sh.controls.toggle("std", sh.t("nm_std_toggle"), True, container=side, help=sh.t("nm_std_help"))
@@ -82,6 +84,7 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
     start = start_controls(sh, side, problems["raw"])
 
     shown = ["raw"] + (["std"] if show_std else [])
+    place = sh.chart_slot()
     for col, tag in zip(st.columns(len(shown)), shown, strict=True):
         with col:
             curvature_facts(sh, tag, problems[tag], eta)
@@ -90,7 +93,7 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
     if all(race is not None for race in races.values()):
         for race in races.values() if warn else ():
             view.divergence_notes(sh, race)
-        for col, tag in zip(st.columns(len(shown)), shown, strict=True):
+        for col, tag in zip(place().columns(len(shown)), shown, strict=True):
             race, problem = races[tag], problems[tag]
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
             fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),

@@ -7,11 +7,12 @@ only where it is not 1 (decoupled weight decay).
 
 from __future__ import annotations
 
+from ui.common.numbers import tex
 from ui.common.result import StepRecord
 
 
-def _col(v, fmt: str) -> str:
-    return rf"\begin{{bmatrix}}{v[0]:{fmt}}\\{v[1]:{fmt}}\end{{bmatrix}}"
+def _col(v, sig: int) -> str:
+    return rf"\begin{{bmatrix}}{tex(v[0], sig)}\\{tex(v[1], sig)}\end{{bmatrix}}"
 
 
 def step_latex(step: StepRecord, eta_inside: bool = False) -> str:
@@ -19,11 +20,11 @@ def step_latex(step: StepRecord, eta_inside: bool = False) -> str:
     factor (η/σ, or 1/σ when the momentum rule already holds η)."""
     k = step.k
     factor = rf"(1/\sigma)_{{{k}}}" if eta_inside else rf"(\eta/\sigma)_{{{k}}}"
-    decay = "" if step.decay == 1.0 else rf"{step.decay:.6g}\,"
+    decay = "" if step.decay == 1.0 else rf"{tex(step.decay, 6)}\,"
     return (
-        rf"\underbrace{{{_col(step.theta, '.4g')}}}_{{\theta_{{{k}}}}} = "
-        rf"{decay}{_col(step.theta_prev, '.4g')} - "
-        rf"\underbrace{{{_col(step.eff, '.3g')}}}_{{{factor}}} \odot "
-        rf"\underbrace{{{_col(step.direction, '.3g')}}}_{{d_{{{k}}}}}"
-        rf"\quad(\eta_{{{k}}}={step.eta:.3g})"
+        rf"\underbrace{{{_col(step.theta, 4)}}}_{{\theta_{{{k}}}}} = "
+        rf"{decay}{_col(step.theta_prev, 4)} - "
+        rf"\underbrace{{{_col(step.eff, 3)}}}_{{{factor}}} \odot "
+        rf"\underbrace{{{_col(step.direction, 3)}}}_{{d_{{{k}}}}}"
+        rf"\quad(\eta_{{{k}}}={tex(step.eta, 3)})"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
-from ui.common import compute, keys, view
+from ui.common import compute, view
 from ui.common.racers import racer_editor
 from ui.sections.playground import calc
 from ui.shell import Shell
@@ -30,10 +30,25 @@ def live_equations(sh: Shell, race, k: int) -> None:
         st.latex(calc.step_latex(race.result.step(i, k), spec.momentum_rule.eta_inside))
 
 
+def selected_step(sh: Shell, race, steps: int) -> None:
+    """Everything that shows the selected step (a fragment: ◀ / ▶ rerun only this)."""
+    left, right = st.columns([3, 2])
+    with left:
+        view.show_surface(sh, race)
+    with right:
+        k = view.step_picker(sh, sh.t("selected_step"), 1, steps, steps)
+        live_equations(sh, race, k)
+    view.show_curves(sh, race, selected=k)
+    if race.result.alive(0, k):
+        with st.expander(f"{sh.t('inspector')} · {race.names[0]} · {sh.t('step_k', k=k)}"):
+            view.inspector(sh, race, race.result.at(0, k), sh.t("step_k", k=k))
+
+
 def render(sh: Shell) -> None:
     sh.header()
-    st.markdown(sh.t("pg_intro"))
-    st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
+    with sh.intro():
+        st.markdown(sh.t("pg_intro"))
+        st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     sh.preset_bar()
 
     surface, params = view.surface_controls(sh, DEFAULT_SURFACE, custom=True)
@@ -51,16 +66,7 @@ def render(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
-    left, right = st.columns([3, 2])
-    with left:
-        view.show_surface(sh, race)
-    with right:
-        k = sh.controls.slider(keys.SELECTED_STEP, sh.t("selected_step"), 1, steps, steps, integer=True)
-        live_equations(sh, race, k)
-    view.show_curves(sh, race, selected=k)
-    if race.result.alive(0, k):
-        with st.expander(f"{sh.t('inspector')} · {race.names[0]} · {sh.t('step_k', k=k)}"):
-            view.inspector(sh, race, race.result.at(0, k), sh.t("step_k", k=k))
+    view.step_view(lambda: selected_step(sh, race, steps), race)
     st.markdown(f"**{sh.t('results')}**")
     view.results_table(sh, race)
     view.downloads(sh, race, f"playground-{surface}")

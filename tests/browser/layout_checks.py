@@ -1,0 +1,84 @@
+"""What a projector shows: text that does not fit its box, measured in the page.
+
+`OVERFLOW_JS` returns one entry per visible text element that is cut: its own content
+wider than its box (scrollWidth > clientWidth + 1) where the overflow is hidden, clipped,
+scrolled or ellipsised, or its text running outside an ancestor that clips
+(overflow hidden / clip / auto / scroll).  Charts (SVG, drawn by plotly), data grids
+(canvas) and closed expanders are not text in the page and are skipped.
+`METRIC_JS` returns the font size (px) of every metric value.
+"""
+
+OVERFLOW_JS = r"""() => {
+  const out = [];
+  const clips = v => v !== 'visible';
+  const root = document.querySelector('[data-testid=stApp]');
+  const skip = el => el.closest('svg, .js-plotly-plot, [data-testid=stDataFrameResizable] canvas, [data-testid=stTooltipContent], '
+                                + '[data-testid=stToolbar], [data-testid=stHeader], [data-testid=stStatusWidget], [data-baseweb=popover], '
+                                + 'details:not([open]) > :not(summary), [aria-hidden=true], .katex-mathml, [data-testid=stSkipToContent]');
+  const visible = el => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    const cs = getComputedStyle(el);
+    return cs.visibility !== 'hidden' && cs.display !== 'none' && +cs.opacity > 0.05;
+  };
+  const textRect = el => {
+    let best = null;
+    for (const n of el.childNodes) {
+      if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+      const range = document.createRange(); range.selectNodeContents(n);
+      for (const r of range.getClientRects()) {
+        if (r.width < 1) continue;
+        best = best ? {left: Math.min(best.left, r.left), right: Math.max(best.right, r.right),
+                       top: Math.min(best.top, r.top), bottom: Math.max(best.bottom, r.bottom)} : {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+      }
+    }
+    return best;
+  };
+  const name = el => {
+    const tid = el.closest('[data-testid]');
+    return (tid ? tid.getAttribute('data-testid') : el.tagName) + ' ' + el.tagName.toLowerCase()
+      + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+  };
+  for (const el of root.querySelectorAll('*')) {
+    if (skip(el)) continue;
+    const tr = textRect(el);
+    if (!tr || !visible(el)) continue;
+    const text = el.textContent.trim().replace(/\s+/g, ' ').slice(0, 70);
+    const cs = getComputedStyle(el);
+    if (cs.display !== 'inline' && el.scrollWidth > el.clientWidth + 1
+        && (clips(cs.overflowX) || cs.textOverflow === 'ellipsis')) {
+      out.push({what: 'own-overflow', el: name(el), text, scroll: el.scrollWidth, client: el.clientWidth});
+      continue;
+    }
+    for (let a = el.parentElement; a && a !== root; a = a.parentElement) {
+      const as = getComputedStyle(a);
+      const cx = clips(as.overflowX), cy = clips(as.overflowY);
+      if (!cx && !cy) continue;
+      const ar = a.getBoundingClientRect();
+      const outX = cx && (tr.right > ar.right + 1.5 || tr.left < ar.left - 1.5);
+      // cut, not scrolled away: the text is partly inside the box and partly out
+      const page = a.matches('[data-testid=stAppViewContainer], [data-testid=stMain], [data-testid=stSidebar], '
+                             + '[data-testid=stSidebarContent], [data-testid=stSidebarUserContent]');
+      const outY = cy && !page && ar.height > 4 && ((tr.top < ar.bottom - 1.5 && tr.bottom > ar.bottom + 1.5)
+                                         || (tr.bottom > ar.top + 1.5 && tr.top < ar.top - 1.5));
+      // below the fold of a scrolling column is not cut; sideways out of any clipping box is
+      if (outX || (outY && !(as.overflowY === 'auto' || as.overflowY === 'scroll'))) {
+        out.push({what: outX ? 'clipped-x' : 'clipped-y', el: name(el), by: name(a), text,
+                  text_right: Math.round(tr.right), box_right: Math.round(ar.right)});
+        break;
+      }
+    }
+  }
+  // one report per text: the innermost element
+  const seen = new Set();
+  return out.filter(o => { const k = o.what + o.text; if (seen.has(k)) return false; seen.add(k); return true; });
+}"""
+
+METRIC_JS = r"""() => [...document.querySelectorAll('[data-testid=stMetricValue]')]
+  .map(el => parseFloat(getComputedStyle(el).fontSize))"""
+
+BODY_FONT_JS = r"""() => { const p = document.querySelector('[data-testid=stMain] [data-testid=stMarkdownContainer] p');
+  return p ? parseFloat(getComputedStyle(p).fontSize) : null; }"""
+
+FIRST_CHART_TOP_JS = r"""() => { const c = document.querySelector('[data-testid=stMain] [data-testid=stPlotlyChart]');
+  return c ? c.getBoundingClientRect().top + window.scrollY : null; }"""
