@@ -6,6 +6,11 @@ from ui.common import presets
 from ui.shell import PAGE_BY_ID, PAGES, Shell, serve
 
 
+def numbered(page) -> str:
+    """"§3.2" for a section of the chapter, the label itself otherwise ("HW3")."""
+    return f"§{page.section}" if page.section[:1].isdigit() else page.section
+
+
 def render(sh: Shell) -> None:
     st.title(f"🧭 {sh.t('app_title')}")
     st.markdown(f"#### {sh.t('app_tagline')}")
@@ -17,7 +22,9 @@ def render(sh: Shell) -> None:
     cols = st.columns(3)
     for i, p in enumerate(sections):
         with cols[i % 3].container(border=True):
-            st.markdown(f"### {p.icon} §{p.section} {sh.t(f'page_{p.id}')}")
+            # keep-all: a Chinese title breaks at its spaces and punctuation, never inside a word
+            st.markdown(f"<h3 style='word-break: keep-all; overflow-wrap: break-word'>{p.icon} {numbered(p)} "
+                        f"{sh.t(f'page_{p.id}')}</h3>", unsafe_allow_html=True)
             st.markdown(sh.t(f"q_{p.id}"))
             st.page_link(p.path, label=sh.t("open_page"), icon="➡️", query_params=sh.query)
 
@@ -28,7 +35,7 @@ def render(sh: Shell) -> None:
         for i, pr in enumerate(home):
             page = PAGE_BY_ID[pr.page]
             with cols[i % len(cols)].container(border=True):
-                st.markdown(f"**§{page.section} {sh.t(pr.title)}**")
+                st.markdown(f"**{numbered(page)} {sh.t(pr.title)}**")
                 st.page_link(page.path, label=sh.t(f"page_{page.id}"), icon=page.icon, query_params=sh.query | pr.params)
 
 

@@ -236,8 +236,10 @@ ARROW_GAP = 0.07  # between side-by-side arrows, as a share of the view: their l
 
 
 def arrow_offsets(parts: dict, delta: float) -> dict:
-    """Nearly collinear arrows would hide each other: draw them on three parallel rails, λm above,
-    −ηg in the middle, m below (drawing only: the lengths and directions stay true)."""
+    """Nearly collinear arrows would hide each other: draw them on three parallel rails
+    (drawing only: the lengths and directions stay true).  λm takes the middle rail; m the
+    outer rail on the side its label sits (labels sit beyond each head, towards the arrow's
+    direction), −ηg the other outer rail, so no label lands on another arrow."""
     zero = np.zeros(2)
     a, b = parts["prev"], parts["grad"]
     na, nb = float(np.hypot(*a)), float(np.hypot(*b))
@@ -245,7 +247,12 @@ def arrow_offsets(parts: dict, delta: float) -> dict:
         return {"prev": zero, "grad": zero, "move": zero}
     u = a / na
     perp = np.array([-u[1], u[0]])
-    return {"prev": delta * perp, "grad": zero, "move": -delta * perp}
+
+    def label_side(v) -> float:  # the side of the rails the arrow's label is drawn on
+        return 1.0 if float(perp @ np.where(v >= 0, 1.0, -1.0)) >= 0 else -1.0
+
+    side = label_side(parts["move"])
+    return {"prev": zero, "grad": -side * delta * perp, "move": side * delta * perp}
 
 
 def momentum_arrows(step: MomentumStep, box) -> tuple[list[tuple[str, tuple, tuple]], float]:

@@ -105,5 +105,5 @@ def test_collinear_momentum_arrows_lie_side_by_side():
     ends = {key: (np.array(frm), np.array(to)) for key, frm, to in arrows}
     gap = calc.ARROW_GAP * 2.0
     for a, b in (("prev", "grad"), ("prev", "move"), ("grad", "move")):
-        assert _segment_distance(*ends[a], *ends[b]) > 0.9 * gap, (a, b)
+        assert _segment_distance(*ends[a], *ends[b]) > 0.75 * gap, (a, b)  # neighbouring rails, m slightly slanted
         assert np.hypot(*(ends[a][1] - ends[b][1])) > 0.9 * gap, (a, b)  # the labels sit at the heads
