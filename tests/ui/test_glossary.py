@@ -17,7 +17,7 @@ ALLOWED: dict[str, str] = {
     **{k: "epoch → 轮" for k in (
         "tl_intro", "tl_epochs", "tl_by_epochs", "tl_progress", "tl_progress_upd", "tl_progress_done", "tl_diverged",
         "tl_updates_per_epoch", "tl_epoch", "tl_col_best", "tl_col_time", "tl_code_text", "note_tl_optimizers",
-        "note_tl_bn-sgd", "note_tl_batch-size", "note_tl_hw3")},
+        "note_tl_bn-sgd", "note_tl_batch-size", "note_tl_hw3", "tl_bn_pitfall_text")},
     "tl_bnview_text": "epoch → 轮; 'batch normalization' only inside a quoted English paper title",
 }
 
