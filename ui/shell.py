@@ -50,6 +50,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("adaptive-lr", "pages/adaptive-lr.py", "3.3", "📐"),
     PageInfo("lr-schedule", "pages/lr-schedule.py", "3.4", "📅"),
     PageInfo("playground", "pages/playground.py", "3.5", "🏁"),
+    PageInfo("maps", "pages/maps.py", "3.5+", "🗺️"),
     PageInfo("classification", "pages/classification.py", "3.6", "🔤"),
     PageInfo("normalization", "pages/normalization.py", "3.7", "⚖️"),
     PageInfo("training-lab", "pages/training-lab.py", "HW3", "🧪"),
