@@ -69,9 +69,12 @@ def configs_of(args) -> list:
 
 
 def run(args) -> str:
+    import torch
+
     from ..training.train import train_run
 
     cfgs = configs_of(args)  # every run validated before the first one trains
+    torch.set_num_threads(1)  # as the app trains: same numbers, and small nets are faster on one thread
     records = [train_run(c) for c in cfgs]
     if args.json:
         return json.dumps(json_floats({"runs": [r.as_json() for r in records]}), ensure_ascii=False)

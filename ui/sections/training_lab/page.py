@@ -30,7 +30,7 @@ from ui.sections.training_lab.canvas import draw_canvas
 from ui.shell import Shell
 
 DEFAULT_LINEUP = (("sgd", 0.01), ("momentum", 0.01), ("adam", 1e-3), ("rmsprop", 1e-3))
-REDRAW_EVERY = 0.4  # seconds between live chart redraws (each costs the browser a re-render)
+REDRAW_EVERY = 0.5  # seconds between live chart redraws (each costs the browser a re-render)
 STOP_KEY, TOKEN_KEY, PARTIAL_KEY = "_tl_stopped", "_tl_token", "_tl_partial"
 
 IMPORTS = """\
@@ -247,7 +247,7 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
     epochs = max(c.n_epochs for c in configs)
     total = max(c.total_updates for c in configs)
     records: list[RunRecord | None] = [jobs.JOBS.finished(c.key()) for c in configs]
-    last_draw = [0.0]
+    last_draw, draws = [0.0], [0]
 
     def draw(force=False):
         now = time.perf_counter()
@@ -256,7 +256,8 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
         last_draw[0] = now
         fig = figures.curves_figure([_curve(r, n, sh) for r, n in zip(records, names, strict=True)], by, _labels(sh),
                                     epochs, total, height=sh.size(420, 560), font_size=sh.font)
-        chart.plotly_chart(fig, key=f"tl_curves_{int(now * 1000)}" if not force else "tl_curves", width="stretch")
+        draws[0] += 1  # one element id per redraw (an unkeyed chart with equal parameters would collide)
+        chart.plotly_chart(fig, key="tl_curves" if force else f"tl_curves_live_{draws[0]}", width="stretch")
 
     for i, (cfg, name) in enumerate(zip(configs, names, strict=True)):
         key = cfg.key()
