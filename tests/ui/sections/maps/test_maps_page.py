@@ -1,0 +1,103 @@
+"""AppTest of /maps: every map kind in both languages, every preset from its button, clicks
+and box-zoom callbacks, an oversized request explained in the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import apptest
+from ui.common import presets
+from ui.sections.maps import page
+from ui.text import t
+
+PAGE = "pages/maps.py"
+PRESETS = {p.id: p for p in presets.for_page("maps")}
+
+
+def _open(lang="en", query=None):
+    return apptest.open_page(PAGE, lang, query, timeout=120)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", ["basins", "sweep", "fractal"])
+def test_each_map_renders_in_both_languages(kind, lang):
+    q = {"map": kind} | ({"grid": "24", "steps": "60"} if kind == "basins" else {}) \
+        | ({"sgrid": "24", "steps": "40"} if kind == "sweep" else {}) | ({"fgrid": "32", "fsteps": "40"} if kind == "fractal" else {})
+    at = _open(lang, q)
+    apptest.assert_clean(at)
+    assert at.title[0].value.endswith(t("page_maps", lang))
+    if kind == "basins":
+        assert len(at.metric) == 2 and all(m.value.endswith("%") for m in at.metric)
+        assert any(t("mp_legend_not_converged", lang) in m.value for m in at.markdown)
+    if kind == "sweep":
+        assert apptest.chart(at, "sweep")["data"][0]["type"] == "image"
+    if kind == "fractal":
+        assert at.metric[0].label == t("mp_converged_share", lang)
+
+
+@pytest.mark.parametrize("preset_id", list(PRESETS))
+def test_presets_apply_from_their_buttons(preset_id):
+    preset = PRESETS[preset_id]
+    at = _open("en")
+    at.button(key=f"preset_{preset.id}").click().run()
+    apptest.assert_clean(at)
+    apptest.assert_state_matches(at, preset.params)
+    assert any(t(preset.note, "en") in i.value for i in at.info)
+
+
+def test_the_global_preset_prints_both_shares():
+    at = _open("zh", PRESETS["momentum-global"].params)
+    apptest.assert_clean(at)
+    gd, mom = (float(m.value.rstrip("%")) for m in at.metric)
+    assert mom > gd  # the preset's claim, on the page's own numbers
+
+
+def test_a_request_too_large_is_explained():
+    at = _open("en", {"map": "basins", "grid": "256", "steps": "2000", "two": "1"})
+    assert not at.exception
+    assert any("largest grid is" in e.value for e in at.error)
+
+
+def test_click_and_box_callbacks(monkeypatch):
+    import numpy as np
+
+    state = {"basin0": {"selection": {"points": [{"x": 0.11, "y": -0.69}]}}}
+    monkeypatch.setattr(page.st, "session_state", state)
+    xs, ys = np.linspace(-2, 2, 9), np.linspace(-1, 1, 5)
+    page.pick_cell("basin0", "cx", "cy", xs, ys)
+    assert (state["cx"], state["cy"]) == (0.0, -0.5)  # snapped to the nearest cell centre
+    state["sweep"] = {"selection": {"points": [{"x": -1.0, "y": 0.3}]}}
+    page.pick_cell("sweep", "hx", "hy", np.geomspace(1e-3, 1, 4), np.linspace(0, 0.9, 4), log_x=True)
+    assert state["hx"] == pytest.approx(0.1) and state["hy"] == pytest.approx(0.3)
+    state["fractal"] = {"selection": {"points": [], "box": [{"x": [1.4, 1.2], "y": [0.5, 0.7]}]}}
+    page.zoom_to_box("fractal")
+    assert (state["zi0"], state["zi1"], state["zo0"], state["zo1"]) == (1.2, 1.4, 0.5, 0.7)
+    state["fractal"] = {"selection": {"points": [], "box": []}}  # a click without a box keeps the range
+    page.zoom_to_box("fractal")
+    assert state["zi0"] == 1.2
+
+
+def test_a_picked_cell_links_to_the_playground_with_its_settings():
+    """The link carries the start and both optimizers; the playground understands every value of it."""
+    from urllib.parse import parse_qsl
+
+    at = _open("en", {"map": "basins", "grid": "16", "steps": "50", "cx": "1.7", "cy": "-0.8"})
+    apptest.assert_clean(at)
+    (link,) = [p for p in at.get("page_link") if p.proto.label == t("mp_open_playground", "en")]
+    q = dict(parse_qsl(link.proto.query_string))
+    assert (q["x0"], q["y0"], q["o1"], q["o2"], q["n"]) == ("1.7", "-0.8", "sgd", "momentum", "2")
+    pg = apptest.open_page("pages/playground.py", "en", {k: v for k, v in q.items() if k != "lang"}, timeout=120)
+    apptest.assert_clean(pg)
+    assert pg.number_input(key="x0").value == 1.7 and pg.selectbox(key="o2").value == "momentum"
+
+
+def test_a_sweep_cell_links_to_its_settings():
+    from urllib.parse import parse_qsl
+
+    at = _open("en", {"map": "sweep", "surface": "quadratic", "o1": "momentum", "sgrid": "16", "steps": "30",
+                      "hx": "0.05", "hy": "0.5"})
+    apptest.assert_clean(at)
+    (link,) = [p for p in at.get("page_link") if p.proto.label == t("mp_open_playground_cell", "en")]
+    q = dict(parse_qsl(link.proto.query_string))
+    assert q["o1"] == "momentum" and float(q["o1_lr"]) == pytest.approx(0.05, rel=0.3)  # the nearest cell of 16
+    assert float(q["o1_h_momentum"]) == pytest.approx(0.5, abs=0.04)
