@@ -111,7 +111,7 @@ ZH = {
     "mp_metric": "颜色",
     "mp_metric_loss": "最终损失相对于起点",
     "mp_metric_steps": "下降 99 % 所需的步数",
-    "mp_cb_loss": "(L_T − L*) / (L₀ − L*)",
+    "mp_cb_loss": "相对损失 (L_T − L*) / (L₀ − L*)",
     "mp_cb_steps": "步数",
     "mp_sweep_legend_div": "发散",
     "mp_sweep_legend_never": "从未下降 99 %",
