@@ -99,3 +99,13 @@ def summary(r: InsideRun) -> dict:
 
 def as_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().to(torch.float64).numpy()
+
+
+def sharpness_of_run(cfg, every: int) -> list[dict]:
+    """λ_max of the run's training loss at updates 0, K, 2K, … and at its end: what
+    `train … --sharpness-every K` reports.  The run is replayed by `run` (the same run as
+    `train_run`'s, bit for bit — tested), measured with warm-started power iteration."""
+    if int(every) < 1:
+        raise ValueError(f"--sharpness-every: expected a whole number ≥ 1, got {every}")
+    r = run(cfg, sharpness_every=int(every), snapshots=1)
+    return [{"update": p["update"], "lambda_max": p["lambda_max"]} for p in r.trace.sharpness]

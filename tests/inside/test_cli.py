@@ -62,3 +62,17 @@ def test_minimum_ratio_json_has_one_dot_per_network(capsys):
         assert dot["positive"] + dot["negative"] + dot["zero"] == dot["eigenvalues"] == 13
     code, out, _ = _run(capsys, ["minimum-ratio", "--networks", "2", "--width", "4", "--train-steps", "20,40", "--gnorm-steps", "5"])
     assert code == 0 and "largest minimum ratio" in out
+
+
+def test_sharpness_of_a_run_for_train_sharpness_every():
+    from optim_lab.engine import Racer
+    from optim_lab.inside.runs import sharpness_of_run
+    from optim_lab.training.models import ModelConfig
+    from optim_lab.training.train import RunConfig
+
+    cfg = RunConfig(model=ModelConfig("mlp", 8, depth=1, bn=False), racer=Racer("sgd", lr=0.1), batch_size=None, epochs=None,
+                    steps=7, samples=40).checked()
+    pts = sharpness_of_run(cfg, 3)
+    assert [p["update"] for p in pts] == [0, 3, 6, 7] and all(p["lambda_max"] > 0 for p in pts)
+    with pytest.raises(ValueError):
+        sharpness_of_run(cfg, 0)

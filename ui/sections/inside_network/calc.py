@@ -53,7 +53,7 @@ class NetSetting:
         return max(1, int(self.steps) // 20)
 
 
-def net_run(s: NetSetting, progress: Callable[[int, int], None] | None = None) -> dict:
+def net_run(s: NetSetting, progress: Callable[[int, int], None] | None = None, grid: int = GRID_N) -> dict:
     """Train, measure λ_max every steps/20 updates, slice the loss around θ* (GRID_N²)."""
     r = runs.run(s.run_config(), sharpness_every=s.every, snapshots=40, progress=progress)
     a = r.trace.as_arrays()
@@ -62,16 +62,19 @@ def net_run(s: NetSetting, progress: Callable[[int, int], None] | None = None) -
            "threshold": a["threshold"], "lr": float(s.lr), "full_batch": s.batch == "full"}
     if r.trace.diverged_at is not None:
         return out
-    sl, plane = runs.landscape(r, s.plane, GRID_N, seed=s.seed)
+    sl, plane = runs.landscape(r, s.plane, grid, seed=s.seed)
     out.update(alpha=sl.alpha, beta=sl.beta, surface=sl.loss, path=sl.path, path_loss=sl.path_loss,
                share=None if sl.share is None else sl.share, plane=s.plane, theta=runs.as_numpy(plane.theta),
                dirs=runs.as_numpy(plane.dirs), train_loss=r.trace.final_loss, val_acc=r.val_acc(),
+               buffers={k: v.detach().numpy().copy() for k, v in r.model.named_buffers()},
                path_updates=np.asarray(r.trace.snapshot_updates))
     return out
 
 
-def curvature(s: NetSetting, theta: np.ndarray, dirs: np.ndarray, a: float, b: float) -> dict:
-    """The plane's 2 × 2 Hessian at (a, b), for the point inspector (rebuilds the data and model)."""
+def curvature(s: NetSetting, theta: np.ndarray, dirs: np.ndarray, a: float, b: float,
+              buffers: dict[str, np.ndarray] | None = None) -> dict:
+    """The plane's 2 × 2 Hessian at (a, b), for the point inspector (rebuilds the data and the
+    model: weights θ* and BN's running statistics from the trained run)."""
     from optim_lab.inside.hessian import load_flat
     from optim_lab.inside.landscape import Plane, plane_curvature
     from optim_lab.training.train import prepare
@@ -79,6 +82,10 @@ def curvature(s: NetSetting, theta: np.ndarray, dirs: np.ndarray, a: float, b: f
     p = prepare(s.run_config())
     dtype = next(p.model.parameters()).dtype
     load_flat(p.model, torch.as_tensor(theta, dtype=dtype))
+    with torch.no_grad():
+        for name, buf in p.model.named_buffers():
+            if buffers and name in buffers:
+                buf.copy_(torch.as_tensor(buffers[name]))
     plane = Plane(torch.as_tensor(theta, dtype=dtype), torch.as_tensor(dirs, dtype=dtype), s.plane)
     info = plane_curvature(p.model, p.test_tfm(p.x_train), p.y_train, plane, float(a), float(b), runs.criterion_of("ce"))
     lam = info["eigvals"]

@@ -40,7 +40,11 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
     fig.update_xaxes(title_text=labels["update"])
     fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
     fig.update_yaxes(title_text=labels["loss_axis"], type="log", row=1, col=2)
-    return _layout(fig, height, font_size)
+    _layout(fig, height, font_size)
+    # the legend (one row per run: its curve and its threshold) sits above the subplot titles
+    rows = max(1, len(runs))
+    fig.update_layout(margin=dict(t=50 + 26 * rows), legend=dict(y=1.08 + 0.03 * rows))
+    return fig
 
 
 def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13) -> go.Figure:

@@ -33,8 +33,9 @@ def _net(setting: calc.NetSetting, _lang: str) -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curvature(setting: calc.NetSetting, theta: np.ndarray, dirs: np.ndarray, a: float, b: float) -> dict:
-    return calc.curvature(setting, theta, dirs, a, b)
+def _curvature(setting: calc.NetSetting, a: float, b: float, _d: dict) -> dict:
+    # keyed by the setting and the point; the run's arrays (_d) belong to the setting
+    return calc.curvature(setting, _d["theta"], _d["dirs"], a, b, _d["buffers"])
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -139,7 +140,7 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     with right:
         st.markdown(f"#### {sh.t('in_inspector')}")
         st.markdown(sh.t("in_inspect_text"))
-        info = _curvature(s, d["theta"], d["dirs"], float(at[0]), float(at[1]))
+        info = _curvature(s, float(at[0]), float(at[1]), d)
         st.markdown(sh.t("in_inspect_at", a=at[0], b=at[1], loss=info["loss"]))
         g, h, lam = info["grad"], info["hessian"], info["eigvals"]
         st.latex(rf"\nabla_{{\alpha\beta}} L = \begin{{bmatrix}} {g[0]:.4g} \\ {g[1]:.4g} \end{{bmatrix}}")
@@ -194,7 +195,7 @@ def view_sharp(sh: Shell) -> None:
     cfg = calc.sharp_config(int(small), large, float(lr))
     st.subheader(sh.t("in_sharp_title"))
     st.markdown(sh.t("in_sharp_text", target=cfg.target_loss))
-    st.latex(r"\text{sharpness} \approx \lambda_{\max}\big(\nabla^2 L(\theta^*)\big), \qquad "
+    st.latex(r"\text{" + sh.t("in_sharp_axis") + r"} \approx \lambda_{\max}\big(\nabla^2 L(\theta^*)\big), \qquad "
              r"L(\theta^* + \alpha d),\ \ d_{\text{filter}} \leftarrow \frac{d_{\text{filter}}}{\lVert d_{\text{filter}}\rVert}\lVert\theta^*_{\text{filter}}\rVert")
     d = _sharp(cfg, sh.lang)
     st.caption(sh.t("in_cached"))
@@ -218,7 +219,7 @@ def view_ratio(sh: Shell) -> None:
     cfg = calc.ratio_config(n, w, act)
     st.subheader(sh.t("in_ratio_title"))
     st.markdown(sh.t("in_ratio_text", n=n, w=w, act=act, p=cfg.n_params))
-    st.latex(r"\text{minimum ratio} = \frac{\#\{\lambda_i > \tau\}}{\#\{\lambda_i\}}, \qquad "
+    st.latex(r"\text{" + sh.t("in_ratio_axis") + r"} = \frac{\#\{\lambda_i > \tau\}}{\#\{\lambda_i\}}, \qquad "
              r"\tau = 10^{-6}\max_i|\lambda_i|, \qquad \min_\theta \lVert \nabla L(\theta)\rVert^2")
     st.caption(sh.t("in_ratio_formula", tol=cfg.zero_tol))
     d = _ratio(cfg, sh.lang)

@@ -93,3 +93,14 @@ def test_calc_settings_are_checked_and_the_surface_box_comes_from_the_grid():
     assert calc.surface_box(d) == (-1.0, 2.0, -0.5, 0.5)
     with pytest.raises(ValueError):
         calc.eos_config("lbfgs", 0.1, 0.2)
+
+
+def test_the_inspector_at_the_centre_sees_the_trained_network_bn_statistics_included():
+    s = calc.NetSetting(kind="cnn", optimizer="adam", lr=3e-3, batch="64", steps=40)
+    d = calc.net_run(s, grid=3)
+    centre = d["surface"][np.argmin(np.abs(d["beta"])), np.argmin(np.abs(d["alpha"]))]
+    info = calc.curvature(s, d["theta"], d["dirs"], 0.0, 0.0, d["buffers"])
+    assert info["loss"] == pytest.approx(d["train_loss"], rel=1e-4)
+    i0, j0 = np.argmin(np.abs(d["beta"])), np.argmin(np.abs(d["alpha"]))
+    if abs(d["alpha"][j0]) < 1e-9 and abs(d["beta"][i0]) < 1e-9:
+        assert centre == pytest.approx(info["loss"], rel=1e-4)
