@@ -8,7 +8,6 @@ pure figure builders.
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from optim_lab.optimizers import OPTIMIZERS
