@@ -97,7 +97,7 @@ def show(sh, q: Question) -> None:
     """One question: its choices, "run it", and after the run the verdict with its why."""
     ran = _state().get(q.key, -1)
     with st.container(border=True):
-        st.markdown(f"**🤔 {sh.t('quiz_title')}** — {sh.t(q.prompt)}")
+        st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)))
         st.radio(sh.t("quiz_choices"), range(len(q.choices)), index=None, key=choice_key(q),
                  format_func=lambda i: f"{'ABCD'[i]}. {sh.t(q.choices[i])}", label_visibility="collapsed")
         c1, c2 = st.columns(2)

@@ -88,9 +88,9 @@ EN = {
     "qz_al_q": "Gradient descent with η = 0.95 × 2/λ_max on the course's long valley: what do the loss and ‖g‖ do over 300 steps?",
     "qz_al_a": "both fall towards 0: it reaches the minimum",
     "qz_al_b": "it diverges on the first steps",
-    "qz_al_c": "the loss stops falling while ‖g‖ stays large (about 380)",
+    "qz_al_c": "the loss stops falling while ‖g‖ stays large",
     "qz_al_d": "the loss keeps falling steadily, just slowly",
-    "qz_al_why": "η is as large as the steep direction allows, which is thousands of times too small for the flat direction: the run bounces across the valley, then sits on its floor, far from the minimum, with a large gradient along the floor.",
+    "qz_al_why": "η is as large as the steep direction allows, which is thousands of times too small for the flat direction: the run bounces across the valley, then sits on its floor, far from the minimum, with ‖g‖ ≈ 380 along the floor.",
 }
 
 ZH = {
@@ -176,7 +176,7 @@ ZH = {
     "qz_al_q": "在课程的狭长山谷上，用 η = 0.95 × 2/λ_max 的梯度下降：300 步内损失和 ‖g‖ 会怎样？",
     "qz_al_a": "都降到接近 0：到达了极小值",
     "qz_al_b": "最初几步就发散了",
-    "qz_al_c": "损失不再下降，而 ‖g‖ 仍然很大（约 380）",
+    "qz_al_c": "损失不再下降，而 ‖g‖ 仍然很大",
     "qz_al_d": "损失一直稳定下降，只是比较慢",
-    "qz_al_why": "这个 η 已经是陡峭方向所能允许的最大值，对平坦方向却小了几千倍：轨迹先在山谷两侧来回震荡，然后停在谷底，离极小值很远，沿谷底方向的梯度仍然很大。",
+    "qz_al_why": "这个 η 已经是陡峭方向所能允许的最大值，对平坦方向却小了几千倍：轨迹先在山谷两侧来回震荡，然后停在谷底，离极小值很远，沿谷底方向的梯度仍有约 380。",
 }
