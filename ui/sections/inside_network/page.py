@@ -124,7 +124,8 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     else:
         st.caption(sh.t("in_surface_random"))
     box = calc.surface_box(d)
-    labels = Labels(x=sh.t("in_axis_a"), y=sh.t("in_axis_b"), loss=sh.t("in_loss_axis"), pick=sh.t("in_click"))
+    labels = Labels(x=sh.t("in_axis_a"), y=sh.t("in_axis_b"), loss=sh.t("in_loss_axis"), pick=sh.t("in_click"),
+                    start=sh.t("start"), not_to_scale=sh.t("axes_not_to_scale"))
     grid = Grid(d["alpha"], d["beta"], d["surface"], log=True)
     path = Path(sh.t("in_path"), "#ffffff", d["path"])
     at = st.session_state.get(AT_KEY)
