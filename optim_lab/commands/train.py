@@ -18,7 +18,7 @@ HELP = "train HW3's CNN (or an MLP) on the 8×8 digits with the chapter's optimi
 
 def add_arguments(p) -> None:
     p.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
-    p.add_argument("--width", type=int, default=None, help="cnn: channels of the first block (4..32); mlp: units (8..256)")
+    p.add_argument("--width", type=int, default=None, help="cnn: channels of the first block (4..16); mlp: units (8..256)")
     p.add_argument("--blocks", type=int, default=2, help="cnn: convolution blocks (1..3)")
     p.add_argument("--depth", type=int, default=2, help="mlp: hidden layers (1..4)")
     p.add_argument("--activation", choices=["relu", "tanh"], default="relu", help="mlp only")

@@ -25,7 +25,7 @@ from ..spec import Param
 
 KINDS = ("cnn", "mlp")
 ACTIVATIONS = ("relu", "tanh")
-WIDTH = Param("width", 16, 4, 32, integer=True, label_en="width (channels of the first block)", label_zh="宽度（第一块的通道数）")
+WIDTH = Param("width", 16, 4, 16, integer=True, label_en="width (channels of the first block)", label_zh="宽度（第一块的通道数）")
 BLOCKS = Param("blocks", 2, 1, 3, integer=True, label_en="convolution blocks", label_zh="卷积块数")
 MLP_WIDTH = Param("width", 64, 8, 256, integer=True, label_en="width (units per hidden layer)", label_zh="宽度（每个隐藏层的神经元数）")
 DEPTH = Param("depth", 2, 1, 4, integer=True, label_en="hidden layers", label_zh="隐藏层数")

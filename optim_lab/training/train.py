@@ -42,7 +42,7 @@ from .transforms import make_transforms
 LOSSES = ("ce", "mse")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 MAX_UPDATES = 1500  # with the widest model this keeps the worst allowed run under ~10 s (see bench)
-EPOCHS = Param("epochs", 10, 1, 40, integer=True, label_en="epochs", label_zh="训练轮数（epoch）")
+EPOCHS = Param("epochs", 10, 1, 30, integer=True, label_en="epochs", label_zh="训练轮数（epoch）")
 STEPS = Param("steps", 200, 1, MAX_UPDATES, integer=True, label_en="updates", label_zh="更新次数")
 CLIP = Param("clip", 10.0, 1e-3, 1e3, log=True, label_en="gradient clipping max_norm", label_zh="梯度裁剪 max_norm")
 SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="随机种子")
@@ -340,18 +340,20 @@ def train_run(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | 
             k += 1
             rec.batch_loss.append(lv)
             loss_sum += lv * len(yb)
-            correct += int((logits.argmax(-1) == yb).sum())
+            correct += (logits.argmax(-1) == yb).sum()  # a tensor: one sync per epoch, not per update
             seen += len(yb)
-            if not _finite_weights(model):
-                rec.diverged_at = k
-                break
+            # non-finite weights show up as a non-finite loss at the next update (or at the
+            # validation below); the bound on their size is checked once per epoch
             if progress is not None and k % progress_every == 0 and j + 1 < cfg.updates_per_epoch:
                 progress(rec, k, total)
+        if rec.diverged_at is None and seen and not _finite_weights(model):
+            rec.diverged_at = k
         if rec.diverged_at is not None:
             rec.diverged_epoch = epoch
             break
         if seen == 0:  # stopped before the epoch's first update
             break
+        correct = int(correct)
         val_loss, val_acc = evaluate(model, p.x_val, p.y_val, cfg.loss)
         if not math.isfinite(val_loss) or val_loss > LOSS_BOUND:
             rec.diverged_at, rec.diverged_epoch = k, epoch

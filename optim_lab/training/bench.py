@@ -1,0 +1,100 @@
+"""Benchmark rows of the training lab (shaped like `optim_lab.bench`'s, measured in one run).
+
+- `train-epoch`: one epoch of the default CNN (1 347 digits, batch 64) stepped by
+  LabOptimizer (Adam) against the same epoch with `torch.optim.Adam` in a plain loop:
+  same initial weights, same batches; target ours ≥ 0.9× its speed.
+- `train-preset`: the page's default preset (SGD vs momentum vs Adam) end to end with
+  `train_run` (validation, records and all); target < 10 s.
+- `train-worst`: the most expensive run the bounds allow (widest residual CNN, every
+  block, the most epochs, the batch size that makes the most sample passes); target ≤ 10 s.
+All at one intra-op thread, as the app trains.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+from ..engine import Racer
+from .data import load_digits_split
+from .models import BLOCKS, WIDTH, ModelConfig, build_model
+from .presets import DEFAULT
+from .train import EPOCHS, MAX_UPDATES, RunConfig, make_optimizer, train_run
+
+
+def _best(fn, repeats: int) -> float:
+    fn()
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _epoch(make_opt) -> None:
+    split = load_digits_split(0)
+    x = ((split.x_train - split.mean) / split.std).float()
+    y = split.y_train
+    model = build_model(ModelConfig(), seed=0, dtype=torch.float32)
+    opt = make_opt(model.parameters())
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    model.train()
+    for j in range(0, len(y), 64):
+        idx = perm[j : j + 64]
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def worst_config() -> RunConfig:
+    """The bounds' most expensive run: the most sample passes (every epoch allowed, in as
+    few updates as MAX_UPDATES needs) through the largest network."""
+    n = len(load_digits_split(0).y_train)
+    epochs = int(EPOCHS.hi)
+    batch = math.ceil(n / (MAX_UPDATES // epochs))  # the smallest batch whose epochs fit MAX_UPDATES
+    return RunConfig(model=ModelConfig(width=int(WIDTH.hi), blocks=int(BLOCKS.hi), residual=True), racer=Racer("adam"),
+                     batch_size=batch, epochs=epochs)
+
+
+def bench_rows(quick: bool) -> list[dict]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        reps = 2 if quick else 5
+        per_epoch = 22  # ceil(1347 / 64)
+        t_ours = _best(lambda: _epoch(lambda ps: make_optimizer(ps, Racer("adam", lr=1e-3), per_epoch)), reps)
+        t_torch = _best(lambda: _epoch(lambda ps: torch.optim.Adam(ps, lr=1e-3)), reps)
+        rows = [{
+            "name": "train-epoch", "what": "1 epoch of the default CNN, 1347 digits, batch 64, Adam",
+            "ours_s": t_ours, "baseline": "torch.optim.Adam in the same plain loop", "baseline_s": t_torch,
+            "ratio": t_torch / t_ours, "target": "ours ≥ 0.9× torch.optim's speed", "ok": t_torch / t_ours >= 0.9,
+        }]
+        t0 = time.perf_counter()
+        for cfg in DEFAULT.runs:
+            train_run(cfg)
+        t_preset = time.perf_counter() - t0
+        rows.append({
+            "name": "train-preset", "what": f"the default preset end to end ({len(DEFAULT.runs)} runs × {DEFAULT.runs[0].epochs} epochs)",
+            "ours_s": t_preset, "baseline": "10 s", "baseline_s": 10.0, "ratio": 10.0 / t_preset,
+            "target": "< 10 s", "ok": t_preset < 10.0,
+        })
+        if not quick:
+            worst = worst_config().checked()
+            t0 = time.perf_counter()
+            train_run(worst)
+            t_worst = time.perf_counter() - t0
+            rows.append({
+                "name": "train-worst",
+                "what": (f"worst allowed run: residual CNN width {worst.model.width}, {worst.model.blocks} blocks, "
+                         f"{worst.epochs} epochs × {worst.updates_per_epoch} updates of batch {worst.batch_size}"),
+                "ours_s": t_worst, "baseline": "10 s", "baseline_s": 10.0, "ratio": 10.0 / t_worst,
+                "target": "≤ 10 s", "ok": t_worst <= 10.0,
+            })
+        return rows
+    finally:
+        torch.set_num_threads(threads)
