@@ -325,7 +325,8 @@ class Controls:
             snap.clear()
             ss[keys.URL_FIRST_RUN] = False
         if refused:
-            items = "; ".join(f"{code(f'{r.key}={r.raw[:40]}')} ({escape(t(r.why, self.lang))})" for r in refused)
+            items = "; ".join(t("url_item", self.lang, item=code(f"{r.key}={r.raw[:40]}"), why=escape(t(r.why, self.lang)))
+                              for r in refused)
             with self.notice:
                 c1, c2 = st.columns([12, 1])
                 c1.warning(t("url_ignored", self.lang, items=items), icon="⚠️")

@@ -34,3 +34,23 @@ def test_the_formula_that_lost_its_underscores():
     assert rendered(escape("unknown name '__import__'")) == "unknown name '__import__'"
     assert rendered("unknown name '__import__'") != "unknown name '__import__'"  # what happened before
     assert escape("$x$ :red[a]") == r"\$x\$ \:red\[a\]"  # no LaTeX, no colour directive
+
+
+def test_a_hostile_formula_in_a_link_is_named_exactly_once_escaped():
+    from tests import apptest
+    from ui.shell import PAGE_BY_ID
+
+    at = apptest.open_page(PAGE_BY_ID["playground"].path, "en", {"surface": "custom", "formula": "__import__('os')"})
+    notes = apptest.ignored_notices(at)
+    assert notes and r"\\_" not in notes[0]  # escaped once, not twice
+    assert "unknown name '__import__' at column 1" in rendered(notes[0])  # reads as typed, underscores and all
+
+
+def test_a_hostile_formula_typed_in_the_box_is_named_as_typed():
+    from tests import apptest
+    from ui.shell import PAGE_BY_ID
+
+    at = apptest.open_page(PAGE_BY_ID["playground"].path, "en", {"surface": "custom", "n": "1", "steps": "10"})
+    at.text_input(key="formula").set_value("__import__('os')").run()
+    errors = [e.value for e in at.error if "cannot be used" in e.value]
+    assert errors and "unknown name '__import__' at column 1" in rendered(errors[0])
