@@ -22,11 +22,13 @@ def test_home_presets_follow_the_chapter():
 
 def test_batch_norm_presets_show_no_feature_scaling_warning():
     for preset in presets.for_page("normalization"):
-        at = apptest.open_page(PAGE_BY_ID["normalization"].path, "en", preset.params)
+        if preset.id not in ("small-batch", "large-batch", "few-batches"):
+            continue
+        link = apptest.open_page(PAGE_BY_ID["normalization"].path, "en", preset.params)  # a shared link …
+        assert not [w.value for w in link.warning if "diverged" in w.value], preset.id
+        at = apptest.open_page(PAGE_BY_ID["normalization"].path, "en")  # … and the button
         at.button(key=f"preset_{preset.id}").click().run()
-        warned = [w.value for w in at.warning if "diverged" in w.value]
-        if preset.id in ("small-batch", "large-batch", "few-batches"):
-            assert not warned, preset.id
+        assert not [w.value for w in at.warning if "diverged" in w.value], preset.id
     default = apptest.open_page(PAGE_BY_ID["normalization"].path, "en")
     assert any("diverged" in w.value for w in default.warning)  # the feature-scaling view still warns
 
