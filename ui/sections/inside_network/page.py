@@ -165,7 +165,7 @@ def view_eos(sh: Shell) -> None:
     lr1 = sh.controls.log_slider("lr1", sh.t("in_lr1"), 1e-5, 1.0, d1, container=side, context=opt)
     lr2 = sh.controls.log_slider("lr2", sh.t("in_lr2"), 1e-5, 1.0, d2, container=side, context=opt)
     st.subheader(sh.t("in_eos_title"))
-    st.markdown(sh.t("in_eos_text"))
+    st.markdown(sh.t("in_eos_text" if opt == "sgd" else "in_eos_text_adam"))
     if opt == "sgd":
         st.latex(r"\theta_{k} = \theta_{k-1} - \eta\,\nabla L(\theta_{k-1}),\qquad "
                  r"L = \frac{1}{N}\sum_i \tfrac12\lVert f(x_i;\theta) - e_{y_i}\rVert^2,\qquad \lambda_{\max} \to \frac{2}{\eta}")

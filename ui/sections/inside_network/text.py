@@ -46,6 +46,7 @@ EN = {
     # -- edge of stability
     "in_eos_title": "Edge of stability",
     "in_eos_text": "Full-batch **gradient descent** on a tanh MLP (64-64-64-10) over 500 digits, loss ½‖out − onehot‖² averaged (no softmax; Cohen et al. 2021), the same initial weights for both learning rates. λ_max rises while training (*progressive sharpening*) until it reaches 2/η — §3.3's stability limit — and then hovers there, while the loss keeps falling, not monotonically. The step size the network trains at sets its own curvature.",
+    "in_eos_text_adam": "Full-batch Adam on the same tanh MLP over 500 digits, with the same loss and the same initial weights for both learning rates. Its plain λ_max does not stop at 2/η; the curvature its step actually feels — the preconditioned sharpness — rises until 38/η and hovers there, while the loss keeps falling. The step size sets the curvature here too.",
     "in_eos_opt": "Optimizer",
     "in_eos_gd": "gradient descent (λ_max vs 2/η)",
     "in_eos_adam": "Adam (preconditioned sharpness vs 38/η)",
@@ -147,6 +148,7 @@ ZH = {
     "in_plane_kind_saddle": "特征值有正有负：切片上的鞍点",
     "in_eos_title": "稳定性边缘",
     "in_eos_text": "在 500 个数字上，对 tanh MLP（64-64-64-10）做全批量**梯度下降**，损失为 ½‖out − onehot‖² 的平均（不经过 softmax；Cohen 等人 2021），两个学习率从相同的初始权重出发。训练中 λ_max 不断上升（*渐进锐化*），直到达到 2/η——§3.3 的稳定性极限——然后就停在那里附近，而损失继续下降，只是并不单调。网络训练所用的步长决定了它自己的曲率。",
+    "in_eos_text_adam": "在 500 个数字上，对同一个 tanh MLP 做全批量 Adam，两个学习率使用相同的损失和相同的初始权重。它普通的 λ_max 并不停在 2/η；它的一步真正感受到的曲率——预条件尖锐度——一直上升到 38/η 并停在那里附近，而损失继续下降。这里同样是步长决定了曲率。",
     "in_eos_opt": "优化器",
     "in_eos_gd": "梯度下降（λ_max 对比 2/η）",
     "in_eos_adam": "Adam（预条件尖锐度对比 38/η）",
