@@ -11,8 +11,8 @@ from optim_lab.maps.fractal import DEFAULT_BOX, Net, check, fractal_map, train_c
 
 
 def test_converged_share_stable_under_chunk_size():
-    a = fractal_map(DEFAULT_BOX, 24, 60, chunk=576)
-    b = fractal_map(DEFAULT_BOX, 24, 60, chunk=100)
+    a = fractal_map(DEFAULT_BOX, 16, 40, chunk=256)
+    b = fractal_map(DEFAULT_BOX, 16, 40, chunk=50)
     assert a.converged_share == b.converged_share
     np.testing.assert_array_equal(a.converged, b.converged)
     assert 0.05 < a.converged_share < 0.95  # the default view straddles the boundary
