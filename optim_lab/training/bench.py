@@ -85,15 +85,15 @@ def bench_rows(quick: bool) -> list[dict]:
         })
         if not quick:
             worst = worst_config().checked()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             train_run(worst)
-            t_worst = time.perf_counter() - t0
+            t_worst, cpu_worst = time.perf_counter() - t0, time.process_time() - c0
             rows.append({
                 "name": "train-worst",
                 "what": (f"worst allowed run: residual CNN width {worst.model.width}, {worst.model.blocks} blocks, "
                          f"{worst.epochs} epochs × {worst.updates_per_epoch} updates of batch {worst.batch_size}"),
                 "ours_s": t_worst, "baseline": "10 s", "baseline_s": 10.0, "ratio": 10.0 / t_worst,
-                "target": "≤ 10 s", "ok": t_worst <= 10.0,
+                "target": "≤ 10 s", "ok": t_worst <= 10.0, "cpu_s": cpu_worst,  # CPU time: what a shared machine's load does not add
             })
         return rows
     finally:

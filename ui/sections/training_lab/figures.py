@@ -132,11 +132,12 @@ def confusion_figure(matrix: np.ndarray, labels: dict, height: int = 380, font_s
         z=m, x=[str(d) for d in range(10)], y=[str(d) for d in range(10)], colorscale="Blues", showscale=False,
         text=m.astype(str), texttemplate="%{text}", hovertemplate=f"{labels['true']} %{{y}}<br>{labels['pred']} %{{x}}<br>%{{z}}<extra></extra>"))
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=20, b=50),
-                      xaxis=dict(title=labels["pred"], side="bottom"), yaxis=dict(title=labels["true"], autorange="reversed"))
+                      xaxis=dict(title=labels["pred"], side="bottom", dtick=1),
+                      yaxis=dict(title=labels["true"], autorange="reversed", dtick=1))
     return fig
 
 
-def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int = 260, font_size: int = 13,
+def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int = 300, font_size: int = 13,
                  title: str = "") -> go.Figure:
     """(runs, 10) probabilities as grouped bars per digit."""
     fig = go.Figure()
@@ -144,8 +145,8 @@ def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int 
         fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=p, name=name, marker_color=colour(i),
                              hovertemplate=f"{name}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
     fig.update_layout(height=height, barmode="group", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
-                      yaxis=dict(range=[0, 1], title=labels["prob"]), xaxis=dict(title=labels["class"]),
-                      title=dict(text=title), legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+                      yaxis=dict(range=[0, 1], title=labels["prob"]), xaxis=dict(title=labels["class"], dtick=1),
+                      title=dict(text=title), legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return fig
 
 

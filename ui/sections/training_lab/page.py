@@ -340,7 +340,7 @@ def step_evaluate(sh: Shell, done: list[tuple[str, RunRecord]], split) -> None:
             titles = [f"{y[j]}→{probs[pick][j].argmax()}" for j in wrong]
             st.plotly_chart(figures.image_grid(split.x_val[wrong, 0].numpy(), titles, cols=5, font_size=sh.font),
                             key="tl_wrong", width="stretch", config={"displayModeBar": False})
-            j = int(sh.controls.slider("wi", "#", 1, len(wrong), 1, integer=True))
+            j = int(sh.controls.slider("wi", sh.t("tl_wrong_pick"), 1, len(wrong), 1, integer=True))
             jj = wrong[j - 1]
             stack = np.stack([probs[n][jj] for n in names])
             lab = {"prob": sh.t("tl_prob"), "class": sh.t("tl_class")}
@@ -391,7 +391,7 @@ def step_predict(sh: Shell, usable: list[tuple[str, RunRecord]], split) -> None:
         lab = {"prob": sh.t("tl_prob"), "class": sh.t("tl_class")}
         st.plotly_chart(figures.softmax_bars(probs, names, lab, font_size=sh.font, title=title), key="tl_probs",
                         width="stretch")
-        st.dataframe([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 3) for d in range(10)}}
+        st.dataframe([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 2) for d in range(10)}}
                       for n, p in zip(names, probs, strict=True)], hide_index=True, width="stretch")
 
 

@@ -117,6 +117,7 @@ EN = {
     "tl_pred": "predicted digit",
     "tl_wrong_title": "Misclassified validation images of {name} ({n} of {total}), with every run's softmax",
     "tl_none_wrong": "{name} classifies every validation image correctly.",
+    "tl_wrong_pick": "Misclassified image (in the order above)",
     "tl_label_pred": "true {y} · {name}: {p}",
     "tl_bn_pitfall": "BN pitfall: evaluating with model.train() by mistake",
     "tl_bn_pitfall_text": (
@@ -282,6 +283,7 @@ ZH = {
     "tl_pred": "预测数字",
     "tl_wrong_title": "{name} 分错的验证集图片（{total} 张中的 {n} 张），以及每组的 softmax",
     "tl_none_wrong": "{name} 把验证集全部分对了。",
+    "tl_wrong_pick": "分错的图片（按上面的顺序）",
     "tl_label_pred": "真实 {y} · {name}：{p}",
     "tl_bn_pitfall": "BN 的陷阱：误用 model.train() 做评估",
     "tl_bn_pitfall_text": (
