@@ -95,7 +95,8 @@ def _on_big_change() -> None:
 BASE_CSS = """
 <style>
 [data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p,
-button [data-testid="stMarkdownContainer"], button [data-testid="stMarkdownContainer"] p {
+button [data-testid="stMarkdownContainer"], button [data-testid="stMarkdownContainer"] p,
+.stMarkdownEllipsis, .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
 .katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal !important; }
@@ -108,7 +109,7 @@ button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
 # gets its size on that <p> (the body rule would otherwise shrink metric values).
 BIG_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { padding: 2.6rem 1.6rem 4rem 1.6rem !important; max-width: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 2.2rem 1.6rem 4rem 1.6rem !important; max-width: none !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.7rem; }
 [data-testid="stHeader"] { background: transparent; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }

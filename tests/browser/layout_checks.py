@@ -80,5 +80,6 @@ METRIC_JS = r"""() => [...document.querySelectorAll('[data-testid=stMetricValue]
 BODY_FONT_JS = r"""() => { const p = document.querySelector('[data-testid=stMain] [data-testid=stMarkdownContainer] p');
   return p ? parseFloat(getComputedStyle(p).fontSize) : null; }"""
 
-FIRST_CHART_TOP_JS = r"""() => { const c = document.querySelector('[data-testid=stMain] [data-testid=stPlotlyChart]');
-  return c ? c.getBoundingClientRect().top + window.scrollY : null; }"""
+FIRST_CHART_TOP_JS = r"""() => { const tops = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
+  .map(c => c.getBoundingClientRect().top - document.querySelector('[data-testid=stMain]').getBoundingClientRect().top);
+  return tops.length ? Math.min(...tops) : null; }"""

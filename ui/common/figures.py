@@ -408,8 +408,7 @@ def contour_figure(
     fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
         height=height, margin=dict(l=60, r=10, t=top, b=50), font=dict(size=font_size),
         xaxis=xa, yaxis=ya,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, bgcolor="rgba(255,255,255,0.6)",
-                    font=dict(size=max(font_size - 1, 9))),
+        legend=top_legend(font_size, bgcolor="rgba(255,255,255,0.6)"),
         clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations + notes,
     )
     if animate and paths and T > 0:
@@ -420,12 +419,21 @@ def contour_figure(
 MODEBAR_PX = 34  # the chart's toolbar: a row kept free above the legend
 
 
-def legend_top(entries: int, font_size: int, width_px: float = 640) -> int:
-    """Top margin for a horizontal legend above the plot, under the toolbar's row: the
-    toolbar no longer covers the legend.  Rows are estimated from a ~640 px plot width."""
-    per_row = max(1, int(width_px // (9 * font_size)))
-    rows = max(1, math.ceil(entries / per_row)) if entries else 0
-    return MODEBAR_PX + rows * int(1.6 * font_size) + 4
+LEGEND_COLUMNS = 2  # legend entries a row, counted low for the top margin (plotly grows it when more rows are needed)
+
+
+def legend_top(entries: int, font_size: int) -> int:
+    """Top margin for a horizontal legend of LEGEND_COLUMNS entries a row above the plot, under
+    the toolbar's row: the toolbar no longer covers the legend."""
+    rows = math.ceil(entries / LEGEND_COLUMNS) if entries else 0
+    return MODEBAR_PX + rows * int(1.55 * font_size) + 4
+
+
+def top_legend(font_size: int, **extra) -> dict:
+    """A horizontal legend right above the plot."""
+    # across the whole figure (a plot area drawn to scale may be narrow; its legend need not be)
+    return dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.01, xref="container",
+                font=dict(size=max(font_size - 1, 9))) | extra
 
 
 def arrow_annotations(arrows: list[dict], font_size: int) -> list[dict]:

@@ -270,6 +270,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     pk = compute.params_key(race.params)
     grid = grid_override or compute.grid(race.surface, pk, log=bool(spec.log_levels))
     box = compute.box_of(race.problem)
+    first = st.container() if sh.big else None  # presentation mode: the chart first, its switches under it
     c1, c2 = st.columns(2)
     three_d = sh.controls.toggle(prefix + keys.VIEW_3D, sh.t("view_3d"), False, container=c1)
     show_crit = sh.controls.toggle(prefix + keys.SHOW_CRITICAL, sh.t("show_critical"), crit, container=c2)
@@ -277,13 +278,14 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     labels = named_for(sh, labels, points)
     font = sh.size(14, 18)
     h = height or sh.size(600, 720)
-    if three_d:
-        chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
-        return
-    fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows, taylor=taylor,
-                         marker=marker, height=h, font_size=font)
-    chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
-          config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+    with first if first is not None else st.container():
+        if three_d:
+            chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
+            return
+        fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
+                             taylor=taylor, marker=marker, height=h, font_size=font)
+        chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
+              config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 
 
 def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tuple = ("loss", "grad", "lr", "eig"),

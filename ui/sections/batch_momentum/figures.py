@@ -14,7 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import COLORSCALE, Labels, animation_controls, colour_values, legend_top, log_axis, loss_ticks, plane_axes
+from ui.common.figures import (
+    COLORSCALE,
+    Labels,
+    animation_controls,
+    colour_values,
+    legend_top,
+    log_axis,
+    loss_ticks,
+    plane_axes,
+    top_legend,
+)
 
 MAX_BATCH_FRAMES = 40
 FULL_ARROW = "#FF4B4B"
@@ -138,8 +148,7 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
     fig.update_layout(
         height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=top, b=50),
         xaxis=xa, yaxis=ya, annotations=notes, title=title(fa.step) if text.title else None,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, bgcolor="rgba(150,150,150,0.35)",
-                    font=dict(size=max(font_size - 2, 9))),
+        legend=top_legend(font_size, bgcolor="rgba(150,150,150,0.35)"),
         uirevision="batch",
     )
     if len(frames) > 1:

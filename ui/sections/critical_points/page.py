@@ -76,12 +76,14 @@ def selected_step(sh: Shell, race, problem, start, jump) -> None:
         info = view.inspector(sh, race, at, title)
         taylor_on = sh.controls.toggle("taylor", sh.t("cp_show_taylor"), True)
     with left:
+        first = st.container() if sh.big else None  # presentation mode: the chart first, the click switch under it
         sh.controls.select("click", sh.t("click_sets"), ["start", "point"], "start", radio=True, horizontal=True,
                            format_func=lambda v: sh.t(f"click_sets_{v}"))
         box = compute.box_of(problem)
         arrows = calc.eigen_arrows(info, box) + ([calc.jump_arrow(*jump)] if jump else [])
-        view.show_surface(sh, race, mode_key="click", arrows=arrows,
-                          taylor=calc.taylor_grid(box, info.at, info) if taylor_on else None, marker=info.at)
+        with first if first is not None else st.container():
+            view.show_surface(sh, race, mode_key="click", arrows=arrows,
+                              taylor=calc.taylor_grid(box, info.at, info) if taylor_on else None, marker=info.at)
     view.show_curves(sh, race, selected=k)
 
 
