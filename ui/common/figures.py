@@ -431,9 +431,7 @@ def legend_top(entries: int, font_size: int) -> int:
 
 def top_legend(font_size: int, **extra) -> dict:
     """A horizontal legend right above the plot."""
-    # across the whole figure (a plot area drawn to scale may be narrow; its legend need not be)
-    return dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.01, xref="container",
-                font=dict(size=max(font_size - 1, 9))) | extra
+    return dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=max(font_size - 1, 9))) | extra
 
 
 def arrow_annotations(arrows: list[dict], font_size: int) -> list[dict]:
