@@ -122,7 +122,7 @@ button [data-testid="stMarkdownContainer"] p, [data-testid="stPageLink-NavLink"]
 [data-testid="stExpander"] summary p { font-size: 1.25rem; }
 input, textarea, [data-baseweb="select"] div, [data-testid="stNumberInputField"], [data-testid="stSliderThumbValue"],
 [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"] { font-size: 1.15rem !important; }
-[data-testid="stDataFrame"], [data-testid="stTable"] { zoom: 1.2; }
+[data-testid="stTable"] { font-size: 1.15rem; }
 h1 { font-size: 2.3rem !important; padding: 0 0 0.3rem 0 !important; } h2 { font-size: 2.0rem !important; }
 h3 { font-size: 1.65rem !important; } h4 { font-size: 1.4rem !important; }
 .katex { font-size: 1.25em !important; }
