@@ -36,6 +36,8 @@ def add_arguments(p) -> None:
     p.add_argument("--clip", type=float, default=None, help="clip_grad_norm_ max_norm (HW3: 10)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--sharpness-every", type=int, default=0, metavar="K",
+                   help="also λ_max of the training loss every K updates (power iteration; optim_lab.inside)")
     p.add_argument("--json", action="store_true")
 
 
@@ -76,10 +78,16 @@ def run(args) -> str:
     cfgs = configs_of(args)  # every run validated before the first one trains
     torch.set_num_threads(1)  # as the app trains: same numbers, and small nets are faster on one thread
     records = [train_run(c) for c in cfgs]
+    sharp = None
+    if args.sharpness_every:  # the same runs replayed with λ_max measured along them (optim_lab.inside.runs)
+        from ..inside.runs import sharpness_of_run
+
+        sharp = [sharpness_of_run(c, args.sharpness_every) for c in cfgs]
     if args.json:
-        return json.dumps(json_floats({"runs": [r.as_json() for r in records]}), ensure_ascii=False)
+        runs = [r.as_json() | ({"sharpness": sharp[i]} if sharp else {}) for i, r in enumerate(records)]
+        return json.dumps(json_floats({"runs": runs}), ensure_ascii=False)
     lines = []
-    for name, r in zip(args.optimizer, records, strict=True):
+    for i, (name, r) in enumerate(zip(args.optimizer, records, strict=True)):
         c = r.config
         lines.append(f"{name}: lr {c.racer.resolved_lr():g}, {c.racer.schedule}, batch {c.batch_size or 'full'}, "
                      f"{c.n_train} samples, {c.updates_per_epoch} updates per epoch")
@@ -88,4 +96,6 @@ def run(args) -> str:
             lines.append(f"  {e.epoch:>5} {e.updates:>7} {e.train_loss:>10.4f} {e.train_acc:>9.3f} {e.val_loss:>9.4f} {e.val_acc:>7.3f}")
         if r.diverged_at is not None:
             lines.append(f"  diverged at epoch {r.diverged_epoch} (update {r.diverged_at})")
+        if sharp:
+            lines.append("  λ_max: " + ", ".join(f"{p['update']}: {p['lambda_max']:.4g}" for p in sharp[i]))
     return "\n".join(lines)

@@ -76,3 +76,15 @@ def test_sharpness_of_a_run_for_train_sharpness_every():
     assert [p["update"] for p in pts] == [0, 3, 6, 7] and all(p["lambda_max"] > 0 for p in pts)
     with pytest.raises(ValueError):
         sharpness_of_run(cfg, 0)
+
+
+def test_train_sharpness_every_adds_lambda_max_to_the_json(capsys):
+    code, out, err = _run(capsys, ["train", *RUN, "--sharpness-every", "2", "--json"])
+    assert code == 0, err
+    run = json.loads(out)["runs"][0]
+    assert [p["update"] for p in run["sharpness"]] == [0, 2, 4]  # 2 epochs × 2 updates: every 2 and the end
+    assert all(set(p) == {"update", "lambda_max"} and p["lambda_max"] > 0 for p in run["sharpness"])
+    code, out, _ = _run(capsys, ["train", *RUN, "--json"])
+    assert "sharpness" not in json.loads(out)["runs"][0]
+    code, out, _ = _run(capsys, ["train", *RUN, "--sharpness-every", "2"])
+    assert code == 0 and "λ_max: 0:" in out
