@@ -244,29 +244,23 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
 
     `theta` is read, never written; the new θ goes to `out` (a fresh tensor if None).
     `g` is the gradient of step k; `st` is updated in place."""
-    if tables.wd is not None:
+    if tables.wd is not None:  # coupled L2, added to the gradient as torch.optim does
         g = torch.add(g, theta, alpha=tables.wd) if isinstance(tables.wd, float) else torch.addcmul(g, tables.wd, theta)
-    raw, scale = g, 1.0
+    raw, scale = g, 1.0  # d = scale·raw
     if tables.uses_m:
         _axpy(_mul(st.m, c.a_m), c.b_m, g)  # m ← a_m·m + b_m·g
         if isinstance(c.c_g, float) and c.c_g == 0.0:
-            raw, scale = st.m, c.c_m  # d = c_m·m: c_m joins η below (Adam's bias correction costs no pass)
+            raw, scale = st.m, c.c_m  # d = c_m·m: c_m joins η (Adam's bias correction costs no pass)
         else:
-            raw = _axpy(g * c.c_g, c.c_m, st.m)
+            raw = _axpy(g * c.c_g, c.c_m, st.m)  # d = c_g·g + c_m·m
+    sigma = sigma_of(tables, st, g, c) if tables.uses_sigma else None
+    ratio = raw if sigma is None else raw / sigma
+    if sigma is not None and tables.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
+        ratio = torch.where(raw == 0, torch.zeros_like(ratio), ratio)
+    if "adadelta" in tables.kinds:
+        after_adadelta(st, ratio * scale, c, tables.kinds["adadelta"])
     base = theta if isinstance(c.decay, float) and c.decay == 1.0 else theta * c.decay
     eta = c.eta if isinstance(scale, float) and scale == 1.0 else c.eta * scale  # a float, or a tensor where rows differ
-    sigma = tables.uses_sigma and sigma_of(tables, st, g, c)
-    if sigma is False:
-        sigma, ratio = None, raw
-    elif isinstance(eta, float) and not tables.guard and "adadelta" not in tables.kinds:
-        # one fused θ − η·raw/σ: `make bench` (basin row, 128² Adam starts) is ~30 % slower with a separate division
-        return Applied(torch.addcdiv(base, raw, sigma, value=-eta, **_to(out)), g, raw, scale, sigma)
-    else:
-        ratio = raw / sigma
-        if tables.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
-            ratio = torch.where(raw == 0, torch.zeros_like(ratio), ratio)
-        if "adadelta" in tables.kinds:
-            after_adadelta(st, ratio * scale, c, tables.kinds["adadelta"])
     if isinstance(eta, float):
         new = torch.add(base, ratio, alpha=-eta, **_to(out))
     else:
