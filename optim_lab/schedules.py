@@ -119,7 +119,7 @@ def _one_cycle(t, lr, p):
 
 
 SCHEDULES_LIST: tuple[ScheduleSpec, ...] = (
-    ScheduleSpec("constant", "constant", "常数", r"\eta_t = \eta", (), _constant, "ConstantLR(factor=1)"),
+    ScheduleSpec("constant", "constant", "固定学习率", r"\eta_t = \eta", (), _constant, "ConstantLR(factor=1)"),
     ScheduleSpec(
         "step", "step decay", "阶梯衰减", r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor}",
         (_int("step_size", 50, 1, MAX_T, "step size s", "间隔 s", "s"),
