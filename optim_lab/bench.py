@@ -149,7 +149,9 @@ def run_all(quick: bool = False) -> tuple[list[dict], dict]:
     from .inside.bench import bench_rows as inside_rows  # the inside views' rows (λ_max by power iteration, a loss slice)
 
     rows += inside_rows(quick)
-    from .training.bench import bench_rows as training_rows  # the training lab's rows (an epoch vs torch.optim.Adam, presets, worst run)
+    from .training.bench import (
+        bench_rows as training_rows,  # the training lab's rows (an epoch vs torch.optim.Adam, presets, worst run)
+    )
 
     rows += training_rows(quick)
     return rows, machine()

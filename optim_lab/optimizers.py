@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rules import MOMENTUM, SCALING, MomentumRule, ScalingRule
 from surfaces.spec import Param, lookup, resolve
+
+from .rules import MOMENTUM, SCALING, MomentumRule, ScalingRule
 
 LR_MIN, LR_MAX = 1e-8, 100.0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from ..spec import Param
+from surfaces.spec import Param
 
 KINDS = ("cnn", "mlp")
 ACTIVATIONS = ("relu", "tanh")

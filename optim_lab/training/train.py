@@ -33,8 +33,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from surfaces.spec import Param
+
 from ..engine import Racer
-from ..spec import Param
 from .data import load_digits_split, subset
 from .models import ModelConfig, build_model
 from .transforms import make_transforms
