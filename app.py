@@ -3,12 +3,7 @@
 import streamlit as st
 
 from ui.common import presets
-from ui.shell import PAGE_BY_ID, PAGES, Shell, serve
-
-
-def numbered(page) -> str:
-    """"§3.2" for a section of the chapter, the label itself otherwise ("HW3")."""
-    return f"§{page.section}" if page.section[:1].isdigit() else page.section
+from ui.shell import PAGE_BY_ID, PAGES, Shell, numbered, serve
 
 
 def render(sh: Shell) -> None:

@@ -88,3 +88,10 @@ def test_the_import_graph_is_frozen_out_of_the_collectors_reach():
     freeze_imports()  # once per process: a second call freezes nothing new
     assert gc.get_freeze_count() == frozen
     assert gc.isenabled()  # what sessions create later is still collected
+
+
+def test_test_file_names_are_unique():
+    """tests/ is no package (a package named tests/ui would hide the real ui), so pytest imports
+    test modules by their base name: two test files of one name break collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted(set(names)) == sorted(names), sorted({n for n in names if names.count(n) > 1})

@@ -130,6 +130,11 @@ h3 { font-size: 1.65rem !important; } h4 { font-size: 1.4rem !important; }
 """
 
 
+def numbered(page: PageInfo) -> str:
+    """"§3.2" for a section of the chapter, the label itself otherwise ("HW3")."""
+    return f"§{page.section}" if page.section[:1].isdigit() else page.section
+
+
 @dataclass
 class Shell:
     page: PageInfo
@@ -166,7 +171,7 @@ class Shell:
 
     def header(self) -> None:
         """The section page's title (its number from the menu's registry) and its question."""
-        st.title(f"§{self.page.section} {self.t(f'page_{self.page.id}')}")
+        st.title(f"{numbered(self.page)} {self.t(f'page_{self.page.id}')}")
         st.caption(self.t(f"q_{self.page.id}"))
 
     @contextmanager
@@ -268,7 +273,7 @@ def page_setup(page_id: str) -> Shell:
         for p in PAGES:
             label = t(f"page_{p.id}", lang)
             if p.section:
-                label = f"§{p.section} {label}"
+                label = f"{numbered(p)} {label}"
             st.page_link(p.path, label=label, icon=p.icon, query_params=query)
         if page.section:  # every section page: its controls back to their defaults (the URL follows)
             st.button(t("reset_page", lang), key=keys.RESET, icon="🔄", on_click=reset_page, args=(page_id,),

@@ -91,9 +91,10 @@ def net_controls(sh: Shell) -> calc.NetSetting:
 def view_net(sh: Shell) -> None:
     s = net_controls(sh)
     st.subheader(sh.t("in_net_title"))
-    st.markdown(sh.t("in_net_text"))
-    st.latex(r"\lambda_{\max}\big(\nabla^2 L(\theta_k)\big)\ \text{vs}\ \frac{2}{\eta}, \qquad "
-             r"v \leftarrow \frac{Hv}{\lVert Hv\rVert},\ \ \lambda \approx v^\top H v")
+    with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
+        st.markdown(sh.t("in_net_text"))
+        st.latex(r"\lambda_{\max}\big(\nabla^2 L(\theta_k)\big)\ \text{vs}\ \frac{2}{\eta}, \qquad "
+                 r"v \leftarrow \frac{Hv}{\lVert Hv\rVert},\ \ \lambda \approx v^\top H v")
     d = _net(s, sh.lang)
     st.caption(sh.t("in_cached"))
     if d["diverged_at"] is not None:
@@ -165,13 +166,14 @@ def view_eos(sh: Shell) -> None:
     lr1 = sh.controls.log_slider("lr1", sh.t("in_lr1"), 1e-5, 1.0, d1, container=side, context=opt)
     lr2 = sh.controls.log_slider("lr2", sh.t("in_lr2"), 1e-5, 1.0, d2, container=side, context=opt)
     st.subheader(sh.t("in_eos_title"))
-    st.markdown(sh.t("in_eos_text" if opt == "sgd" else "in_eos_text_adam"))
-    if opt == "sgd":
-        st.latex(r"\theta_{k} = \theta_{k-1} - \eta\,\nabla L(\theta_{k-1}),\qquad "
-                 r"L = \frac{1}{N}\sum_i \tfrac12\lVert f(x_i;\theta) - e_{y_i}\rVert^2,\qquad \lambda_{\max} \to \frac{2}{\eta}")
-    else:
-        st.markdown(sh.t("in_net_adam"))
-        st.latex(r"\lambda_{\max}\!\left(P^{-1/2} H P^{-1/2}\right) \to \frac{2 + 2\beta_1}{\eta\,(1-\beta_1)} = \frac{38}{\eta}")
+    with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
+        st.markdown(sh.t("in_eos_text" if opt == "sgd" else "in_eos_text_adam"))
+        if opt == "sgd":
+            st.latex(r"\theta_{k} = \theta_{k-1} - \eta\,\nabla L(\theta_{k-1}),\qquad "
+                     r"L = \frac{1}{N}\sum_i \tfrac12\lVert f(x_i;\theta) - e_{y_i}\rVert^2,\qquad \lambda_{\max} \to \frac{2}{\eta}")
+        else:
+            st.markdown(sh.t("in_net_adam"))
+            st.latex(r"\lambda_{\max}\!\left(P^{-1/2} H P^{-1/2}\right) \to \frac{2 + 2\beta_1}{\eta\,(1-\beta_1)} = \frac{38}{\eta}")
     d = _eos(calc.eos_config(opt, lr1, lr2), sh.lang)
     st.caption(sh.t("in_cached"))
     thr_name = sh.t("in_two_over_eta" if opt == "sgd" else "in_38_over_eta")
@@ -194,9 +196,10 @@ def view_sharp(sh: Shell) -> None:
     lr = sh.controls.select("slr", sh.t("in_sharp_lr"), ["0.05", "0.1", "0.2"], "0.1", container=side)
     cfg = calc.sharp_config(int(small), large, float(lr))
     st.subheader(sh.t("in_sharp_title"))
-    st.markdown(sh.t("in_sharp_text", target=cfg.target_loss))
-    st.latex(r"\text{" + sh.t("in_sharp_axis") + r"} \approx \lambda_{\max}\big(\nabla^2 L(\theta^*)\big), \qquad "
-             r"L(\theta^* + \alpha d),\ \ d_{\text{filter}} \leftarrow \frac{d_{\text{filter}}}{\lVert d_{\text{filter}}\rVert}\lVert\theta^*_{\text{filter}}\rVert")
+    with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
+        st.markdown(sh.t("in_sharp_text", target=cfg.target_loss))
+        st.latex(r"\text{" + sh.t("in_sharp_axis") + r"} \approx \lambda_{\max}\big(\nabla^2 L(\theta^*)\big), \qquad "
+                 r"L(\theta^* + \alpha d),\ \ d_{\text{filter}} \leftarrow \frac{d_{\text{filter}}}{\lVert d_{\text{filter}}\rVert}\lVert\theta^*_{\text{filter}}\rVert")
     d = _sharp(cfg, sh.lang)
     st.caption(sh.t("in_cached"))
     names = [f"{sh.t('in_small')} B = {small}", f"{sh.t('in_large')} B = {'N' if large == 'full' else large}"]
@@ -218,10 +221,11 @@ def view_ratio(sh: Shell) -> None:
     act = sh.controls.select("ract", sh.t("in_activation"), ["tanh", "relu"], "tanh", container=side)
     cfg = calc.ratio_config(n, w, act)
     st.subheader(sh.t("in_ratio_title"))
-    st.markdown(sh.t("in_ratio_text", n=n, w=w, act=act, p=cfg.n_params))
-    st.latex(r"\text{" + sh.t("in_ratio_axis") + r"} = \frac{\#\{\lambda_i > \tau\}}{\#\{\lambda_i\}}, \qquad "
-             r"\tau = 10^{-6}\max_i|\lambda_i|, \qquad \min_\theta \lVert \nabla L(\theta)\rVert^2")
-    st.caption(sh.t("in_ratio_formula", tol=cfg.zero_tol))
+    with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
+        st.markdown(sh.t("in_ratio_text", n=n, w=w, act=act, p=cfg.n_params))
+        st.latex(r"\text{" + sh.t("in_ratio_axis") + r"} = \frac{\#\{\lambda_i > \tau\}}{\#\{\lambda_i\}}, \qquad "
+                 r"\tau = 10^{-6}\max_i|\lambda_i|, \qquad \min_\theta \lVert \nabla L(\theta)\rVert^2")
+        st.caption(sh.t("in_ratio_formula", tol=cfg.zero_tol))
     d = _ratio(cfg, sh.lang)
     st.caption(sh.t("in_cached"))
     labels = {"loss": sh.t("in_loss_axis"), "ratio": sh.t("in_ratio_axis"), "converged": sh.t("in_converged"),
@@ -237,7 +241,8 @@ VIEWS = {"net": view_net, "eos": view_eos, "sharp": view_sharp, "ratio": view_ra
 
 def render(sh: Shell) -> None:
     sh.preamble(columns=5)
-    st.markdown(sh.t("in_intro"))
+    with sh.intro():
+        st.markdown(sh.t("in_intro"))
     which = sh.controls.select("view", sh.t("in_view"), list(calc.VIEWS), "net", radio=True, horizontal=True,
                                format_func=lambda v: sh.t(f"in_view_{v}"))
     VIEWS[which](sh)

@@ -242,8 +242,12 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
     else:
         st.button(sh.t("tl_stop"), key="tl_stop", on_click=lambda: ss.__setitem__(STOP_KEY, sig))
     st.caption(sh.t("tl_updates_per_epoch", items=", ".join(f"{n}: {c.updates_per_epoch}" for n, c in zip(names, configs, strict=True))))
-    bars = [st.empty() for _ in configs]
-    chart = st.empty()
+    if sh.big:  # on the projector the curves come first, the progress bars under them
+        chart = st.empty()
+        bars = [st.empty() for _ in configs]
+    else:
+        bars = [st.empty() for _ in configs]
+        chart = st.empty()
     epochs = max(c.n_epochs for c in configs)
     total = max(c.total_updates for c in configs)
     records: list[RunRecord | None] = [jobs.JOBS.finished(c.key()) for c in configs]
@@ -435,8 +439,10 @@ def show_code(sh: Shell, configs, names) -> None:
 # -- the page ----------------------------------------------------------------------------------
 def render(sh: Shell) -> None:
     sh.header()
-    st.markdown(sh.t("tl_intro"))
+    with sh.intro():
+        st.markdown(sh.t("tl_intro"))
     sh.preset_bar(columns=3)
+    train_place = sh.chart_slot()  # step 5's curves: on the first screen in presentation mode, in HW3's order otherwise
     split = load_digits_split(0)
 
     n_runs = int(sh.controls.slider("n", sh.t("tl_runs"), 1, MAX_RUNS, 3, integer=True, container=st.sidebar))
@@ -457,8 +463,9 @@ def render(sh: Shell) -> None:
         clip_on = sh.controls.toggle("clip", sh.t("tl_clip"), False, container=c1)
         clip = sh.controls.log_slider("clipv", sh.t("tl_clip_value"), CLIP.lo, CLIP.hi, CLIP.default, container=c2) \
             if clip_on else None
-    st.header(sh.t("tl_s5"))
-    c1, c2, c3 = st.columns(3)
+    train_box = train_place()
+    train_box.header(sh.t("tl_s5"))
+    c1, c2, c3 = train_box.columns(3)
     epochs = int(sh.controls.slider("epochs", sh.t("tl_epochs"), EPOCHS.lo, EPOCHS.hi, 8, integer=True, container=c1))
     seed = int(sh.controls.number("seed", sh.t("tl_seed"), 0, 9999, 0, integer=True, container=c2))
     by = sh.controls.select("x", sh.t("tl_xaxis"), ["epochs", "updates"], "epochs",
@@ -474,7 +481,8 @@ def render(sh: Shell) -> None:
         show_layers(sh, configs, names)
     with s4:
         step_loss_optimizer(sh, configs, names)
-    records = train_all(sh, configs, names, by)
+    with train_box:
+        records = train_all(sh, configs, names, by)
     done = [(n, r) for n, r in zip(names, records, strict=True) if r is not None]
     step_evaluate(sh, done, split)
     usable = [(n, r) for n, r in done if r.state_dict and r.diverged_at is None]
