@@ -130,6 +130,7 @@ class Labels:
     pause: str = "❚❚ pause"
     resume: str = "▶ resume"
     step: str = "step"
+    step_of: str = "step {k}"  # the animation's current step: 第 {k} 步 in Chinese
     diverged: str = "diverged at step {k}"
     kinds: dict = field(default_factory=lambda: {k: k for k in KIND_STYLE})
     taylor: str = "Taylor model"
@@ -452,6 +453,12 @@ def arrow_annotations(arrows: list[dict], font_size: int) -> list[dict]:
     return out
 
 
+def _around(template: str) -> dict:
+    """Plotly's slider shows prefix + value + suffix: split a "… {k} …" template around the value."""
+    prefix, _, suffix = template.partition("{k}")
+    return {"prefix": prefix, "suffix": suffix}
+
+
 def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: int, font_size: int, *,
                        active: int | None = None, duration: int = 80, resume: bool = True) -> tuple[list, list, int]:
     """(updatemenus, sliders, bottom margin) of a client-side animation, laid out in rows under
@@ -475,7 +482,7 @@ def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: 
                   showactive=False, buttons=buttons, font=dict(size=font_size))]
     sliders = [dict(
         active=len(steps) - 1 if active is None else active, x=0.0, y=y_slider, len=1.0, xanchor="left", yanchor="top",
-        pad=dict(t=int(30 * scale), b=0), currentvalue=dict(prefix=f"{labels.step} ", xanchor="left", font=dict(size=font_size)),
+        pad=dict(t=int(30 * scale), b=0), currentvalue=dict(**_around(labels.step_of), xanchor="left", font=dict(size=font_size)),
         font=dict(size=max(font_size - 3, 9)),
         steps=[dict(method="animate", label=str(k),
                     args=[[str(k)], dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))])

@@ -44,6 +44,7 @@ EN = {
     "steps": "Steps (same budget for every optimizer)",
     "seed": "Seed (batches)",
     "diverged_at_short": "diverged at step {k}",
+    "anim_step_of": "step {k}",
     "diverged_at": "{name} diverged at step {k}",
     "kind_minimum": "local minimum",
     "kind_minimum_only": "minimum",
@@ -176,6 +177,7 @@ ZH = {
     "steps": "步数（每个优化器相同）",
     "seed": "随机种子（批量）",
     "diverged_at_short": "第 {k} 步发散",
+    "anim_step_of": "第 {k} 步",
     "diverged_at": "{name} 在第 {k} 步发散",  # a Chinese name loses the space (ui.text.t)
     "kind_minimum": "局部极小值",
     "kind_minimum_only": "最小值",

@@ -62,7 +62,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     text = BatchText(
         x=axes.x, y=axes.y, batch_surface=sh.t("bm_leg_batch_surface"),
         full_lines=sh.t("bm_leg_full_lines"), point=sh.t("bm_leg_point"), g_batch=sh.t("bm_leg_g_batch"),
-        g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), play=sh.t("anim_play"),
+        g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), step_of=sh.t("anim_step_of"), play=sh.t("anim_play"),
         pause=sh.t("anim_pause"), resume=sh.t("anim_resume"), not_to_scale=sh.t("axes_not_to_scale"),
         title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
