@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 
 import numpy as np
 import torch
@@ -18,18 +17,11 @@ from surfaces import get_surface
 
 from .engine import Racer, eigvals2, race
 from .optimizers import get_optimizer
+from .timing import best_of
 
 RACE_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam")
 
 
-def _best(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def machine() -> dict:
@@ -71,8 +63,8 @@ def bench_race(quick: bool) -> dict:
     start, steps = (-1.5, 2.0), 1000
     racers = [Racer(n, lr=1e-3) for n in RACE_OPTIMIZERS]
     reps = 3 if quick else 7
-    t_engine = _best(lambda: race(problem, racers, [start], steps), reps)
-    t_torch = _best(lambda: [_torch_optim_loop(problem, n, start, steps) for n in RACE_OPTIMIZERS], 1 if quick else 3)
+    t_engine = best_of(lambda: race(problem, racers, [start], steps), reps)
+    t_torch = best_of(lambda: [_torch_optim_loop(problem, n, start, steps) for n in RACE_OPTIMIZERS], 1 if quick else 3)
     ratio = t_torch / t_engine
     return {
         "name": "race", "what": "8 optimizers × 1 start × 1000 steps, rosenbrock, loss and ‖g‖ recorded",
@@ -105,7 +97,7 @@ def bench_basin(quick: bool) -> dict:
             problem.loss(hist.reshape(-1, 2))
 
     reps = 2 if quick else 5
-    t_ours, t_theirs = _best(ours, reps), _best(theirs, reps)
+    t_ours, t_theirs = best_of(ours, reps), best_of(theirs, reps)
     return {
         "name": "basin", "what": "128 × 128 starts × 300 steps of Adam, rosenbrock",
         "ours_s": t_ours, "baseline": "torch.optim.Adam on one (16384, 2) parameter", "baseline_s": t_theirs,
@@ -132,7 +124,7 @@ def bench_hessian(quick: bool) -> dict:
 
     err = float((ours() - theirs()).abs().max() / theirs().abs().max())
     reps = 3 if quick else 7
-    t_ours, t_theirs = _best(ours, reps), _best(theirs, reps)
+    t_ours, t_theirs = best_of(ours, reps), best_of(theirs, reps)
     ratio = t_theirs / t_ours
     return {
         "name": "hessian", "what": "Hessian eigenvalues on a 200 × 200 grid, rosenbrock",

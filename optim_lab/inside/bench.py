@@ -11,24 +11,13 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 from torch import nn
 
+from ..timing import best_of
 from . import hessian as hs
 from . import landscape as ls
-
-
-def _best(fn, repeats: int) -> float:
-    fn()  # warm-up (torch.func traces on first use)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _digits(n: int, dtype):
@@ -53,7 +42,7 @@ def bench_lambda(quick: bool) -> dict:
         box["theirs"] = float(torch.linalg.eigvalsh(torch.func.hessian(L)(theta))[-1])
 
     reps = 2 if quick else 5
-    t_ours, t_theirs = _best(ours, reps), _best(theirs, 1 if quick else 3)
+    t_ours, t_theirs = best_of(ours, reps), best_of(theirs, 1 if quick else 3)
     rel = abs(box["ours"] - box["theirs"]) / abs(box["theirs"])
     return {
         "name": "lambda", "what": f"λ_max of an MLP 64-16-10 ({theta.numel()} parameters) over 256 digits",
@@ -87,7 +76,7 @@ def bench_slice(quick: bool) -> dict:
         box["theirs"] = np.asarray(out)
 
     reps = 2 if quick else 5
-    t_ours, t_theirs = _best(ours, reps), _best(theirs, 1 if quick else 3)
+    t_ours, t_theirs = best_of(ours, reps), best_of(theirs, 1 if quick else 3)
     err = float(np.abs(box["ours"] - box["theirs"]).max())
     ratio = t_theirs / t_ours
     return {

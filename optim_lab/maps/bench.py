@@ -4,25 +4,14 @@ Each row compares two numbers measured in the same run (never a stored constant)
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from surfaces import get_surface
 
 from ..engine import Racer, race
+from ..timing import best_of
 from .fractal import fractal_map
 from .sweep import Axis, sweep_map
-
-
-def _best(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def bench_sweep(quick: bool) -> dict:
@@ -31,7 +20,7 @@ def bench_sweep(quick: bool) -> dict:
     problem = get_surface("quadratic").build(cond=10.0)
     n, steps, start = 128, 100, (-2.5, 1.5)
     x, y = Axis("lr", 1e-2, 1.0, n, log=True), Axis("momentum", 0.0, 0.95, n)
-    t_ours = _best(lambda: sweep_map(problem, Racer("momentum"), x, y, start, steps), 1 if quick else 3)
+    t_ours = best_of(lambda: sweep_map(problem, Racer("momentum"), x, y, start, steps), 1 if quick else 3)
     cells = np.stack(np.meshgrid(x.values(), y.values()), -1).reshape(-1, 2)
     sample = cells[np.linspace(0, len(cells) - 1, 16 if quick else 64).astype(int)]
 
@@ -39,7 +28,7 @@ def bench_sweep(quick: bool) -> dict:
         for lr, mu in sample:
             race(problem, [Racer("momentum", lr=float(lr), hparams={"momentum": float(mu)})], [start], steps, detail=False)
 
-    t_cell = _best(per_cell, 1) / len(sample)
+    t_cell = best_of(per_cell, 1) / len(sample)
     t_theirs = t_cell * len(cells)
     ratio = t_theirs / t_ours
     return {
@@ -51,7 +40,7 @@ def bench_sweep(quick: bool) -> dict:
 
 def bench_fractal(quick: bool) -> dict:
     """The trainability map: 128 × 128 cells × 100 steps of full-batch GD on the tiny network."""
-    t = _best(lambda: fractal_map(n=128, steps=100), 1 if quick else 3)
+    t = best_of(lambda: fractal_map(n=128, steps=100), 1 if quick else 3)
     return {
         "name": "fractal", "what": "trainability map, 128 × 128 (η_in, η_out) cells × 100 GD steps, one batched run",
         "ours_s": t, "baseline": "the 1.5 s target", "baseline_s": 1.5, "ratio": 1.5 / t,
