@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from surfaces.spec import Param
+from surfaces.spec import Param, resolve
 
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
-from .rules import check_array, resolve_arrays
 from .schedules import get_schedule
 from .update import RowCoeffs, State, Tables, apply, row_coeffs
 
@@ -210,7 +209,7 @@ def batched_coeffs(r: Racer, T: int, axes: Mapping[str, np.ndarray]) -> tuple[Ro
     for name, values in axes.items():
         row = np.ravel(np.asarray(values, dtype=np.float64))
         if name == "lr":
-            lr = check_array(spec.lr_param(), row, f"optimizer {r.optimizer}").reshape(1, R)
+            lr = spec.lr_param().check_array(row, f"optimizer {r.optimizer}").reshape(1, R)
         elif name in opt_names and name in sched_names:
             raise ValueError(f"sweep axis {name!r}: both the optimizer and the schedule have it")
         elif name in opt_names:
@@ -221,7 +220,7 @@ def batched_coeffs(r: Racer, T: int, axes: Mapping[str, np.ndarray]) -> tuple[Ro
             allowed = ", ".join(["lr", *sorted(opt_names | sched_names)])
             raise ValueError(f"sweep axis {name!r}: not a parameter of {r.optimizer} or its schedule (allowed: {allowed})")
     hp = {k: np.reshape(v, (1, R)) if np.ndim(v) else v
-          for k, v in resolve_arrays(f"optimizer {r.optimizer}", spec.params, hp_vals).items()}
+          for k, v in resolve(f"optimizer {r.optimizer}", spec.params, hp_vals).items()}
     lr_t = sched.etas(lr, T, sp_vals)
     lr_t = lr_t[:, None] if lr_t.ndim == 1 else lr_t
     return row_coeffs(spec, hp, lr_t), R
@@ -267,7 +266,7 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
     if BATCH_SIZE in axes:
         if problem.n_samples is None:
             raise ValueError("batch_size: this surface has no samples; batch size applies to data-backed surfaces only")
-        b = check_array(Param(BATCH_SIZE, 1, 1, problem.n_samples, integer=True), axes[BATCH_SIZE], "")
+        b = Param(BATCH_SIZE, 1, 1, problem.n_samples, integer=True).check_array(axes[BATCH_SIZE], "")
         batch_sizes = [int(v) for v in b]
     else:
         batch_sizes = [racer.batch_size] * R

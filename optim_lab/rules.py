@@ -90,42 +90,6 @@ def _full(k: np.ndarray, x) -> np.ndarray:
     return full.copy() if x.ndim == 0 else full  # a row's hyper-parameter: a view, not T copies of it
 
 
-def check_array(p: Param, values, owner: str) -> np.ndarray:
-    """`Param.check` for an array of values (one per row of a sweep), in one vectorized pass:
-    the same rules (finite, whole where integer, inside [lo, hi]); the first offending value is named."""
-    field = f"{owner}.{p.name}" if owner else p.name
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected numbers, got {values!r}"[:200]) from None
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(f"{field}: must be finite, got {arr[bad].flat[0]!r}")
-    if p.integer and (arr != np.round(arr)).any():
-        x = arr[arr != np.round(arr)].flat[0]
-        raise ValueError(f"{field}: must be a whole number in [{p.lo:g}, {p.hi:g}], got {x:g}")
-    out = (arr < p.lo) | (arr > p.hi)
-    if out.any():
-        raise ValueError(f"{field}: {arr[out].flat[0]:g} is outside the allowed range [{p.lo:g}, {p.hi:g}]")
-    return arr
-
-
-def resolve_arrays(owner: str, params, values) -> dict:
-    """`surfaces.spec.resolve` where a value may also be an array (one per row): scalars are
-    checked by `Param.check` as before, arrays by `check_array`; unknown keys raise ValueError."""
-    specs = {p.name: p for p in params}
-    values = dict(values or {})
-    unknown = sorted(set(values) - set(specs))
-    if unknown:
-        allowed = ", ".join(sorted(specs)) or "none"
-        raise ValueError(f"{owner}: unknown parameter {unknown[0]!r} (allowed: {allowed})")
-    out = {}
-    for name, p in specs.items():
-        v = values.get(name, p.default)
-        out[name] = p.check(v, owner) if np.ndim(v) == 0 else check_array(p, v, owner)
-    return out
-
-
 # -- hyper-parameter specs shared by several rules ------------------------------
 def _p_momentum(default: float = 0.9) -> Param:
     return Param("momentum", default, 0.0, 0.999, label_en="momentum μ", label_zh="动量系数 μ", latex=r"\mu")

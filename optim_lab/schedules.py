@@ -18,8 +18,6 @@ import numpy as np
 
 from surfaces.spec import Param, lookup, resolve
 
-from .rules import resolve_arrays
-
 MAX_T = 100_000
 
 
@@ -45,7 +43,7 @@ class ScheduleSpec:
             t = np.arange(steps, dtype=np.float64)
             return np.asarray(self.fn(t, float(lr), hp), dtype=np.float64) * np.ones(steps)
         hp = {k: np.reshape(v, (1, -1)) if np.ndim(v) else v
-              for k, v in resolve_arrays(f"schedule {self.name}", self.params, values).items()}
+              for k, v in resolve(f"schedule {self.name}", self.params, values).items()}
         lr_row = np.reshape(np.asarray(lr, dtype=np.float64), (1, -1))
         t = np.arange(steps, dtype=np.float64)[:, None]
         width = max([lr_row.shape[1]] + [np.shape(v)[1] for v in hp.values() if np.ndim(v)])

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Param:
@@ -46,6 +48,25 @@ class Param:
             raise ValueError(f"{field}: {_fmt(x)} is outside the allowed range [{_fmt(self.lo)}, {_fmt(self.hi)}]")
         return x
 
+    def check_array(self, values, owner: str) -> np.ndarray:
+        """`check` for an array of values (one per row of a sweep), in one vectorized pass:
+        the same rules (finite, whole where integer, inside [lo, hi]); the first offending value is named."""
+        field = f"{owner}.{self.name}" if owner else self.name
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{field}: expected numbers, got {values!r}"[:200]) from None
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise ValueError(f"{field}: must be finite, got {arr[bad].flat[0]!r}")
+        if self.integer and (arr != np.round(arr)).any():
+            x = arr[arr != np.round(arr)].flat[0]
+            raise ValueError(f"{field}: must be a whole number in [{self.lo:g}, {self.hi:g}], got {x:g}")
+        out = (arr < self.lo) | (arr > self.hi)
+        if out.any():
+            raise ValueError(f"{field}: {arr[out].flat[0]:g} is outside the allowed range [{self.lo:g}, {self.hi:g}]")
+        return arr
+
     def label(self, lang: str) -> str:
         return (self.label_zh if lang == "zh" else self.label_en) or self.name
 
@@ -54,15 +75,20 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def resolve(owner: str, params: Iterable[Param], values: Mapping[str, object] | None) -> dict[str, float]:
-    """Defaults overlaid with `values`, each checked; unknown keys raise ValueError."""
+def resolve(owner: str, params: Iterable[Param], values: Mapping[str, object] | None) -> dict:
+    """Defaults overlaid with `values`, each checked; unknown keys raise ValueError.  A value may
+    also be an array (one per row of a sweep), checked by `Param.check_array`."""
     specs = {p.name: p for p in params}
     values = dict(values or {})
     unknown = sorted(set(values) - set(specs))
     if unknown:
         allowed = ", ".join(sorted(specs)) or "none"
         raise ValueError(f"{owner}: unknown parameter {unknown[0]!r} (allowed: {allowed})")
-    return {name: spec.check(values.get(name, spec.default), owner) for name, spec in specs.items()}
+    out = {}
+    for name, spec in specs.items():
+        v = values.get(name, spec.default)
+        out[name] = spec.check(v, owner) if np.ndim(v) == 0 else spec.check_array(v, owner)
+    return out
 
 
 def lookup(kind: str, registry: Mapping[str, object], name: str):
