@@ -300,7 +300,8 @@ def fractal_view(sh: Shell) -> None:
 
 def render(sh: Shell) -> None:
     sh.header()
-    st.markdown(sh.t("mp_intro"))
+    with sh.intro():
+        st.markdown(sh.t("mp_intro"))
     sh.preset_bar(columns=3)
     kind = sh.controls.select("map", sh.t("mp_kind"), list(KINDS), "basins", radio=True, horizontal=True,
                               format_func=lambda k: sh.t(f"mp_kind_{k}"))
