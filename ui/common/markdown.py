@@ -26,6 +26,7 @@ def code(text: object) -> str:
     s = " ".join(str(text).splitlines())
     longest = max((len(run) for run in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
-    # CommonMark strips one space at each end of a span: pad so that edge backticks and spaces survive
-    pad = " " if s[:1] in ("`", " ") or s[-1:] in ("`", " ") else ""
+    # CommonMark strips one space at each end of a span (unless it is all spaces): pad so that
+    # edge backticks and spaces survive
+    pad = " " if (s[:1] in ("`", " ") or s[-1:] in ("`", " ")) and s.strip(" ") else ""
     return f"{fence}{pad}{s}{pad}{fence}" if s else "` `"

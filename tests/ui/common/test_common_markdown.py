@@ -54,3 +54,9 @@ def test_a_hostile_formula_typed_in_the_box_is_named_as_typed():
     at.text_input(key="formula").set_value("__import__('os')").run()
     errors = [e.value for e in at.error if "cannot be used" in e.value]
     assert errors and "unknown name '__import__' at column 1" in rendered(errors[0])
+
+
+def test_a_code_span_of_spaces_only_keeps_them():
+    """CommonMark strips the padding space only when the span is not all spaces (found by hypothesis in CI)."""
+    for text in (" ", "   "):
+        assert rendered(code(text)) == f"<code>{text}</code>"
