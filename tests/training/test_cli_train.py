@@ -53,7 +53,7 @@ def test_divergence_is_reported(capsys):
     (["--epochs", "2", "--steps", "5"], "not allowed"),
     (["--optimizer", "nope"], "optimizer"),
     (["--opt", "beta9=1"], "beta9"),
-    (["--epochs", "20", "--batch-size", "1"], "updates"),
+    (["--epochs", "15", "--batch-size", "1"], "updates"),
     (["--model", "mlp", "--batch-size", "1", "--steps", "3"], "BatchNorm1d"),
     (["--samples", "5"], "samples"),
     (["--optimizer", "sgd"] * 5, "at most"),

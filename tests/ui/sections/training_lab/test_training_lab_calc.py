@@ -31,7 +31,7 @@ def test_page_settings_rebuild_the_engine_preset():
 
 def test_bad_settings_raise_with_the_reason():
     with pytest.raises(ValueError, match="updates"):
-        calc.run_configs(calc.Shared(epochs=20), [calc.RunSetting(Racer("sgd"), True, "1", "ce")])
+        calc.run_configs(calc.Shared(epochs=15), [calc.RunSetting(Racer("sgd"), True, "1", "ce")])
 
 
 def test_drawing_becomes_a_centred_8x8_digit_in_unit_range():

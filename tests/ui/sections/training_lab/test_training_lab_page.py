@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from optim_lab.training.presets import PRESETS
+from optim_lab.training.train import MAX_UPDATES
 from tests import apptest
 from ui.sections.training_lab.jobs import JOBS
 from ui.shell import PAGE_BY_ID
@@ -53,6 +54,6 @@ def test_divergence_is_a_sentence_not_a_broken_chart():
 
 
 def test_refused_settings_name_the_reason():
-    at = _open("zh", {"n": "1", "r1_bs": "1", "epochs": "20"})
+    at = _open("zh", {"n": "1", "r1_bs": "1", "epochs": "15"})
     assert not at.exception
-    assert at.error and "1000" in at.error[0].value
+    assert at.error and str(MAX_UPDATES) in at.error[0].value
