@@ -25,11 +25,16 @@ from ui.text import t
 UI_MAX_STEPS = min(MAX_STEPS, 2000)
 
 
+def anim_labels(sh: Shell) -> dict:
+    """The animation's buttons and step label in the page's language (fields of `Labels`)."""
+    return dict(step=sh.t("step"), step_of=sh.t("anim_step_of"), play=sh.t("anim_play"), pause=sh.t("anim_pause"),
+                resume=sh.t("anim_resume"))
+
+
 def labels_for(sh: Shell, spec) -> Labels:
     return Labels(
         x=pretty_axis(spec.axes[0]), y=pretty_axis(spec.axes[1]), loss="L", start=sh.t("start"), pick=sh.t("click_to_start"),
-        step=sh.t("step"), step_of=sh.t("anim_step_of"), diverged=sh.t("diverged_at_short"), play=sh.t("anim_play"), pause=sh.t("anim_pause"),
-        resume=sh.t("anim_resume"),
+        diverged=sh.t("diverged_at_short"), **anim_labels(sh),
         kinds={k: sh.t(f"kind_{k}") for k in ("minimum", "maximum", "saddle", "degenerate")}, taylor=sh.t("taylor_model"),
         not_to_scale=sh.t("axes_not_to_scale"), zero_floor=sh.t("zero_floor"),
     )

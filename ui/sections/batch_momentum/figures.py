@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -52,11 +52,7 @@ class BatchText:
     g_batch: str = "−g (this batch)"
     g_full: str = "−∇L (all data)"
     bmin: str = "this batch's minimum"
-    step: str = "step"
-    step_of: str = "step {k}"  # the animation's current step
-    play: str = "▶ play"
-    pause: str = "❚❚ pause"
-    resume: str = "▶ resume"
+    anim: Labels = field(default_factory=Labels)  # the animation's buttons and step label, shared with the surface view
     title: str = ""  # the chart's title; "{k}" in it becomes the step each frame shows
     not_to_scale: str = "axes not to scale"
 
@@ -156,8 +152,7 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
         fig.frames = [go.Frame(data=_frame_traces(fr, span, cvals[j]), traces=dynamic, name=str(fr.step),
                                layout=dict(title=title(fr.step)) if text.title else None)
                       for j, fr in enumerate(frames)]
-        labels = Labels(play=text.play, pause=text.pause, resume=text.resume, step=text.step, step_of=text.step_of)
-        menus, sliders, bottom = animation_controls([fr.step for fr in frames], labels, height, top, font_size,
+        menus, sliders, bottom = animation_controls([fr.step for fr in frames], text.anim, height, top, font_size,
                                                     active=active, duration=700)
         fig.update_layout(updatemenus=menus, sliders=sliders, margin=dict(l=60, r=10, t=top, b=bottom))
     return fig

@@ -8,6 +8,7 @@ import streamlit as st
 from optim_lab.schedules import SCHEDULES
 from ui.common import compute, keys, state, view
 from ui.common.boxes import widened
+from ui.common.figures import Labels
 from ui.common.numbers import tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
@@ -62,8 +63,8 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     text = BatchText(
         x=axes.x, y=axes.y, batch_surface=sh.t("bm_leg_batch_surface"),
         full_lines=sh.t("bm_leg_full_lines"), point=sh.t("bm_leg_point"), g_batch=sh.t("bm_leg_g_batch"),
-        g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), step=sh.t("step"), step_of=sh.t("anim_step_of"), play=sh.t("anim_play"),
-        pause=sh.t("anim_pause"), resume=sh.t("anim_resume"), not_to_scale=sh.t("axes_not_to_scale"),
+        g_full=sh.t("bm_leg_g_full"), bmin=sh.t("bm_leg_bmin"), anim=Labels(**view.anim_labels(sh)),
+        not_to_scale=sh.t("axes_not_to_scale"),
         title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
     fig = batch_figure(sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
