@@ -43,7 +43,7 @@ from .transforms import make_transforms
 LOSSES = ("ce", "mse")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 MAX_UPDATES = 600  # with EPOCHS ≤ 15 and the widest model this bounds the worst allowed run (see bench)
-EPOCHS = Param("epochs", 10, 1, 15, integer=True, label_en="epochs", label_zh="训练轮数（epoch）")
+EPOCHS = Param("epochs", 10, 1, 15, integer=True, label_en="epochs", label_zh="训练回合数（epoch）")
 STEPS = Param("steps", 200, 1, MAX_UPDATES, integer=True, label_en="updates", label_zh="更新次数")
 CLIP = Param("clip", 10.0, 1e-3, 1e3, log=True, label_en="gradient clipping max_norm", label_zh="梯度裁剪 max_norm")
 SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="随机种子")

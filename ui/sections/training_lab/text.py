@@ -178,7 +178,7 @@ ZH = {
     "page_training-lab": "训练实验室：HW3 的 CNN",
     "q_training-lab": "本章的优化器、批量大小、批量归一化和损失函数，在真实网络上表现如何？",
     "tl_intro": (
-        "HW3 在 **food-11** 照片上训练 CNN（11 类，训练集 9 866 张 128×128 图片；它的 Classifier 在 CPU 上训练一轮要几十分钟）。"
+        "HW3 在 **food-11** 照片上训练 CNN（11 类，训练集 9 866 张 128×128 图片；它的 Classifier 在 CPU 上训练一个回合要几十分钟）。"
         "本实验室保留 HW3 的流程和命名——`train_tfm` / `test_tfm`、`Classifier`、训练集 / 验证集 / 测试集、`model.train()` / `model.eval()`——"
         "改用 scikit-learn 自带的 **1 797 张真实 8×8 手写数字**，小到可以在共享服务器上现场训练。"
         "最多 4 组训练并排进行：**初始权重相同**，批量大小相同时 **批量也完全相同**。"
@@ -244,27 +244,27 @@ ZH = {
     "tl_clip_value": "max_norm",
     "tl_wd_note": "权重衰减 {wd:g}（与 torch.optim 一样，把 L2 项加到 g 上）",
     "tl_s5": "5 · 训练",
-    "tl_epochs": "训练轮数（epoch）",
+    "tl_epochs": "训练回合数（epoch）",
     "tl_seed": "随机种子（初始权重与批量顺序）",
     "tl_xaxis": "横轴",
-    "tl_by_epochs": "轮数（epoch）",
+    "tl_by_epochs": "回合数（epoch）",
     "tl_by_updates": "更新次数",
     "tl_stop": "⏹ 停止",
     "tl_restart": "▶ 重新训练",
     "tl_stopped_note": "已停止。曲线显示停止前训练的结果。",
-    "tl_progress": "{name}：第 {e}/{E} 轮 · 每轮 {spe:.2f} 秒",
-    "tl_progress_upd": "{name}：第 {e}/{E} 轮 · 第 {k}/{K} 次更新",
-    "tl_progress_done": "{name}：完成，{E} 轮 · {k} 次更新",
+    "tl_progress": "{name}：第 {e}/{E} 回合 · 每回合 {spe:.2f} 秒",
+    "tl_progress_upd": "{name}：第 {e}/{E} 回合 · 第 {k}/{K} 次更新",
+    "tl_progress_done": "{name}：完成，{E} 个回合 · {k} 次更新",
     "tl_waiting": "{name}：等待空闲的 CPU 核——排在第 {place} 位",
     "tl_following": "{name}：另一位同学刚启动了完全相同的训练，正在跟随它",
     "tl_cached": "{name}：完成（这组设置已经训练过）",
-    "tl_diverged": "{name} 在第 {e} 轮（第 {k} 次更新）发散。",
-    "tl_updates_per_epoch": "每轮更新次数：{items}",
+    "tl_diverged": "{name} 在第 {e} 回合（第 {k} 次更新）发散。",
+    "tl_updates_per_epoch": "每回合更新次数：{items}",
     "tl_loss_axis": "损失",
     "tl_acc_axis": "准确率",
     "tl_train": "训练集",
     "tl_val": "验证集",
-    "tl_epoch": "轮（epoch）",
+    "tl_epoch": "回合（epoch）",
     "tl_update": "更新次数",
     "tl_batch_loss": "批量损失",
     "tl_curves_title": "损失与准确率（实线：验证集，点线：训练集）",
@@ -275,9 +275,9 @@ ZH = {
     "tl_col_train_acc": "训练准确率",
     "tl_col_val_loss": "验证损失",
     "tl_col_val_acc": "验证准确率",
-    "tl_col_best": "最佳轮次（HW3 保存的检查点）",
+    "tl_col_best": "最佳回合（HW3 保存的检查点）",
     "tl_col_updates": "更新次数",
-    "tl_col_time": "秒/轮",
+    "tl_col_time": "秒/回合",
     "tl_confusion_of": "混淆矩阵：",
     "tl_true": "真实数字",
     "tl_pred": "预测数字",
@@ -289,7 +289,7 @@ ZH = {
     "tl_bn_pitfall_text": (
         "在 `model.train()` 模式下，BN 用每个评估批量自己的均值和方差做归一化，而不是训练中学到的滑动平均——"
         "于是一张图的预测取决于同批量里的其他图。批量越小，这些统计量越不稳定：准确率随之改变"
-        "（在大学习率下只训练了几轮、滑动平均还跟不上权重时，它甚至可能升高）。"
+        "（在大学习率下只训练了几个回合、滑动平均还跟不上权重时，它甚至可能升高）。"
     ),
     "tl_mode_eval": "model.eval()（正确）",
     "tl_mode_train": "model.train()，批量 {b}",
@@ -308,8 +308,8 @@ ZH = {
     "tl_label_true": "真实标签：{y}",
     "tl_bnview": "网络内部：有无 BN 时的预激活值",
     "tl_bnview_text": (
-        "每轮训练后，进入最后一块 ReLU 的数值在验证集上的分布（2 %、16 %、50 %、84 %、98 % 分位数）。"
-        "有 BN 时它们保持居中、尺度为 1；没有 BN 时尺度随权重的训练而漂移。书中用*内部协变量偏移*来解释 BN，"
+        "每个回合训练后，进入最后一块 ReLU 的数值在验证集上的分布（2 %、16 %、50 %、84 %、98 % 分位数）。"
+        "有 BN 时它们保持居中、尺度为 1；没有 BN 时尺度随权重的训练而漂移。书中用*内部协变量偏移*来解释批量归一化（BN），"
         "但 Santurkar 等人（2018，“How does batch normalization help optimization?”）发现，即使故意把偏移加回去，BN 仍然有效："
         "它的好处主要是让误差表面更平滑（梯度变化更小），从而允许更大的学习率。"
     ),
@@ -317,7 +317,7 @@ ZH = {
     "tl_bnview_pair_off": "对比：关闭 BN 后把训练 1 再训练一次",
     "tl_bnview_pair_on": "对比：打开 BN 后把训练 1 再训练一次",
     "tl_code": "本次训练的代码",
-    "tl_code_text": "一个独立的 PyTorch 脚本（只需 torch 和 scikit-learn），默认参数就是当前设置。单独运行时会逐轮打印出与本页相同的数字。它把所选优化器的更新式用几行代码写了出来（它不能导入本应用）；有测试证明它与应用中的更新完全一致。",
+    "tl_code_text": "一个独立的 PyTorch 脚本（只需 torch 和 scikit-learn），默认参数就是当前设置。单独运行时会逐回合打印出与本页相同的数字。它把所选优化器的更新式用几行代码写了出来（它不能导入本应用）；有测试证明它与应用中的更新完全一致。",
     "tl_code_of": "脚本：",
     "tl_download": "下载脚本",
     "preset_tl_optimizers": "SGD vs 动量 vs Adam",
@@ -326,10 +326,10 @@ ZH = {
     "preset_tl_warmup": "大学习率的 Adam：预热",
     "preset_tl_mse-vs-ce": "CNN 上的均方误差 vs 交叉熵",
     "preset_tl_hw3": "HW3 示例代码的设置",
-    "note_tl_optimizers": "SGD 和动量用相同的 η = 0.01：动量最终的训练损失低几十倍。Adam（η = 0.001）在前几轮最快。",
-    "note_tl_bn-sgd": "同样的 SGD、同样的 η = 0.1、同样的初始权重：有 BN 时 3 轮后的训练损失比没有 BN 时低好几倍。",
-    "note_tl_batch-size": "把横轴在轮数和更新次数之间切换。按轮数看，B = 8 遥遥领先（每轮 169 次更新，另两组 22 次和 1 次）；按更新次数看，B = 64 领先（每次更新看到 8 倍的数据）。",
+    "note_tl_optimizers": "SGD 和动量用相同的 η = 0.01：动量最终的训练损失低几十倍。Adam（η = 0.001）在前几个回合最快。",
+    "note_tl_bn-sgd": "同样的 SGD、同样的 η = 0.1、同样的初始权重：有 BN 时 3 个回合后的训练损失比没有 BN 时低好几倍。",
+    "note_tl_batch-size": "把横轴在回合数和更新次数之间切换。按回合数看，B = 8 遥遥领先（每回合 169 次更新，另两组 22 次和 1 次）；按更新次数看，B = 64 领先（每次更新看到 8 倍的数据）。",
     "note_tl_warmup": "没有预热时，η = 0.1 的 Adam 在最初几次更新就把网络打乱（批量损失接近 20）；加上 44 次更新的线性预热和余弦衰减后，训练损失低得多。",
     "note_tl_mse-vs-ce": "普通 SGD、没有 BN：交叉熵能学会，softmax 上的均方误差几乎不动——§3.6 的平坦区域，这次出现在真实网络上。",
-    "note_tl_hw3": "HW3 示例代码：Adam（η = 3·10⁻⁴，权重衰减 10⁻⁵）、clip_grad_norm_(max_norm = 10)、批量 64。它按验证准确率保存最佳一轮的检查点。",
+    "note_tl_hw3": "HW3 示例代码：Adam（η = 3·10⁻⁴，权重衰减 10⁻⁵）、clip_grad_norm_(max_norm = 10)、批量 64。它按验证准确率保存最佳回合的检查点。",
 }
