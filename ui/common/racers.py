@@ -106,8 +106,9 @@ def schedule_label(sh, name: str) -> str:
 
 
 def _uses_number_input(p: Param) -> bool:
-    # ε-like knobs live on a scale a linear slider cannot reach
-    return p.name == "eps" or (p.lo == 0 and 0 < p.default < 1e-3 * p.hi)
+    # ε-like knobs live on a scale a linear slider cannot reach; so does weight decay: a slider
+    # over [0, 1] moves in steps of 10⁻³ (HW3 uses 10⁻⁵), and a log slider cannot reach 0
+    return p.name in ("eps", "weight_decay") or (p.lo == 0 and 0 < p.default < 1e-3 * p.hi)
 
 
 UI_MAX_STEP_PARAM = 2000  # step counts (t_max, warm-up, step size) beyond the app's step budget are useless on a slider
@@ -126,8 +127,9 @@ def param_control(sh, key: str, p: Param, container, default=None, context=None)
     if p.log and p.lo > 0:
         return sh.controls.log_slider(key, label, p.lo, p.hi, default, container=container, **ctx)
     if _uses_number_input(p):
-        return sh.controls.number(key, label, p.lo, p.hi, default, step=default / 10 or 1e-9, container=container, fmt="%.3g",
-                                  **ctx)
+        # the ± buttons move by a tenth of the default (from 0: by 10⁻⁵ of the range); typed values keep 3 digits
+        return sh.controls.number(key, label, p.lo, p.hi, default, step=default / 10 or (p.hi - p.lo) * 1e-5,
+                                  container=container, fmt="%.3g", **ctx)
     if p.integer:
         return sh.controls.slider(key, label, p.lo, p.hi, default, integer=True, container=container, **ctx)
     step = 10 ** math.floor(math.log10(max((p.hi - p.lo) / 1000, 1e-6)))

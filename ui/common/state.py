@@ -274,7 +274,10 @@ class Controls:
     def number(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None,
                context=None):
         """A number box.  Its help names the allowed range: the browser refuses a value outside
-        it (the box only turns red), so the learner can read there why."""
+        it (the box only turns red), so the learner can read there why.
+
+        With a format the value is what the box shows: 1.23456e-05 typed (or linked) into a
+        `%.3g` box is 1.23e-05 for the page and in the URL.  The default is kept exactly."""
 
         def parse(raw):
             try:
@@ -288,13 +291,21 @@ class Controls:
         cast = int if integer else float
         ss = st.session_state
         default = min(max(cast(default), cast(lo)), cast(hi))
-        value = self._settle(key, default, parse, ss.get(key), context)
-        ss[key] = min(max(cast(value), cast(lo)), cast(hi))
-        kw = {"format": fmt} if fmt else {}
         show = (lambda v: f"{v:{fmt[1:]}}") if fmt else (lambda v: f"{v:g}")
+
+        def as_shown(v):
+            v = min(max(cast(v), cast(lo)), cast(hi))
+            if integer or not fmt or v == default:
+                return v
+            return min(max(float(show(v)), cast(lo)), cast(hi))
+
+        value = self._settle(key, default, parse, ss.get(key), context)
+        ss[key] = as_shown(value)
+        kw = {"format": fmt} if fmt else {}
         limits = t("number_range", self.lang, lo=show(cast(lo)), hi=show(cast(hi)))
         value = container.number_input(label, min_value=cast(lo), max_value=cast(hi), step=step or (1 if integer else None),
                                        key=key, help=f"{help}\n\n{limits}" if help else limits, **kw)
+        value = as_shown(value)
         self._hold(key, value, default, context)
         self._remember(key, value, default, _fmt_float)
         return value
