@@ -71,11 +71,7 @@ def run_editor(sh: Shell, i: int, n_samples: int) -> calc.RunSetting:
     if spec.params:
         with st.expander(sh.t("hyperparameters"), expanded=False):
             for p in spec.params:
-                if p.name == "weight_decay":  # HW3's 1e-5 lies far below a linear slider's resolution
-                    hp[p.name] = sh.controls.number(f"{k}_h_{p.name}", p.label(sh.lang), p.lo, p.hi, p.default,
-                                                    step=1e-6, fmt="%.2g")
-                else:
-                    hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st)
+                hp[p.name] = param_control(sh, f"{k}_h_{p.name}", p, st)
     sched = sh.controls.select(f"{k}_sch", sh.t("schedule"), list(SCHEDULES), "constant",
                                format_func=lambda s: SCHEDULES[s].label(sh.lang))
     sp = {}

@@ -57,3 +57,11 @@ def test_refused_settings_name_the_reason():
     at = _open("zh", {"n": "1", "r1_bs": "1", "epochs": "15"})
     assert not at.exception
     assert at.error and str(MAX_UPDATES) in at.error[0].value
+
+
+def test_weight_decay_is_the_shared_box_and_reaches_hw3s_value():
+    at = _open("en", {"n": "1", "o1": "adam", "o1_h_weight_decay": "1e-05", "samples": "50", "epochs": "1"})
+    apptest.assert_clean(at)
+    box = at.number_input(key="o1_h_weight_decay")
+    assert box.value == 1e-5 and box.format == "%.3g"  # racers.param_control's box, not a copy of its own
+    assert any(c.value.startswith(t("tl_wd_note", "en", wd=1e-5)) for c in at.caption)
