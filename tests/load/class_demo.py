@@ -12,11 +12,20 @@ five controls, press Play, open a deep link).  Then two classes of N students:
    *this* machine, sharing its 2 cores with the server.  Latency is interaction →
    run finished and the next frame painted.
 
+3. **Training while others race** — once the sessions above have timed out,
+   `--trainers` students open the training lab, each with its own seed (its own
+   three runs, so none is a cache hit), while N thin clients replay the 2-D demo
+   over and over until the last training has finished.  Trainings hold at most one
+   slot per core (`optim_lab.training.train.SLOTS`); the rest wait in its queue.
+   Measured: the 2-D runs' latency while trainings run, the trainings' own time
+   (queue included), exceptions, and the server's memory before, at the peak and
+   after the trainings (when their sessions have timed out).
+
 Students open the first link over `--arrive` seconds and look at each result for
 `--think` seconds (± 50 %, seeded) before the next change; `--think 0 --arrive 0`
 is the burst where everybody clicks at the same instant.  Prints p50/p95, the
 server's memory before, during and after (once the disconnected-session time-out
-has passed), and every error seen.
+has passed), and every error seen, including tracebacks in the server's log.
 
 Run: `make load` (or `python -m tests.load.class_demo --sessions 10`).
 Bounded: every wait has a deadline; the server is stopped through its own handle.
@@ -53,6 +62,7 @@ DEMO = ("/playground?lang=zh&surface=rosenbrock&steps=500&n=4&x0=-1.5&y0=2.5&o1=
 DEEP = "/critical-points?lang=zh&surface=textbook-saddle&x0=-0.5&y0=0.5&steps=150&o1=sgd&o1_lr=0.05&esc=1"
 TTL = 120  # server.disconnectedSessionTTL (Streamlit's default; the deploy config keeps it)
 TIMEOUT = 90.0  # per interaction
+TRAIN_TIMEOUT = 600.0  # one student's whole training page, its wait in the queue included
 
 
 def rss_mb(pid: int) -> float:
@@ -241,6 +251,7 @@ class Replay:
     """One student as a thin websocket client: the recorded messages, none of the rendering."""
     name: str
     latencies: list[tuple[str, float]] = field(default_factory=list)
+    sent: list[float] = field(default_factory=list)  # monotonic time each timed request was sent
     errors: list[str] = field(default_factory=list)
 
     async def run(self, url: str, steps: list[Step], think: float, seed: int, delay: float) -> None:
@@ -270,6 +281,7 @@ class Replay:
                     if kind == "script_finished":
                         break
                 self.latencies.append((step.label, time.monotonic() - t0))
+                self.sent.append(t0)
                 if think > 0:
                     await asyncio.sleep(think * rng.uniform(0.5, 1.5))
         except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the class
@@ -277,6 +289,92 @@ class Replay:
         finally:
             if ws is not None:
                 await ws.close()
+
+
+def _pieces(key: str) -> list[str]:
+    """The fixed parts of a catalog string, around its placeholders (Chinese, as the students see it)."""
+    from ui.text import t
+
+    marker = "\x00"
+    template = t(key, "zh", name=marker, place=marker, E=marker, k=marker, K=marker, e=marker, spe=marker)
+    return [x.strip() for x in template.split(marker) if x.strip()]
+
+
+def _says(text: str, pieces: list[str]) -> bool:
+    at = 0
+    for piece in pieces:
+        at = text.find(piece, at)
+        if at < 0:
+            return False
+        at += len(piece)
+    return True
+
+
+@dataclass
+class Trainer:
+    """One student on the training lab as a thin websocket client: opens the page with its
+    own URL and waits until the page's script has finished (every run trained)."""
+    name: str
+    query: str
+    seconds: float | None = None
+    done: set[str] = field(default_factory=set)  # progress texts "… done, E epochs · k updates"
+    cached: set[str] = field(default_factory=set)
+    waited: bool = False  # saw "waiting for a free core — place p in the queue"
+    errors: list[str] = field(default_factory=list)
+
+    async def run(self, url: str, delay: float, texts: dict[str, list[str]]) -> None:
+        await asyncio.sleep(delay)
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_name = "training-lab"
+        ws = None
+        try:
+            async with asyncio.timeout(TRAIN_TIMEOUT):
+                ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, compression=None)
+                t0 = time.monotonic()
+                await ws.send(msg.SerializeToString())
+                while True:
+                    data = await ws.recv()
+                    if len(data) > 65536:  # charts
+                        continue
+                    fwd = ForwardMsg.FromString(data)
+                    kind = fwd.WhichOneof("type")
+                    if kind == "script_finished":
+                        if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                            self.errors.append(f"{self.name}: script ended with status {fwd.script_finished}")
+                        break
+                    if kind != "delta" or fwd.delta.WhichOneof("type") != "new_element":
+                        continue
+                    el = fwd.delta.new_element
+                    if el.WhichOneof("type") == "exception":
+                        self.errors.append(f"{self.name}: exception: {el.exception.message}"[:300])
+                    elif el.WhichOneof("type") == "progress":
+                        text = el.progress.text
+                        if _says(text, texts["tl_progress_done"]):
+                            self.done.add(text)
+                        elif _says(text, texts["tl_cached"]):
+                            self.cached.add(text)
+                        elif _says(text, texts["tl_waiting"]):
+                            self.waited = True
+                self.seconds = time.monotonic() - t0
+        except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the class
+            self.errors.append(f"{self.name}: {type(exc).__name__}: {exc}"[:300])
+        finally:
+            if ws is not None:
+                await ws.close()
+
+
+def server_tracebacks(log_path: str) -> list[str]:
+    """The last line of every traceback the server logged (an exception the page did not show)."""
+    lines = Path(log_path).read_text(errors="replace").splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()):
+                j += 1
+            out.append(lines[j] if j < len(lines) else line)
+    return out
 
 
 def find_browser() -> str | None:
@@ -303,7 +401,59 @@ def by_label(pairs) -> str:
     return ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in groups.items())
 
 
-async def run(sessions: int, browsers: int, settle: float, think: float, arrive: float) -> int:
+async def training_phase(ws_url: str, pid: int, steps: list[Step], racers: int, trainers: int, think: float,
+                         arrive: float, settle: float) -> dict:
+    """Phase 3: `trainers` students train on the training lab (each its own seed, odd ones 10 epochs
+    instead of 8) while `racers` thin clients replay the 2-D demo until the last training is done."""
+    texts = {k: _pieces(k) for k in ("tl_progress_done", "tl_cached", "tl_waiting")}
+    warm = Trainer("warm-up", "lang=zh")  # the page's defaults: its imports, the digits, three runs (cached after)
+    await warm.run(ws_url, 0.0, texts)
+    await asyncio.sleep(2)
+    before = rss_mb(pid)
+    peak = [before]
+    stop = asyncio.Event()
+
+    async def sample():
+        while not stop.is_set():
+            peak.append(rss_mb(pid))
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    students = [Trainer(f"trainer{i + 1}", f"lang=zh&seed={i + 1}" + ("&epochs=10" if i % 2 else ""))
+                for i in range(trainers)]
+    replays = [Replay(f"racer{i + 1}") for i in range(racers)]
+    trained = asyncio.Event()
+    ended = [float("inf")]
+
+    async def train_all():
+        delays = [arrive * i / max(1, trainers - 1) for i in range(trainers)]
+        await asyncio.gather(*(s.run(ws_url, d, texts) for s, d in zip(students, delays, strict=True)))
+        ended[0] = time.monotonic()
+        trained.set()
+
+    async def keep_racing(r: Replay, i: int, delay: float):
+        await asyncio.sleep(delay)
+        for rnd in range(100):  # bounded: the trainings have their own deadline anyway
+            if trained.is_set():
+                break
+            await r.run(ws_url, steps, think, seed=1000 * (rnd + 1) + i, delay=0.0)
+
+    t0, cpu0 = time.monotonic(), cpu_seconds(pid)
+    # the racers come in a little after the first trainer, so that every race meets trainings
+    await asyncio.gather(train_all(), *(keep_racing(r, i, 2.0 + arrive * i / max(1, racers - 1))
+                                        for i, r in enumerate(replays)))
+    wall, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
+    stop.set()
+    await sampler
+    right_after = rss_mb(pid)
+    print(f"waiting {settle:.0f} s for the training sessions' time-out ({TTL} s) to pass…", flush=True)
+    await asyncio.sleep(settle)
+    return {"warm": warm, "learners": students, "replays": replays, "ended": ended[0], "wall": wall, "cpu": cpu,
+            "training_wall": ended[0] - t0, "before": before, "peak": max(peak), "right_after": right_after,
+            "after": rss_mb(pid)}
+
+
+async def run(sessions: int, browsers: int, settle: float, think: float, arrive: float, trainers: int) -> int:
     chromium = find_browser()
     if chromium is None:
         print("Debian chromium is needed: apt-get install chromium-headless-shell (or chromium)", file=sys.stderr)
@@ -391,6 +541,9 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
         print(f"waiting {settle:.0f} s for the disconnected-session time-out ({TTL} s) to pass…", flush=True)
         await asyncio.sleep(settle)
         after = rss_mb(proc.pid)
+        # 3. trainings on the training lab while others race on the 2-D pages
+        training = await training_phase(ws_url, proc.pid, steps, sessions, trainers, think, arrive, settle) \
+            if trainers else None
     finally:
         proc.terminate()
         try:
@@ -402,7 +555,11 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
     lat2 = [x for s in students for x in s.latencies]
     errors1 = [e for r in replays for e in r.errors]
     errors2 = [e for s in students for e in s.errors]
-    exceptions = [e for e in errors1 + errors2 if "exception" in e or "page error" in e]
+    logged = server_tracebacks(log.name)
+    errors3: list[str] = []
+    if training:
+        errors3 = [e for x in [training["warm"], *training["learners"], *training["replays"]] for e in x.errors]
+    exceptions = [e for e in errors1 + errors2 + errors3 if "exception" in e or "page error" in e] + logged
     cores = os.cpu_count()
     print(f"machine: {cores} cores; {sessions} students arriving over {arrive:g} s, each looking {think:g} s (± 50 %) "
           f"at every result; demo recorded as {len(steps)} script runs")
@@ -418,16 +575,50 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
         print(f"   by interaction (median s): {by_label(p for s in students for p in s.timed_labels)}")
     print(f"\nserver memory (RSS): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
           f"(+{during - before:.0f}), after time-out {after:.0f} MB ({after - before:+.0f})")
-    print(f"errors: {len(errors1) + len(errors2)} ({len(exceptions)} exceptions in the app, the rest time-outs of the driver)")
-    for e in errors1 + errors2:
+    checks3 = {}
+    if training:
+        tr = training
+        from optim_lab.training.train import SLOTS  # torch: imported only now that the server has stopped
+
+        learners = tr["learners"]
+        lat3 = [x for r in tr["replays"] for (_, x), sent in zip(r.latencies, r.sent, strict=True) if sent < tr["ended"]]
+        late = sum(1 for r in tr["replays"] for sent in r.sent if sent >= tr["ended"])
+        page = [s.seconds for s in learners if s.seconds is not None]
+        n_runs = sum(len(s.done) for s in learners)
+        n_cached = sum(len(s.cached) for s in learners)
+        print(f"\n3. trainings: {len(learners)} students open the training lab (each its own seed: 3 runs, 8 or 10 epochs) "
+              f"over {arrive:g} s while {len(tr['replays'])} websocket clients replay the 2-D demo until the last training ends")
+        print(f"   slots: {SLOTS.n} trainings at once (one per core); {sum(s.waited for s in learners)} of {len(learners)} "
+              f"students waited in the queue; {n_runs} runs trained, {n_cached} cache hits; warm-up visit "
+              f"{tr['warm'].seconds or float('nan'):.1f} s")
+        print(f"   training page, opened → every run done (queue included): {summary(page)}; all done after "
+              f"{tr['training_wall']:.0f} s")
+        print(f"   2-D runs while trainings run, request → run finished: {summary(lat3)}   ({len(lat3)} runs; "
+              f"{late} more started after the trainings ended, not counted)")
+        print(f"   by step (median s): {by_label(p for r in tr['replays'] for p, sent in zip(r.latencies, r.sent, strict=True) if sent < tr['ended'])}")
+        print(f"   server CPU {tr['cpu']:.0f} s in {tr['wall']:.0f} s wall ({tr['cpu'] / max(1e-9, tr['wall']):.2f} cores)")
+        print(f"   server memory (RSS): before {tr['before']:.0f} MB, peak {tr['peak']:.0f} MB (+{tr['peak'] - tr['before']:.0f}), "
+              f"right after {tr['right_after']:.0f} MB ({tr['right_after'] - tr['before']:+.0f}), "
+              f"after time-out {tr['after']:.0f} MB ({tr['after'] - tr['before']:+.0f})")
+        checks3 = {
+            "training: 2-D p95 ≤ 1.5 s": p95_of(lat3) <= 1.5,
+            "training: every student's runs trained": all(s.seconds is not None and len(s.done) == 3 and not s.cached
+                                                          for s in learners),
+            "training: back within 100 MB": tr["after"] - tr["before"] <= 100,
+        }
+    everything = errors1 + errors2 + errors3
+    print(f"\nerrors: {len(everything) + len(logged)} ({len(exceptions)} exceptions in the app, of them {len(logged)} "
+          f"tracebacks in the server's log; the rest time-outs of the driver)")
+    for e in everything + [f"server log: {x}" for x in logged]:
         print("  " + e.replace("\n", " | ")[:300])
     checks = {
         "server share p95 ≤ 1.5 s": p95_of(lat1) <= 1.5,
         **({"real browsers p95 ≤ 1.5 s": p95_of(lat2) <= 1.5} if browsers else {}),
         "zero exceptions": not exceptions,
-        "every interaction finished": not (errors1 or errors2),
+        "every interaction finished": not everything,
         "growth ≤ 300 MB": during - before <= 300,
         "back within 100 MB": after - before <= 100,
+        **checks3,
     }
     print("targets: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checks.items()))
     return 0 if all(checks.values()) else 1
@@ -441,9 +632,11 @@ def main() -> int:
                     help="mean seconds a student looks at a result before the next change (0: all at once, back to back)")
     ap.add_argument("--arrive", type=float, default=10.0, help="students open the first link over this many seconds")
     ap.add_argument("--settle", type=float, default=TTL + 10, help="seconds to wait after the sessions close")
+    ap.add_argument("--trainers", type=int, default=10,
+                    help="students training on the training lab while --sessions clients race (0: no training phase)")
     args = ap.parse_args()
     browsers = args.sessions if args.browsers is None else args.browsers
-    return asyncio.run(run(args.sessions, browsers, args.settle, args.think, args.arrive))
+    return asyncio.run(run(args.sessions, browsers, args.settle, args.think, args.arrive, args.trainers))
 
 
 if __name__ == "__main__":
