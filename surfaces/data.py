@@ -266,7 +266,7 @@ SEED = Param("seed", 0, 0, 9999, integer=True, label_en="random seed", label_zh=
 
 DATA_SURFACES: tuple[SurfaceSpec, ...] = (
     SurfaceSpec(
-        name="linreg", label_en="Linear regression (generated data)", label_zh="线性回归（生成数据）",
+        name="linreg", label_en="Linear regression (synthetic)", label_zh="线性回归（生成数据）",
         latex=r"L(w, b) = \frac{1}{N} \sum_{i=1}^{N} \left(w x_i + b - y_i\right)^2",
         box=(-2.0, 6.0, -3.0, 5.0), start=(-1.5, 4.0), factory=_linreg,
         params=(_n(), _noise(0.5), SEED), axes=("w", "b"), log_levels=True,
@@ -275,7 +275,7 @@ DATA_SURFACES: tuple[SurfaceSpec, ...] = (
         tags=("data",),
     ),
     SurfaceSpec(
-        name="logreg", label_en="Logistic regression (generated data)", label_zh="逻辑回归（生成数据）",
+        name="logreg", label_en="Logistic regression (synthetic)", label_zh="逻辑回归（生成数据）",
         latex=r"L(w_1, w_2) = \frac{1}{N} \sum_{i=1}^{N} \ln\!\left(1 + e^{-s_i (w_1 x_{i1} + w_2 x_{i2})}\right),\ s_i = \pm 1",
         box=(-4.0, 4.0, -4.0, 4.0), start=(-3.0, 3.0), factory=_logreg,
         params=(

@@ -150,7 +150,7 @@ TEXTBOOK_SURFACES: tuple[SurfaceSpec, ...] = (
         tags=("textbook",),
     ),
     SurfaceSpec(
-        name="long-valley", label_en="Long valley (course regression demo)", label_zh="狭长山谷（课程线性回归示例）",
+        name="long-valley", label_en="Long valley (course regression)", label_zh="狭长山谷（课程线性回归）",
         latex=r"L(b, w) = \sum_{i=1}^{10} \left(\hat y_i - (b + w x_i)\right)^2",
         box=(-200.0, -100.0, -5.0, 5.0), start=(-120.0, -4.0), factory=_long_valley,
         params=(

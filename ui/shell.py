@@ -112,6 +112,7 @@ BIG_CSS = """
 [data-testid="stMainBlockContainer"] { padding: 2.2rem 1.6rem 4rem 1.6rem !important; max-width: none !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.7rem; }
 [data-testid="stHeader"] { background: transparent; }
+[data-testid="stSidebar"] { width: 24rem !important; min-width: 24rem !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
 [data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.7rem !important; line-height: 1.15; }
@@ -148,6 +149,14 @@ class Shell:
     def size(self, normal, big):
         """A presentation size: `big` in presentation mode, else `normal` (heights, fonts)."""
         return big if self.big else normal
+
+    def table(self, rows, height: int | None = None) -> None:
+        """A data table: Streamlit's interactive grid on a screen; on the projector an HTML
+        table, which grows with the page's fonts (the grid draws on a canvas at a fixed size)."""
+        if self.big:
+            st.table(rows, hide_index=True, height=height or "content")
+        else:
+            st.dataframe(rows, hide_index=True, width="stretch", **({"height": height} if height else {}))
 
     @property
     def font(self) -> int:
@@ -199,11 +208,12 @@ class Shell:
         mine = presets.for_page(self.page.id)
         if not mine:
             return None
-        st.markdown(f"**{self.t('presets')}**")
+        if not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
+            st.markdown(f"**{self.t('presets')}**")
         cols = st.columns(min(columns, len(mine)))
         for i, p in enumerate(mine):
             cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply, args=(p,),
-                                       width="stretch")
+                                       width="stretch", icon="🎯" if self.big else None, help=self.t("presets"))
         active = presets.active(self.page.id)
         if active and active.note:
             st.info(self.t(active.note), icon="👀")

@@ -5,6 +5,8 @@ wider than its box (scrollWidth > clientWidth + 1) where the overflow is hidden,
 scrolled or ellipsised, or its text running outside an ancestor that clips
 (overflow hidden / clip / auto / scroll).  Charts (SVG, drawn by plotly), data grids
 (canvas) and closed expanders are not text in the page and are skipped.
+Text boxes (inputs, the select boxes among them) are cut when their value is wider
+than the box.
 `METRIC_JS` returns the font size (px) of every metric value.
 """
 
@@ -69,6 +71,13 @@ OVERFLOW_JS = r"""() => {
       }
     }
   }
+  // a text box's value is not a text node: it is cut when its content is wider than the box
+  // (the select boxes are inputs too: "Logistic regression (genera…" is cut there)
+  for (const el of root.querySelectorAll('input:not([type=checkbox]):not([type=radio]):not([type=range]):not([type=hidden])')) {
+    if (skip(el) || !el.value || !visible(el)) continue;
+    if (el.scrollWidth > el.clientWidth + 1)
+      out.push({what: 'input-overflow', el: name(el), text: el.value.slice(0, 70), scroll: el.scrollWidth, client: el.clientWidth});
+  }
   // one report per text: the innermost element
   const seen = new Set();
   return out.filter(o => { const k = o.what + o.text; if (seen.has(k)) return false; seen.add(k); return true; });
@@ -80,6 +89,8 @@ METRIC_JS = r"""() => [...document.querySelectorAll('[data-testid=stMetricValue]
 BODY_FONT_JS = r"""() => { const p = document.querySelector('[data-testid=stMain] [data-testid=stMarkdownContainer] p');
   return p ? parseFloat(getComputedStyle(p).fontSize) : null; }"""
 
-FIRST_CHART_TOP_JS = r"""() => { const tops = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
-  .map(c => c.getBoundingClientRect().top - document.querySelector('[data-testid=stMain]').getBoundingClientRect().top);
+FIRST_CHART_TOP_JS = r"""() => { const main = document.querySelector('[data-testid=stMain]').getBoundingClientRect().top;
+  const tops = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')].map(c => {
+    const area = c.querySelector('.nsewdrag');  // the plot area itself, under the toolbar and a legend above it
+    return (area || c).getBoundingClientRect().top - main; });
   return tops.length ? Math.min(...tops) : null; }"""

@@ -2,8 +2,9 @@
 page is covered by adding its PageInfo): no visible text cut, metric values at least as large
 as in normal mode, the chart on the first screen, the step buttons, the figures to scale.
 
-One server for the module; one 1280×720 window per page, the language alternating page by
-page (English on the first, Chinese on the second, …) so both are covered."""
+One server for the module; every page at both projector sizes, 1280×720 and 1920×1080, the
+language alternating so that each page is seen in both languages (one per size) and each size
+in both languages."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from ui.shell import PAGES
 from ui.text import t
 
 VIEWPORT = (1280, 720)
+SIZES = ((1280, 720), (1920, 1080))
 LOCALE = {"en": "en-US", "zh": "zh-CN"}
-CASES = [(p, ("en", "zh")[i % 2]) for i, p in enumerate(PAGES)]
+CASES = [(p, ("en", "zh")[(i + j) % 2], size) for i, p in enumerate(PAGES) for j, size in enumerate(SIZES)]
+SHOWN = 0.3  # of the first screen's height, at least, shows the first chart's plot area
 
 
 def _url(base: str, page_id: str, lang: str, big: bool) -> str:
@@ -25,8 +28,8 @@ def _url(base: str, page_id: str, lang: str, big: bool) -> str:
     return f"{base}{path}?lang={lang}" + ("&big=1" if big else "")
 
 
-def _open(new_page, wait_idle, url: str, lang: str):
-    page = new_page(locale=LOCALE[lang], viewport=VIEWPORT)
+def _open(new_page, wait_idle, url: str, lang: str, size: tuple[int, int] = VIEWPORT):
+    page = new_page(locale=LOCALE[lang], viewport=size)
     page.goto(url)
     wait_idle(page, timeout=150_000)  # a busy 2-core machine: the charts of a big page take their time
     exc = page.locator("[data-testid=stException]")
@@ -34,23 +37,23 @@ def _open(new_page, wait_idle, url: str, lang: str):
     return page
 
 
-@pytest.mark.parametrize(("page_info", "lang"), CASES, ids=[f"{p.id}-{lang}" for p, lang in CASES])
+@pytest.mark.parametrize(("page_info", "lang", "size"), CASES, ids=[f"{p.id}-{lang}-{w}" for p, lang, (w, _) in CASES])
 def test_presentation_mode_cuts_nothing_and_puts_the_chart_first(streamlit_server, new_page, wait_idle, screenshot,
-                                                                  page_info, lang):
-    page = _open(new_page, wait_idle, _url(streamlit_server, page_info.id, lang, big=True), lang)
+                                                                  page_info, lang, size):
+    page = _open(new_page, wait_idle, _url(streamlit_server, page_info.id, lang, big=True), lang, size)
     page.wait_for_timeout(300)  # fonts and KaTeX settle before measuring (not an assertion)
-    screenshot(page, f"big-{page_info.id}-{lang}-{VIEWPORT[0]}x{VIEWPORT[1]}.png")
+    screenshot(page, f"big-{page_info.id}-{lang}-{size[0]}x{size[1]}.png")
     cut = page.evaluate(OVERFLOW_JS)
     assert cut == [], "text cut off in presentation mode:\n" + json.dumps(cut[:15], ensure_ascii=False, indent=1)
 
     if page_info.section:
         top = page.evaluate(FIRST_CHART_TOP_JS)
         assert top is not None, "a section page shows a chart"
-        assert top < VIEWPORT[1] - 120, f"the first chart starts at {top:.0f} px: below the first screen"
+        assert top < (1 - SHOWN) * size[1], f"the first plot area starts at {top:.0f} of {size[1]} px: not on the first screen"
 
     big = page.evaluate(METRIC_JS)
     if big:
-        normal = _open(new_page, wait_idle, _url(streamlit_server, page_info.id, lang, big=False), lang).evaluate(METRIC_JS)
+        normal = _open(new_page, wait_idle, _url(streamlit_server, page_info.id, lang, big=False), lang, size).evaluate(METRIC_JS)
         assert min(big) >= max(normal), f"metric values {big} px in presentation mode, {normal} px in normal mode"
 
 

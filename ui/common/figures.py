@@ -217,7 +217,9 @@ def plane_axes(box, x_title: str, y_title: str, not_to_scale: str = "axes not to
     1:`max_aspect`; then the axes scale differently and the chart says so."""
     x0, x1, y0, y1 = (float(v) for v in box)
     xa = dict(range=[x0, x1], autorange=False, title=dict(text=x_title), constrain="domain", automargin=True)
-    ya = dict(range=[y0, y1], autorange=False, title=dict(text=y_title), constrain="domain", automargin=True)
+    # a plot area narrower than its box keeps to the top: right under the legend/toolbar, no gap above
+    ya = dict(range=[y0, y1], autorange=False, title=dict(text=y_title), constrain="domain", constraintoward="top",
+              automargin=True)
     ratio = (x1 - x0) / (y1 - y0) if y1 > y0 else math.inf
     if 1 / max_aspect <= ratio <= max_aspect:
         ya.update(scaleanchor="x", scaleratio=1)
@@ -342,6 +344,7 @@ def contour_figure(
     height: int = 620,
     font_size: int = 14,
     n_frames: int = MAX_FRAMES,
+    legend_below: bool = False,
 ) -> go.Figure:
     """The surface view: contour, critical points, trajectories (animated), start, arrows."""
     x0, x1, y0, y1 = box
@@ -405,11 +408,15 @@ def contour_figure(
     annotations = arrow_annotations(arrows or [], font_size)
     xa, ya, notes = plane_axes(box, labels.x, labels.y, labels.not_to_scale)
     n_legend = len(paths) + len(_by_kind(crit or [])) + (start is not None) + (taylor is not None)
-    top = legend_top(n_legend, font_size)
+    if legend_below:  # the projector: the plot area right under the toolbar, its legend under the x-axis
+        top, bottom = MODEBAR_PX + 4, 50 + legend_rows_px(n_legend, font_size)
+        legend = bottom_legend(font_size)
+    else:
+        top, bottom = legend_top(n_legend, font_size), 50
+        legend = top_legend(font_size, bgcolor="rgba(255,255,255,0.6)")
     fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
-        height=height, margin=dict(l=60, r=10, t=top, b=50), font=dict(size=font_size),
-        xaxis=xa, yaxis=ya,
-        legend=top_legend(font_size, bgcolor="rgba(255,255,255,0.6)"),
+        height=height, margin=dict(l=60, r=10, t=top, b=bottom), font=dict(size=font_size),
+        xaxis=xa, yaxis=ya, legend=legend,
         clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations + notes,
     )
     if animate and paths and T > 0:
@@ -423,11 +430,22 @@ MODEBAR_PX = 34  # the chart's toolbar: a row kept free above the legend
 LEGEND_COLUMNS = 2  # legend entries a row, counted low for the top margin (plotly grows it when more rows are needed)
 
 
+def legend_rows_px(entries: int, font_size: int) -> int:
+    """Height of a horizontal legend of LEGEND_COLUMNS entries a row."""
+    rows = math.ceil(entries / LEGEND_COLUMNS) if entries else 0
+    return rows * int(1.55 * font_size)
+
+
 def legend_top(entries: int, font_size: int) -> int:
     """Top margin for a horizontal legend of LEGEND_COLUMNS entries a row above the plot, under
     the toolbar's row: the toolbar no longer covers the legend."""
-    rows = math.ceil(entries / LEGEND_COLUMNS) if entries else 0
-    return MODEBAR_PX + rows * int(1.55 * font_size) + 4
+    return MODEBAR_PX + legend_rows_px(entries, font_size) + 4
+
+
+def bottom_legend(font_size: int) -> dict:
+    """A horizontal legend at the bottom of the figure, under the x-axis and its title."""
+    return dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0,
+                font=dict(size=max(font_size - 1, 9)))
 
 
 def top_legend(font_size: int, **extra) -> dict:

@@ -191,13 +191,14 @@ def _nudge(key: str, by: int, lo: int, hi: int, default: int) -> None:
 
 def step_picker(sh: Shell, label: str, lo: int, hi: int, default: int, key: str = keys.SELECTED_STEP,
                 help: str | None = None) -> int:
-    """The selected-step slider with ◀ previous / next ▶ update buttons beside it (one update
-    each way, for walking a class through a run step by step)."""
+    """The selected-step slider with ◀ previous / next ▶ update buttons under it (one update
+    each way, for walking a class through a run step by step).  Under, not beside: in a
+    half-width column on the projector, buttons beside the slider would be squeezed to a
+    letter per line."""
     lo, hi = int(lo), int(hi)
     default = int(min(max(default, lo), hi))
-    prev, mid, nxt = st.columns([1.4, 5, 1.4], vertical_alignment="bottom")
-    with mid:
-        k = int(sh.controls.slider(key, label, lo, hi, default, integer=True, help=help))
+    k = int(sh.controls.slider(key, label, lo, hi, default, integer=True, help=help))
+    prev, nxt = st.columns(2)
     if st.query_params.get(key) != (str(k) if k != default else None):  # a fragment rerun writes no URL of its own
         if k != default:
             st.query_params[key] = str(k)
@@ -270,7 +271,8 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
                  prefix: str = ""):
     """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
     spec = race.spec
-    st.latex(spec.latex)
+    if not sh.big:  # on the projector the formula goes under the chart, which has the first screen
+        st.latex(spec.latex)
     labels = labels_for(sh, spec)
     pk = compute.params_key(race.params)
     grid = grid_override or compute.grid(race.surface, pk, log=bool(spec.log_levels))
@@ -279,6 +281,8 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     c1, c2 = st.columns(2)
     three_d = sh.controls.toggle(prefix + keys.VIEW_3D, sh.t("view_3d"), False, container=c1)
     show_crit = sh.controls.toggle(prefix + keys.SHOW_CRITICAL, sh.t("show_critical"), crit, container=c2)
+    if sh.big:
+        st.latex(spec.latex)
     points = compute.critical(race.surface, pk) if show_crit else []
     labels = named_for(sh, labels, points)
     font = sh.size(14, 18)
@@ -288,7 +292,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
             chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
             return
         fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
-                             taylor=taylor, marker=marker, height=h, font_size=font)
+                             taylor=taylor, marker=marker, height=h, font_size=font, legend_below=sh.big)
         chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
               config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 
@@ -369,7 +373,7 @@ def results_table(sh: Shell, race: Race, share: float = 0.01) -> None:
             sh.t("col_final_grad"): f"{r.grad_norm[-1, i]:.3g}" if d is None else "—",
             sh.t("col_diverged"): "—" if d is None else str(d),
         })
-    st.dataframe(rows, hide_index=True, width="stretch")
+    sh.table(rows)
 
 
 def final_rows(sh: Shell, race: Race) -> list[dict]:

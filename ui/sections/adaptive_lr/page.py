@@ -107,7 +107,7 @@ def step_table(sh: Shell, race, k: int) -> None:
         cells = ("—",) * len(cols) if s is None else (
             f"{s.eta:.3g}", f"{s.sigma[0]:.3g}", f"{s.sigma[1]:.3g}", f"{s.eff[0]:.3g}", f"{s.eff[1]:.3g}", f"{s.dy:+.3g}")
         rows.append({sh.t("col_optimizer"): name} | dict(zip(cols, cells, strict=True)))
-    st.dataframe(rows, hide_index=True, width="stretch")
+    sh.table(rows)
     st.caption(sh.t("al_table_note"))
 
 
@@ -176,5 +176,5 @@ def render(sh: Shell) -> None:
         return
     view.divergence_notes(sh, race)
     view.step_view(lambda: selected_step(sh, race, ids, steps, lam_min, lam_max), race)
-    st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
+    sh.table(view.final_rows(sh, race))
     view.downloads(sh, race, f"adaptive-{surface}")

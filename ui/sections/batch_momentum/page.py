@@ -49,7 +49,7 @@ def epoch_table(sh: Shell, race, n: int, k: int, steps: int) -> None:
             sh.t("bm_col_epoch_of_k", k=k): sh.t("bm_epoch_value", e=c.epoch, u=c.update, per=c.per_epoch),
             sh.t("bm_col_epochs_done", t=steps): f"{c.epochs_done:.3g}",
         })
-    st.dataframe(rows, hide_index=True, width="stretch")
+    sh.table(rows)
 
 
 def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
@@ -164,7 +164,8 @@ def batches_step(sh: Shell, race, names: list[str], n: int, steps: int, sizes: d
     epoch_table(sh, race, n, k, steps)
 
     in_view, grid, box = widened(race)
-    left, right = place().columns(2)
+    # side by side on a screen; stacked on the projector, where half a column would draw them small
+    left, right = (place(), place()) if sh.big else place().columns(2)
     with left:
         st.markdown(f"**{sh.t('bm_full_surface')}**")
         view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
@@ -243,7 +244,7 @@ def momentum_part(sh: Shell) -> None:
         st.markdown(sh.t("bm_book_vs_torch"))
         st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
                  r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
-    st.dataframe(view.final_rows(sh, race), hide_index=True, width="stretch")
+    sh.table(view.final_rows(sh, race))
 
 
 def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: float, problem) -> None:

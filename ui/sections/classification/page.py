@@ -39,8 +39,8 @@ def softmax_calculator(sh: Shell) -> None:
         probs = calc.softmax(logits)
         shifted = calc.exp_shifted(logits)
         names = [f"y{i + 1}".translate(SUB) for i in range(len(logits))]
-        st.dataframe([{"i": i + 1, sh.t("cl_col_logit"): f"{y:.4g}", "e^(y − max y)": f"{e:.6g}", "y′": f"{p:.6f}"}
-                      for i, (y, e, p) in enumerate(zip(logits, shifted, probs, strict=True))], hide_index=True, width="stretch")
+        sh.table([{"i": i + 1, sh.t("cl_col_logit"): f"{y:.4g}", "e^(y − max y)": f"{e:.6g}", "y′": f"{p:.6f}"}
+                      for i, (y, e, p) in enumerate(zip(logits, shifted, probs, strict=True))])
         delta, ratio = calc.top_two_gap(logits)
         c1, c2 = st.columns(2)
         c1.metric(sh.t("cl_gap"), f"{delta:.4g}")
@@ -60,7 +60,8 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
     for col, s in zip(cols, calc.SURFACES, strict=True):
         race = races[s]
         fig = contour_figure(compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
-                             view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
+                             view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font,
+                             legend_below=sh.big)
         col.markdown(f"<div style='text-align:center'><b>{titles[s]}</b></div>", unsafe_allow_html=True)
         with col:  # both surfaces share the box: a click on either moves the shared start
             view.chart(fig, f"contour_{s}", on_select=lambda key=f"contour_{s}": view.pick_start(key), selection_mode="points")
@@ -98,7 +99,7 @@ def outcome_table(sh: Shell, races: dict, titles: dict) -> None:
                 sh.t("cl_col_p1"): f"{calc.p_first(r, i):.4f}",
                 sh.t("col_diverged"): "—" if d is None else d,
             })
-    st.dataframe(rows, hide_index=True, width="stretch")
+    sh.table(rows)
     ce, mse = races["softmax-ce"], races["softmax-mse"]
     if ce.diverged(0) is None and mse.diverged(0) is None:
         d_ce, d_mse = calc.moved(ce.result, 0, ce.start), calc.moved(mse.result, 0, mse.start)

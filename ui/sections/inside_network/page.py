@@ -90,13 +90,15 @@ def net_controls(sh: Shell) -> calc.NetSetting:
 
 def view_net(sh: Shell) -> None:
     s = net_controls(sh)
-    st.subheader(sh.t("in_net_title"))
+    if not sh.big:  # on the projector the view's radio names it, and the chart gains the line
+        st.subheader(sh.t("in_net_title"))
     with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
         st.markdown(sh.t("in_net_text"))
         st.latex(r"\lambda_{\max}\big(\nabla^2 L(\theta_k)\big)\ \text{vs}\ \frac{2}{\eta}, \qquad "
                  r"v \leftarrow \frac{Hv}{\lVert Hv\rVert},\ \ \lambda \approx v^\top H v")
     d = _net(s, sh.lang)
-    st.caption(sh.t("in_cached"))
+    if not sh.big:
+        st.caption(sh.t("in_cached"))
     if d["diverged_at"] is not None:
         st.warning(sh.t("in_diverged", k=d["diverged_at"]), icon="💥")
     runs = [{"name": sh.t("in_lambda"), "update": d["sharp_update"], "sharp": d["lambda_max"], "threshold": 2 / d["lr"],
@@ -135,7 +137,7 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     left, right = st.columns([3, 2])
     with left:
         fig = contour_figure(grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
-                             height=sh.size(540, 660), font_size=sh.size(14, 18))
+                             height=sh.size(540, 660), font_size=sh.size(14, 18), legend_below=sh.big)
         view.chart(fig, PICK_KEY, on_select=_picked, selection_mode="points")
         st.caption(sh.t("in_click"))
     with right:
@@ -165,7 +167,8 @@ def view_eos(sh: Shell) -> None:
     d1, d2 = calc.ex.EOS_DEFAULT_LRS[opt]
     lr1 = sh.controls.log_slider("lr1", sh.t("in_lr1"), 1e-5, 1.0, d1, container=side, context=opt)
     lr2 = sh.controls.log_slider("lr2", sh.t("in_lr2"), 1e-5, 1.0, d2, container=side, context=opt)
-    st.subheader(sh.t("in_eos_title"))
+    if not sh.big:  # on the projector the view's radio names it, and the chart gains the line
+        st.subheader(sh.t("in_eos_title"))
     with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
         st.markdown(sh.t("in_eos_text" if opt == "sgd" else "in_eos_text_adam"))
         if opt == "sgd":
@@ -175,7 +178,8 @@ def view_eos(sh: Shell) -> None:
             st.markdown(sh.t("in_net_adam"))
             st.latex(r"\lambda_{\max}\!\left(P^{-1/2} H P^{-1/2}\right) \to \frac{2 + 2\beta_1}{\eta\,(1-\beta_1)} = \frac{38}{\eta}")
     d = _eos(calc.eos_config(opt, lr1, lr2), sh.lang)
-    st.caption(sh.t("in_cached"))
+    if not sh.big:
+        st.caption(sh.t("in_cached"))
     thr_name = sh.t("in_two_over_eta" if opt == "sgd" else "in_38_over_eta")
     runs = [{"name": f"η = {r['lr']:g}", "update": r["update"], "sharp": r["curve"], "threshold": r["threshold"],
              "threshold_name": f"{thr_name} = {r['threshold']:.4g}", "loss": r["loss"]} for r in d["runs"]]
@@ -195,20 +199,22 @@ def view_sharp(sh: Shell) -> None:
                                format_func=lambda b: sh.t("in_full", n=1347) if b == "full" else b, container=side)
     lr = sh.controls.select("slr", sh.t("in_sharp_lr"), ["0.05", "0.1", "0.2"], "0.1", container=side)
     cfg = calc.sharp_config(int(small), large, float(lr))
-    st.subheader(sh.t("in_sharp_title"))
+    if not sh.big:  # on the projector the view's radio names it, and the chart gains the line
+        st.subheader(sh.t("in_sharp_title"))
     with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
         st.markdown(sh.t("in_sharp_text", target=cfg.target_loss))
         st.latex(r"\text{" + sh.t("in_sharp_axis") + r"} \approx \lambda_{\max}\big(\nabla^2 L(\theta^*)\big), \qquad "
                  r"L(\theta^* + \alpha d),\ \ d_{\text{filter}} \leftarrow \frac{d_{\text{filter}}}{\lVert d_{\text{filter}}\rVert}\lVert\theta^*_{\text{filter}}\rVert")
     d = _sharp(cfg, sh.lang)
-    st.caption(sh.t("in_cached"))
+    if not sh.big:
+        st.caption(sh.t("in_cached"))
     names = [f"{sh.t('in_small')} B = {small}", f"{sh.t('in_large')} B = {'N' if large == 'full' else large}"]
     runs = [{**r, "name": n} for r, n in zip(d["runs"], names, strict=True)]
     labels = {"alpha": sh.t("in_alpha"), "loss_axis": sh.t("in_loss_axis"), "title": sh.t("in_line_title")}
     view.chart(figures.line_figure(runs, labels, height=sh.size(420, 520), font_size=sh.font), "in_line")
-    st.dataframe([{sh.t("in_col_run"): r["name"], sh.t("in_col_updates"): r["updates"], sh.t("in_col_epochs"): round(r["epochs"], 1),
+    sh.table([{sh.t("in_col_run"): r["name"], sh.t("in_col_updates"): r["updates"], sh.t("in_col_epochs"): round(r["epochs"], 1),
                    sh.t("in_col_loss"): round(r["train_loss"], 4), sh.t("in_col_lmax"): round(r["lambda_max"], 3),
-                   sh.t("in_col_val"): f"{r['val_acc']:.1%}"} for r in runs], hide_index=True, width="stretch")
+                   sh.t("in_col_val"): f"{r['val_acc']:.1%}"} for r in runs])
     s_, l_ = runs[0]["lambda_max"], runs[1]["lambda_max"]
     st.markdown(sh.t("in_sharp_claim", large=l_, small=s_, x=l_ / s_))
 
@@ -220,14 +226,16 @@ def view_ratio(sh: Shell) -> None:
     w = int(sh.controls.select("rw", sh.t("in_width"), ["8", "16", "32"], "16", container=side))
     act = sh.controls.select("ract", sh.t("in_activation"), ["tanh", "relu"], "tanh", container=side)
     cfg = calc.ratio_config(n, w, act)
-    st.subheader(sh.t("in_ratio_title"))
+    if not sh.big:  # on the projector the view's radio names it, and the chart gains the line
+        st.subheader(sh.t("in_ratio_title"))
     with sh.intro():  # explanation and formulas: folded in presentation mode, so the chart is on the first screen
         st.markdown(sh.t("in_ratio_text", n=n, w=w, act=act, p=cfg.n_params))
         st.latex(r"\text{" + sh.t("in_ratio_axis") + r"} = \frac{\#\{\lambda_i > \tau\}}{\#\{\lambda_i\}}, \qquad "
                  r"\tau = 10^{-6}\max_i|\lambda_i|, \qquad \min_\theta \lVert \nabla L(\theta)\rVert^2")
         st.caption(sh.t("in_ratio_formula", tol=cfg.zero_tol))
     d = _ratio(cfg, sh.lang)
-    st.caption(sh.t("in_cached"))
+    if not sh.big:
+        st.caption(sh.t("in_cached"))
     labels = {"loss": sh.t("in_loss_axis"), "ratio": sh.t("in_ratio_axis"), "converged": sh.t("in_converged"),
               "not_converged": sh.t("in_not_converged"), "minimum_line": sh.t("in_minimum_line")}
     view.chart(figures.ratio_figure(d["dots"], labels, height=sh.size(460, 560), font_size=sh.font), "in_ratio")

@@ -107,7 +107,7 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
         view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
                               font_size=sh.font, height=sh.size(300, 360)), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
-        st.dataframe(step_rows(sh, race, k), hide_index=True, width="stretch")
+        sh.table(step_rows(sh, race, k))
         beta2 = calc.radam_beta2(race.configs)
         if beta2 is not None:
             rectifier_view(sh, beta2, steps, k)

@@ -129,7 +129,7 @@ def map_figure(spec: MapSpec, *, height: int = 560, font_size: int = 13, box_sel
     fig.update_layout(
         height=height, margin=dict(l=60, r=20, t=60 if spec.title else 30, b=50), font=dict(size=font_size),
         title=dict(text=spec.title, x=0.01, y=0.99) if spec.title else None,
-        xaxis=_axis(spec.x, *xr), yaxis=_axis(spec.y, *yr) | (dict(constrain="domain") if equal_units else dict(scaleanchor=False)),
+        xaxis=_axis(spec.x, *xr), yaxis=_axis(spec.y, *yr) | (dict(constrain="domain", constraintoward="top") if equal_units else dict(scaleanchor=False)),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0, bgcolor="rgba(120,120,120,0.35)"),  # white lines show
         clickmode="event+select", dragmode="select" if box_select else "pan", uirevision=spec.title or "map",
         plot_bgcolor="#ffffff",

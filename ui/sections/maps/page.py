@@ -150,8 +150,13 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
         st.info(sh.t("mp_minima_none"))
     names = [view.racer_name(sh, c) for c in configs]
     cols = st.columns(len(configs))
-    for r, (col, name) in enumerate(zip(cols, names, strict=True)):
-        col.metric(f"{name} · {sh.t('mp_share_label')}", f"{bmap.global_share[r]:.1%}")
+
+    def share(col, r: int) -> None:
+        col.metric(f"{names[r]} · {sh.t('mp_share_label')}", f"{bmap.global_share[r]:.1%}")
+
+    if not sh.big:  # on the projector the maps come first, each share under its map
+        for r, col in enumerate(cols):
+            share(col, r)
     race = view.run_race(sh, surface, params, configs, (cx, cy), steps, seed, names=names)
     i, j = calc.nearest_cell(bmap.xs, bmap.ys, cx, cy)
     paths = []
@@ -173,6 +178,8 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
         with col:
             view.chart(map_figure(spec, height=sh.size(520, 640), font_size=sh.font), key,
                        on_select=lambda k=key: pick_cell(k, CELL_X, CELL_Y, bmap.xs, bmap.ys), selection_mode="points")
+            if sh.big:
+                share(st, r)
             st.caption(sh.t("mp_cell_result", name=name, fate=fate(sh, bmap, r, i, j)))
     swatches(legend, [(p.name, p.color) for p in paths])
     st.caption(sh.t("mp_lightness") + " " + sh.t("mp_cell_hint"))

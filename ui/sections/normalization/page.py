@@ -98,7 +98,7 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
             fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
                                  view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
-                                 height=sh.size(480, 560))
+                                 height=sh.size(480, 560), legend_below=sh.big)
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)
             with col:
                 view.chart(fig, f"fs_{tag}", on_select=lambda key=f"fs_{tag}": view.pick_start(key), selection_mode="points")
@@ -110,8 +110,8 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
     with st.expander(sh.t("nm_book_x_title"), expanded=False):
         xt, m, s = calc.zscore(BOOK_X)
         st.markdown(sh.t("nm_book_x_text", m=_vec(m), s=_vec(s)))
-        st.dataframe([{"x₁": f"{a:g}", "x₂": f"{b:g}", "x̃₁": f"{c:.6f}", "x̃₂": f"{e:.6f}"}
-                      for (a, b), (c, e) in zip(BOOK_X, xt, strict=True)], hide_index=True)
+        sh.table([{"x₁": f"{a:g}", "x₂": f"{b:g}", "x̃₁": f"{c:.6f}", "x̃₂": f"{e:.6f}"}
+                      for (a, b), (c, e) in zip(BOOK_X, xt, strict=True)])
 
 
 # == 2. the batch-normalization sandbox ==============================================================
@@ -164,12 +164,12 @@ def batch_norm(sh: Shell, side) -> None:
                         font_size=sh.font, height=sh.size(380, 440))
     view.chart(fig, "bn_stages")
     st.caption(sh.t("nm_stages_caption"))
-    st.dataframe([{
+    sh.table([{
         sh.t("nm_col_feature"): name,
         sh.t("nm_col_mu"): f"{run.mu[-1, j]:.4f}", sh.t("nm_col_sigma"): f"{run.sd[-1, j]:.4f}",
         "running_mean": f"{run.running_mean[-1, j]:.4f}", "running_var": f"{run.running_var[-1, j]:.4f}",
         sh.t("nm_col_true"): f"{calc.TRUE_MEAN[j]:g} / {calc.TRUE_STD[j]:g}",
-    } for j, name in enumerate(FEATURES)], hide_index=True, width="stretch")
+    } for j, name in enumerate(FEATURES)])
     st.markdown(f"**{sh.t('nm_noise_title')}**")
     fig = batch_stats_figure(run.mu, run.sd, run.running_mean, run.running_sd, calc.TRUE_MEAN,
                              calc.TRUE_STD, FEATURES, titles=(sh.t("nm_panel_mu"), sh.t("nm_panel_sigma")),
@@ -181,13 +181,13 @@ def batch_norm(sh: Shell, side) -> None:
         st.caption(sh.t("nm_spread_caption", b=bsz, got=_vec(calc.batch_mean_spread(run.mu)),
                         want=_vec(calc.expected_mean_spread(bsz))))
     with st.expander(sh.t("nm_numbers_title"), expanded=False):
-        st.dataframe(sample_rows(sh, run, bsz), hide_index=True, width="stretch")
+        sh.table(sample_rows(sh, run, bsz), height=420 if bsz > 8 else None)
     with st.expander(sh.t("nm_book_batch_title"), expanded=False):
         mu, var = calc.batch_stats(BOOK_BATCH)
         zt = calc.normalize(BOOK_BATCH, mu, var, eps=0.0)
         st.markdown(sh.t("nm_book_batch_text", mu=_vec(mu), s=_vec(np.sqrt(var))))
-        st.dataframe([{"z₁": f"{a:g}", "z₂": f"{b:g}", "z̃₁": f"{c:.6f}", "z̃₂": f"{e:.6f}"}
-                      for (a, b), (c, e) in zip(BOOK_BATCH, zt, strict=True)], hide_index=True)
+        sh.table([{"z₁": f"{a:g}", "z₂": f"{b:g}", "z̃₁": f"{c:.6f}", "z̃₂": f"{e:.6f}"}
+                      for (a, b), (c, e) in zip(BOOK_BATCH, zt, strict=True)])
         st.markdown(sh.t("nm_torch_details"))
 
 

@@ -75,4 +75,4 @@ def render(sh: Shell) -> None:
         rows = [{sh.t("col_optimizer"): o.label(sh.lang), "m": o.momentum, "σ": o.scaling,
                  sh.t("col_convention"): o.torch_name and f"torch.optim.{o.torch_name}" or sh.t("book_convention")}
                 for o in OPTIMIZERS.values()]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        sh.table(rows)

@@ -113,7 +113,7 @@ def run_names(sh: Shell, configs) -> list[str]:
 def step_libraries(sh: Shell) -> None:
     st.header(sh.t("tl_s1"))
     st.caption(sh.t("tl_s1_text"))
-    st.code(IMPORTS, language="python")
+    st.code(IMPORTS, language="python", wrap_lines=sh.big)  # the projector wraps what a screen scrolls
     st.info(sh.t("tl_s1_torchvision"), icon="ℹ️")
 
 
@@ -182,9 +182,9 @@ def show_layers(sh: Shell, configs, names) -> None:
     models = [build_model(c.model, c.seed) for c in configs]
     rows = layer_table(models[0])
     st.markdown(f"**{sh.t('tl_layers_of', i=1, params=f'{n_params(models[0]):,}')}**")
-    st.dataframe([{sh.t("tl_col_layer"): r["name"], sh.t("tl_col_type"): r["type"],
+    sh.table([{sh.t("tl_col_layer"): r["name"], sh.t("tl_col_type"): r["type"],
                    sh.t("tl_col_shape"): " × ".join(str(s) for s in r["output_shape"]), sh.t("tl_col_params"): r["params"]}
-                  for r in rows], hide_index=True, width="stretch")
+                  for r in rows])
     if len(configs) > 1:
         st.caption(sh.t("tl_params_per_run", items=", ".join(f"{n}: {n_params(m):,}" for n, m in zip(names, models, strict=True))))
 
@@ -317,7 +317,7 @@ def step_evaluate(sh: Shell, done: list[tuple[str, RunRecord]], split) -> None:
                      sh.t("tl_col_val_loss"): last and round(last.val_loss, 4), sh.t("tl_col_val_acc"): last and round(last.val_acc, 4),
                      sh.t("tl_col_best"): r.best_epoch,
                      sh.t("tl_col_time"): round(float(np.mean([e.seconds for e in r.epochs])), 3) if r.epochs else None})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    sh.table(rows)
     usable = [(n, r) for n, r in done if r.state_dict and r.diverged_at is None]
     if not usable:
         return
@@ -359,7 +359,7 @@ def step_evaluate(sh: Shell, done: list[tuple[str, RunRecord]], split) -> None:
                 for b in calc.PITFALL_BATCHES:
                     row[sh.t("tl_mode_train", b=b)] = round(res[f"train_{b}"], 4)
                 table.append(row)
-            st.dataframe(table, hide_index=True, width="stretch")
+            sh.table(table)
 
 
 def step_predict(sh: Shell, usable: list[tuple[str, RunRecord]], split) -> None:
@@ -391,8 +391,8 @@ def step_predict(sh: Shell, usable: list[tuple[str, RunRecord]], split) -> None:
         lab = {"prob": sh.t("tl_prob"), "class": sh.t("tl_class")}
         st.plotly_chart(figures.softmax_bars(probs, names, lab, font_size=sh.font, title=title), key="tl_probs",
                         width="stretch")
-        st.dataframe([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 2) for d in range(10)}}
-                      for n, p in zip(names, probs, strict=True)], hide_index=True, width="stretch")
+        sh.table([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 2) for d in range(10)}}
+                      for n, p in zip(names, probs, strict=True)])
 
 
 def show_bn_view(sh: Shell, done: list[tuple[str, RunRecord]]) -> None:
@@ -429,7 +429,7 @@ def show_code(sh: Shell, configs, names) -> None:
         cfg = configs[names.index(pick)]
         src = codegen.script(cfg)
         st.download_button(sh.t("tl_download"), src, file_name="train_digits.py", mime="text/x-python", key="tl_download")
-        st.code(src, language="python")
+        st.code(src, language="python", wrap_lines=sh.big)
 
 
 # -- the page ----------------------------------------------------------------------------------
