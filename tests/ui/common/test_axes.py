@@ -28,7 +28,9 @@ from ui.common.figures import (
 from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_figure
 from ui.sections.batch_momentum.figures import BatchFrame, BatchText, Curve, CurvesText, batch_figure, curves_xy_figure
 from ui.sections.classification.figures import gap_figure, grad_map_figure
+from ui.sections.inside_network.figures import sharpness_figure
 from ui.sections.lr_schedule.figures import EtaCurve, eta_figure
+from ui.sections.training_lab.figures import pixel_hist_figure
 
 SQUARE = (-2.0, 2.0, -2.0, 2.0)
 VALLEY = (-10.0, 10.0, -1.0, 1.0)  # 20:2, more elongated than 1:3
@@ -110,7 +112,23 @@ LOG_FIGURES = {
     "loss_grad": lambda: loss_grad_figure([LossGrad("A", "#000", _decades(0.6, -0.5), _decades(1, -9))], LossGradText()),
     "eta": lambda: eta_figure([EtaCurve("A", "#000", _decades(-1, -5))], log_y=True),
     "gap": lambda: gap_figure(3.0, np.exp(3.0), x_label="Δ", y_label="ratio", curve_label="e^Δ", point_label="now"),
+    "sharpness": lambda: sharpness_figure(
+        [{"name": "A", "update": np.arange(80), "sharp": np.linspace(1, 20, 80), "threshold": 20.0, "threshold_name": "2/η",
+          "loss": _decades(0.4, -1.2)}],
+        {k: k for k in ("sharp_title", "loss_title", "update", "sharp_axis", "loss_axis")}),
+    "pixel_hist": lambda: pixel_hist_figure(np.linspace(0, 16, 500), np.linspace(-1, 3, 500),
+                                            {k: k for k in ("raw", "norm", "title", "pixel", "count")}),
 }
+
+
+def test_no_log_axis_is_built_by_hand():
+    """Every log axis comes from `log_axis` (the one tick format), none from a hand-written type="log"."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "ui"
+    hand = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py") for i, line in enumerate(p.read_text().splitlines(), 1)
+            if 'type="log"' in line and "def log_axis" not in line and 'ax = dict(type="log"' not in line]
+    assert hand == []
 
 
 @pytest.mark.parametrize("name", LOG_FIGURES)

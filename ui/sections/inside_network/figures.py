@@ -6,6 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.common.figures import log_axis
+
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
@@ -39,7 +41,7 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
                       1, 2)
     fig.update_xaxes(title_text=labels["update"])
     fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
-    fig.update_yaxes(title_text=labels["loss_axis"], type="log", row=1, col=2)
+    fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"]) for r in runs]), row=1, col=2)
     _layout(fig, height, font_size)
     # the legend (one row per run: its curve and its threshold) sits above the subplot titles
     rows = max(1, len(runs))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import PALETTE
+from ui.common.figures import PALETTE, log_axis
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -121,7 +121,7 @@ def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: i
                              marker_color=colour(i), opacity=0.7))
     fig.update_layout(height=height, barmode="overlay", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=10),
                       title=dict(text=labels["title"]), xaxis=dict(title=labels["pixel"]),
-                      yaxis=dict(type="log", dtick=1, exponentformat="power", title=labels["count"]),
+                      yaxis=log_axis(title=labels["count"]),
                       legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return fig
 
