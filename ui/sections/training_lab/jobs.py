@@ -4,7 +4,9 @@
 trained these exact settings before; when another session is training them right
 now it follows that run's progress instead of starting a second one; otherwise it
 waits for one of the process-wide slots (at most one training per core,
-`optim_lab.training.train.SLOTS`) and trains.  No Streamlit here: the page passes
+`optim_lab.training.train.SLOTS`) and trains — in a child process
+(`optim_lab.training.worker`), so that a training does not take the GIL from every other
+student's page.  No Streamlit here: the page passes
 callbacks that draw, and Streamlit's own rerun/stop exceptions raised in them leave
 cleanly (the slot is freed, followers take over).
 """
@@ -16,8 +18,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from optim_lab.training.train import SLOTS, RunConfig, RunRecord, Slots, train_run
+from optim_lab.training.train import SLOTS, RunConfig, RunRecord, Slots
+from optim_lab.training.worker import train_isolated
 
+run_training = train_isolated  # `train_run`'s signature; a test may put a wrapper here
 MAX_FINISHED = 64  # a run is a few hundred kB at most (the state dict); 64 cover a class's presets
 
 
@@ -87,7 +91,7 @@ class Jobs:
 
         try:
             with self.slots.slot(wait=wait):
-                rec = train_run(cfg, progress=on_progress, should_stop=should_stop)
+                rec = run_training(cfg, progress=on_progress, should_stop=should_stop)
             job.record = rec
             if rec.finished:
                 self._store(key, rec)

@@ -53,7 +53,7 @@ def _stop_this_run() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_stop_ends_the_run_as_stopped_and_a_rerun_does_not_claim_it_finished(lang, monkeypatch):
-    real_train_run = jobs_module.train_run
+    real_train_run = jobs_module.run_training
     trained = []  # one entry per training the page starts
 
     def train_run(cfg, progress=None, **kw):
@@ -66,7 +66,7 @@ def test_stop_ends_the_run_as_stopped_and_a_rerun_does_not_claim_it_finished(lan
 
         return real_train_run(cfg, progress=progress_then_press_stop, **kw)
 
-    monkeypatch.setattr(jobs_module, "train_run", train_run)
+    monkeypatch.setattr(jobs_module, "run_training", train_run)
     at = apptest.open_page(SCRIPT, lang, SETTINGS | {"seed": str(7301 + LANGS.index(lang))}, timeout=240)
     assert not at.exception
     assert len(trained) == 1 and at.button(key="tl_stop")
