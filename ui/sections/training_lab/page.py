@@ -231,11 +231,14 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
         old.set()  # a run of this session still looping elsewhere stops at its next update
     token = ss[TOKEN_KEY] = threading.Event()
     partial: dict = ss.setdefault(PARTIAL_KEY, {})
+    records: list[RunRecord | None] = [jobs.JOBS.finished(c.key()) for c in configs]
+    if all(r is not None for r in records):  # every run already trained: nothing to stop, nothing stopped
+        ss.pop(STOP_KEY, None)
     stopped = ss.get(STOP_KEY) == sig
     if stopped:
         st.button(sh.t("tl_restart"), key="tl_restart", on_click=lambda: ss.pop(STOP_KEY, None))
         st.caption(sh.t("tl_stopped_note"))
-    else:
+    elif not all(r is not None for r in records):
         st.button(sh.t("tl_stop"), key="tl_stop", on_click=lambda: ss.__setitem__(STOP_KEY, sig))
     st.caption(sh.t("tl_updates_per_epoch", items=", ".join(f"{n}: {c.updates_per_epoch}" for n, c in zip(names, configs, strict=True))))
     if sh.big:  # on the projector the curves come first, the progress bars under them
@@ -246,7 +249,6 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
         chart = st.empty()
     epochs = max(c.n_epochs for c in configs)
     total = max(c.total_updates for c in configs)
-    records: list[RunRecord | None] = [jobs.JOBS.finished(c.key()) for c in configs]
     last_draw, draws = [0.0], [0]
 
     def draw(force=False):
@@ -461,7 +463,8 @@ def render(sh: Shell) -> None:
             if clip_on else None
     train_box = train_place()
     train_box.header(sh.t("tl_s5"))
-    c1, c2, c3 = train_box.columns(3)
+    # on the projector step 5's settings wait in the sidebar (the teacher's panel): the curves come first
+    c1, c2, c3 = (st.sidebar,) * 3 if sh.big else train_box.columns(3)
     epochs = int(sh.controls.slider("epochs", sh.t("tl_epochs"), EPOCHS.lo, EPOCHS.hi, 8, integer=True, container=c1))
     seed = int(sh.controls.number("seed", sh.t("tl_seed"), 0, 9999, 0, integer=True, container=c2))
     by = sh.controls.select("x", sh.t("tl_xaxis"), ["epochs", "updates"], "epochs",

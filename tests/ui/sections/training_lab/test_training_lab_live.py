@@ -98,6 +98,11 @@ def test_stop_ends_the_run_as_stopped_and_a_rerun_does_not_claim_it_finished(lan
     assert len(trained) == 2 and STOP_KEY not in at.session_state
     assert t("tl_stopped_note", lang) not in _captions(at)
     assert _bar(at) == (100, t("tl_progress_done", lang, name=_name(lang), E=EPOCHS, k=EPOCHS * PER_EPOCH))
+
+    at.run()  # now trained: the run is shared from the cache, and there is nothing left to stop
+    assert not at.exception
+    assert not [b for b in at.button if b.key in ("tl_stop", "tl_restart")]
+    assert t("tl_stopped_note", lang) not in _captions(at)
     assert JOBS.finished(sig) is not None and JOBS.finished(sig).finished
 
 
