@@ -65,12 +65,40 @@ TIMEOUT = 90.0  # per interaction
 TRAIN_TIMEOUT = 600.0  # one student's whole training page, its wait in the queue included
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process under it (the training lab's fork server and its children)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """The server's memory with the processes it started: the sum of their proportional set
+    sizes (PSS: a page shared by a fork and its parent counted once, not twice)."""
+    total, seen = 0.0, False
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) / 1024
+                        seen = True
+                        break
+        except OSError:
+            continue
+    return total if seen else float("nan")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -573,7 +601,7 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
         n2 = max(1, len(lat2))
         print(f"   CPU per interaction: server {cpu2 / n2:.2f} s, browser renderers {browser_cpu / n2:.2f} s")
         print(f"   by interaction (median s): {by_label(p for s in students for p in s.timed_labels)}")
-    print(f"\nserver memory (RSS): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
+    print(f"\nserver memory (PSS, with the processes it started): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
           f"(+{during - before:.0f}), after time-out {after:.0f} MB ({after - before:+.0f})")
     checks3 = {}
     if training:
@@ -597,7 +625,7 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
               f"{late} more started after the trainings ended, not counted)")
         print(f"   by step (median s): {by_label(p for r in tr['replays'] for p, sent in zip(r.latencies, r.sent, strict=True) if sent < tr['ended'])}")
         print(f"   server CPU {tr['cpu']:.0f} s in {tr['wall']:.0f} s wall ({tr['cpu'] / max(1e-9, tr['wall']):.2f} cores)")
-        print(f"   server memory (RSS): before {tr['before']:.0f} MB, peak {tr['peak']:.0f} MB (+{tr['peak'] - tr['before']:.0f}), "
+        print(f"   server memory (PSS, with the training processes): before {tr['before']:.0f} MB, peak {tr['peak']:.0f} MB (+{tr['peak'] - tr['before']:.0f}), "
               f"right after {tr['right_after']:.0f} MB ({tr['right_after'] - tr['before']:+.0f}), "
               f"after time-out {tr['after']:.0f} MB ({tr['after'] - tr['before']:+.0f})")
         checks3 = {
