@@ -10,18 +10,21 @@ is safe and takes milliseconds, where a fresh interpreter would import torch for
 The child sends its record after every progress point; the caller's `progress` runs in the
 caller's thread, so a page draws exactly as before, and a Streamlit stop raised there ends
 the child.  `should_stop()` is asked by the caller and passed on through an event, which
-the child reads between updates (`train_run`'s own check).
+the child reads between updates (`train_run`'s own check).  The child runs at a lower
+priority (`NICE`), so that on a shared 2-core server the pages' reruns come first.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections.abc import Callable
 
 from .train import RunConfig, RunRecord
 
+NICE = 10  # the training children's niceness (0 is the server's): a process, unlike a thread, can be given one
 _lock = threading.Lock()
 _ctx = None
 
@@ -42,6 +45,10 @@ def _child(config: dict, conn, stop) -> None:
     from .train import RunConfig, train_run
 
     torch.set_num_threads(1)  # as the server's own threads: one intra-op thread, the same float results
+    try:  # a training uses the cores the pages leave idle: a page's rerun is scheduled first
+        os.nice(NICE)
+    except OSError:
+        pass
 
     def progress(rec: RunRecord, k: int, total: int) -> None:
         conn.send(("progress", rec, k, total))

@@ -59,3 +59,25 @@ def test_a_failure_in_the_child_is_raised_in_the_caller():
 
 def test_the_config_crosses_the_process_boundary_unchanged():
     assert RunConfig.from_dict(CFG.as_dict()).key() == CFG.key()
+
+
+def test_the_child_runs_at_a_lower_priority_than_the_caller():
+    """The pages' reruns come first: while it trains, the child's niceness (from /proc) is the caller's + NICE."""
+    import os
+
+    import optim_lab.training.worker as worker
+
+    def nice_of(pid: int) -> int:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[16])
+
+    seen = []
+
+    def progress(rec, k, total):
+        seen.extend(nice_of(p.pid) for p in mp.active_children() if p.name == "optimizer-lab-training")
+
+    assert worker.NICE > 0
+    mine = os.nice(0)
+    train_isolated(dataclasses.replace(CFG, epochs=1, samples=64), progress=progress)
+    assert seen and set(seen) == {min(mine + worker.NICE, 19)}
+    assert os.nice(0) == mine  # the caller keeps its own
