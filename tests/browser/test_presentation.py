@@ -20,7 +20,7 @@ VIEWPORT = (1280, 720)
 SIZES = ((1280, 720), (1920, 1080))
 LOCALE = {"en": "en-US", "zh": "zh-CN"}
 CASES = [(p, ("en", "zh")[(i + j) % 2], size) for i, p in enumerate(PAGES) for j, size in enumerate(SIZES)]
-SHOWN = 0.3  # of the first screen's height, at least, shows the first chart's plot area
+SHOWN = 0.25  # of the first screen's height, at least, shows the first chart's plot area
 
 
 def _url(base: str, page_id: str, lang: str, big: bool) -> str:

@@ -344,7 +344,7 @@ def contour_figure(
     height: int = 620,
     font_size: int = 14,
     n_frames: int = MAX_FRAMES,
-    legend_below: bool = False,
+    legend_below: bool = False,  # only for a still figure: an animation's controls are at the bottom
 ) -> go.Figure:
     """The surface view: contour, critical points, trajectories (animated), start, arrows."""
     x0, x1, y0, y1 = box
@@ -408,7 +408,8 @@ def contour_figure(
     annotations = arrow_annotations(arrows or [], font_size)
     xa, ya, notes = plane_axes(box, labels.x, labels.y, labels.not_to_scale)
     n_legend = len(paths) + len(_by_kind(crit or [])) + (start is not None) + (taylor is not None)
-    if legend_below:  # the projector: the plot area right under the toolbar, its legend under the x-axis
+    animated = bool(animate and paths and T > 0)
+    if legend_below and not animated:  # the projector: the plot area under the toolbar, its legend under the x-axis
         top, bottom = MODEBAR_PX + 4, 50 + legend_rows_px(n_legend, font_size)
         legend = bottom_legend(font_size)
     else:
@@ -419,7 +420,7 @@ def contour_figure(
         xaxis=xa, yaxis=ya, legend=legend,
         clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations + notes,
     )
-    if animate and paths and T > 0:
+    if animated:
         _add_animation(fig, paths, T, first_dynamic, labels, n_frames, scores)
     return fig
 

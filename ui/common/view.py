@@ -292,7 +292,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
             chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
             return
         fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
-                             taylor=taylor, marker=marker, height=h, font_size=font, legend_below=sh.big)
+                             taylor=taylor, marker=marker, height=h, font_size=font)
         chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
               config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 

@@ -231,3 +231,15 @@ def test_thinning_keeps_the_sharpest_turn(n, seed):
     xy[spike, 1] = 1.0
     idx = thin_path(n, 120, turn_scores(xy))
     assert spike in idx
+
+
+def test_a_legend_goes_under_a_still_plot_only():
+    """On the projector a still contour puts its legend at the bottom (the plot area right under the
+    toolbar); an animated one keeps it on top, since its Play buttons and slider are at the bottom."""
+    box = (-2, 2, -2, 2)
+    still = contour_figure(_grid(box), [_path()], box, Labels(), animate=False, legend_below=True).to_dict()["layout"]
+    assert still["legend"]["yref"] == "container" and still["legend"]["y"] == 0
+    assert still["margin"]["t"] < still["margin"]["b"]
+    moving = contour_figure(_grid(box), [_path()], box, Labels(), legend_below=True).to_dict()["layout"]
+    assert moving["legend"].get("yref") != "container" and moving["legend"]["yanchor"] == "bottom" and moving["legend"]["y"] == 1.0
+    assert moving.get("sliders")

@@ -278,7 +278,8 @@ def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: flo
 def render(sh: Shell) -> None:
     sh.preamble(columns=3)
     part = sh.controls.select("part", sh.t("bm_part"), ["batches", "momentum"], "batches", radio=True, horizontal=True,
-                              format_func=lambda v: sh.t(f"bm_part_{v}"))
+                              format_func=lambda v: sh.t(f"bm_part_{v}"),
+                              container=st.sidebar if sh.big else st)  # the projector: the chart gains the row
     ss = st.session_state
     if ss.get(PART_SEEN) not in (None, part):
         forget_shared_controls()

@@ -60,8 +60,7 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
     for col, s in zip(cols, calc.SURFACES, strict=True):
         race = races[s]
         fig = contour_figure(compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
-                             view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font,
-                             legend_below=sh.big)
+                             view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
         col.markdown(f"<div style='text-align:center'><b>{titles[s]}</b></div>", unsafe_allow_html=True)
         with col:  # both surfaces share the box: a click on either moves the shared start
             view.chart(fig, f"contour_{s}", on_select=lambda key=f"contour_{s}": view.pick_start(key), selection_mode="points")

@@ -22,7 +22,8 @@ def _finite(a) -> np.ndarray:
     return np.where(np.isfinite(a), a, np.nan)
 
 
-def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_size: int = 13) -> go.Figure:
+def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_size: int = 13,
+                     legend_below: bool = False) -> go.Figure:
     """Left: the sharpness of each run along training with its threshold (dashed, same colour).
     Right: the training loss of each run (log axis).  Each run: name, update, sharp, threshold,
     loss (per update)."""
@@ -43,8 +44,11 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
     fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
     fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"]) for r in runs]), row=1, col=2)
     _layout(fig, height, font_size)
-    # the legend (one row per run: its curve and its threshold) sits above the subplot titles
     rows = max(1, len(runs))
+    if legend_below:  # the projector: the plots first, the legend (a row per run) at the bottom
+        fig.update_layout(margin=dict(t=50, b=60 + 26 * rows), legend=dict(yref="container", y=0, yanchor="bottom"))
+        return fig
+    # the legend (one row per run: its curve and its threshold) sits above the subplot titles
     fig.update_layout(margin=dict(t=50 + 26 * rows), legend=dict(y=1.08 + 0.03 * rows))
     return fig
 

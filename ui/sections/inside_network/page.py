@@ -111,7 +111,7 @@ def view_net(sh: Shell) -> None:
                          "threshold": 38 / d["lr"], "threshold_name": sh.t("in_38_over_eta"), "loss": []})
         else:
             st.caption(sh.t("in_net_adam_batch"))
-    view.chart(figures.sharpness_figure(runs, _sharp_labels(sh), height=sh.size(440, 540), font_size=sh.font), "in_sharp_net")
+    view.chart(figures.sharpness_figure(runs, _sharp_labels(sh), height=sh.size(440, 540), font_size=sh.font, legend_below=sh.big), "in_sharp_net")
     if d["diverged_at"] is not None:
         return
     st.markdown(sh.t("in_net_facts", n=calc.NET_SAMPLES, loss=d["train_loss"], acc=d["val_acc"], two=2 / d["lr"]))
@@ -183,7 +183,7 @@ def view_eos(sh: Shell) -> None:
     thr_name = sh.t("in_two_over_eta" if opt == "sgd" else "in_38_over_eta")
     runs = [{"name": f"η = {r['lr']:g}", "update": r["update"], "sharp": r["curve"], "threshold": r["threshold"],
              "threshold_name": f"{thr_name} = {r['threshold']:.4g}", "loss": r["loss"]} for r in d["runs"]]
-    view.chart(figures.sharpness_figure(runs, _sharp_labels(sh), height=sh.size(460, 560), font_size=sh.font), "in_eos")
+    view.chart(figures.sharpness_figure(runs, _sharp_labels(sh), height=sh.size(460, 560), font_size=sh.font, legend_below=sh.big), "in_eos")
     for r in d["runs"]:
         s = r["summary"]
         key = "in_eos_row" if s["first_reach"] is not None else "in_eos_row_never"

@@ -69,7 +69,8 @@ def curvature_facts(sh: Shell, tag: str, problem, eta: float) -> None:
 def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
     """`warn`: say above the charts when a run diverges (not while a batch-norm preset is shown:
     each panel's caption still says it, and the warning would point away from batch norm)."""
-    st.header(sh.t("nm_fs_title"))
+    if not sh.big:  # on the projector the panels' titles say it, and the chart gains the line
+        st.header(sh.t("nm_fs_title"))
     with sh.intro():
         st.markdown(sh.t("nm_fs_intro"))
         st.latex(r"\hat y = w_1 x_1 + w_2 x_2,\qquad L = \frac1N\sum_i (\hat y_i - y_i)^2,\qquad "
@@ -98,7 +99,7 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
             fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
                                  view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
-                                 height=sh.size(480, 560), legend_below=sh.big)
+                                 height=sh.size(480, 560))
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)
             with col:
                 view.chart(fig, f"fs_{tag}", on_select=lambda key=f"fs_{tag}": view.pick_start(key), selection_mode="points")

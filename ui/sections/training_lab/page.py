@@ -30,7 +30,9 @@ from ui.sections.training_lab.canvas import draw_canvas
 from ui.shell import Shell
 
 DEFAULT_LINEUP = (("sgd", 0.01), ("momentum", 0.01), ("adam", 1e-3), ("rmsprop", 1e-3))
-REDRAW_EVERY = 0.5  # seconds between live chart redraws (each costs the browser a re-render)
+# seconds between live chart redraws: each costs the server ~0.1 s of a shared process and the
+# browser a re-render (make load: at 0.5 s the redraws of 10 trainings were most of their server time)
+REDRAW_EVERY = 1.0
 STOP_KEY, TOKEN_KEY, PARTIAL_KEY = "_tl_stopped", "_tl_token", "_tl_partial"
 
 IMPORTS = """\
@@ -160,7 +162,8 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
 
 def step_model(sh: Shell) -> dict:
     st.header(sh.t("tl_s3"))
-    c1, c2, c3, c4 = st.columns(4)
+    # four in a row on a screen; two rows of two on the projector, where a quarter cuts the model's name
+    c1, c2, c3, c4 = (*st.columns(2), *st.columns(2)) if sh.big else st.columns(4)
     kind = sh.controls.select("model", sh.t("tl_model"), ["cnn", "mlp"], "cnn",
                               format_func=lambda k: sh.t(f"tl_model_{k}"), container=c1)
     out = {"kind": kind}
@@ -290,7 +293,7 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
             bars[i].progress(0.0, text=sh.t("tl_waiting", name=name, place=place))
 
         def follow(rec, i=i, name=name, K=K):
-            if rec is not None:
+            if rec is not None and rec is not records[i]:  # redrawn only when the owner has reported since
                 records[i] = rec
                 draw()
             bars[i].progress(min((rec.updates if rec else 0) / K, 1.0), text=sh.t("tl_following", name=name))
@@ -393,7 +396,11 @@ def step_predict(sh: Shell, usable: list[tuple[str, RunRecord]], split) -> None:
         lab = {"prob": sh.t("tl_prob"), "class": sh.t("tl_class")}
         st.plotly_chart(figures.softmax_bars(probs, names, lab, font_size=sh.font, title=title), key="tl_probs",
                         width="stretch")
-        sh.table([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 2) for d in range(10)}}
+        if sh.big:  # eleven columns do not fit the projector's type: a row per class, a column per run
+            sh.table([{sh.t("tl_class"): str(d), **{n: round(float(p[d]), 2) for n, p in zip(names, probs, strict=True)}}
+                      for d in range(10)])
+        else:
+            sh.table([{sh.t("tl_col_run"): n, **{str(d): round(float(p[d]), 2) for d in range(10)}}
                       for n, p in zip(names, probs, strict=True)])
 
 
