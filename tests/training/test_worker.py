@@ -29,11 +29,15 @@ def test_the_child_trains_the_same_run_bit_for_bit():
     assert seen and seen[-1] == (CFG.total_updates, CFG.total_updates, CFG.n_epochs)  # progress came as it went
 
 
+LONG = dataclasses.replace(DEFAULT.runs[0], epochs=15, samples=1280)  # 300 updates: seconds of work left to stop
+
+
 def test_should_stop_ends_the_child_with_a_stopped_record():
-    calls = []
-    rec = train_isolated(CFG, progress=lambda r, k, t: calls.append(k), should_stop=lambda: len(calls) >= 1)
+    """Asked for a stop from the start, the child stops long before its last update (it would need
+    seconds to finish, the stop reaches it within one update)."""
+    rec = train_isolated(LONG, should_stop=lambda: True)
     assert rec.stopped and not rec.finished
-    assert 0 < rec.updates < CFG.total_updates
+    assert rec.updates < LONG.total_updates // 2
 
 
 class _Rerun(BaseException):
@@ -67,17 +71,21 @@ def test_the_child_runs_at_a_lower_priority_than_the_caller():
 
     import optim_lab.training.worker as worker
 
-    def nice_of(pid: int) -> int:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[16])
+    def nice_of(pid: int) -> int | None:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return int(fh.read().rsplit(")", 1)[1].split()[16])
+        except OSError:  # it has just ended
+            return None
 
     seen = []
 
-    def progress(rec, k, total):
-        seen.extend(nice_of(p.pid) for p in mp.active_children() if p.name == "optimizer-lab-training")
+    def progress(rec, k, total):  # the first report comes with most of the run still to train
+        seen.extend(n for p in mp.active_children() if p.name == "optimizer-lab-training"
+                    if (n := nice_of(p.pid)) is not None)
 
     assert worker.NICE > 0
     mine = os.nice(0)
-    train_isolated(dataclasses.replace(CFG, epochs=1, samples=64), progress=progress)
+    train_isolated(LONG, progress=progress, should_stop=lambda: len(seen) > 0)
     assert seen and set(seen) == {min(mine + worker.NICE, 19)}
     assert os.nice(0) == mine  # the caller keeps its own
