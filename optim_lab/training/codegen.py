@@ -12,6 +12,7 @@ equal to the engine's by running the script and comparing every epoch's numbers.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import textwrap
 
@@ -203,6 +204,7 @@ def _schedule_fn(cfg: RunConfig) -> str:
 '''
 
 
+@functools.lru_cache(maxsize=32)  # a page's rerun would read and parse these files each time
 def _sources(*objs) -> str:
     return "\n\n\n".join(inspect.getsource(o).rstrip() for o in objs)
 

@@ -20,6 +20,7 @@ asked between updates.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -50,6 +51,9 @@ SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="é
 MIN_SAMPLES = 20
 WEIGHT_BOUND = 1e8
 LOSS_BOUND = 1e6  # a batch loss above this (cross-entropy â‰ˆ 2.3 at the start) counts as divergence
+# batch sizes of the BN pitfall (evaluating in train mode by mistake); from 2 up, since a BatchNorm1d
+# (the MLP's) has one value per channel in a batch of one and refuses to normalize it
+PITFALL_BATCHES = (2, 8, 32)
 MAX_RUNS = 4  # side by side on the page and the command line
 
 
@@ -186,6 +190,7 @@ class RunRecord:
     preact: list[np.ndarray] = field(default_factory=list)  # per epoch (0 = init): quantiles of the probed pre-activations
     preact_hist: list[np.ndarray] = field(default_factory=list)  # per epoch: histogram counts over PREACT_BINS
     seconds: float = 0.0
+    evaluation: Evaluation | None = None  # step 6's numbers of a finished run (`evaluate_trained`)
 
     @property
     def updates(self) -> int:
@@ -211,6 +216,17 @@ class RunRecord:
             "init_val_loss": self.init_val_loss, "init_val_acc": self.init_val_acc,
             "best_epoch": self.best_epoch, "stopped": self.stopped,
         }
+
+
+@dataclass
+class Evaluation:
+    """What HW3's evaluate step shows of a trained run: computed once, where it was trained
+    (a training child), so that a page showing it only draws."""
+
+    val_probs: np.ndarray  # (n_val, 10) softmax over the validation set, eval mode
+    # BN runs: validation accuracy in eval mode ("eval") and, by mistake, in train mode with
+    # batches of b ("train_b" for b in PITFALL_BATCHES); None without BN
+    pitfall: dict[str, float] | None = None
 
 
 PREACT_QUANTILES = (0.02, 0.16, 0.5, 0.84, 0.98)
@@ -295,9 +311,11 @@ def _finite_weights(model) -> bool:
 
 
 def train_run(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, progress_every: int = 50) -> RunRecord:
+              should_stop: Callable[[], bool] | None = None, progress_every: int = 50,
+              evaluate_after: bool = False) -> RunRecord:
     """Train one run.  `progress(record, updates_done, total_updates)` is called after every
-    epoch and every `progress_every` updates; `should_stop()` is asked between updates."""
+    epoch and every `progress_every` updates; `should_stop()` is asked between updates.
+    `evaluate_after`: a finished, undiverged run also gets its `evaluation`."""
     t_run = time.perf_counter()
     p = prepare(cfg)
     cfg, model = p.cfg, p.model
@@ -369,6 +387,8 @@ def train_run(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | 
     rec.batch_order = np.stack(orders) if orders else np.zeros((0, n), dtype=np.int32)
     rec.state_dict = {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()}
     rec.finished = not rec.stopped
+    if evaluate_after and rec.finished and rec.diverged_at is None:
+        rec.evaluation = evaluate_trained(rec)
     rec.seconds = time.perf_counter() - t_run
     return rec
 
@@ -423,6 +443,27 @@ def predict_proba(rec: RunRecord, images: torch.Tensor) -> np.ndarray:
     with torch.no_grad():
         x = test_tfm(torch.as_tensor(images, dtype=DTYPES[cfg.dtype]).reshape(-1, 1, 8, 8))
         return torch.softmax(model(x), dim=1).to(torch.float64).numpy()
+
+
+def evaluate_trained(rec: RunRecord, batches: tuple[int, ...] = PITFALL_BATCHES) -> Evaluation:
+    """The validation softmax of a trained run and, with BN, the train-mode pitfall.  Train
+    mode runs on a copy: it would move the running averages of the real model."""
+    cfg = rec.config
+    split = load_digits_split(cfg.split_seed)
+    _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
+    x = test_tfm(split.x_val.to(DTYPES[cfg.dtype]))
+    model = model_from_record(rec)
+    with torch.no_grad():
+        probs = torch.softmax(model(x), dim=1).to(torch.float64).numpy()
+    pitfall = None
+    if cfg.model.bn:
+        pitfall = {"eval": evaluate(model, x, split.y_val, cfg.loss)[1]}
+        for b in batches:
+            if len(x) % b == 1:
+                raise ValueError(f"a last batch of one image cannot be normalized in train mode (batch {b})")
+            pitfall[f"train_{b}"] = evaluate(copy.deepcopy(model), x, split.y_val, cfg.loss, batch_size=b,
+                                             train_mode=True)[1]
+    return Evaluation(probs, pitfall)
 
 
 # -- a class at once: at most one training per core --------------------------------

@@ -54,7 +54,7 @@ def _child(config: dict, conn, stop) -> None:
         conn.send(("progress", rec, k, total))
 
     try:
-        rec = train_run(RunConfig.from_dict(config), progress=progress, should_stop=stop.is_set)
+        rec = train_run(RunConfig.from_dict(config), progress=progress, should_stop=stop.is_set, evaluate_after=True)
         conn.send(("done", rec, 0, 0))
     except BaseException as exc:  # noqa: BLE001 — reported to the caller, who raises it
         conn.send(("error", f"{type(exc).__name__}: {exc}", 0, 0))
@@ -64,7 +64,8 @@ def _child(config: dict, conn, stop) -> None:
 
 def train_isolated(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | None = None,
                    should_stop: Callable[[], bool] | None = None, poll: float = 0.05) -> RunRecord:
-    """`train_run(cfg, progress, should_stop)`, computed in a child process."""
+    """`train_run(cfg, progress, should_stop, evaluate_after=True)`, computed in a child process
+    (the evaluation too: it is a forward pass per validation batch that a page need not pay for)."""
     ctx = _context()
     mine, theirs = ctx.Pipe(duplex=False)
     stop = ctx.Event()

@@ -18,7 +18,7 @@ CFG = dataclasses.replace(DEFAULT.runs[0], epochs=2, samples=256)
 
 
 def test_the_child_trains_the_same_run_bit_for_bit():
-    here = train_run(CFG)
+    here = train_run(CFG, evaluate_after=True)
     seen = []
     there = train_isolated(CFG, progress=lambda rec, k, total: seen.append((k, total, len(rec.epochs))))
     assert there.finished and not there.stopped
@@ -26,6 +26,8 @@ def test_the_child_trains_the_same_run_bit_for_bit():
     assert [dataclasses.astuple(e)[:-1] for e in there.epochs] == [dataclasses.astuple(e)[:-1] for e in here.epochs]
     assert there.state_dict.keys() == here.state_dict.keys()
     assert all(np.array_equal(there.state_dict[k], here.state_dict[k]) for k in here.state_dict)
+    assert np.array_equal(there.evaluation.val_probs, here.evaluation.val_probs)  # step 6, computed in the child
+    assert there.evaluation.pitfall == here.evaluation.pitfall
     assert seen and seen[-1] == (CFG.total_updates, CFG.total_updates, CFG.n_epochs)  # progress came as it went
 
 

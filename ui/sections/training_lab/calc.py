@@ -4,7 +4,6 @@ finished run, and the drawn digit as the data set's 8×8 image."""
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 
@@ -16,10 +15,9 @@ from optim_lab.schedules import get_schedule
 from optim_lab.training import presets as engine_presets
 from optim_lab.training.data import DigitSplit, load_digits_split
 from optim_lab.training.models import ModelConfig
-from optim_lab.training.train import DTYPES, RunConfig, RunRecord, evaluate, model_from_record, predict_proba
+from optim_lab.training.train import Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
 
 BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
-PITFALL_BATCHES = (1, 4, 32)
 
 
 @dataclass(frozen=True)
@@ -136,10 +134,12 @@ def update_formula(racer: Racer) -> str:
     return r" \\ ".join(lines)
 
 
-def val_predictions(rec: RunRecord, split: DigitSplit | None = None) -> np.ndarray:
-    """Softmax of the validation set (n_val, 10) by a finished run (eval mode)."""
-    split = split or load_digits_split(rec.config.split_seed)
-    return predict_proba(rec, split.x_val)
+def evaluation(rec: RunRecord) -> Evaluation:
+    """Step 6's numbers of a finished run: from its training child, or computed here once
+    (a record trained in this process) and kept with the record, which every session shares."""
+    if rec.evaluation is None:
+        rec.evaluation = evaluate_trained(rec)
+    return rec.evaluation
 
 
 def confusion(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -155,22 +155,6 @@ def misclassified(probs: np.ndarray, y: np.ndarray, limit: int = 12) -> np.ndarr
     wrong = np.flatnonzero(pred != np.asarray(y))
     conf = probs[wrong, pred[wrong]]
     return wrong[np.argsort(-conf, kind="stable")][:limit]
-
-
-def bn_pitfall(rec: RunRecord, batches=PITFALL_BATCHES) -> dict[str, float]:
-    """Validation accuracy in eval mode, and (by mistake) in train mode with small batches.
-    Train mode on a copy: it would move the running averages of the real model."""
-    cfg = rec.config
-    split = load_digits_split(cfg.split_seed)
-    from optim_lab.training.transforms import make_transforms
-
-    _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
-    x = test_tfm(split.x_val.to(DTYPES[cfg.dtype]))
-    model = model_from_record(rec)
-    out = {"eval": evaluate(model, x, split.y_val, cfg.loss)[1]}
-    for b in batches:
-        out[f"train_{b}"] = evaluate(copy.deepcopy(model), x, split.y_val, cfg.loss, batch_size=b, train_mode=True)[1]
-    return out
 
 
 def preact_bands(rec: RunRecord) -> np.ndarray:

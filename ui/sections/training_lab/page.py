@@ -22,7 +22,7 @@ from optim_lab.schedules import SCHEDULES
 from optim_lab.training import codegen
 from optim_lab.training.data import load_digits_split
 from optim_lab.training.models import BLOCKS, DEPTH, MLP_WIDTH, WIDTH, build_model, layer_table, n_params
-from optim_lab.training.train import CLIP, EPOCHS, MAX_RUNS, RunRecord
+from optim_lab.training.train import CLIP, EPOCHS, MAX_RUNS, PITFALL_BATCHES, RunRecord
 from optim_lab.training.transforms import make_transforms
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, param_control
 from ui.sections.training_lab import calc, figures, jobs
@@ -327,7 +327,7 @@ def step_evaluate(sh: Shell, done: list[tuple[str, RunRecord]], split) -> None:
     if not usable:
         return
     names = [n for n, _ in usable]
-    probs = {n: calc.val_predictions(r, split) for n, r in usable}
+    probs = {n: calc.evaluation(r).val_probs for n, r in usable}
     y = split.y_val.numpy()
     left, right = st.columns([2, 3])
     with left:
@@ -359,9 +359,9 @@ def step_evaluate(sh: Shell, done: list[tuple[str, RunRecord]], split) -> None:
         else:
             table = []
             for n, r in bn_runs:
-                res = calc.bn_pitfall(r)
+                res = calc.evaluation(r).pitfall
                 row = {sh.t("tl_col_run"): n, sh.t("tl_mode_eval"): round(res["eval"], 4)}
-                for b in calc.PITFALL_BATCHES:
+                for b in PITFALL_BATCHES:
                     row[sh.t("tl_mode_train", b=b)] = round(res[f"train_{b}"], 4)
                 table.append(row)
             sh.table(table)

@@ -65,3 +65,14 @@ def test_weight_decay_is_the_shared_box_and_reaches_hw3s_value():
     box = at.number_input(key="o1_h_weight_decay")
     assert box.value == 1e-5 and box.format == "%.3g"  # racers.param_control's box, not a copy of its own
     assert any(c.value.startswith(t("tl_wd_note", "en", wd=1e-5)) for c in at.caption)
+
+
+def test_an_mlp_with_bn_shows_the_pitfall_table():
+    """BatchNorm1d refuses train mode on a batch of one: the table's batches start at two."""
+    from optim_lab.training.train import PITFALL_BATCHES
+
+    at = _open("en", {"n": "1", "model": "mlp", "samples": "100", "epochs": "1"})
+    apptest.assert_clean(at)
+    (pitfall,) = [d.value for d in at.dataframe if t("tl_mode_eval", "en") in d.value.columns]
+    assert list(pitfall.columns)[-len(PITFALL_BATCHES):] == [t("tl_mode_train", "en", b=b) for b in PITFALL_BATCHES]
+    assert ((pitfall.iloc[0, 1:] >= 0) & (pitfall.iloc[0, 1:] <= 1)).all()
