@@ -8,6 +8,7 @@ traces (the contour is sent once); every colour is set explicitly.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -154,6 +155,21 @@ def _tick_text(v: float) -> str:
     return num(v, 3)
 
 
+def hover_text(z: np.ndarray) -> np.ndarray:
+    """The loss of every grid site as the hover shows it (`num`, 3 digits).  A view's grid is
+    the same rerun after rerun, and formatting its 10 000 values was a fifth of a 2-D page's
+    server time (py-spy): the texts are kept per grid (read-only, shared)."""
+    a = np.ascontiguousarray(z, dtype=np.float64)
+    return _hover_text(a.tobytes(), a.shape)
+
+
+@functools.lru_cache(maxsize=32)  # ≤ 32 × (a 160² grid's 200 kB of key + its texts)
+def _hover_text(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.vectorize(_tick_text)(np.frombuffer(raw, dtype=np.float64).reshape(shape))
+    out.flags.writeable = False
+    return out
+
+
 def loss_ticks(z: np.ndarray, c: np.ndarray, log: bool, n: int) -> dict:
     """At most `n` colour-bar ticks over the colour values `c` of `z`, labelled in loss units
     (c = log10(z − min + δ) when `log`); {} when nothing is finite.
@@ -234,7 +250,7 @@ def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours:
     kw: dict = {"colorbar": dict(title=labels.loss)}
     if grid.log:
         kw["colorbar"].update(loss_ticks(grid.z, c, True, 6))
-    text = np.vectorize(_tick_text)(grid.z.astype(np.float64)) if grid.z.size <= 160 * 160 else None
+    text = hover_text(grid.z) if grid.z.size <= 160 * 160 else None
     return go.Contour(
         x=typed(grid.xs), y=typed(grid.ys), z=typed(c),
         colorscale=COLORSCALE, ncontours=ncontours, showscale=showscale, line=dict(width=0.5),

@@ -176,3 +176,19 @@ def test_a_later_update_layout_wins_over_the_ready_made_layout():
     layout = contour.to_dict()["layout"]
     assert layout["margin"]["b"] == 7 and layout["margin"]["l"] == 60 and layout["height"] == 300
     assert layout["sliders"] and contour.to_dict()["frames"]
+
+
+def test_the_contours_hover_shows_each_sites_loss_and_is_kept_per_grid():
+    from ui.common.figures import hover_text
+    from ui.common.numbers import num
+
+    g = grid()
+    fig = contour_figure(g, [], BOX, Labels())
+    text = np.asarray(fig.data[0].text)
+    assert text.shape == g.z.shape
+    i, j = 7, 31
+    assert text[i, j] == num(float(g.z[i, j]), 3)  # the site's own loss, not a neighbour's
+    assert hover_text(g.z) is hover_text(g.z.copy())  # formatted once per grid, whatever array holds it
+    other = g.z.copy()
+    other[i, j] += 1.0
+    assert hover_text(other)[i, j] == num(float(other[i, j]), 3) != text[i, j]
