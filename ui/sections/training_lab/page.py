@@ -33,6 +33,9 @@ DEFAULT_LINEUP = (("sgd", 0.01), ("momentum", 0.01), ("adam", 1e-3), ("rmsprop",
 # seconds between live chart redraws: each costs the server ~0.1 s of a shared process and the
 # browser a re-render (make load: at 0.5 s the redraws of 10 trainings were most of their server time)
 REDRAW_EVERY = 1.0
+# a waiting run's bar ("place p in the queue") is redrawn when its place changes, else this often: the
+# redraw is also where Streamlit ends a script whose student has left or changed a setting
+HEARTBEAT = 1.0
 STOP_KEY, TOKEN_KEY, PARTIAL_KEY = "_tl_stopped", "_tl_token", "_tl_partial"
 
 IMPORTS = """\
@@ -289,14 +292,22 @@ def train_all(sh: Shell, configs, names, by: str) -> list[RunRecord | None]:
             bars[i].progress(min(k / tot, 1.0), text=text)
             draw()
 
-        def wait(place, i=i, name=name):
-            bars[i].progress(0.0, text=sh.t("tl_waiting", name=name, place=place))
+        said: dict = {}  # what this run's bar says now: a bar is redrawn on news, else at most every HEARTBEAT s
 
-        def follow(rec, i=i, name=name, K=K):
+        def say(i, value, text, said=said):
+            now = time.monotonic()
+            if said.get("text") != text or now - said.get("at", 0.0) >= HEARTBEAT:
+                said.update(text=text, at=now)
+                bars[i].progress(value, text=text)
+
+        def wait(place, i=i, name=name, say=say):
+            say(i, 0.0, sh.t("tl_waiting", name=name, place=place))
+
+        def follow(rec, i=i, name=name, K=K, say=say):
             if rec is not None and rec is not records[i]:  # redrawn only when the owner has reported since
                 records[i] = rec
                 draw()
-            bars[i].progress(min((rec.updates if rec else 0) / K, 1.0), text=sh.t("tl_following", name=name))
+            say(i, min((rec.updates if rec else 0) / K, 1.0), sh.t("tl_following", name=name) + f" · {rec.updates if rec else 0}/{K}")
 
         bars[i].progress(0.0, text=sh.t("tl_progress_upd", name=name, e=1, E=E, k=0, K=K))
         rec, how = jobs.JOBS.run(cfg, progress=progress, wait=wait, follow=follow, should_stop=token.is_set)
