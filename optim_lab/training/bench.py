@@ -6,7 +6,8 @@
 - `train-preset`: the page's default preset (SGD vs momentum vs Adam) end to end with
   `train_run` (validation, records and all); target < 10 s.
 - `train-worst`: the most expensive run the bounds allow (widest residual CNN, every
-  block, the most epochs, the batch size that makes the most sample passes); target ≤ 10 s.
+  block, the most sample passes in the most updates), trained as the page trains it (a
+  child process, step 6's evaluation included); target ≤ 10 s.
 All at one intra-op thread, as the app trains.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -42,14 +44,23 @@ def _epoch(make_opt) -> None:
         opt.step()
 
 
-def worst_config() -> RunConfig:
-    """The bounds' most expensive run: the most sample passes (every epoch allowed, in as
-    few updates as MAX_UPDATES needs) through the largest network."""
+def worst_config(batch_options: tuple[int, ...] | None = None) -> RunConfig:
+    """The bounds' most expensive run through the largest network: a run costs per update
+    and per sample passed, so the most sample passes the bounds allow (every epoch of the
+    whole split) in the most updates that still fit MAX_UPDATES.  `batch_options`: only
+    these batch sizes (a page's choices); the samples are then cut so that every epoch
+    still makes as many updates."""
     n = len(load_digits_split(0).y_train)
     epochs = int(EPOCHS.hi)
-    batch = math.ceil(n / (MAX_UPDATES // epochs))  # the smallest batch whose epochs fit MAX_UPDATES
+    per_epoch = MAX_UPDATES // epochs
+    batch = math.ceil(n / per_epoch)  # the smallest batch whose epochs fit MAX_UPDATES
+    samples = None
+    if batch_options is not None:
+        batch = max(b for b in batch_options if b <= batch)
+        samples = min(n, batch * per_epoch)
+        samples = None if samples == n else samples
     return RunConfig(model=ModelConfig(width=int(WIDTH.hi), blocks=int(BLOCKS.hi), residual=True), racer=Racer("adam"),
-                     batch_size=batch, epochs=epochs)
+                     batch_size=batch, epochs=epochs, samples=samples)
 
 
 def bench_rows(quick: bool) -> list[dict]:
@@ -75,16 +86,21 @@ def bench_rows(quick: bool) -> list[dict]:
             "target": "< 10 s", "ok": t_preset < 10.0,
         })
         if not quick:
+            from .worker import train_isolated
+
             worst = worst_config().checked()
-            t0, c0 = time.perf_counter(), time.process_time()
-            train_run(worst)
-            t_worst, cpu_worst = time.perf_counter() - t0, time.process_time() - c0
+            train_isolated(replace(worst, epochs=1))  # the fork server's start-up is the server's, once, not a run's
+            t0 = time.perf_counter()
+            rec = train_isolated(worst)  # as the page trains it: in a child process, its evaluation included
+            t_worst = time.perf_counter() - t0
+            cpu_worst = rec.seconds  # the run inside the child (without its start and the pipe)
             rows.append({
                 "name": "train-worst",
-                "what": (f"worst allowed run: residual CNN width {worst.model.width}, {worst.model.blocks} blocks, "
-                         f"{worst.epochs} epochs × {worst.updates_per_epoch} updates of batch {worst.batch_size}"),
+                "what": (f"worst allowed run, in a child process as the page trains: residual CNN width {worst.model.width}, "
+                         f"{worst.model.blocks} blocks, {worst.epochs} epochs × {worst.updates_per_epoch} updates of batch "
+                         f"{worst.batch_size} + the evaluation"),
                 "ours_s": t_worst, "baseline": "10 s", "baseline_s": 10.0, "ratio": 10.0 / t_worst,
-                "target": "≤ 10 s", "ok": t_worst <= 10.0, "cpu_s": cpu_worst,  # CPU time: what a shared machine's load does not add
+                "target": "≤ 10 s", "ok": t_worst <= 10.0, "child_s": cpu_worst,
             })
         return rows
     finally:

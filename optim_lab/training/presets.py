@@ -106,8 +106,8 @@ PRESETS: tuple[TrainPreset, ...] = (
     ),
     TrainPreset(
         "batch-size",
-        (_base(racer=_ADAM, epochs=3, batch_size=8), _base(racer=_ADAM, epochs=3, batch_size=64),
-         _base(racer=_ADAM, epochs=3, batch_size=None)),
+        (_base(racer=_ADAM, epochs=2, batch_size=8), _base(racer=_ADAM, epochs=2, batch_size=64),
+         _base(racer=_ADAM, epochs=2, batch_size=None)),
         ("B = 8", "B = 64", "full batch"), _claim_batch,
     ),
     TrainPreset(

@@ -11,8 +11,8 @@ page's defaults, then the worst URL, timed; memory is the process's peak RSS
 The training lab trains inside its script, so its cases have their own target:
 the worst allowed training run takes ≤ 10 s.  Its URL is the bench's
 `train-worst` run (`optim_lab.training.bench.worst_config`) in the page's own
-controls: the batch sizes the page offers, the samples slider set so that every
-epoch still makes MAX_UPDATES / epochs updates.  With one run the whole page is
+controls: the largest batch size the page offers below the bench's, the samples
+slider set so that every epoch still makes MAX_UPDATES / epochs updates.  With one run the whole page is
 held to 10 s; with every run the page allows (each a different learning rate, so
 none is a cache hit, plus the BN view's counterpart), each trained run is.
 
@@ -33,19 +33,14 @@ _EIGHT = {f"o{i}": o for i, o in enumerate(["sgd", "momentum", "nesterov", "adag
 
 
 def training_worst_query(n_runs: int, twin: bool) -> dict[str, str]:
-    """The page's URL for `n_runs` copies of the bench's worst run, learning rates apart."""
+    """The page's URL for `n_runs` copies of the worst run its controls allow, learning rates apart."""
     from dataclasses import replace
 
     from optim_lab.training.bench import worst_config
     from optim_lab.training.presets import TrainPreset
-    from optim_lab.training.train import MAX_UPDATES
     from ui.sections.training_lab.calc import BATCH_OPTIONS, preset_params
 
-    worst = worst_config().checked()
-    n = worst.n_train
-    page_batch = max(int(b) for b in BATCH_OPTIONS if b != "full" and int(b) <= (worst.batch_size or n))
-    samples = min(n, page_batch * (MAX_UPDATES // worst.epochs))  # every epoch still makes the most updates
-    base = replace(worst, batch_size=page_batch, samples=None if samples == n else samples)
+    base = worst_config(tuple(int(b) for b in BATCH_OPTIONS if b != "full")).checked()
     lr = base.racer.resolved_lr()
     runs = tuple(replace(base, racer=replace(base.racer, lr=lr * f)).checked() for f in (1, 0.5, 2, 3)[:n_runs])
     q = preset_params(TrainPreset("worst", runs, ("",) * n_runs, lambda recs: {}))

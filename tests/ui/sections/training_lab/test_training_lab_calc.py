@@ -24,7 +24,7 @@ def test_preset_params_name_every_run(preset):
 
 def test_page_settings_rebuild_the_engine_preset():
     p = next(p for p in PRESETS if p.name == "batch-size")
-    shared = calc.Shared(epochs=3)
+    shared = calc.Shared(epochs=p.runs[0].epochs)
     runs = [calc.RunSetting(Racer("adam", lr=1e-3), True, b, "ce") for b in ("8", "64", "full")]
     assert [c.key() for c in calc.run_configs(shared, runs)] == [c.checked().key() for c in p.runs]
 
