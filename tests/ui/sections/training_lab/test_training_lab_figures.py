@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 
 from ui.sections.training_lab import figures
 
@@ -17,15 +18,17 @@ def _run(name, n, diverged=None):
 
 def test_curves_by_epochs_and_updates_with_fixed_axes():
     fig = figures.curves_figure([_run("a", 3), _run("b", 2, diverged="diverged at epoch 2 (update 10)")], "epochs", LAB,
-                                epochs=5, total_updates=25)
-    assert fig.layout.xaxis.range[1] >= 5 and fig.layout.yaxis2.range[1] > 1
-    texts = [t.text for t in fig.data if t.text]
+                                epochs=5, total_updates=25).to_dict()  # what Streamlit sends
+    go.Figure(fig)  # the plain JSON is a figure plotly accepts, trace by trace
+    assert fig["layout"]["xaxis"]["range"][1] >= 5 and fig["layout"]["yaxis2"]["range"][1] > 1
+    texts = [t["text"] for t in fig["data"] if t.get("text")]
     assert any("diverged at epoch 2" in str(t) for t in texts)
-    by_upd = figures.curves_figure([_run("a", 3)], "updates", LAB, epochs=5, total_updates=25)
-    assert by_upd.layout.xaxis.range[1] >= 25
-    assert by_upd.data[0].opacity < 1  # the faint per-update batch loss
-    empty = figures.curves_figure([figures.CurveRun("x", [], [], [], [], [], [], [])], "epochs", LAB, 5, 25)
-    assert len(empty.data) == 4
+    assert fig["data"][0]["x"] == [1, 2, 3] and len(fig["data"][0]["y"]) == 3  # run a's validation loss by epochs
+    by_upd = figures.curves_figure([_run("a", 3)], "updates", LAB, epochs=5, total_updates=25).to_dict()
+    assert by_upd["layout"]["xaxis"]["range"][1] >= 25
+    assert by_upd["data"][0]["opacity"] < 1  # the faint per-update batch loss
+    empty = figures.curves_figure([figures.CurveRun("x", [], [], [], [], [], [], [])], "epochs", LAB, 5, 25).to_dict()
+    assert len(empty["data"]) == 4
 
 
 def test_image_grid_and_bars():
