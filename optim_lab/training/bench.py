@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from ..engine import Racer
-from ..timing import best_of
+from ..timing import best_of_pair
 from .data import load_digits_split
 from .models import BLOCKS, WIDTH, ModelConfig, build_model
 from .presets import DEFAULT
@@ -69,8 +69,8 @@ def bench_rows(quick: bool) -> list[dict]:
     try:
         reps = 2 if quick else 5
         per_epoch = 22  # ceil(1347 / 64)
-        t_ours = best_of(lambda: _epoch(lambda ps: make_optimizer(ps, Racer("adam", lr=1e-3), per_epoch)), reps)
-        t_torch = best_of(lambda: _epoch(lambda ps: torch.optim.Adam(ps, lr=1e-3)), reps)
+        t_ours, t_torch = best_of_pair(lambda: _epoch(lambda ps: make_optimizer(ps, Racer("adam", lr=1e-3), per_epoch)),
+                                       lambda: _epoch(lambda ps: torch.optim.Adam(ps, lr=1e-3)), reps)
         rows = [{
             "name": "train-epoch", "what": "1 epoch of the default CNN, 1347 digits, batch 64, Adam",
             "ours_s": t_ours, "baseline": "torch.optim.Adam in the same plain loop", "baseline_s": t_torch,
