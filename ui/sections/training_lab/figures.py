@@ -71,14 +71,17 @@ def curves_figure(runs: list[CurveRun], by: str, labels: dict, epochs: int, tota
                              "text": [r.diverged], "textposition": "top left",
                              "marker": {"symbol": "x", "size": 13, "color": c}, "showlegend": False, "xaxis": xaxis,
                              "yaxis": yaxis, "hoverinfo": "text"})
-    xtitle = {"text": labels["epoch"] if by == "epochs" else labels["update"]}
+    # the type size on every axis too: Streamlit's chart theme sets its own for ticks and axis titles,
+    # which left them small on the projector
+    size = {"size": font_size}
+    xtitle = {"text": labels["epoch"] if by == "epochs" else labels["update"], "font": size}
     fig._layout_json.update(
-        height=height, font={"size": font_size}, margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest",
-        xaxis={"domain": [0, 0.46], "title": xtitle, "range": [0, x_max * 1.02]},
-        yaxis={"title": {"text": labels["loss"]}, "rangemode": "tozero"},
-        xaxis2={"domain": [0.56, 1], "title": xtitle, "range": [0, x_max * 1.02], "anchor": "y2"},
-        yaxis2={"title": {"text": labels["acc"]}, "range": [0, 1.02], "anchor": "x2"},
-        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
+        height=height, font=size, margin={"l": 60, "r": 20, "t": 40, "b": 50}, hovermode="closest",
+        xaxis={"domain": [0, 0.46], "title": xtitle, "range": [0, x_max * 1.02], "tickfont": size},
+        yaxis={"title": {"text": labels["loss"], "font": size}, "rangemode": "tozero", "tickfont": size},
+        xaxis2={"domain": [0.56, 1], "title": xtitle, "range": [0, x_max * 1.02], "anchor": "y2", "tickfont": size},
+        yaxis2={"title": {"text": labels["acc"], "font": size}, "range": [0, 1.02], "anchor": "x2", "tickfont": size},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "font": size},
         title={"text": labels["title"], "font": {"size": font_size + 1}},
     )
     return fig
