@@ -117,22 +117,24 @@ def class_counts_figure(counts: dict[str, np.ndarray], labels: dict, height: int
     for i, (name, c) in enumerate(counts.items()):
         fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=c, name=name, marker_color=colour(i)))
     fig.update_layout(height=height, barmode="group", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
-                      title=dict(text=labels["title"]), xaxis=dict(title=labels["class"]), yaxis=dict(title=labels["count"]),
-                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-    return fig
+                      title=dict(text=labels["title"]), xaxis=dict(title=labels["class"], dtick=1),  # every digit named
+                      yaxis=dict(title=labels["count"]), legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return _type_size(fig, font_size)
 
 
 def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: int = 300, font_size: int = 13) -> go.Figure:
     fig = go.Figure()
+    counts = []
     for i, (vals, name) in enumerate(((raw, labels["raw"]), (norm, labels["norm"]))):
         hist, edges = np.histogram(vals, bins=34)
+        counts.append(hist)
         fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=hist, width=np.diff(edges), name=name,
                              marker_color=colour(i), opacity=0.7))
     fig.update_layout(height=height, barmode="overlay", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=10),
                       title=dict(text=labels["title"]), xaxis=dict(title=labels["pixel"]),
-                      yaxis=log_axis(title=labels["count"]),
+                      yaxis=log_axis(counts, title=labels["count"]),  # the data's decades, each labelled
                       legend=dict(orientation="h", y=-0.3, yanchor="top"))
-    return fig
+    return _type_size(fig, font_size)
 
 
 def confusion_figure(matrix: np.ndarray, labels: dict, height: int = 380, font_size: int = 13) -> go.Figure:
@@ -143,7 +145,7 @@ def confusion_figure(matrix: np.ndarray, labels: dict, height: int = 380, font_s
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=20, b=50),
                       xaxis=dict(title=labels["pred"], side="bottom", dtick=1),
                       yaxis=dict(title=labels["true"], autorange="reversed", dtick=1))
-    return fig
+    return _type_size(fig, font_size)
 
 
 def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int = 300, font_size: int = 13,
@@ -156,7 +158,7 @@ def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int 
     fig.update_layout(height=height, barmode="group", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
                       yaxis=dict(range=[0, 1], title=labels["prob"]), xaxis=dict(title=labels["class"], dtick=1),
                       title=dict(text=title), legend=dict(orientation="h", y=-0.3, yanchor="top"))
-    return fig
+    return _type_size(fig, font_size)
 
 
 def preact_figure(bands: list[np.ndarray], names: list[str], labels: dict, height: int = 340, font_size: int = 13) -> go.Figure:
@@ -176,6 +178,15 @@ def preact_figure(bands: list[np.ndarray], names: list[str], labels: dict, heigh
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=20, b=50),
                       xaxis=dict(title=labels["epoch"]), yaxis=dict(title=labels["preact"]),
                       legend=dict(orientation="h", y=-0.2, yanchor="top"))
+    return _type_size(fig, font_size)
+
+
+def _type_size(fig: go.Figure, font_size: int) -> go.Figure:
+    """Ticks, axis titles and legend at the figure's type size: Streamlit's chart theme sets its
+    own for them, which stays small on the projector."""
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size, automargin=True)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size, automargin=True)
+    fig.update_layout(legend_font_size=font_size)
     return fig
 
 

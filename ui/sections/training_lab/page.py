@@ -151,7 +151,7 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
             st.caption(sh.t("tl_aug_off"))
     with right:
         counts = {sh.t("tl_train"): split.class_counts("train"), sh.t("tl_val"): split.class_counts("val"),
-                  "test": split.class_counts("test")}
+                  sh.t("tl_test"): split.class_counts("test")}
         lab = {"title": sh.t("tl_counts_title"), "class": sh.t("tl_class"), "count": sh.t("tl_count")}
         st.plotly_chart(figures.class_counts_figure(counts, lab, font_size=sh.font), key="tl_counts", width="stretch")
         raw = split.x_train.numpy().ravel()
