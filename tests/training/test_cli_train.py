@@ -54,7 +54,6 @@ def test_divergence_is_reported(capsys):
     (["--optimizer", "nope"], "optimizer"),
     (["--opt", "beta9=1"], "beta9"),
     (["--epochs", "15", "--batch-size", "1"], "updates"),
-    (["--steps", "400", "--batch-size", "full"], "samples through the network"),  # 400 epochs of the whole split
     (["--model", "mlp", "--batch-size", "1", "--steps", "3"], "BatchNorm1d"),
     (["--samples", "5"], "samples"),
     (["--optimizer", "sgd"] * 5, "at most"),

@@ -93,19 +93,3 @@ def test_residual_and_bounds():
         with pytest.raises(ValueError):
             bad.checked()
 
-
-def test_a_run_passes_at_most_the_samples_of_the_most_epochs():
-    """A run costs per update and per sample passed: both are bounded, by updates and by
-    EPOCHS.hi epochs of the whole split (a run by steps at a large batch would be hundreds of epochs)."""
-    from optim_lab.engine import Racer
-    from optim_lab.training.train import EPOCHS, MAX_UPDATES, RunConfig, max_passes, sample_passes
-
-    assert sample_passes(5, 10, 25) == 25 + 20  # one epoch of 3 updates (10, 10, 5), then two of 10
-    assert sample_passes(6, 10, 25) == 50
-    n = load_digits_split(0).sizes["train"]
-    most = RunConfig(racer=Racer("adam"), batch_size=None, epochs=int(EPOCHS.hi)).checked()  # every epoch allowed: fits
-    assert sample_passes(most.total_updates, n, n) == max_passes(n)
-    with pytest.raises(ValueError, match="samples through the network"):
-        RunConfig(racer=Racer("adam"), batch_size=None, epochs=None, steps=int(EPOCHS.hi) + 1).checked()
-    with pytest.raises(ValueError, match=f"maximum is {MAX_UPDATES}"):
-        RunConfig(racer=Racer("adam"), batch_size=1, epochs=1, samples=MAX_UPDATES + 1).checked()

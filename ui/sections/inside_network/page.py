@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optim_lab.optimizers import OPTIMIZERS
+from optim_lab.training.train import MAX_UPDATES
 from ui.common import view
 from ui.common.figures import Grid, Labels, Path, contour_figure
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN
@@ -82,7 +83,7 @@ def net_controls(sh: Shell) -> calc.NetSetting:
     lr = sh.controls.log_slider("lr", sh.t("in_lr"), UI_LR_MIN, min(UI_LR_MAX, 2.0), 0.1, container=side)
     bs = sh.controls.select("bs", sh.t("in_batch"), list(calc.BATCHES), "full",
                             format_func=lambda b: sh.t("in_full", n=calc.NET_SAMPLES) if b == "full" else b, container=side)
-    steps = int(sh.controls.slider("steps", sh.t("in_steps"), 40, 600, 300, step=20, integer=True, container=side))
+    steps = int(sh.controls.slider("steps", sh.t("in_steps"), 40, MAX_UPDATES, 300, step=20, integer=True, container=side))
     plane = sh.controls.select("plane", sh.t("in_plane"), list(calc.PLANES), "pca", format_func=lambda p: sh.t(f"in_plane_{p}"),
                                container=side)
     return calc.NetSetting(kind, opt, float(lr), bs, steps, plane)
