@@ -452,13 +452,12 @@ def evaluate_trained(rec: RunRecord, batches: tuple[int, ...] = PITFALL_BATCHES)
     mode runs on a copy: it would move the running averages of the real model."""
     cfg = rec.config
     split = load_digits_split(cfg.split_seed)
-    _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
-    x = test_tfm(split.x_val.to(DTYPES[cfg.dtype]))
-    model = model_from_record(rec)
-    with torch.no_grad():
-        probs = torch.softmax(model(x), dim=1).to(torch.float64).numpy()
+    probs = predict_proba(rec, split.x_val)
     pitfall = None
     if cfg.model.bn:
+        _, test_tfm = make_transforms(split.mean, split.std, False, cfg.normalize)
+        x = test_tfm(split.x_val.to(DTYPES[cfg.dtype]))
+        model = model_from_record(rec)
         pitfall = {"eval": evaluate(model, x, split.y_val, cfg.loss)[1]}
         for b in batches:
             if len(x) % b == 1:

@@ -1,10 +1,10 @@
 """HW3 · Training lab: HW3's seven steps on real digits, trained live with the chapter's optimizers.
 
 Widgets → `calc.Shared` + one `calc.RunSetting` per run → engine run configs →
-`jobs.JOBS.run` (shared cache, one training per core) → figure builders.  Training
-runs in the script itself: the progress bars and curves are redrawn between epochs
-(and every 50 updates), which is where Streamlit stops a run that is no longer wanted
-(a rerun, a new setting, the stop button, leaving the page).
+`jobs.JOBS.run` (shared cache, one training per core) → figure builders.  A training
+runs in a child process and reports to the script, which redraws the progress bars and
+curves between epochs (and every 50 updates): that is where Streamlit stops a run that
+is no longer wanted (a rerun, a new setting, the stop button, leaving the page).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from ui.sections.training_lab.canvas import draw_canvas
 from ui.shell import Shell
 
 DEFAULT_LINEUP = (("sgd", 0.01), ("momentum", 0.01), ("adam", 1e-3), ("rmsprop", 1e-3))
-# seconds between live chart redraws: each costs the server ~0.1 s of a shared process and the
-# browser a re-render (make load: at 0.5 s the redraws of 10 trainings were most of their server time)
+# seconds between live chart redraws: each is a message through the shared server and a re-render in the
+# browser (make load: at 0.5 s the redraws of 10 trainings were most of their server time)
 REDRAW_EVERY = 1.0
 # a waiting run's bar ("place p in the queue") is redrawn when its place changes, else this often: the
 # redraw is also where Streamlit ends a script whose student has left or changed a setting
