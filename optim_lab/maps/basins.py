@@ -17,6 +17,7 @@ import numpy as np
 
 from ..analysis import critical_points
 from ..engine import MAX_POINT_STEPS, MAX_STARTS, Racer, race
+from .refusal import Refusal
 
 MAX_GRID = 256
 MAP_POINT_STEPS = MAX_GRID * MAX_GRID * 301  # one map: a 256 × 256 grid of one optimizer for 300 steps
@@ -68,12 +69,14 @@ def largest_grid(steps: int, n_racers: int = 1, budget: int = MAP_POINT_STEPS) -
 
 def check_size(nx: int, ny: int, steps: int, n_racers: int = 1) -> None:
     if not (2 <= nx <= MAX_GRID and 2 <= ny <= MAX_GRID):
-        raise ValueError(f"grid: {nx} × {ny} is outside the allowed range [2, {MAX_GRID}] per side")
+        raise Refusal("grid", f"grid: {nx} × {ny} is outside the allowed range [2, {MAX_GRID}] per side", most=MAX_GRID)
     if n_racers * nx * ny * (steps + 1) > MAP_POINT_STEPS:
         g = largest_grid(steps, n_racers)
-        raise ValueError(
+        raise Refusal(
+            "work",
             f"grid × steps: {n_racers} × {nx} × {ny} starts × {steps} steps is too much work; at {steps} steps "
-            f"the largest grid is {g} × {g} (keep optimizers × starts × (steps + 1) ≤ {MAP_POINT_STEPS:,})"
+            f"the largest grid is {g} × {g} (keep optimizers × starts × (steps + 1) ≤ {MAP_POINT_STEPS:,})",
+            steps=steps, largest=g,
         )
 
 
@@ -134,9 +137,10 @@ def classify(theta: np.ndarray, diverged_at: np.ndarray, minima_xy: np.ndarray, 
 
 
 def basin_map(problem, racers: Sequence[Racer], n: int | tuple[int, int], steps: int, seed: int = 0,
-              box=None, minima: list[Minimum] | None = None) -> BasinMap:
+              box=None, minima: list[Minimum] | None = None, progress=None, should_stop=None) -> BasinMap | None:
     """Every start of an n × n grid over the box (the problem's own unless given), run by each
-    racer for `steps` steps with the same batches."""
+    racer for `steps` steps with the same batches.  `progress(done, total)` is called after each
+    chunk of starts; when `should_stop()` says so between chunks, the map is given up (None)."""
     racers = list(racers)
     nx, ny = (n, n) if isinstance(n, int) else n
     steps = int(steps)
@@ -154,6 +158,8 @@ def basin_map(problem, racers: Sequence[Racer], n: int | tuple[int, int], steps:
     needed = np.empty((R, S), dtype=np.int32)
     final = np.empty((R, S, 2), dtype=np.float32)
     for a in range(0, S, chunk):
+        if should_stop is not None and should_stop():
+            return None
         part = starts[a : a + chunk]
         res = race(problem, racers, part, steps, seed=seed, detail=False)
         b, k = classify(res.theta, res.diverged_at, mxy, radius)
@@ -161,6 +167,8 @@ def basin_map(problem, racers: Sequence[Racer], n: int | tuple[int, int], steps:
         basin[:, a : a + m] = b.reshape(R, m)
         needed[:, a : a + m] = k.reshape(R, m)
         final[:, a : a + m] = res.theta[-1].reshape(R, m, 2)
+        if progress is not None:
+            progress(a + m, S)
     glob = np.array([i for i, m in enumerate(mins) if m.is_global], dtype=np.int64)
     share = [float(np.isin(basin[i], glob).mean()) for i in range(R)]
     return BasinMap(xs=xs, ys=ys, minima=mins, racers=racers, steps=steps, seed=seed, radius=radius,

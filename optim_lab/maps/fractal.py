@@ -26,6 +26,7 @@ from ..engine import Racer, batched_coeffs
 from ..optimizers import LR_MAX, LR_MIN
 from ..update import State, Tables, apply
 from .basins import MAX_GRID
+from .refusal import Refusal
 
 DTYPE = torch.float32  # twice as fast as float64 here; the map's classes do not change
 WIDTH, DIM = 4, 2  # h hidden units, d inputs: 12 parameters, so 12 data points
@@ -93,19 +94,20 @@ class Net:
 def check(box, n: int | tuple[int, int], steps: int) -> tuple[int, int]:
     nx, ny = (n, n) if isinstance(n, int) else n
     if not (2 <= nx <= MAX_GRID and 2 <= ny <= MAX_GRID):
-        raise ValueError(f"grid: {nx} × {ny} is outside the allowed range [2, {MAX_GRID}] per side")
+        raise Refusal("grid", f"grid: {nx} × {ny} is outside the allowed range [2, {MAX_GRID}] per side", most=MAX_GRID)
     if not 1 <= steps <= MAX_FRACTAL_STEPS:
-        raise ValueError(f"steps: {steps} is outside the allowed range [1, {MAX_FRACTAL_STEPS}]")
+        raise Refusal("steps", f"steps: {steps} is outside the allowed range [1, {MAX_FRACTAL_STEPS}]", most=MAX_FRACTAL_STEPS)
     if nx * ny * steps > MAX_CELL_STEPS:
         g = int(min(MAX_GRID, math.isqrt(MAX_CELL_STEPS // steps)))
-        raise ValueError(f"cells × steps: {nx} × {ny} × {steps} is too much work; at {steps} steps the largest grid is "
-                         f"{g} × {g} (keep cells × steps ≤ {MAX_CELL_STEPS:,})")
+        raise Refusal("work", f"cells × steps: {nx} × {ny} × {steps} is too much work; at {steps} steps the largest grid "
+                      f"is {g} × {g} (keep cells × steps ≤ {MAX_CELL_STEPS:,})", steps=steps, largest=g)
     lo, hi = math.log10(LR_MIN), math.log10(LR_MAX)
     x0, x1, y0, y1 = box
     if not all(math.isfinite(v) for v in box) or not (x0 < x1 and y0 < y1):
-        raise ValueError(f"range: expected from < to on both axes, got {tuple(box)}")
+        raise Refusal("range", f"range: expected from < to on both axes, got {tuple(box)}", lo=lo, hi=hi)
     if min(x0, y0) < lo - 1e-9 or max(x1, y1) > hi + 1e-9:
-        raise ValueError(f"range: log10 η must stay within [{lo:g}, {hi:g}] (η in [{LR_MIN:g}, {LR_MAX:g}]), got {tuple(box)}")
+        raise Refusal("range", f"range: log10 η must stay within [{lo:g}, {hi:g}] (η in [{LR_MIN:g}, {LR_MAX:g}]), got "
+                      f"{tuple(box)}", lo=lo, hi=hi)
     return nx, ny
 
 
@@ -160,8 +162,9 @@ class FractalMap:
 
 
 def fractal_map(box=DEFAULT_BOX, n: int | tuple[int, int] = 128, steps: int = 100, seed: int = 0,
-                chunk: int = CHUNK) -> FractalMap:
-    """Train every cell of the (η_in, η_out) grid over `box` (log10 units), `chunk` cells at a time."""
+                chunk: int = CHUNK, progress=None, should_stop=None) -> FractalMap | None:
+    """Train every cell of the (η_in, η_out) grid over `box` (log10 units), `chunk` cells at a time;
+    `progress(done, total)` after each chunk, given up (None) when `should_stop()` says so between chunks."""
     nx, ny = check(box, n, steps)
     x0, x1, y0, y1 = (float(v) for v in box)
     log_in, log_out = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
@@ -171,8 +174,12 @@ def fractal_map(box=DEFAULT_BOX, n: int | tuple[int, int] = 128, steps: int = 10
     C = len(eta_in)
     norm = np.empty((steps + 1, C))
     for a in range(0, C, max(1, int(chunk))):
+        if should_stop is not None and should_stop():
+            return None
         b = min(C, a + max(1, int(chunk)))
         norm[:, a:b] = train_cells(net, eta_in[a:b], eta_out[a:b], steps)
+        if progress is not None:
+            progress(b, C)
     tail = norm[-min(TAIL, steps + 1):].mean(0)
     conv = tail < 1.0
     speed = np.where(conv, -norm.mean(0), np.log10(norm).mean(0))  # higher = faster (to converge / to blow up)

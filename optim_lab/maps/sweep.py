@@ -21,6 +21,7 @@ from ..engine import BATCH_SIZE, MAX_POINT_STEPS, Racer, sweep
 from ..optimizers import get_optimizer
 from ..schedules import get_schedule
 from .basins import MAX_GRID, find_minima
+from .refusal import Refusal
 
 SHARE = 0.01  # "99 % of the way down"
 
@@ -37,11 +38,11 @@ class Axis:
 
     def values(self, integer: bool = False) -> np.ndarray:
         if not 2 <= self.n <= MAX_GRID:
-            raise ValueError(f"{self.name}: {self.n} cells is outside the allowed range [2, {MAX_GRID}]")
+            raise Refusal("grid", f"{self.name}: {self.n} cells is outside the allowed range [2, {MAX_GRID}]", most=MAX_GRID)
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)) or self.lo >= self.hi:
-            raise ValueError(f"{self.name}: expected LO < HI, got {self.lo:g}:{self.hi:g}")
+            raise Refusal("axis_order", f"{self.name}: expected LO < HI, got {self.lo:g}:{self.hi:g}", name=self.name)
         if self.log and self.lo <= 0:
-            raise ValueError(f"{self.name}: a log axis needs LO > 0, got {self.lo:g}")
+            raise Refusal("axis_log", f"{self.name}: a log axis needs LO > 0, got {self.lo:g}", name=self.name)
         v = np.geomspace(self.lo, self.hi, self.n) if self.log else np.linspace(self.lo, self.hi, self.n)
         return np.round(v) if integer else v
 
@@ -82,8 +83,9 @@ def largest_grid(steps: int) -> int:
 def check_size(nx: int, ny: int, steps: int) -> None:
     if nx * ny * (steps + 1) > MAX_POINT_STEPS:
         g = largest_grid(steps)
-        raise ValueError(f"cells × steps: {nx} × {ny} cells × {steps} steps is too much work for one batched call; at "
-                         f"{steps} steps the largest grid is {g} × {g} (keep cells × (steps + 1) ≤ {MAX_POINT_STEPS:,})")
+        raise Refusal("work", f"cells × steps: {nx} × {ny} cells × {steps} steps is too much work for one batched call; at "
+                      f"{steps} steps the largest grid is {g} × {g} (keep cells × (steps + 1) ≤ {MAX_POINT_STEPS:,})",
+                      steps=steps, largest=g)
 
 
 @dataclass
@@ -118,16 +120,22 @@ class SweepMap:
         return {self.x.name: float(self.xs[j]), self.y.name: float(self.ys[i])}
 
 
-def sweep_map(problem, racer: Racer, x: Axis, y: Axis, start, steps: int, seed: int = 0) -> SweepMap:
+def check_request(racer: Racer, x: Axis, y: Axis, steps: int, data_n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' values (xs, ys) of this sweep, or a `Refusal` saying why it cannot run (cheap: nothing is stepped)."""
     if x.name == y.name:
-        raise ValueError(f"axes: x and y both vary {x.name!r}; choose two different hyper-parameters")
-    params = axis_params(racer, problem.n_samples)
+        raise Refusal("same_axis", f"axes: x and y both vary {x.name!r}; choose two different hyper-parameters", name=x.name)
+    params = axis_params(racer, data_n)
     for a in (x, y):
         if a.name not in params:
-            raise ValueError(f"axis {a.name!r}: not a hyper-parameter of {racer.optimizer} or its schedule "
-                             f"(allowed: {', '.join(params)})")
+            raise Refusal("axis_unknown", f"axis {a.name!r}: not a hyper-parameter of {racer.optimizer} or its schedule "
+                                          f"(allowed: {', '.join(params)})", name=a.name)
     xs, ys = x.values(params[x.name].integer), y.values(params[y.name].integer)
     check_size(len(xs), len(ys), int(steps))
+    return xs, ys
+
+
+def sweep_map(problem, racer: Racer, x: Axis, y: Axis, start, steps: int, seed: int = 0) -> SweepMap:
+    xs, ys = check_request(racer, x, y, steps, problem.n_samples)
     gx, gy = np.meshgrid(xs, ys)
     res = sweep(problem, racer, {x.name: gx.ravel(), y.name: gy.ravel()}, start, steps, seed)
     mins = [m.loss for m in find_minima(problem)] if problem.n_samples is None or problem.minima() else []

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from optim_lab.engine import Racer
-from optim_lab.maps.sweep import Axis, largest_grid, parse_axis, sweep_map
+from optim_lab.maps.refusal import Refusal
+from optim_lab.maps.sweep import Axis, check_request, largest_grid, parse_axis, sweep_map
 from surfaces import get_surface
 
 
@@ -70,3 +71,20 @@ def test_parse_axis():
             parse_axis(bad)
     with pytest.raises(ValueError, match="LO > 0"):
         Axis("lr", 0.0, 1.0, 4, True).values()
+
+
+def test_refusals_carry_their_reason_before_anything_is_stepped():
+    """The page says why in its own language from `reason` and `values`; the command line prints the message."""
+    sgd = Racer("sgd")
+    cases = [
+        (Axis("lr", 1e-4, 1e-2, 8), Axis("lr", 1e-4, 1e-2, 8), 10, "same_axis", {"name": "lr"}),
+        (Axis("lr", 1e-4, 1e-2, 8), Axis("beta2", 0.5, 0.9, 8), 10, "axis_unknown", {"name": "beta2"}),
+        (Axis("lr", 1e-2, 1e-4, 8), Axis("weight_decay", 0.0, 0.1, 8), 10, "axis_order", {"name": "lr"}),
+        (Axis("lr", 0.0, 1e-2, 8, log=True), Axis("weight_decay", 0.0, 0.1, 8), 10, "axis_log", {"name": "lr"}),
+        (Axis("lr", 1e-4, 1e-2, 256), Axis("weight_decay", 0.0, 0.1, 256), 1000, "work",
+         {"steps": 1000, "largest": largest_grid(1000)}),
+    ]
+    for x, y, steps, reason, values in cases:
+        with pytest.raises(Refusal) as info:
+            check_request(sgd, x, y, steps)
+        assert info.value.reason == reason and info.value.values == values, (reason, info.value.values)

@@ -116,7 +116,9 @@ def map_figure(spec: MapSpec, *, height: int = 560, font_size: int = 13, box_sel
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
             marker=dict(color=[cb["lo"]], cmin=cb["lo"], cmax=cb["hi"], colorscale=scale, showscale=True,
-                        colorbar=dict(title=dict(text=cb["title"]), tickvals=ticks.tolist(),
+                        # the title runs along the bar (beside it, not over the plot); the bar is the plot's height
+                        colorbar=dict(title=dict(text=cb["title"], side="right"), tickvals=ticks.tolist(), thickness=18,
+                                      len=1.0, lenmode="fraction", y=0.5, yanchor="middle",
                                       ticktext=[f"10<sup>{int(t)}</sup>" if cb.get("log", True) else f"{t:g}" for t in ticks])),
         ))
     for o in spec.overlays:
@@ -127,10 +129,12 @@ def map_figure(spec: MapSpec, *, height: int = 560, font_size: int = 13, box_sel
             marker=dict(color=o.color, symbol=o.symbol, size=o.size, line=dict(color="#000000", width=1)),
         ))
     fig.update_layout(
-        height=height, margin=dict(l=60, r=20, t=60 if spec.title else 30, b=50), font=dict(size=font_size),
+        height=height, margin=dict(l=60, r=20, t=60 if spec.title or spec.legend else 30, b=50), font=dict(size=font_size),
         title=dict(text=spec.title, x=0.01, y=0.99) if spec.title else None,
         xaxis=_axis(spec.x, *xr), yaxis=_axis(spec.y, *yr) | (dict(constrain="domain", constraintoward="top") if equal_units else dict(scaleanchor=False)),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0, bgcolor="rgba(120,120,120,0.35)"),  # white lines show
+        # over the plot, where no axis title is (under it the x title and the legend collided at some heights);
+        # a grey ground so that the white lines show
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, bgcolor="rgba(120,120,120,0.35)"),
         clickmode="event+select", dragmode="select" if box_select else "pan", uirevision=spec.title or "map",
         plot_bgcolor="#ffffff",
     )

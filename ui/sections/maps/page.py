@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -12,6 +13,8 @@ import streamlit as st
 from optim_lab.maps import basins as B
 from optim_lab.maps import fractal as F
 from optim_lab.maps import sweep as S
+from optim_lab.maps import tasks as T
+from optim_lab.maps.refusal import Refusal
 from optim_lab.optimizers import LR_MAX, LR_MIN
 from ui.common import compute, view
 from ui.common.racers import RacerConfig, default_lr, racer_editor
@@ -28,25 +31,29 @@ HX, HY = "hx", "hy"  # the sweep map's selected cell (axis values)
 FRACTAL_KEYS = ("zi0", "zi1", "zo0", "zo1")
 
 
-# -- cached computations (plain keys in, numpy results out; bounded) ------------------------------
+# -- the maps: small ones in the script run (cached), large ones on the worker pool ---------------
 @st.cache_data(max_entries=12, show_spinner=False)
-def basins_cached(surface: str, params: tuple, racers_json: str, grid: int, steps: int, seed: int) -> B.BasinMap:
-    problem = compute.build(surface, params)
-    racers = [RacerConfig.from_dict(c).racer() for c in json.loads(racers_json)]
-    return B.basin_map(problem, racers, grid, steps, seed=seed)
+def _small_map(kind: str, args_json: str):
+    return T.run_inline(kind, json.loads(args_json))
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def sweep_cached(surface: str, params: tuple, racer_json: str, x: S.Axis, y: S.Axis, start: tuple, steps: int,
-                 seed: int) -> S.SweepMap:
-    problem = compute.build(surface, params)
-    racer = RacerConfig.from_dict(json.loads(racer_json)[0]).racer()
-    return S.sweep_map(problem, racer, x, y, start, steps, seed)
+def map_of(sh: Shell, kind: str, args: dict):
+    """The map of this setting (plain-data `args`, see `optim_lab.maps.tasks`)."""
+    return _small_map(kind, json.dumps(args, sort_keys=True))
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def fractal_cached(box: tuple, grid: int, steps: int, seed: int) -> F.FractalMap:
-    return F.fractal_map(box, grid, steps, seed)
+def refusal_text(sh: Shell, exc: ValueError, names: dict | None = None) -> str:
+    """A refused request in the page's language (`Refusal.reason`); any other error as it is."""
+    if isinstance(exc, Refusal):
+        values = dict(exc.values)
+        if "name" in values and names and values["name"] in names:
+            values["name"] = names[values["name"]]
+        return sh.t(f"mp_refused_{exc.reason}", **values)
+    return sh.t("mp_failed", error=str(exc))
+
+
+def racer_dicts(configs: list[RacerConfig]) -> list[dict]:
+    return [dataclasses.asdict(c.racer()) for c in configs]
 
 
 # -- click and box callbacks ---------------------------------------------------------------------
@@ -123,6 +130,17 @@ def fate(sh: Shell, bmap: B.BasinMap, r: int, i: int, j: int) -> str:
     return sh.t("mp_fate_min", i=b, k=k)
 
 
+def fit_height(sh: Shell, ratio: float, columns: int, top: int) -> int:
+    """The height of a map drawn to scale (height/width `ratio`) in one of `columns` side by side:
+    its plot as tall as the column's plot width allows on the narrowest screen we design for (a
+    1280 px projector or laptop), so no band of empty figure is left under it (a fixed height left
+    ~300 px under the camel's 2 : 1 maps); `top` is the space over the plot (title)."""
+    main = sh.size(900, 845)  # Streamlit's main column at 1280 px: normal, presentation mode
+    plot_w = (main - 16 * (columns - 1)) / columns - 80  # minus the axis margins
+    plot_h = min(max(plot_w * ratio, 200.0), sh.size(520, 600))
+    return int(round(plot_h + top + 60))
+
+
 def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
     box = st.sidebar
     data_n = problem.n_samples
@@ -139,12 +157,19 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
         ax = [view.pretty_axis(a) for a in problem.spec.axes]
         cx = sh.controls.number(CELL_X, sh.t("mp_cell_x", axis=ax[0]), x0, x1, float(problem.start[0]), fmt="%.4g")
         cy = sh.controls.number(CELL_Y, sh.t("mp_cell_y", axis=ax[1]), y0, y1, float(problem.start[1]), fmt="%.4g")
-    pk = compute.params_key(params)
     try:
-        with st.spinner():
-            bmap = basins_cached(surface, pk, compute.racers_key(configs), grid, steps, seed)
+        B.check_size(grid, grid, steps, len(configs))
+    except Refusal as exc:
+        st.error(refusal_text(sh, exc))
+        return
+    args = {"surface": surface, "params": dict(params), "racers": racer_dicts(configs), "grid": grid, "steps": steps,
+            "seed": seed}
+    try:
+        bmap = map_of(sh, "basins", args)
     except ValueError as exc:
-        st.error(sh.t("mp_too_large", error=str(exc)))
+        st.error(refusal_text(sh, exc))
+        return
+    if bmap is None:
         return
     if not bmap.minima:
         st.info(sh.t("mp_minima_none"))
@@ -164,10 +189,11 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
         for r in range(len(configs)):
             d = race.diverged(r)
             xy = race.result.theta[: d if d else None, r]
-            paths.append(Overlay(f"{names[r]} · {sh.t('mp_trajectory')}", xy[:, 0], xy[:, 1], PATH_COLORS[r % 2], width=2.5,
+            paths.append(Overlay(f"{names[r]} · {sh.t('mp_trajectory')}", xy[:, 0], xy[:, 1], PATH_COLORS[r % 2], width=3,
                                  legend=False))
     labels = view.labels_for(sh, problem.spec)
     legend = basin_legend(sh, bmap.minima)
+    height = fit_height(sh, (y1 - y0) / (x1 - x0), len(configs), top=60)
     for r, (col, name) in enumerate(zip(cols, names, strict=True)):
         spec = MapSpec(calc.basin_rgb(bmap.basin[r], bmap.steps_needed[r], bmap.steps), MapAxis(labels.x, bmap.xs),
                        MapAxis(labels.y, bmap.ys),
@@ -176,7 +202,7 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
                        pick_hint=sh.t("mp_click"), title=name)
         key = f"basin{r}"
         with col:
-            view.chart(map_figure(spec, height=sh.size(520, 640), font_size=sh.font), key,
+            view.chart(map_figure(spec, height=height, font_size=sh.font), key,
                        on_select=lambda k=key: pick_cell(k, CELL_X, CELL_Y, bmap.xs, bmap.ys), selection_mode="points")
             if sh.big:
                 share(st, r)
@@ -222,56 +248,72 @@ def sweep_view(sh: Shell, surface: str, params: dict, problem) -> None:
                       steps, n)
     metric = sh.controls.select("metric", sh.t("mp_metric"), ["loss", "steps"], "loss", container=box,
                                 format_func=lambda m: sh.t(f"mp_metric_{m}"))
+    names = {k: p.label(sh.lang) for k, p in avail.items()}
     try:
-        with st.spinner():
-            smap = sweep_cached(surface, compute.params_key(params), compute.racers_key([cfg]), x, y, tuple(start), steps, seed)
-    except ValueError as exc:
-        st.error(sh.t("mp_too_large", error=str(exc)))
+        xs, ys = S.check_request(cfg.racer(), x, y, steps, data_n)
+    except Refusal as exc:
+        st.error(refusal_text(sh, exc, names))
         return
-    xs_d, ys_d = calc.display(smap.xs, x.log), calc.display(smap.ys, y.log)
+    xs_d, ys_d = calc.display(xs, x.log), calc.display(ys, y.log)
     with box.expander(sh.t("mp_cell"), expanded=False):
-        hx = sh.controls.number(HX, avail[x.name].label(sh.lang), avail[x.name].lo, avail[x.name].hi,
-                                float(smap.xs[len(smap.xs) // 3]), fmt="%.4g", context=(x.name,))
-        hy = sh.controls.number(HY, avail[y.name].label(sh.lang), avail[y.name].lo, avail[y.name].hi,
-                                float(smap.ys[len(smap.ys) // 3]), fmt="%.4g", context=(y.name,))
-    i, j = calc.nearest_cell(smap.xs, smap.ys, hx, hy)
-    stable = float(((smap.ratio < 1) & (smap.diverged_at < 0)).mean())
-    st.caption(sh.t("mp_sweep_stats", conv=f"{stable:.1%}", div=f"{(smap.diverged_at >= 0).mean():.1%}",
-                    floor=f"{smap.floor:.4g}", start=f"{smap.start_loss:.4g}"))
-    overlays = []
-    if smap.boundary:
-        line = np.array(smap.boundary)
-        overlays.append(Overlay(sh.t("mp_boundary"), calc.display(line[:, 0], x.log), calc.display(line[:, 1], y.log),
-                                "#FFFFFF", width=3, dash="dash"))
-    overlays.append(Overlay("cell", np.array([xs_d[j]]), np.array([ys_d[i]]), "#FFFFFF", mode="markers", symbol="x",
-                            size=14, legend=False))
-    lo, hi = calc.sweep_values(smap.ratio, smap.steps_to_99, smap.diverged_at, metric, smap.steps)[1]
-    legend = [(sh.t("mp_sweep_legend_div"), calc.SWEEP_DIVERGED_COLOR)]
-    if metric == "steps":
-        legend.append((sh.t("mp_sweep_legend_never"), calc.NEVER_COLOR))
-    spec = MapSpec(calc.sweep_rgb(smap.ratio, smap.steps_to_99, smap.diverged_at, metric, smap.steps),
-                   MapAxis(avail[x.name].label(sh.lang), xs_d, x.log), MapAxis(avail[y.name].label(sh.lang), ys_d, y.log),
-                   legend=legend, overlays=overlays, pick_hint=sh.t("mp_click"),
-                   colorbar={"title": sh.t(f"mp_cb_{metric}"), "colors": calc.VIRIDIS, "lo": lo, "hi": hi, "log": True})
-    left, right = st.columns([3, 2])
-    with left:
-        view.chart(map_figure(spec, height=sh.size(560, 680), font_size=sh.font, equal_units=False), "sweep",
-                   on_select=lambda: pick_cell("sweep", HX, HY, smap.xs, smap.ys, x.log, y.log), selection_mode="points")
+        hx = sh.controls.number(HX, names[x.name], avail[x.name].lo, avail[x.name].hi, float(xs[len(xs) // 3]), fmt="%.4g",
+                                context=(x.name,))
+        hy = sh.controls.number(HY, names[y.name], avail[y.name].lo, avail[y.name].hi, float(ys[len(ys) // 3]), fmt="%.4g",
+                                context=(y.name,))
+    i, j = calc.nearest_cell(xs, ys, hx, hy)
+    args = {"surface": surface, "params": dict(params), "racer": racer_dicts([cfg])[0], "x": dataclasses.asdict(x),
+            "y": dataclasses.asdict(y), "start": list(start), "steps": steps, "seed": seed}
+    try:
+        smap = map_of(sh, "sweep", args)
+    except ValueError as exc:
+        st.error(refusal_text(sh, exc, names))
+        smap = None
+    if smap is not None:
+        overlays = []
+        if smap.boundary:
+            line = np.array(smap.boundary)
+            overlays.append(Overlay(sh.t("mp_boundary"), calc.display(line[:, 0], x.log), calc.display(line[:, 1], y.log),
+                                    "#FFFFFF", width=3, dash="dash"))
+        overlays.append(Overlay("cell", np.array([xs_d[j]]), np.array([ys_d[i]]), "#FFFFFF", mode="markers", symbol="x",
+                                size=14, legend=False))
+        lo, hi = calc.sweep_values(smap.ratio, smap.steps_to_99, smap.diverged_at, metric, smap.steps)[1]
+        legend = [(sh.t("mp_sweep_legend_div"), calc.SWEEP_DIVERGED_COLOR)]
+        if metric == "steps":
+            legend.append((sh.t("mp_sweep_legend_never"), calc.NEVER_COLOR))
+        spec = MapSpec(calc.sweep_rgb(smap.ratio, smap.steps_to_99, smap.diverged_at, metric, smap.steps),
+                       MapAxis(names[x.name], xs_d, x.log), MapAxis(names[y.name], ys_d, y.log),
+                       legend=legend, overlays=overlays, pick_hint=sh.t("mp_click"),
+                       colorbar={"title": sh.t(f"mp_cb_{metric}"), "colors": calc.VIRIDIS, "lo": lo, "hi": hi, "log": True})
+        # the whole width: two hyper-parameters fill the plot (their units differ), the colour bar at its right
+        view.chart(map_figure(spec, height=sh.size(540, 520), font_size=sh.font, equal_units=False), "sweep",
+                   on_select=lambda: pick_cell("sweep", HX, HY, xs, ys, x.log, y.log), selection_mode="points")
+        stable = float(((smap.ratio < 1) & (smap.diverged_at < 0)).mean())
+        note = sh.t("mp_sweep_stats", conv=f"{stable:.1%}", div=f"{(smap.diverged_at >= 0).mean():.1%}",
+                    floor=f"{smap.floor:.4g}", start=f"{smap.start_loss:.4g}")
         if smap.boundary:
             h = S.constant_hessian(problem)
-            st.caption(sh.t("mp_boundary_note", lam=f"{float(np.linalg.eigvalsh(h).max()):.4g}"))
-    cell_cfg = calc.cell_racer(cfg, smap.cell(i, j))
-    settings = ", ".join(f"{avail[k].label(sh.lang)} = {v:.4g}" for k, v in smap.cell(i, j).items())
-    with right:
-        st.markdown(f"**{sh.t('mp_cell_settings', settings=settings)}**")
-        race = view.run_race(sh, surface, params, [cell_cfg], start, steps, seed)
-        if race is not None:
-            view.divergence_notes(sh, race)
-            view.show_surface(sh, race, key="cell_view", height=sh.size(420, 520))
-        st.page_link("pages/playground.py", label=sh.t("mp_open_playground_cell"), icon="🏁",
-                     query_params=sh.query | calc.playground_query(surface, params, [cell_cfg], start, steps, seed))
+            note += " " + sh.t("mp_boundary_note", lam=f"{float(np.linalg.eigvalsh(h).max()):.4g}")
+        st.caption(note)
+    cell_view(sh, surface, params, cfg, {x.name: float(xs[j]), y.name: float(ys[i])}, names, start, steps, seed)
+
+
+def cell_view(sh: Shell, surface: str, params: dict, cfg: RacerConfig, values: dict, names: dict, start, steps: int,
+              seed: int) -> None:
+    """The selected sweep cell as a race of its own: its path on the surface and its curves, side by
+    side on a wide screen, one under the other on the projector (each big enough to read)."""
+    cell_cfg = calc.cell_racer(cfg, values)
+    settings = ", ".join(f"{names[k]} = {v:.4g}" for k, v in values.items())
+    st.subheader(sh.t("mp_cell_settings", settings=settings))
+    race = view.run_race(sh, surface, params, [cell_cfg], start, steps, seed)
     if race is not None:
-        view.show_curves(sh, race, panels=("loss", "grad"))
+        view.divergence_notes(sh, race)
+        left, right = (st.container(), st.container()) if sh.big else st.columns(2)
+        with left:
+            view.show_surface(sh, race, key="cell_view")
+        with right:
+            view.show_curves(sh, race, panels=("loss", "grad"))
+    st.page_link("pages/playground.py", label=sh.t("mp_open_playground_cell"), icon="🏁",
+                 query_params=sh.query | calc.playground_query(surface, params, [cell_cfg], start, steps, seed))
 
 
 # -- the trainability boundary -------------------------------------------------------------------
@@ -287,22 +329,28 @@ def fractal_view(sh: Shell) -> None:
     steps = sh.controls.slider("fsteps", sh.t("mp_fractal_steps"), 20, F.MAX_FRACTAL_STEPS, 100, integer=True, container=box)
     seed = sh.controls.number("fseed", sh.t("mp_fseed"), 0, 99999, 0, integer=True, container=box)
     net = F.Net.make(seed)
-    st.markdown(sh.t("mp_fractal_intro", h=net.width, n=net.X.shape[1]))
+    intro = sh.t("mp_fractal_intro", h=net.width, n=net.X.shape[1])
+    if not sh.big:  # on the projector the map has the first screen, its explanation comes under it
+        st.markdown(intro)
     try:
-        with st.spinner():
-            fmap = fractal_cached(tuple(rng), grid, steps, seed)
+        F.check(tuple(rng), grid, steps)
+        fmap = map_of(sh, "fractal", {"box": list(rng), "grid": grid, "steps": steps, "seed": seed})
     except ValueError as exc:
-        st.error(sh.t("mp_too_large", error=str(exc)))
-        return
-    c1, c2 = st.columns(2)
-    c1.metric(sh.t("mp_converged_share"), f"{fmap.converged_share:.1%}")
-    c2.caption(sh.t("mp_zoom_span", dx=rng[1] - rng[0], dy=rng[3] - rng[2]) + " · " + sh.t("mp_zoom_hint"))
-    spec = MapSpec(calc.fractal_rgb(fmap.converged, fmap.intensity), MapAxis(sh.t("mp_eta_in"), fmap.log_in, True),
-                   MapAxis(sh.t("mp_eta_out"), fmap.log_out, True),
-                   legend=[(sh.t("mp_legend_converged"), calc.CONVERGED_FAMILY[1]), (sh.t("mp_legend_fdiverged"), calc.DIVERGED_FAMILY[1])],
-                   pick_hint=sh.t("mp_zoom_hint"))
-    view.chart(map_figure(spec, height=sh.size(620, 720), font_size=sh.font, box_select=True, equal_units=False), "fractal",
-               on_select=lambda: zoom_to_box("fractal"), selection_mode=("box",))
+        st.error(refusal_text(sh, exc))
+        fmap = None
+    if fmap is not None:
+        spec = MapSpec(calc.fractal_rgb(fmap.converged, fmap.intensity), MapAxis(sh.t("mp_eta_in"), fmap.log_in, True),
+                       MapAxis(sh.t("mp_eta_out"), fmap.log_out, True),
+                       legend=[(sh.t("mp_legend_converged"), calc.CONVERGED_FAMILY[1]),
+                               (sh.t("mp_legend_fdiverged"), calc.DIVERGED_FAMILY[1])],
+                       pick_hint=sh.t("mp_zoom_hint"))
+        view.chart(map_figure(spec, height=sh.size(600, 560), font_size=sh.font, box_select=True, equal_units=False),
+                   "fractal", on_select=lambda: zoom_to_box("fractal"), selection_mode=("box",))
+        c1, c2 = st.columns(2)
+        c1.metric(sh.t("mp_converged_share"), f"{fmap.converged_share:.1%}")
+        c2.caption(sh.t("mp_zoom_span", dx=rng[1] - rng[0], dy=rng[3] - rng[2]) + " · " + sh.t("mp_zoom_hint"))
+    if sh.big:
+        st.markdown(intro)
 
 
 def render(sh: Shell) -> None:

@@ -58,6 +58,18 @@ def test_a_request_too_large_is_explained():
     assert any("largest grid is" in e.value for e in at.error)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_same_parameter_on_both_axes_is_explained_in_the_page_language(lang):
+    """Not "this map is too big" with an English body: the reason, in the page's words; the rest stays usable."""
+    at = _open(lang, {"map": "sweep", "surface": "quadratic", "o1": "momentum", "sgrid": "16", "steps": "30",
+                      "sx": "momentum", "sy": "momentum"})
+    assert not at.exception
+    (err,) = at.error
+    name = at.selectbox(key="sx").format_func("momentum")
+    assert err.value == t("mp_refused_same_axis", lang, name=name)
+    assert "both vary" not in err.value and at.selectbox(key="sy").value == "momentum"
+
+
 def test_click_and_box_callbacks(monkeypatch):
     import numpy as np
 

@@ -1,0 +1,88 @@
+"""The maps as jobs of the worker pool: one top-level task per map kind, `fn(args, report, should_stop)`.
+
+`args` is plain data (the page's canonical setting); the task builds the problem itself (a forked
+child gets no live objects), reports `(None, done, total)` after each chunk of cells, checks
+`should_stop()` between chunks and returns the map (a dataclass of numpy arrays), or None when
+stopped.  `work(kind, args)` is the size of a map in point-steps (cells × rows × steps), what the
+page compares with `INLINE_WORK` to decide whether the map is small enough to stay in the script run.
+"""
+
+from __future__ import annotations
+
+from surfaces import get_surface
+
+from ..engine import Racer
+from . import basins as B
+from . import fractal as F
+from . import sweep as S
+
+FORMULA_SURFACE = "custom"
+FRACTAL_CHUNK = 4096  # cells per chunk of a fractal job: progress every chunk (same map as one chunk)
+# A map this small stays in the script run: ≤ 0.25 s measured on this 2-core machine under load for
+# basins (0.28 s for 32 × 32 × 2 racers × 200 steps = 0.41 M point-steps) and sweeps (0.16–0.3 s for
+# 64 × 64 × 100 steps); the fractal's network step costs ≈ 10× a surface step, so it is always a job.
+INLINE_WORK = 420_000
+
+
+def problem_of(surface: str, params: dict):
+    """The error surface of a page setting: a registered surface with its parameters, or the
+    formula surface ("custom": formula, x_min, x_max, y_min, y_max)."""
+    if surface == FORMULA_SURFACE:
+        from surfaces.formula import custom_surface
+
+        return custom_surface(str(params["formula"]), box=(params["x_min"], params["x_max"], params["y_min"], params["y_max"]))
+    return get_surface(surface).build(**dict(params))
+
+
+def racers_of(dicts) -> list[Racer]:
+    return [Racer(**{k: v for k, v in d.items()}) for d in dicts]
+
+
+def _progress(report):
+    return lambda done, total: report(None, done, total)
+
+
+def basins_task(args: dict, report, should_stop):
+    """args: surface, params, racers (Racer fields as dicts), grid, steps, seed."""
+    problem = problem_of(args["surface"], args["params"])
+    racers = racers_of(args["racers"])
+    return B.basin_map(problem, racers, int(args["grid"]), int(args["steps"]), seed=int(args["seed"]),
+                       progress=_progress(report), should_stop=should_stop)
+
+
+def sweep_task(args: dict, report, should_stop):
+    """args: surface, params, racer (a dict), x, y (Axis fields as dicts), start, steps, seed.  One
+    batched call: progress is 0 of 1, then 1 of 1."""
+    problem = problem_of(args["surface"], args["params"])
+    racer = racers_of([args["racer"]])[0]
+    report(None, 0, 1)
+    if should_stop():
+        return None
+    out = S.sweep_map(problem, racer, S.Axis(**args["x"]), S.Axis(**args["y"]), tuple(args["start"]), int(args["steps"]),
+                      int(args["seed"]))
+    report(None, 1, 1)
+    return out
+
+
+def fractal_task(args: dict, report, should_stop):
+    """args: box (log10 η_in from, to, log10 η_out from, to), grid, steps, seed."""
+    return F.fractal_map(tuple(args["box"]), int(args["grid"]), int(args["steps"]), int(args["seed"]), chunk=FRACTAL_CHUNK,
+                         progress=_progress(report), should_stop=should_stop)
+
+
+TASKS = {"basins": f"{__name__}:basins_task", "sweep": f"{__name__}:sweep_task", "fractal": f"{__name__}:fractal_task"}
+
+
+def work(kind: str, args: dict) -> int:
+    """Point-steps of a map: rows × cells × (steps + 1)."""
+    if kind == "basins":
+        return len(args["racers"]) * int(args["grid"]) ** 2 * (int(args["steps"]) + 1)
+    if kind == "sweep":
+        return int(args["x"]["n"]) * int(args["y"]["n"]) * (int(args["steps"]) + 1)
+    return int(args["grid"]) ** 2 * (int(args["steps"]) + 1)
+
+
+def run_inline(kind: str, args: dict):
+    """The same task in the calling process, without progress (a small map, or the command line)."""
+    fn = {"basins": basins_task, "sweep": sweep_task, "fractal": fractal_task}[kind]
+    return fn(args, lambda *a: None, lambda: False)
