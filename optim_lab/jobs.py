@@ -239,8 +239,11 @@ class Pool:
             if job.state == "queued":
                 self._queue.remove(job)
                 self._mark_cancelled(job)
-            else:
+            elif job.stop is not None:
                 job.stop.set()  # the child ends at its next should_stop(); the scheduler files it
+            else:  # its child is being started: told to stop as soon as it exists
+                job.stop = threading.Event()
+                job.stop.set()
             self._cond.notify_all()
 
     def wait(self, key: str, timeout: float | None = None) -> JobView:
@@ -330,11 +333,18 @@ class Pool:
                         self._queue.remove(job)
                         self._mark_cancelled(job)
                         self._cond.notify_all()
+                starting = []
                 while self._queue and len(self._running) < self.workers:
                     job = self._queue.pop(0)
-                    self._start(job)
+                    job.state = "running"
+                    self._running[job.key] = job
+                    starting.append(job)
+                if starting:
                     self._cond.notify_all()
-                conns = {job.conn: job for job in self._running.values()}
+            for job in starting:  # outside the lock: the first start boots the fork server (seconds)
+                self._start(job)
+            with self._cond:
+                conns = {job.conn: job for job in self._running.values() if job.conn is not None}
                 if not conns and not self._queue:
                     self._cond.wait(1.0)
                     continue
@@ -345,15 +355,17 @@ class Pool:
                 self._read(conns[conn])
 
     def _start(self, job: _Job) -> None:
+        """Start a job's child (called without the lock; the job is already filed as running)."""
         ctx = self._context()
         mine, theirs = ctx.Pipe(duplex=False)
-        job.stop = ctx.Event()
-        job.proc = _Process(target=_child, args=(job.task, job.args, theirs, job.stop), daemon=True,
-                            name="optimizer-lab-job")
-        job.proc.start()
+        stop = ctx.Event()
+        proc = _Process(target=_child, args=(job.task, job.args, theirs, stop), daemon=True, name="optimizer-lab-job")
+        proc.start()
         theirs.close()
-        job.conn, job.state = mine, "running"
-        self._running[job.key] = job
+        with self._cond:
+            if job.stop is not None and job.stop.is_set():  # cancelled while it started
+                stop.set()
+            job.proc, job.conn, job.stop = proc, mine, stop
 
     def _read(self, job: _Job) -> None:
         try:
