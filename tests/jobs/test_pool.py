@@ -140,3 +140,24 @@ def test_reports_are_thinned_but_the_last_one_always_arrives():
     assert [m[2] for m in sent] == [1, 6, 10]  # the first, one every 0.5 s, and the last
     flush()
     assert len(sent) == 3  # nothing held twice
+
+
+def test_asking_never_waits_for_a_child_to_start():
+    """The first start boots the fork server (seconds): pages asking meanwhile must not wait for it."""
+    pool = Pool(workers=1)
+    release, entered, answered = threading.Event(), threading.Event(), threading.Event()
+    real = pool._start
+
+    def slow_start(job):
+        entered.set()
+        release.wait(120)
+        real(job)
+
+    pool._start = slow_start
+    pool.ask("first", COUNT, {"n": 1}, "me")
+    assert entered.wait(60)
+    threading.Thread(target=lambda: (pool.ask("second", COUNT, {"n": 2}, "you"), answered.set()), daemon=True).start()
+    assert answered.wait(60), "an ask waited while a child was being started"
+    assert pool.peek("first").state == "running" and pool.peek("second").place == 1
+    release.set()
+    assert pool.wait("first", timeout=60).result == 1 and pool.wait("second", timeout=60).result == 3
