@@ -18,10 +18,13 @@ from . import sweep as S
 
 FORMULA_SURFACE = "custom"
 FRACTAL_CHUNK = 4096  # cells per chunk of a fractal job: progress every chunk (same map as one chunk)
-# A map this small stays in the script run: ≤ 0.25 s measured on this 2-core machine under load for
-# basins (0.28 s for 32 × 32 × 2 racers × 200 steps = 0.41 M point-steps) and sweeps (0.16–0.3 s for
-# 64 × 64 × 100 steps); the fractal's network step costs ≈ 10× a surface step, so it is always a job.
-INLINE_WORK = 420_000
+# A map this small stays in the script run.  Measured on this 2-core machine (shared by 8 sessions,
+# load 3–16): 0.4–2.6 s for 0.41 M point-steps (basins 32 × 32 × 2 racers × 200 steps, sweeps
+# 64 × 64 × 100 steps), 0.16 s at best, so ≈ 0.4 µs per point-step idle and up to ≈ 5 µs loaded:
+# 150 000 point-steps stay under 0.1 s idle and about 0.5 s at the worst load seen; everything larger,
+# the pages' defaults among it (basins 1.6 M, sweeps 0.41 M), is a job.  The fractal's network step
+# costs ≈ 10× a surface step (128 × 128 × 100: 8 s loaded), so it is always a job.
+INLINE_WORK = 150_000
 
 
 def problem_of(surface: str, params: dict):
@@ -80,6 +83,11 @@ def work(kind: str, args: dict) -> int:
     if kind == "sweep":
         return int(args["x"]["n"]) * int(args["y"]["n"]) * (int(args["steps"]) + 1)
     return int(args["grid"]) ** 2 * (int(args["steps"]) + 1)
+
+
+def inline(kind: str, args: dict) -> bool:
+    """Small enough for the script run (see INLINE_WORK); the fractal never is."""
+    return kind != "fractal" and work(kind, args) <= INLINE_WORK
 
 
 def run_inline(kind: str, args: dict):

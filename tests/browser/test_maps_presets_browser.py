@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.layout_checks import FIRST_CHART_TOP_JS, OVERFLOW_JS
 from ui.common import presets
@@ -52,6 +53,10 @@ def test_every_preset_on_the_projector(streamlit_server, new_page, wait_idle, wa
     wait_idle(page, timeout=150_000)
     button = page.get_by_role("button", name=t(preset.title, lang))
     wait_rerun(page, button.click, timeout=150_000)
+    # a large map is a job: the page is drawn at once, the map when the job is done (the fragment reruns the page)
+    main_map = {"basins": "basin0", "sweep": "sweep", "fractal": "fractal"}[preset.params["map"]]
+    expect(page.locator(f".st-key-{main_map} .nsewdrag")).to_be_visible(timeout=150_000)
+    wait_idle(page, timeout=150_000)
     page.wait_for_timeout(300)  # fonts settle before measuring (not an assertion)
     screenshot(page, f"maps-preset-{preset.id}-{lang}-{size[0]}x{size[1]}.png")
     exc = page.locator("[data-testid=stException]")

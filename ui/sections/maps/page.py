@@ -10,13 +10,14 @@ import math
 import numpy as np
 import streamlit as st
 
+from optim_lab.jobs import POOL
 from optim_lab.maps import basins as B
 from optim_lab.maps import fractal as F
 from optim_lab.maps import sweep as S
 from optim_lab.maps import tasks as T
 from optim_lab.maps.refusal import Refusal
 from optim_lab.optimizers import LR_MAX, LR_MIN
-from ui.common import compute, view
+from ui.common import compute, jobs, view
 from ui.common.racers import RacerConfig, default_lr, racer_editor
 from ui.sections.maps import calc
 from ui.sections.maps.figures import MapAxis, MapSpec, Overlay, map_figure
@@ -37,9 +38,26 @@ def _small_map(kind: str, args_json: str):
     return T.run_inline(kind, json.loads(args_json))
 
 
+def map_key(kind: str, args: dict) -> str:
+    return f"maps:{kind}:" + json.dumps(args, sort_keys=True)
+
+
 def map_of(sh: Shell, kind: str, args: dict):
-    """The map of this setting (plain-data `args`, see `optim_lab.maps.tasks`)."""
-    return _small_map(kind, json.dumps(args, sort_keys=True))
+    """The map of this setting (plain-data `args`, see `optim_lab.maps.tasks`): a small map from the
+    script run (cached), a large one from the worker pool — at once when anybody computed it before,
+    else None while a fragment shows its progress (the page goes on drawing everything else)."""
+    canon = json.dumps(args, sort_keys=True)
+    if T.inline(kind, args):
+        return _small_map(kind, canon)
+    key = map_key(kind, args)
+    if jobs.stopped(key):
+        st.button(sh.t("job_restart"), key="map_restart", on_click=jobs.resume, args=([key],))
+        return None
+    out = jobs.show(sh, key, T.TASKS[kind], json.loads(canon))
+    if out is None and POOL.peek(key).state in ("queued", "running"):
+        st.button(sh.t("job_stop"), key="map_stop", on_click=jobs.stop, args=([key],))
+        st.caption(sh.t("job_note"))
+    return out
 
 
 def refusal_text(sh: Shell, exc: ValueError, names: dict | None = None) -> str:

@@ -113,3 +113,31 @@ def test_a_sweep_cell_links_to_its_settings():
     q = dict(parse_qsl(link.proto.query_string))
     assert q["o1"] == "momentum" and float(q["o1_lr"]) == pytest.approx(0.05, rel=0.3)  # the nearest cell of 16
     assert float(q["o1_h_momentum"]) == pytest.approx(0.5, abs=0.04)
+
+
+def test_a_large_map_is_a_job_the_page_draws_everything_else_at_once(monkeypatch):
+    """With the pool really asynchronous (OPTIM_LAB_JOBS unset): the first run draws the presets, the
+    controls and a placeholder without the map; once the job is done, the next run draws the map."""
+    from optim_lab.jobs import POOL
+
+    monkeypatch.delenv("OPTIM_LAB_JOBS", raising=False)
+    seed = 4241  # a setting no other test computes: no shared-cache hit
+    at = _open("zh", {"map": "fractal", "fgrid": "32", "fsteps": "40", "fseed": str(seed)})
+    assert not at.exception
+    assert len(at.button) >= 3 and at.slider(key="fgrid").value == 32  # presets and controls are there
+    assert any(t("job_placeholder", "zh") in c.value for c in at.caption)
+    assert not at.metric and any(t("job_note", "zh") == c.value for c in at.caption)  # no map yet; what a left job does
+    key = page.map_key("fractal", {"box": [0.0, 2.0, 0.0, 2.0], "grid": 32, "steps": 40, "seed": seed})
+    assert POOL.wait(key, timeout=120).state == "done"
+    at.run()
+    apptest.assert_clean(at)
+    assert apptest.chart(at, "fractal")["data"][0]["type"] == "image" and at.metric[0].label == t("mp_converged_share", "zh")
+    assert not any(t("job_placeholder", "zh") in c.value for c in at.caption)
+
+
+def test_the_default_basin_map_is_a_job(monkeypatch):
+    monkeypatch.delenv("OPTIM_LAB_JOBS", raising=False)
+    at = _open("en", {"map": "basins", "steps": "201"})  # 64 × 64 starts × 2 racers × 201 steps
+    assert not at.exception
+    assert at.slider(key="grid").value == 64 and any(t("job_placeholder", "en") in c.value for c in at.caption)
+    assert not at.metric  # no map yet, and no wait for it
