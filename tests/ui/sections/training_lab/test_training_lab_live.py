@@ -23,7 +23,7 @@ from optim_lab.training.train import SLOTS
 from tests import apptest
 from ui.sections.training_lab import jobs as jobs_module
 from ui.sections.training_lab.jobs import JOBS
-from ui.sections.training_lab.page import PARTIAL_KEY, STOP_KEY
+from ui.sections.training_lab.training import PARTIAL_KEY, STOP_KEY
 from ui.shell import PAGE_BY_ID
 from ui.text import LANGS, t
 
@@ -34,7 +34,7 @@ SETTINGS = {"n": "1", "o1": "adam", "samples": "200", "r1_bs": "64", "epochs": s
 
 
 def _name(lang: str) -> str:
-    return f"1 · {OPTIMIZERS['adam'].label(lang)}"
+    return f"1 · {OPTIMIZERS['adam'].label(lang)} · η = 0.001"
 
 
 def _bar(at):
