@@ -34,11 +34,12 @@ fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/surfaces/fuzz_formula.py
 
 # a class of 10 on one server: the server's share (websocket clients replaying a recorded demo), real
-# headless browsers on this machine, then 10 trainings on the training lab while others race on the 2-D
-# pages; latency p50/p95, server memory, errors (needs Debian chromium or chromium-headless-shell;
-# THINK=0 ARRIVE=0 for the burst where everybody clicks at once; TRAINERS=0 skips the trainings)
+# headless browsers on this machine, then 10 trainings on the training lab, then 10 students on uncached
+# views of the real network and large maps, while others race on the 2-D pages; latency p50/p95, server
+# memory, errors (needs Debian chromium or chromium-headless-shell; THINK=0 ARRIVE=0 for the burst where
+# everybody clicks at once; TRAINERS=0 skips the trainings, HEAVY=0 the heavy pages)
 load: $(STAMP)
-	$(BIN)/python -m tests.load.class_demo --sessions 10 --think $(or $(THINK),3) --arrive $(or $(ARRIVE),10) --trainers $(or $(TRAINERS),10)
+	$(BIN)/python -m tests.load.class_demo --sessions 10 --think $(or $(THINK),3) --arrive $(or $(ARRIVE),10) --trainers $(or $(TRAINERS),10) --heavy $(or $(HEAVY),10)
 
 # the worst allowed reruns of the pages: server time and extra memory (2-D pages ≤ 2 s; the training
 # lab's worst allowed run ≤ 10 s)

@@ -15,11 +15,20 @@ five controls, press Play, open a deep link).  Then two classes of N students:
 3. **Training while others race** — once the sessions above have timed out,
    `--trainers` students open the training lab, each with its own seed (its own
    three runs, so none is a cache hit), while N thin clients replay the 2-D demo
-   over and over until the last training has finished.  Trainings hold at most one
-   slot per core (`optim_lab.training.train.SLOTS`); the rest wait in its queue.
+   over and over until the last training has finished.  Trainings are jobs of the
+   worker pool (`optim_lab.jobs`: one child process per core, the rest queued);
+   the training page is drawn at once and a fragment polls its jobs, which the
+   thin clients do as a browser would (`tests/load/follow.py`).
    Measured: the 2-D runs' latency while trainings run, the trainings' own time
    (queue included), exceptions, and the server's memory before, at the peak and
    after the trainings (when their sessions have timed out).
+4. **Heavy pages while others race** — `--heavy` students open uncached views of
+   the real network (inside the network) and large maps (the fractal map), each its
+   own setting, while N thin clients replay the 2-D demo; every other heavy student
+   clicks to another page in the menu while its job computes.  Measured: the 2-D
+   runs' latency meanwhile, the heavy page drawn (request → first run finished),
+   the result drawn, the menu click during a job → the other page drawn,
+   exceptions, memory back after the time-out.
 
 Students open the first link over `--arrive` seconds and look at each result for
 `--think` seconds (± 50 %, seeded) before the next change; `--think 0 --arrive 0`
@@ -53,6 +62,8 @@ from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.load.follow import Follower
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -62,7 +73,6 @@ DEMO = ("/playground?lang=zh&surface=rosenbrock&steps=500&n=4&x0=-1.5&y0=2.5&o1=
 DEEP = "/critical-points?lang=zh&surface=textbook-saddle&x0=-0.5&y0=0.5&steps=150&o1=sgd&o1_lr=0.05&esc=1"
 TTL = 120  # server.disconnectedSessionTTL (Streamlit's default; the deploy config keeps it)
 TIMEOUT = 90.0  # per interaction
-TRAIN_TIMEOUT = 600.0  # one student's whole training page, its wait in the queue included
 
 
 def _descendants(pid: int) -> list[int]:
@@ -319,79 +329,6 @@ class Replay:
                 await ws.close()
 
 
-def _pieces(key: str) -> list[str]:
-    """The fixed parts of a catalog string, around its placeholders (Chinese, as the students see it)."""
-    from ui.text import t
-
-    marker = "\x00"
-    template = t(key, "zh", name=marker, place=marker, E=marker, k=marker, K=marker, e=marker, spe=marker)
-    return [x.strip() for x in template.split(marker) if x.strip()]
-
-
-def _says(text: str, pieces: list[str]) -> bool:
-    at = 0
-    for piece in pieces:
-        at = text.find(piece, at)
-        if at < 0:
-            return False
-        at += len(piece)
-    return True
-
-
-@dataclass
-class Trainer:
-    """One student on the training lab as a thin websocket client: opens the page with its
-    own URL and waits until the page's script has finished (every run trained)."""
-    name: str
-    query: str
-    seconds: float | None = None
-    done: set[str] = field(default_factory=set)  # progress texts "… done, E epochs · k updates"
-    cached: set[str] = field(default_factory=set)
-    waited: bool = False  # saw "waiting for a free core — place p in the queue"
-    errors: list[str] = field(default_factory=list)
-
-    async def run(self, url: str, delay: float, texts: dict[str, list[str]]) -> None:
-        await asyncio.sleep(delay)
-        msg = BackMsg()
-        msg.rerun_script.query_string = self.query
-        msg.rerun_script.page_name = "training-lab"
-        ws = None
-        try:
-            async with asyncio.timeout(TRAIN_TIMEOUT):
-                ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, compression=None)
-                t0 = time.monotonic()
-                await ws.send(msg.SerializeToString())
-                while True:
-                    data = await ws.recv()
-                    if len(data) > 65536:  # charts
-                        continue
-                    fwd = ForwardMsg.FromString(data)
-                    kind = fwd.WhichOneof("type")
-                    if kind == "script_finished":
-                        if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
-                            self.errors.append(f"{self.name}: script ended with status {fwd.script_finished}")
-                        break
-                    if kind != "delta" or fwd.delta.WhichOneof("type") != "new_element":
-                        continue
-                    el = fwd.delta.new_element
-                    if el.WhichOneof("type") == "exception":
-                        self.errors.append(f"{self.name}: exception: {el.exception.message}"[:300])
-                    elif el.WhichOneof("type") == "progress":
-                        text = el.progress.text
-                        if _says(text, texts["tl_progress_done"]):
-                            self.done.add(text)
-                        elif _says(text, texts["tl_cached"]):
-                            self.cached.add(text)
-                        elif _says(text, texts["tl_waiting"]):
-                            self.waited = True
-                self.seconds = time.monotonic() - t0
-        except Exception as exc:  # noqa: BLE001 — every failure is reported, none stops the class
-            self.errors.append(f"{self.name}: {type(exc).__name__}: {exc}"[:300])
-        finally:
-            if ws is not None:
-                await ws.close()
-
-
 def server_tracebacks(log_path: str) -> list[str]:
     """The last line of every traceback the server logged (an exception the page did not show)."""
     lines = Path(log_path).read_text(errors="replace").splitlines()
@@ -429,14 +366,10 @@ def by_label(pairs) -> str:
     return ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in groups.items())
 
 
-async def training_phase(ws_url: str, pid: int, steps: list[Step], racers: int, trainers: int, think: float,
-                         arrive: float, settle: float) -> dict:
-    """Phase 3: `trainers` students train on the training lab (each its own seed, odd ones 10 epochs
-    instead of 8) while `racers` thin clients replay the 2-D demo until the last training is done."""
-    texts = {k: _pieces(k) for k in ("tl_progress_done", "tl_cached", "tl_waiting")}
-    warm = Trainer("warm-up", "lang=zh")  # the page's defaults: its imports, the digits, three runs (cached after)
-    await warm.run(ws_url, 0.0, texts)
-    await asyncio.sleep(2)
+async def racing_while(ws_url: str, pid: int, steps: list[Step], racers: int, think: float, arrive: float,
+                       settle: float, students: list[Follower]) -> dict:
+    """`students` open their pages (thin clients following their jobs) while `racers` thin clients
+    replay the 2-D demo until the last student is done; the server's CPU and memory meanwhile."""
     before = rss_mb(pid)
     peak = [before]
     stop = asyncio.Event()
@@ -447,41 +380,107 @@ async def training_phase(ws_url: str, pid: int, steps: list[Step], racers: int, 
             await asyncio.sleep(0.25)
 
     sampler = asyncio.create_task(sample())
-    students = [Trainer(f"trainer{i + 1}", f"lang=zh&seed={i + 1}" + ("&epochs=10" if i % 2 else ""))
-                for i in range(trainers)]
     replays = [Replay(f"racer{i + 1}") for i in range(racers)]
-    trained = asyncio.Event()
+    finished = asyncio.Event()
     ended = [float("inf")]
 
-    async def train_all():
-        delays = [arrive * i / max(1, trainers - 1) for i in range(trainers)]
-        await asyncio.gather(*(s.run(ws_url, d, texts) for s, d in zip(students, delays, strict=True)))
+    async def open_all():
+        delays = [arrive * i / max(1, len(students) - 1) for i in range(len(students))]
+        await asyncio.gather(*(s.run(ws_url, d) for s, d in zip(students, delays, strict=True)))
         ended[0] = time.monotonic()
-        trained.set()
+        finished.set()
 
     async def keep_racing(r: Replay, i: int, delay: float):
         await asyncio.sleep(delay)
-        for rnd in range(100):  # bounded: the trainings have their own deadline anyway
-            if trained.is_set():
+        for rnd in range(100):  # bounded: the students have their own deadline anyway
+            if finished.is_set():
                 break
             await r.run(ws_url, steps, think, seed=1000 * (rnd + 1) + i, delay=0.0)
 
     t0, cpu0 = time.monotonic(), cpu_seconds(pid)
-    # the racers come in a little after the first trainer, so that every race meets trainings
-    await asyncio.gather(train_all(), *(keep_racing(r, i, 2.0 + arrive * i / max(1, racers - 1))
-                                        for i, r in enumerate(replays)))
+    # the racers come in a little after the first student, so that every race meets jobs
+    await asyncio.gather(open_all(), *(keep_racing(r, i, 2.0 + arrive * i / max(1, racers - 1))
+                                       for i, r in enumerate(replays)))
     wall, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
     stop.set()
     await sampler
     right_after = rss_mb(pid)
-    print(f"waiting {settle:.0f} s for the training sessions' time-out ({TTL} s) to pass…", flush=True)
+    print(f"waiting {settle:.0f} s for the sessions' time-out ({TTL} s) to pass…", flush=True)
     await asyncio.sleep(settle)
-    return {"warm": warm, "learners": students, "replays": replays, "ended": ended[0], "wall": wall, "cpu": cpu,
-            "training_wall": ended[0] - t0, "before": before, "peak": max(peak), "right_after": right_after,
+    return {"students": students, "replays": replays, "ended": ended[0], "wall": wall, "cpu": cpu,
+            "students_wall": ended[0] - t0, "before": before, "peak": max(peak), "right_after": right_after,
             "after": rss_mb(pid)}
 
 
-async def run(sessions: int, browsers: int, settle: float, think: float, arrive: float, trainers: int) -> int:
+async def training_phase(ws_url: str, pid: int, steps: list[Step], racers: int, trainers: int, think: float,
+                         arrive: float, settle: float) -> dict:
+    """Phase 3: `trainers` students train on the training lab (each its own seed, odd ones 10 epochs
+    instead of 8) while `racers` thin clients replay the 2-D demo until the last training is done."""
+    warm = Follower("warm-up", "training-lab", "lang=zh")  # the page's defaults: its imports, the digits, the fork server
+    await warm.run(ws_url)
+    await asyncio.sleep(2)
+    students = [Follower(f"trainer{i + 1}", "training-lab", f"lang=zh&seed={i + 1}" + ("&epochs=10" if i % 2 else ""))
+                for i in range(trainers)]
+    out = await racing_while(ws_url, pid, steps, racers, think, arrive, settle, students)
+    return out | {"warm": warm}
+
+
+def heavy_students(n: int) -> list[Follower]:
+    """Half on views of the real network (each its own learning rate), half on fractal maps (each its
+    own seed); every other one leaves for §3.2 through the menu while its job computes."""
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            page, query = "inside-network", f"lang=zh&view=net&lr={0.02 + 0.01 * i:g}&steps=300"
+        else:
+            page, query = "maps", f"lang=zh&map=fractal&fseed={100 + i}&fgrid=128"
+        out.append(Follower(f"heavy{i + 1}", page, query, leave_to="batch-momentum" if i % 4 in (2, 3) else None))
+    return out
+
+
+async def heavy_phase(ws_url: str, pid: int, steps: list[Step], racers: int, heavy: int, think: float,
+                      arrive: float, settle: float) -> dict:
+    """Phase 4: `heavy` students open uncached heavy views while `racers` replay the 2-D demo."""
+    return await racing_while(ws_url, pid, steps, racers, think, arrive, settle, heavy_students(heavy))
+
+
+def report_phase(number: int, title: str, ph: dict, arrive: float) -> dict[str, bool]:
+    """Print a phase with jobs (3: trainings, 4: heavy pages); its targets."""
+    from optim_lab.jobs import POOL  # imported only now that the server has stopped
+
+    students, replays = ph["students"], ph["replays"]
+    lat = [x for r in replays for (_, x), sent in zip(r.latencies, r.sent, strict=True) if sent < ph["ended"]]
+    late = sum(1 for r in replays for sent in r.sent if sent >= ph["ended"])
+    opened = [s.opened for s in students if s.opened is not None]
+    done = [s.done for s in students if s.done is not None]
+    left = [s.left for s in students if s.left is not None]
+    waited = sum(any("排在第" in p for p in s.progress) for s in students)
+    print(f"\n{number}. {title}: {len(students)} students over {arrive:g} s, each its own setting, while {len(replays)} "
+          f"websocket clients replay the 2-D demo until the last of them is done")
+    print(f"   workers: {POOL.workers} jobs at once (one per core); {waited} of {len(students)} students saw a queue place; "
+          f"{sum(s.polls for s in students)} fragment polls")
+    print(f"   page drawn (request → first run finished): {summary(opened)}")
+    print(f"   result drawn (request → the run that drew it, queue included): {summary(done)}; all done after "
+          f"{ph['students_wall']:.0f} s")
+    if left or any(s.leave_to for s in students):
+        print(f"   menu click during a job → the other page drawn: {summary(left)}")
+    print(f"   2-D runs meanwhile, request → run finished: {summary(lat)}   ({len(lat)} runs; {late} more started after, not counted)")
+    print(f"   by step (median s): {by_label(p for r in replays for p, sent in zip(r.latencies, r.sent, strict=True) if sent < ph['ended'])}")
+    print(f"   server CPU {ph['cpu']:.0f} s in {ph['wall']:.0f} s wall ({ph['cpu'] / max(1e-9, ph['wall']):.2f} cores)")
+    print(f"   server memory (PSS, with its worker processes): before {ph['before']:.0f} MB, peak {ph['peak']:.0f} MB "
+          f"(+{ph['peak'] - ph['before']:.0f}), right after {ph['right_after']:.0f} MB ({ph['right_after'] - ph['before']:+.0f}), "
+          f"after time-out {ph['after']:.0f} MB ({ph['after'] - ph['before']:+.0f})")
+    stayed = [s for s in students if s.leave_to is None]
+    return {
+        f"{title}: 2-D p95 ≤ 1.5 s": p95_of(lat) <= 1.5,
+        f"{title}: page drawn p95 ≤ 1.5 s": p95_of(opened) <= 1.5,
+        f"{title}: every result drawn": all(s.done is not None for s in stayed),
+        **({f"{title}: menu click during a job p95 ≤ 1 s": p95_of(left) <= 1.0} if left else {}),
+        f"{title}: back within 100 MB": ph["after"] - ph["before"] <= 100,
+    }
+
+
+async def run(sessions: int, browsers: int, settle: float, think: float, arrive: float, trainers: int, heavy: int) -> int:
     chromium = find_browser()
     if chromium is None:
         print("Debian chromium is needed: apt-get install chromium-headless-shell (or chromium)", file=sys.stderr)
@@ -572,6 +571,8 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
         # 3. trainings on the training lab while others race on the 2-D pages
         training = await training_phase(ws_url, proc.pid, steps, sessions, trainers, think, arrive, settle) \
             if trainers else None
+        # 4. heavy pages (views of the real network, large maps) while others race
+        heavies = await heavy_phase(ws_url, proc.pid, steps, sessions, heavy, think, arrive, settle) if heavy else None
     finally:
         proc.terminate()
         try:
@@ -586,7 +587,9 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
     logged = server_tracebacks(log.name)
     errors3: list[str] = []
     if training:
-        errors3 = [e for x in [training["warm"], *training["learners"], *training["replays"]] for e in x.errors]
+        errors3 = [e for x in [training["warm"], *training["students"], *training["replays"]] for e in x.errors]
+    if heavies:
+        errors3 += [e for x in [*heavies["students"], *heavies["replays"]] for e in x.errors]
     exceptions = [e for e in errors1 + errors2 + errors3 if "exception" in e or "page error" in e] + logged
     cores = os.cpu_count()
     print(f"machine: {cores} cores; {sessions} students arriving over {arrive:g} s, each looking {think:g} s (± 50 %) "
@@ -604,36 +607,9 @@ async def run(sessions: int, browsers: int, settle: float, think: float, arrive:
     print(f"\nserver memory (PSS, with the processes it started): cold {cold:.0f} MB, warmed before {before:.0f} MB, peak during {during:.0f} MB "
           f"(+{during - before:.0f}), after time-out {after:.0f} MB ({after - before:+.0f})")
     checks3 = {}
-    if training:
-        tr = training
-        from optim_lab.training.train import SLOTS  # torch: imported only now that the server has stopped
-
-        learners = tr["learners"]
-        lat3 = [x for r in tr["replays"] for (_, x), sent in zip(r.latencies, r.sent, strict=True) if sent < tr["ended"]]
-        late = sum(1 for r in tr["replays"] for sent in r.sent if sent >= tr["ended"])
-        page = [s.seconds for s in learners if s.seconds is not None]
-        n_runs = sum(len(s.done) for s in learners)
-        n_cached = sum(len(s.cached) for s in learners)
-        print(f"\n3. trainings: {len(learners)} students open the training lab (each its own seed: 3 runs, 8 or 10 epochs) "
-              f"over {arrive:g} s while {len(tr['replays'])} websocket clients replay the 2-D demo until the last training ends")
-        print(f"   slots: {SLOTS.n} trainings at once (one per core); {sum(s.waited for s in learners)} of {len(learners)} "
-              f"students waited in the queue; {n_runs} runs trained, {n_cached} cache hits; warm-up visit "
-              f"{tr['warm'].seconds or float('nan'):.1f} s")
-        print(f"   training page, opened → every run done (queue included): {summary(page)}; all done after "
-              f"{tr['training_wall']:.0f} s")
-        print(f"   2-D runs while trainings run, request → run finished: {summary(lat3)}   ({len(lat3)} runs; "
-              f"{late} more started after the trainings ended, not counted)")
-        print(f"   by step (median s): {by_label(p for r in tr['replays'] for p, sent in zip(r.latencies, r.sent, strict=True) if sent < tr['ended'])}")
-        print(f"   server CPU {tr['cpu']:.0f} s in {tr['wall']:.0f} s wall ({tr['cpu'] / max(1e-9, tr['wall']):.2f} cores)")
-        print(f"   server memory (PSS, with the training processes): before {tr['before']:.0f} MB, peak {tr['peak']:.0f} MB (+{tr['peak'] - tr['before']:.0f}), "
-              f"right after {tr['right_after']:.0f} MB ({tr['right_after'] - tr['before']:+.0f}), "
-              f"after time-out {tr['after']:.0f} MB ({tr['after'] - tr['before']:+.0f})")
-        checks3 = {
-            "training: 2-D p95 ≤ 1.5 s": p95_of(lat3) <= 1.5,
-            "training: every student's runs trained": all(s.seconds is not None and len(s.done) == 3 and not s.cached
-                                                          for s in learners),
-            "training: back within 100 MB": tr["after"] - tr["before"] <= 100,
-        }
+    for number, title, phase in ((3, "trainings", training), (4, "heavy pages", heavies)):
+        if phase:
+            checks3 |= report_phase(number, title, phase, arrive)
     everything = errors1 + errors2 + errors3
     print(f"\nerrors: {len(everything) + len(logged)} ({len(exceptions)} exceptions in the app, of them {len(logged)} "
           f"tracebacks in the server's log; the rest time-outs of the driver)")
@@ -660,11 +636,13 @@ def main() -> int:
                     help="mean seconds a student looks at a result before the next change (0: all at once, back to back)")
     ap.add_argument("--arrive", type=float, default=10.0, help="students open the first link over this many seconds")
     ap.add_argument("--settle", type=float, default=TTL + 10, help="seconds to wait after the sessions close")
+    ap.add_argument("--heavy", type=int, default=10,
+                    help="students opening uncached views of the real network and large maps while --sessions clients race")
     ap.add_argument("--trainers", type=int, default=10,
                     help="students training on the training lab while --sessions clients race (0: no training phase)")
     args = ap.parse_args()
     browsers = args.sessions if args.browsers is None else args.browsers
-    return asyncio.run(run(args.sessions, browsers, args.settle, args.think, args.arrive, args.trainers))
+    return asyncio.run(run(args.sessions, browsers, args.settle, args.think, args.arrive, args.trainers, args.heavy))
 
 
 if __name__ == "__main__":
