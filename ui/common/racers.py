@@ -141,7 +141,9 @@ def param_control(sh, key: str, p: Param, container, default=None, context=None)
 def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
                  container=None, data_n: int | None = None, defaults: dict | None = None, allow_custom: bool = True,
                  steps: int = 100) -> RacerConfig:
-    """Draw racer i's controls; return its config."""
+    """Draw racer i's controls; return its config.  `surface` names the row of `LR_HINT` whose η
+    each optimizer starts from ("digits" for the training lab's networks, which have no 2-D surface);
+    η and every hyper-parameter follow the chosen optimizer (their context)."""
     box = container or st.sidebar
     defaults = defaults or {}
     k = f"o{i}"

@@ -15,6 +15,15 @@ from optim_lab.training.train import CLIP, EPOCHS, MAX_RUNS
 from ui.sections.training_lab import calc, evaluate, script, setup, training
 from ui.shell import Shell
 
+CHART_BOX = "tl_chart_box"
+# Presentation mode: while runs train, the pool's fragment draws its progress bars above the growing
+# curves and a placeholder line above both; on the projector the curves go first (flex order), so
+# that they stay on the first screen while training as they do once trained.
+CURVES_FIRST_CSS = f"""<style>
+.st-key-{CHART_BOX} > [data-testid=stLayoutWrapper] {{ order: -1; }}
+.st-key-{CHART_BOX} [data-testid=stVerticalBlock] > .st-key-tl_curves_live {{ order: -1; }}
+</style>"""
+
 
 def step_train_settings(sh: Shell, train_box):
     """Step 5's shared settings: in the step on a screen; on the projector in the sidebar
@@ -68,7 +77,10 @@ def render(sh: Shell) -> None:
             if clip_on else None
     train_box = train_place()
     with train_box:
-        chart_box = st.container() if sh.big else None  # on the projector the curves first, step 5's words under them
+        chart_box = None
+        if sh.big:  # on the projector the curves first, step 5's words under them
+            st.html(CURVES_FIRST_CSS)
+            chart_box = st.container(key=CHART_BOX)
         st.header(sh.t("tl_s5"))
     epochs, seed, by = step_train_settings(sh, train_box)
     with train_box:

@@ -358,7 +358,7 @@ ZH = {
     "preset_tl_bn-sgd": "BN 让普通 SGD 训练得快",
     "preset_tl_batch-size": "批量 8 vs 64 vs 全批量",
     "preset_tl_warmup": "大学习率的 Adam：预热",
-    "preset_tl_mse-vs-ce": "CNN 上的均方误差 vs 交叉熵",
+    "preset_tl_mse-vs-ce": "均方误差 vs 交叉熵",
     "preset_tl_hw3": "HW3 示例代码的设置",
     "note_tl_optimizers": "SGD 和动量用相同的 η = 0.01：动量最终的训练损失低几十倍。Adam（η = 0.001）在前几个回合最快。",
     "note_tl_bn-sgd": "同样的 SGD、同样的 η = 0.1、同样的初始权重：有 BN 时 3 个回合后的训练损失比没有 BN 时低好几倍。",

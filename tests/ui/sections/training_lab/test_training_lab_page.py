@@ -37,8 +37,20 @@ def test_defaults_train_three_runs_and_show_every_step(lang):
     assert any(r"\odot" in m.value for m in at.latex)
     assert at.code and "def train(" in at.code[-1].value  # the code for this run
     assert not [b for b in at.button if b.key == "tl_stop"]  # trained: no stop button left (issue 19 item 10)
-    if lang == "zh":  # the imports of step 1 explained in the page's language
+    if lang == "zh":  # the imports of step 1 explained in the page's language, the script's English said in Chinese
         assert "# 每个回合的更新次数" in at.code[0].value
+        assert t("tl_code_language", "zh") in [c.value for c in at.caption]
+
+
+def test_the_learning_rate_follows_the_optimizer_and_the_run_name_shows_it():
+    """Issue 18: the lab's own run editor kept SGD's η = 0.01 when run 1 became Adam, and the name hid it."""
+    at = _open("en", {"n": "2", "o2": "sgd", "samples": "50", "epochs": "1"})
+    apptest.assert_clean(at)
+    at.selectbox(key="o1").set_value("adam").run()
+    apptest.assert_clean(at)
+    assert at.query_params.get("o1_lr") in (None, [])  # Adam's own default, not SGD's carried over
+    names = {d["name"] for d in apptest.chart(at, "tl_curves")["data"] if d.get("showlegend")}
+    assert "1 · Adam · η = 0.001" in names and "2 · SGD / GD · η = 0.01" in names, names
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
