@@ -122,3 +122,10 @@ def test_an_mlp_with_bn_shows_the_pitfall_table():
     assert list(pitfall.columns)[-len(PITFALL_BATCHES):] == [t("tl_mode_train", "en", b=b) for b in PITFALL_BATCHES]
     accuracies = [float(v.removesuffix(" %")) for v in pitfall.iloc[0, 1:]]  # written as the page writes them: "97.4 %"
     assert all(0 <= a <= 100 for a in accuracies)
+
+
+def test_the_bn_views_twin_trains_as_a_job_and_joins_the_chart():
+    at = _open("zh", {"n": "1", "samples": "50", "epochs": "1", "bnv": "1"})
+    apptest.assert_clean(at)
+    names = [d["name"] for d in apptest.chart(at, "tl_preact")["data"] if d.get("mode") == "lines+markers"]  # the medians
+    assert len(names) == 2 and names[1] == f"{names[0]} · {t('tl_no_bn', 'zh')}", names
