@@ -15,7 +15,7 @@ import dataclasses
 
 import streamlit as st
 
-from optim_lab.jobs import JobView
+from optim_lab.jobs import POOL, JobView
 from optim_lab.training.train import MAX_RUNS, RunConfig, RunRecord
 from optim_lab.training.worker import TASK
 from ui.common import jobs
@@ -66,17 +66,18 @@ def curves(sh: Shell, runs: list[calc.NamedRun], records: list[RunRecord | None]
                                  epochs, total, height=sh.size(420, 560), font_size=sh.font)
 
 
-def stop_or_restart(sh: Shell, keys: list[str], done: list[bool]) -> bool:
-    """The stop button while runs of this session train; after a stop, the button that trains
-    them again.  True when this session has stopped its unfinished runs."""
+def stop_or_restart(sh: Shell, keys: list[str], done: list[bool]) -> None:
+    """The stop button while runs of this session are queued or train (not once they ended, nor
+    for a run that failed); after a stop, the button that trains them again."""
     open_keys = [k for k, d in zip(keys, done, strict=True) if not d]
-    stopped = any(jobs.stopped(k) for k in open_keys)
+    stopped = [k for k in open_keys if jobs.stopped(k)]
     if stopped:
-        st.button(sh.t("tl_restart"), key="tl_restart", on_click=jobs.resume, args=(open_keys,))
+        st.button(sh.t("tl_restart"), key="tl_restart", on_click=jobs.resume, args=(stopped,))
         st.caption(sh.t("tl_stopped_note"))
-    elif open_keys:
-        st.button(sh.t("tl_stop"), key="tl_stop", on_click=jobs.stop, args=(open_keys,))
-    return stopped
+        return
+    active = [k for k in open_keys if POOL.peek(k).state in ("queued", "running")]
+    if active:
+        st.button(sh.t("tl_stop"), key="tl_stop", on_click=jobs.stop, args=(active,))
 
 
 def train_all(sh: Shell, runs: list[calc.NamedRun], by: str, chart_box, info_box) -> list[RunRecord | None]:
