@@ -74,6 +74,8 @@ LR_HINT = {
     "booth": (0.02, 0.2), "rastrigin": (2e-3, 0.05), "ackley": (0.05, 0.1), "six-hump-camel": (0.02, 0.05),
     "three-hump-camel": (0.01, 0.05), "matyas": (0.5, 0.1), "styblinski-tang": (0.01, 0.1), "monkey-saddle": (0.01, 0.02),
     "linreg": (0.05, 0.1), "logreg": (0.5, 0.1), "feature-scale": (1e-5, 0.05),
+    # not a 2-D surface: the training lab's networks on the 8×8 digits (torch's customary η per family)
+    "digits": (0.01, 1e-3),
 }
 # … and where a section's own race needs another: section slug → surface → optimizer → η.
 SECTION_LR = {
@@ -139,7 +141,9 @@ def param_control(sh, key: str, p: Param, container, default=None, context=None)
 def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
                  container=None, data_n: int | None = None, defaults: dict | None = None, allow_custom: bool = True,
                  steps: int = 100) -> RacerConfig:
-    """Draw racer i's controls; return its config."""
+    """Draw racer i's controls; return its config.  `surface` names the row of `LR_HINT` whose η
+    each optimizer starts from ("digits" for the training lab's networks, which have no 2-D surface);
+    η and every hyper-parameter follow the chosen optimizer (their context)."""
     box = container or st.sidebar
     defaults = defaults or {}
     k = f"o{i}"

@@ -4,18 +4,20 @@ finished run, and the drawn digit as the data set's 8×8 image."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.metrics import confusion_matrix
 
 from optim_lab.engine import Racer
 from optim_lab.schedules import get_schedule
 from optim_lab.training import presets as engine_presets
 from optim_lab.training.data import DigitSplit, load_digits_split
 from optim_lab.training.models import ModelConfig
-from optim_lab.training.train import Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
+from optim_lab.training.train import MAX_UPDATES, Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
 
 BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
 
@@ -54,20 +56,64 @@ def batch_value(batch: str) -> int | None:
 
 
 def batch_options(n: int) -> list[str]:
-    return [b for b in BATCH_OPTIONS if b == "full" or int(b) < n]
+    """The batch sizes a menu offers for n training samples: those of which one epoch fits the
+    page's bound of `MAX_UPDATES` updates (B = 1 on 1 347 samples is 1 347 updates an epoch)."""
+    return [b for b in BATCH_OPTIONS if b == "full" or (int(b) < n and math.ceil(n / int(b)) <= MAX_UPDATES)]
+
+
+def fitted_epochs(epochs: int, n: int, batch: int | None) -> int:
+    """The most epochs ≤ `epochs` that stay within `MAX_UPDATES` updates (at least one)."""
+    per_epoch = math.ceil(n / (batch or n))
+    return max(1, min(epochs, MAX_UPDATES // per_epoch))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One run as the page will train it: its engine config, or why it cannot train.
+
+    `note` is a text key and its values: "tl_fit_epochs" (the epochs were fitted to the
+    bound), "tl_bn_batch_of_one" or "tl_cannot_train" (`config` is None then)."""
+
+    config: RunConfig | None
+    note: tuple[str, dict] | None = None
+
+
+def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
+    """Run r's engine config for n training samples, its epochs fitted to the page's bound."""
+    model = ModelConfig(kind=shared.kind, width=shared.width if shared.kind == "cnn" else shared.mlp_width,
+                        blocks=shared.blocks, depth=shared.depth, activation=shared.activation, bn=r.bn,
+                        residual=shared.residual)
+    batch = batch_value(r.batch)
+    B = min(batch or n, n)
+    if model.kind == "mlp" and model.bn and (B == 1 or n % B == 1):
+        return Plan(None, ("tl_bn_batch_of_one", {"n": n, "b": B}))
+    epochs = fitted_epochs(shared.epochs, n, batch)
+    note = None
+    if epochs < shared.epochs:
+        per_epoch = math.ceil(n / B)
+        note = ("tl_fit_epochs", {"b": B, "per_epoch": per_epoch, "asked": shared.epochs,
+                                  "total": shared.epochs * per_epoch, "max": MAX_UPDATES, "e": epochs})
+    cfg = RunConfig(model=model, racer=r.racer, loss=r.loss, batch_size=batch, epochs=epochs, samples=shared.samples,
+                    augment=shared.augment, normalize=shared.normalize, clip=shared.clip, seed=shared.seed)
+    try:
+        return Plan(cfg.checked(), note)
+    except ValueError as exc:  # what the page's controls cannot reach; said as this run's note
+        return Plan(None, ("tl_cannot_train", {"error": str(exc)}))
+
+
+@dataclass(frozen=True)
+class NamedRun:
+    """A run that trains, as the page names and colours it (its number is the sidebar's)."""
+
+    number: int  # 1-based
+    name: str
+    config: RunConfig
 
 
 def run_configs(shared: Shared, runs: list[RunSetting]) -> list[RunConfig]:
-    """The engine's run configs (validated: ValueError names the bad setting)."""
-    out = []
-    for r in runs:
-        model = ModelConfig(kind=shared.kind, width=shared.width if shared.kind == "cnn" else shared.mlp_width,
-                            blocks=shared.blocks, depth=shared.depth, activation=shared.activation, bn=r.bn,
-                            residual=shared.residual)
-        out.append(RunConfig(model=model, racer=r.racer, loss=r.loss, batch_size=batch_value(r.batch),
-                             epochs=shared.epochs, samples=shared.samples, augment=shared.augment,
-                             normalize=shared.normalize, clip=shared.clip, seed=shared.seed).checked())
-    return out
+    """The engine's run configs of runs that can train (epochs fitted to the bound)."""
+    n = shared.samples or len(load_digits_split(0).y_train)
+    return [p.config for p in (run_plan(shared, r, n) for r in runs) if p.config is not None]
 
 
 def _fmt(x: float) -> str:
@@ -144,9 +190,7 @@ def evaluation(rec: RunRecord) -> Evaluation:
 
 def confusion(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(10, 10) counts: row = true digit, column = predicted."""
-    out = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(out, (np.asarray(y), probs.argmax(1)), 1)
-    return out
+    return confusion_matrix(np.asarray(y), probs.argmax(1), labels=list(range(10)))
 
 
 def misclassified(probs: np.ndarray, y: np.ndarray, limit: int = 12) -> np.ndarray:

@@ -30,6 +30,7 @@ class CurveRun:
     val_acc: list[float]
     batch_loss: list[float]
     diverged: str | None = None  # the label at the point where it diverged
+    number: int | None = None  # the run's number on the page (its colour); None: its place in the list
 
 
 def colour(i: int) -> str:
@@ -49,7 +50,7 @@ def curves_figure(runs: list[CurveRun], by: str, labels: dict, epochs: int, tota
     data = fig._data_json
     x_max = epochs if by == "epochs" else max(total_updates, 1)
     for i, r in enumerate(runs):
-        c = colour(i)
+        c = colour(i if r.number is None else r.number - 1)
         x = list(r.epoch if by == "epochs" else r.updates)
         if by == "updates" and r.batch_loss:
             step = max(1, len(r.batch_loss) // 600)
@@ -149,11 +150,12 @@ def confusion_figure(matrix: np.ndarray, labels: dict, height: int = 380, font_s
 
 
 def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int = 300, font_size: int = 13,
-                 title: str = "") -> go.Figure:
-    """(runs, 10) probabilities as grouped bars per digit."""
+                 title: str = "", numbers: list[int] | None = None) -> go.Figure:
+    """(runs, 10) probabilities as grouped bars per digit (run `numbers[i]` in its page colour)."""
     fig = go.Figure()
     for i, (p, name) in enumerate(zip(probs, names, strict=True)):
-        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=p, name=name, marker_color=colour(i),
+        c = colour(i if numbers is None else numbers[i] - 1)
+        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=p, name=name, marker_color=c,
                              hovertemplate=f"{name}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
     fig.update_layout(height=height, barmode="group", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
                       yaxis=dict(range=[0, 1], title=labels["prob"]), xaxis=dict(title=labels["class"], dtick=1),
@@ -161,13 +163,15 @@ def softmax_bars(probs: np.ndarray, names: list[str], labels: dict, height: int 
     return _type_size(fig, font_size)
 
 
-def preact_figure(bands: list[np.ndarray], names: list[str], labels: dict, height: int = 340, font_size: int = 13) -> go.Figure:
-    """Per run, the median and the 16–84 % and 2–98 % bands of the pre-activations per epoch."""
+def preact_figure(bands: list[np.ndarray], names: list[str], labels: dict, height: int = 340, font_size: int = 13,
+                  numbers: list[int] | None = None) -> go.Figure:
+    """Per run, the median and the 16–84 % and 2–98 % bands of the pre-activations per epoch
+    (run `numbers[i]` in its page colour)."""
     fig = go.Figure()
     for i, (b, name) in enumerate(zip(bands, names, strict=True)):
         if len(b) == 0:
             continue
-        c = colour(i)
+        c = colour(i if numbers is None else numbers[i] - 1)
         x = np.arange(len(b))
         for lo, hi, alpha in ((0, 4, 0.12), (1, 3, 0.25)):
             fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[b[:, hi], b[::-1, lo]], fill="toself", mode="lines",

@@ -11,7 +11,6 @@ EN = {
         "Up to 4 runs train side by side from the **same initial weights** and, for the same batch size, the **same batches**."
     ),
     "tl_runs": "Runs to compare",
-    "tl_run": "run",
     "tl_run_n": "Run {i}",
     "tl_bn": "BatchNorm (BN)",
     "tl_no_bn": "no BN",
@@ -21,14 +20,34 @@ EN = {
     "tl_loss_ce": "cross-entropy",
     "tl_loss_mse": "MSE on softmax",
     "tl_mse_book": "MSE (the book's: summed over the classes)",
-    "tl_settings_error": "These settings cannot run: {error}",
+    "tl_fit_epochs": (
+        "{run}: at B = {b} an epoch is {per_epoch} updates, so {asked} epochs would be {total}. A run on this page makes at "
+        "most {max} updates (it must end within seconds on a shared server), so this run trains {e} epochs."
+    ),
+    "tl_bn_batch_of_one": (
+        "{run} cannot train: BatchNorm1d needs at least 2 samples in every batch, and {n} samples in batches of {b} leave "
+        "a batch of 1. Choose another batch size for it or turn its BN off; the other runs train."
+    ),
+    "tl_cannot_train": "{run} cannot train with these settings ({error}); the other runs train.",
+    "tl_no_runs": "No run can train with these settings: see the note of each run above.",
     # step 1
     "tl_s1": "1 · Libraries",
     "tl_s1_text": "What each import is for (HW3 imports the same, plus torchvision for its image transforms).",
+    "tl_imports": (
+        "import argparse                      # the script's options mirror the page's settings\n"
+        "import math                          # updates per epoch = ceil(N / B)\n"
+        "import numpy as np                   # the digits arrive as numpy arrays\n"
+        "import torch                         # tensors, autograd, torch.manual_seed\n"
+        "import torch.nn.functional as F      # cross_entropy, softmax, affine_grid + grid_sample (augmentation)\n"
+        "from torch import nn                 # Conv2d, BatchNorm2d, ReLU, MaxPool2d, Linear: the Classifier\n"
+        "from sklearn.datasets import load_digits                # 1 797 real 8×8 digits, shipped with scikit-learn\n"
+        "from sklearn.model_selection import train_test_split   # seeded, stratified training / validation / test split\n"
+        "# HW3 also imports torchvision.transforms, Dataset/DataLoader, PIL and tqdm: see the note below\n"
+    ),
     "tl_s1_torchvision": (
-        "torchvision is not used: PyPI's torchvision wheel links the CUDA builds of torch's libraries and does not import "
-        "next to the CPU torch of this server. `RandomAffine`, `Normalize` and `Compose` are written with plain torch "
-        "(`affine_grid` + `grid_sample`) and used the way HW3 uses torchvision's."
+        "Where HW3 uses torchvision's `RandomAffine`, `Normalize` and `Compose`, this lab writes the same transforms in a "
+        "few lines of plain torch (`affine_grid` + `grid_sample`) and uses them the way HW3 does: the digits need nothing "
+        "else, and the script of step 5 then runs with torch and scikit-learn alone."
     ),
     # step 2
     "tl_s2": "2 · Data",
@@ -71,7 +90,7 @@ EN = {
     "tl_params_per_run": "Parameters per run: {items}",
     # step 4
     "tl_s4": "4 · Loss & optimizer",
-    "tl_s4_text": "Each run's optimizer comes from the same registry as the 2-D pages and steps the network with the same update (as a `torch.optim.Optimizer`). Choose it, its hyper-parameters and its schedule in the sidebar.",
+    "tl_s4_text": "Each run's optimizer is one of the 2-D pages' optimizers and moves the network's weights with the same update (as a `torch.optim.Optimizer`). Choose it, its hyper-parameters and its learning-rate schedule in the sidebar.",
     "tl_clip": "Gradient clipping (clip_grad_norm_)",
     "tl_clip_value": "max_norm",
     "tl_wd_note": "weight decay {wd:g} (L2 term added to g, as torch.optim does)",
@@ -84,14 +103,9 @@ EN = {
     "tl_by_updates": "updates",
     "tl_stop": "⏹ Stop",
     "tl_restart": "▶ Train again",
-    "tl_stopped_note": "Stopped. The curves show what was trained until then.",
-    "tl_progress": "{name}: epoch {e}/{E} · {spe:.2f} s/epoch",
-    "tl_progress_upd": "{name}: epoch {e}/{E} · update {k}/{K}",
-    "tl_progress_done": "{name}: done, {E} epochs · {k} updates",
-    "tl_waiting": "{name}: waiting for a free core — place {place} in the queue",
-    "tl_following": "{name}: another student started this exact run; following it",
-    "tl_cached": "{name}: done (already trained with these settings)",
+    "tl_stopped_note": "Stopped for you: a run nobody else is waiting for stops now. The curves show what it trained until then.",
     "tl_diverged": "{name} diverged at epoch {e} (update {k}).",
+    "tl_diverged_short": "diverged at epoch {e} (update {k})",
     "tl_updates_per_epoch": "Updates per epoch: {items}",
     "tl_loss_axis": "loss",
     "tl_acc_axis": "accuracy",
@@ -113,13 +127,14 @@ EN = {
     "tl_col_best": "best epoch (HW3's checkpoint)",
     "tl_col_updates": "updates",
     "tl_col_time": "s/epoch",
+    "tl_col_note": "note",
+    "tl_wait_for_runs": "Shown once a run has finished training (step 5).",
     "tl_confusion_of": "Confusion matrix of",
     "tl_true": "true digit",
     "tl_pred": "predicted digit",
     "tl_wrong_title": "Misclassified validation images of {name} ({n} of {total}), with every run's softmax",
     "tl_none_wrong": "{name} classifies every validation image correctly.",
     "tl_wrong_pick": "Misclassified image (in the order above)",
-    "tl_label_pred": "true {y} · {name}: {p}",
     "tl_bn_pitfall": "BN pitfall: evaluating with model.train() by mistake",
     "tl_bn_pitfall_text": (
         "With `model.train()`, BN normalizes each evaluation batch with that batch's own mean and variance instead of the "
@@ -153,13 +168,14 @@ EN = {
         "is mostly a smoother error surface (gradients that change less), which allows larger learning rates."
     ),
     "tl_preact": "pre-activation",
-    "tl_bnview_pair_off": "Compare: train run 1 once more with BN off",
-    "tl_bnview_pair_on": "Compare: train run 1 once more with BN on",
+    "tl_bnview_pair_off": "Compare: train run {i} once more with BN off",
+    "tl_bnview_pair_on": "Compare: train run {i} once more with BN on",
     # code
     "tl_code": "The code for this run",
     "tl_code_text": "A standalone PyTorch script (torch + scikit-learn only) with these settings as its defaults. Run on its own it prints this run's numbers, epoch by epoch. It writes the chosen optimizer's update out in a few lines (it cannot import this app); a test proves it equal to the app's.",
     "tl_code_of": "Script of",
     "tl_download": "Download the script",
+    "tl_code_language": "The script's names and comments are in English, as in HW3's sample code.",
     # presets
     "preset_tl_optimizers": "SGD vs momentum vs Adam",
     "preset_tl_bn-sgd": "BN lets plain SGD train fast",
@@ -182,10 +198,9 @@ ZH = {
         "HW3 在 **food-11** 照片上训练 CNN（11 类，训练集 9 866 张 128×128 图片；它的 Classifier 在 CPU 上训练一个回合要几十分钟）。"
         "本实验室保留 HW3 的流程和命名——`train_tfm` / `test_tfm`、`Classifier`、训练集 / 验证集 / 测试集、`model.train()` / `model.eval()`——"
         "改用 scikit-learn 自带的 **1 797 张真实 8×8 手写数字**，小到可以在共享服务器上现场训练。"
-        "最多 4 组训练并排进行：**初始权重相同**，批量大小相同时 **批量也完全相同**。"
+        "最多 4 组并排训练：它们的**初始权重相同**；批量大小相同的各组，每次更新用的**批量也完全相同**。"
     ),
     "tl_runs": "对比的训练组数",
-    "tl_run": "训练",
     "tl_run_n": "训练 {i}",
     "tl_bn": "批量归一化（BN）",
     "tl_no_bn": "无 BN",
@@ -195,12 +210,32 @@ ZH = {
     "tl_loss_ce": "交叉熵",
     "tl_loss_mse": "softmax 输出上的均方误差",
     "tl_mse_book": "均方误差（书中约定：对类别求和）",
-    "tl_settings_error": "这些设置无法运行：{error}",
+    "tl_fit_epochs": (
+        "{run}：B = {b} 时每个回合有 {per_epoch} 次更新，{asked} 个回合就是 {total} 次。本页每组最多更新 {max} 次"
+        "（共享服务器上的一次训练要在几秒内结束），所以这一组只训练 {e} 个回合。"
+    ),
+    "tl_bn_batch_of_one": (
+        "{run}无法训练：BatchNorm1d 要求每个批量至少有 2 个样本，而 {n} 个样本按每批 {b} 个划分，会剩下只有 1 个样本的批量。"
+        "请给这一组换一个批量大小，或关闭它的 BN；其他各组照常训练。"
+    ),
+    "tl_cannot_train": "{run}无法用这些设置训练（{error}）；其他各组照常训练。",
+    "tl_no_runs": "按这些设置，没有一组能够训练：请看上方每一组的说明。",
     "tl_s1": "1 · 导入库",
     "tl_s1_text": "每个导入的用途（HW3 导入的也是这些，另加 torchvision 做图像变换）。",
+    "tl_imports": (
+        "import argparse                      # 脚本的命令行选项与本页的设置一一对应\n"
+        "import math                          # 每个回合的更新次数 = ceil(N / B)\n"
+        "import numpy as np                   # 手写数字数据以 numpy 数组的形式给出\n"
+        "import torch                         # 张量、自动求导、torch.manual_seed\n"
+        "import torch.nn.functional as F      # cross_entropy、softmax、affine_grid + grid_sample（数据增强）\n"
+        "from torch import nn                 # Conv2d、BatchNorm2d、ReLU、MaxPool2d、Linear：组成 Classifier\n"
+        "from sklearn.datasets import load_digits                # scikit-learn 自带的 1 797 张真实 8×8 手写数字\n"
+        "from sklearn.model_selection import train_test_split   # 带随机种子的分层划分：训练集 / 验证集 / 测试集\n"
+        "# HW3 还导入了 torchvision.transforms、Dataset/DataLoader、PIL 和 tqdm：见下方说明\n"
+    ),
     "tl_s1_torchvision": (
-        "这里不用 torchvision：PyPI 上的 torchvision 安装包链接的是 CUDA 版 torch 的库，与本服务器的 CPU 版 torch 一起无法导入。"
-        "`RandomAffine`、`Normalize` 和 `Compose` 用纯 torch（`affine_grid` + `grid_sample`）写成，用法与 HW3 中 torchvision 的相同。"
+        "HW3 用 torchvision 的 `RandomAffine`、`Normalize` 和 `Compose` 做图像变换；本实验室用几行纯 torch 代码"
+        "（`affine_grid` + `grid_sample`）写出同样的变换，用法与 HW3 相同。手写数字不需要别的库，第 5 步的脚本因此只依赖 torch 和 scikit-learn。"
     ),
     "tl_s2": "2 · 数据",
     "tl_s2_text": "带随机种子的分层划分：训练集 {train} 张、验证集 {val} 张、留作第 7 步的测试集 {test} 张。每张图 8×8，像素 0…16，缩放到 [0, 1]。",
@@ -240,7 +275,7 @@ ZH = {
     "tl_col_params": "参数个数",
     "tl_params_per_run": "各组参数个数：{items}",
     "tl_s4": "4 · 损失函数与优化器",
-    "tl_s4_text": "每组的优化器都来自与二维页面相同的注册表，并用同一个更新式（作为 `torch.optim.Optimizer`）训练网络。在侧边栏选择优化器、超参数和学习率调度。",
+    "tl_s4_text": "每组的优化器就是二维页面上的那些优化器，用同一个更新式（写成 `torch.optim.Optimizer`）更新网络的权重。优化器、它的超参数和学习率调度都在侧边栏里选择。",
     "tl_clip": "梯度裁剪（clip_grad_norm_）",
     "tl_clip_value": "max_norm",
     "tl_wd_note": "权重衰减 {wd:g}（与 torch.optim 一样，把 L2 项加到 g 上）",
@@ -252,14 +287,9 @@ ZH = {
     "tl_by_updates": "更新次数",
     "tl_stop": "⏹ 停止",
     "tl_restart": "▶ 重新训练",
-    "tl_stopped_note": "已停止。曲线显示停止前训练的结果。",
-    "tl_progress": "{name}：第 {e}/{E} 回合 · 每回合 {spe:.2f} 秒",
-    "tl_progress_upd": "{name}：第 {e}/{E} 回合 · 第 {k}/{K} 次更新",
-    "tl_progress_done": "{name}：完成，{E} 个回合 · {k} 次更新",
-    "tl_waiting": "{name}：等待空闲的 CPU 核——排在第 {place} 位",
-    "tl_following": "{name}：另一位同学刚启动了完全相同的训练，正在跟随它",
-    "tl_cached": "{name}：完成（这组设置已经训练过）",
+    "tl_stopped_note": "已为你停止：没有其他人在等的训练会就此停下。曲线显示它停下之前训练的结果。",
     "tl_diverged": "{name} 在第 {e} 回合（第 {k} 次更新）发散。",
+    "tl_diverged_short": "在第 {e} 回合（第 {k} 次更新）发散",
     "tl_updates_per_epoch": "每回合更新次数：{items}",
     "tl_loss_axis": "损失",
     "tl_acc_axis": "准确率",
@@ -280,13 +310,14 @@ ZH = {
     "tl_col_best": "最佳回合（HW3 保存的检查点）",
     "tl_col_updates": "更新次数",
     "tl_col_time": "秒/回合",
+    "tl_col_note": "说明",
+    "tl_wait_for_runs": "有一组训练完成后（第 5 步），这里就会显示结果。",
     "tl_confusion_of": "混淆矩阵：",
     "tl_true": "真实数字",
     "tl_pred": "预测数字",
     "tl_wrong_title": "{name} 分错的验证集图片（{total} 张中的 {n} 张），以及每组的 softmax",
     "tl_none_wrong": "{name} 把验证集全部分对了。",
     "tl_wrong_pick": "分错的图片（按上面的顺序）",
-    "tl_label_pred": "真实 {y} · {name}：{p}",
     "tl_bn_pitfall": "BN 的陷阱：误用 model.train() 做评估",
     "tl_bn_pitfall_text": (
         "在 `model.train()` 模式下，BN 用每个评估批量自己的均值和方差做归一化，而不是训练中学到的滑动平均——"
@@ -316,17 +347,18 @@ ZH = {
         "它的好处主要是让误差表面更平滑（梯度变化更小），从而允许更大的学习率。"
     ),
     "tl_preact": "预激活值",
-    "tl_bnview_pair_off": "对比：关闭 BN 后把训练 1 再训练一次",
-    "tl_bnview_pair_on": "对比：打开 BN 后把训练 1 再训练一次",
+    "tl_bnview_pair_off": "对比：关闭 BN，把训练 {i} 再训练一次",
+    "tl_bnview_pair_on": "对比：打开 BN，把训练 {i} 再训练一次",
     "tl_code": "本次训练的代码",
     "tl_code_text": "一个独立的 PyTorch 脚本（只需 torch 和 scikit-learn），默认参数就是当前设置。单独运行时会逐回合打印出与本页相同的数字。它把所选优化器的更新式用几行代码写了出来（它不能导入本应用）；有测试证明它与应用中的更新完全一致。",
     "tl_code_of": "脚本：",
     "tl_download": "下载脚本",
+    "tl_code_language": "脚本里的变量名和注释都是英文，与 HW3 的示例代码一样；每一段做什么，见本页第 1–7 步的说明。",
     "preset_tl_optimizers": "SGD vs 动量 vs Adam",
     "preset_tl_bn-sgd": "BN 让普通 SGD 训练得快",
     "preset_tl_batch-size": "批量 8 vs 64 vs 全批量",
     "preset_tl_warmup": "大学习率的 Adam：预热",
-    "preset_tl_mse-vs-ce": "CNN 上的均方误差 vs 交叉熵",
+    "preset_tl_mse-vs-ce": "均方误差 vs 交叉熵",
     "preset_tl_hw3": "HW3 示例代码的设置",
     "note_tl_optimizers": "SGD 和动量用相同的 η = 0.01：动量最终的训练损失低几十倍。Adam（η = 0.001）在前几个回合最快。",
     "note_tl_bn-sgd": "同样的 SGD、同样的 η = 0.1、同样的初始权重：有 BN 时 3 个回合后的训练损失比没有 BN 时低好几倍。",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from optim_lab.engine import Racer
 from optim_lab.training.presets import PRESETS
+from optim_lab.training.train import EPOCHS, MAX_UPDATES
 from ui.sections.training_lab import calc
 
 
@@ -29,9 +32,44 @@ def test_page_settings_rebuild_the_engine_preset():
     assert [c.key() for c in calc.run_configs(shared, runs)] == [c.checked().key() for c in p.runs]
 
 
-def test_bad_settings_raise_with_the_reason():
-    with pytest.raises(ValueError, match="updates"):
-        calc.run_configs(calc.Shared(epochs=15), [calc.RunSetting(Racer("sgd"), True, "1", "ce")])
+def test_the_menu_offers_only_batch_sizes_of_which_an_epoch_fits_the_bound():
+    n = 1347  # the training split
+    opts = calc.batch_options(n)
+    assert "1" not in opts and "2" not in opts and {"4", "8", "full"} <= set(opts)
+    assert all(math.ceil(n / int(b)) <= MAX_UPDATES for b in opts if b != "full")
+    assert calc.batch_options(50)[-2:] == ["32", "full"]  # nothing at or above the sample count but "full"
+
+
+@pytest.mark.parametrize("batch", [b for b in calc.BATCH_OPTIONS if b != "full"])
+def test_every_offered_batch_size_trains_at_the_largest_epochs_fitted_to_the_bound(batch):
+    """Issue 19 item 1: B = 8 at 8 epochs (1 352 updates) refused the whole page; now the run trains 2 epochs."""
+    n = 1347
+    if batch not in calc.batch_options(n):
+        return
+    plan = calc.run_plan(calc.Shared(epochs=EPOCHS.hi), calc.RunSetting(Racer("sgd"), True, batch, "ce"), n)
+    cfg = plan.config
+    assert cfg is not None and cfg.total_updates <= MAX_UPDATES
+    assert cfg.total_updates + cfg.updates_per_epoch > MAX_UPDATES or cfg.epochs == EPOCHS.hi  # no epoch more would fit
+    if cfg.epochs < EPOCHS.hi:
+        key, values = plan.note
+        assert key == "tl_fit_epochs" and values["e"] == cfg.epochs and values["asked"] == EPOCHS.hi
+    else:
+        assert plan.note is None
+
+
+def test_batch_8_at_8_epochs_is_fitted_to_2_epochs():
+    plan = calc.run_plan(calc.Shared(epochs=8), calc.RunSetting(Racer("sgd"), True, "8", "ce"), 1347)
+    assert plan.config.epochs == 2 and plan.config.total_updates == 338
+    assert plan.note == ("tl_fit_epochs", {"b": 8, "per_epoch": 169, "asked": 8, "total": 1352, "max": MAX_UPDATES, "e": 2})
+
+
+def test_a_run_that_cannot_train_is_its_own_note_and_the_others_still_train():
+    shared = calc.Shared(kind="mlp", samples=65)  # batches of 64 leave one sample alone: BatchNorm1d refuses it
+    bad = calc.RunSetting(Racer("sgd"), True, "64", "ce")
+    good = calc.RunSetting(Racer("sgd"), False, "64", "ce")
+    plan = calc.run_plan(shared, bad, 65)
+    assert plan.config is None and plan.note == ("tl_bn_batch_of_one", {"n": 65, "b": 64})
+    assert len(calc.run_configs(shared, [bad, good])) == 1
 
 
 def test_drawing_becomes_a_centred_8x8_digit_in_unit_range():
@@ -51,6 +89,7 @@ def test_confusion_and_misclassified():
     probs = np.eye(10)[[0, 1, 2, 3, 3]] * 0.9 + 0.01
     y = np.array([0, 1, 2, 3, 4])
     m = calc.confusion(probs, y)
+    assert m.shape == (10, 10)  # every digit a row and a column, also those no image has
     assert m.sum() == 5 and m[4, 3] == 1 and np.trace(m) == 4
     assert calc.misclassified(probs, y).tolist() == [4]
 

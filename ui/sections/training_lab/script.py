@@ -1,0 +1,22 @@
+"""The training lab's "code for this run": the standalone script of one run, to read and download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optim_lab.training import codegen
+from ui.sections.training_lab import calc
+from ui.shell import Shell
+
+
+def show_code(sh: Shell, runs: list[calc.NamedRun]) -> None:
+    if not runs:
+        return
+    with st.expander(sh.t("tl_code"), expanded=False):
+        st.markdown(sh.t("tl_code_text"))
+        names = [r.name for r in runs]
+        pick = sh.controls.select("code", sh.t("tl_code_of"), names, names[0])
+        src = codegen.script(runs[names.index(pick)].config)
+        st.download_button(sh.t("tl_download"), src, file_name="train_digits.py", mime="text/x-python", key="tl_download")
+        st.caption(sh.t("tl_code_language"))
+        st.code(src, language="python", wrap_lines=sh.big)
