@@ -8,13 +8,14 @@ page's defaults, then the worst URL, timed; memory is the process's peak RSS
 (VmHWM) minus its RSS after the warm-up.  Targets: ≤ 2 s for the 2-D pages and
 ≤ 200 MB; each case prints its own time target.
 
-The training lab trains inside its script, so its cases have their own target:
-the worst allowed training run takes ≤ 10 s.  Its URL is the bench's
+The training lab's runs are jobs of the worker pool (`optim_lab.jobs`): its page's own run is
+held to the 2-D pages' 2 s, and each run it asks for to its own target: the worst allowed
+training run takes ≤ 10 s in its worker process.  Its URL is the bench's
 `train-worst` run (`optim_lab.training.bench.worst_config`) in the page's own
 controls: the largest batch size the page offers below the bench's, the samples
-slider set so that every epoch still makes MAX_UPDATES / epochs updates.  With one run the whole page is
-held to 10 s; with every run the page allows (each a different learning rate, so
-none is a cache hit, plus the BN view's counterpart), each trained run is.
+slider set so that every epoch still makes MAX_UPDATES / epochs updates: one run alone, and
+every run the page allows (each a different learning rate, so none is a cache hit, plus the BN
+view's counterpart), queued on the pool's workers.
 
 Run: `make worst` (or `python -m tests.load.worst_case`).
 """
@@ -95,9 +96,23 @@ def _rss(field: str) -> float:
 
 
 def _trained_runs() -> dict:
-    """The training lab's finished runs of this process (the page's shared cache), by key."""
-    jobs = sys.modules.get("ui.sections.training_lab.jobs")
-    return dict(jobs.JOBS._finished) if jobs else {}
+    """The training runs the worker pool of this process has finished (the shared cache), by key."""
+    from optim_lab.jobs import POOL
+    from optim_lab.training.train import RunRecord
+
+    with POOL._cond:
+        return {k: j.result for k, j in POOL._finished.items() if isinstance(j.result, RunRecord)}
+
+
+def _drain() -> None:
+    """Wait until the pool has run every job the page asked for (nobody polls here, so nobody may
+    leave: the queue's abandonment is switched off for this process)."""
+    from optim_lab.jobs import POOL
+
+    POOL.abandon_after = float("inf")
+    with POOL._cond:
+        while POOL._queue or POOL._running:
+            POOL._cond.wait(0.5)
 
 
 def child(page: str, query: dict) -> None:
@@ -113,12 +128,14 @@ def child(page: str, query: dict) -> None:
         return at
 
     make({}).run()  # warm-up: imports, torch, one default run
+    _drain()  # (and the default run's jobs, so that they are not counted as the case's)
     base = _rss("VmRSS")
     before = _trained_runs()
     at = make(query)
     t0, c0 = time.perf_counter(), time.process_time()
     at.run()
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    _drain()
     # runs this URL trained (none was in the cache before it): each one's own time and whether it ran to the end
     runs = [{"seconds": r.seconds, "updates": r.updates, "planned": r.config.total_updates, "epochs": len(r.epochs),
              "batch": r.config.batch_size, "finished": r.finished and r.diverged_at is None}
@@ -134,6 +151,7 @@ def verdict(page: str, query: dict, target: float, r: dict) -> tuple[bool, str]:
     several each run's own time is."""
     if not page.endswith("training-lab.py"):
         return r["seconds"] <= target, f"target ≤ {target:g} s"
+    page_ok = r["seconds"] <= 2.0
     runs = r["runs"]
     wanted = int(query.get("n", 1)) + (1 if query.get("bnv") == "1" else 0)
     slowest = max((x["seconds"] for x in runs), default=float("nan"))
@@ -142,9 +160,7 @@ def verdict(page: str, query: dict, target: float, r: dict) -> tuple[bool, str]:
                               for x in runs}))
     each = " + ".join(f"{x['seconds']:.1f}" for x in runs)
     note = f"{len(runs)}/{wanted} runs trained ({shape}): {each} s, slowest {slowest:.2f} s"
-    if wanted == 1:
-        return full and r["seconds"] <= target, f"target page ≤ {target:g} s; {note}"
-    return full and slowest <= target, f"target each run ≤ {target:g} s; {note}"
+    return page_ok and full and slowest <= target, f"target page ≤ 2 s, each run ≤ {target:g} s; {note}"
 
 
 def main() -> int:
