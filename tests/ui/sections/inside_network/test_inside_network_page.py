@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from optim_lab.analysis import classify
 from tests import apptest
 from ui.sections.inside_network import calc
 from ui.sections.inside_network.page import AT_KEY, PICK_KEY
@@ -86,6 +87,7 @@ def test_a_click_on_the_surface_moves_the_inspected_point():
 
 def test_calc_settings_are_checked_and_the_surface_box_comes_from_the_grid():
     s = calc.NetSetting()
+    assert s.optimizer == "sgd" and s.lr == 0.1
     cfg = s.run_config()
     assert cfg.samples == calc.NET_SAMPLES and cfg.batch_size is None and cfg.steps == s.steps
     assert s.every == s.steps // 20
@@ -96,10 +98,11 @@ def test_calc_settings_are_checked_and_the_surface_box_comes_from_the_grid():
 
 
 def test_the_inspector_at_the_centre_sees_the_trained_network_bn_statistics_included():
-    s = calc.NetSetting(kind="cnn", optimizer="adam", lr=3e-3, batch="64", steps=40)
+    s = calc.NetSetting(kind="cnn", racer={"optimizer": "adam", "lr": 3e-3}, batch="64", steps=40)
     d = calc.net_run(s, grid=3)
     centre = d["surface"][np.argmin(np.abs(d["beta"])), np.argmin(np.abs(d["alpha"]))]
     info = calc.curvature(s, d["theta"], d["dirs"], 0.0, 0.0, d["buffers"])
+    assert info["kind"] == classify(info["eigvals"], calc.PLANE_TOL)
     assert info["loss"] == pytest.approx(d["train_loss"], rel=1e-4)
     i0, j0 = np.argmin(np.abs(d["beta"])), np.argmin(np.abs(d["alpha"]))
     if abs(d["alpha"][j0]) < 1e-9 and abs(d["beta"][i0]) < 1e-9:
