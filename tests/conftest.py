@@ -4,6 +4,8 @@ numbers are the app's, and a 2-core machine shared by a server and a browser is 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -14,3 +16,9 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# AppTest never fires a fragment's `run_every`: pages under test compute their jobs inline
+# (`optim_lab.jobs`); the tests of the asynchronous path unset it for themselves, and the browser
+# tests' servers never inherit it.
+os.environ["OPTIM_LAB_JOBS"] = "inline"

@@ -38,3 +38,28 @@ class Scripted(Linear):
         g = self.grads[self.calls]
         self.calls += 1
         return torch.full_like(th, float(g))
+
+
+# -- tasks for the worker pool's tests (`optim_lab.jobs`): top-level, so a child process imports them --
+def count_task(args, report, should_stop):
+    """Reports 1 … n, returns their sum."""
+    n = int(args["n"])
+    for k in range(1, n + 1):
+        report({"k": k}, k, n)
+    return n * (n + 1) // 2
+
+
+def hold_task(args, report, should_stop):
+    """Reports once, then holds its worker until it is told to stop (or a minute has passed)."""
+    import time
+
+    report({"held": True}, 1, 2)
+    for _ in range(6000):
+        if should_stop():
+            return {"stopped": True}
+        time.sleep(0.01)
+    return {"stopped": False}
+
+
+def fail_task(args, report, should_stop):
+    raise ValueError("no such thing\nsecond line")

@@ -184,6 +184,7 @@ class StreamlitServer:
             *self.extra_args,
         ]  # fmt: skip
         env = dict(os.environ)
+        env.pop("OPTIM_LAB_JOBS", None)  # a real server runs its jobs on the worker pool, never inline
         env["PYTHONUNBUFFERED"] = "1"
         if self.env:
             env.update(self.env)

@@ -52,7 +52,7 @@ def test_an_exception_in_progress_ends_the_child_and_leaves_no_process():
 
     with pytest.raises(_Rerun):
         train_isolated(CFG, progress=progress)
-    assert not [p for p in mp.active_children() if p.name == "optimizer-lab-training"]
+    assert not [p for p in mp.active_children() if p.name == "optimizer-lab-job"]
 
 
 def test_a_failure_in_the_child_is_raised_in_the_caller():
@@ -83,7 +83,7 @@ def test_the_child_runs_at_a_lower_priority_than_the_caller():
     seen = []
 
     def progress(rec, k, total):  # the first report comes with most of the run still to train
-        seen.extend(n for p in mp.active_children() if p.name == "optimizer-lab-training"
+        seen.extend(n for p in mp.active_children() if p.name == "optimizer-lab-job"
                     if (n := nice_of(p.pid)) is not None)
 
     assert worker.NICE > 0
