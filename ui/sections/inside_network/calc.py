@@ -173,7 +173,14 @@ def eos(cfg: ex.EosConfig, progress=None, partial=None) -> dict:
 
 
 def eos_task(cfg: ex.EosConfig, report, should_stop) -> dict:
-    return eos(cfg, lambda k, n: report(None, k, n), partial=report)
+    """The runs finished so far are the partial result (every progress report carries them)."""
+    last = {"runs": None}
+
+    def partial(out, k, n):
+        last["runs"] = {"runs": list(out["runs"])}
+        report(last["runs"], k, n)
+
+    return eos(cfg, lambda k, n: report(last["runs"], k, n), partial=partial)
 
 
 def eos_row(r: dict) -> tuple[str, dict]:

@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from optim_lab.training.train import MAX_UPDATES
-from ui.common import view
+from ui.common import jobs, view
 from ui.common.figures import Grid, Labels, Path, contour_figure
 from ui.common.racers import racer_editor
 from ui.sections.inside_network import calc, figures
@@ -30,24 +30,11 @@ TASK = "ui.sections.inside_network.calc:{}"
 
 
 # == the view's computation ===========================================================================
-@st.cache_data(max_entries=24, show_spinner=False)
-def _cached(task: str, key: str, _args, _lang: str):
-    from ui.text import t
-
-    bar = st.progress(0.0, text=t("in_running", _lang, done=0, total=1))
-
-    def report(_partial, k, n):
-        bar.progress(min(1.0, k / max(n, 1)), text=t("in_running", _lang, done=k, total=n))
-
-    out = getattr(calc, task)(_args, report, lambda: False)
-    bar.empty()
-    return out
-
-
 def _job(sh: Shell, task: str, key: str, args, live: Callable | None = None) -> Any:
-    """The view's result for this setting (`calc.<task>(args, report, should_stop)`), keyed by
-    `key` (the setting as canonical JSON)."""
-    return _cached(task, key, args, sh.lang)
+    """The result of `calc.<task>(args, report, should_stop)` for this setting, or None while it
+    computes on the worker pool (its progress, and `live(view)` of its partial result, are drawn
+    here meanwhile; the page reruns when it is done).  `key`: the setting as canonical JSON."""
+    return jobs.show(sh, f"inside-network:{task}:{key}", TASK.format(task), args, live=live)
 
 
 def _sharp_labels(sh: Shell) -> dict:
@@ -296,4 +283,4 @@ def render(sh: Shell) -> None:
     d = _job(sh, v.task, f"{which}|{_key(setting)}", setting, live)
     if d is not None:
         v.draw(sh, setting, d)
-    st.caption(sh.t("in_job_note"))
+    st.caption(sh.t("job_note"))
