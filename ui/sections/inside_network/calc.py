@@ -26,6 +26,7 @@ PLANES = ("pca", "random")
 GRID_N = 25
 NET_SAMPLES = 400  # the page's runs train on a stratified subset: a slice costs GRID_N² passes over it
 NEAR_PLANE = 0.8  # the PCA plane keeps at least this share of the path's variance: "the path lies almost in it"
+PLANE_ASPECT = 1.6  # the slice's box is widened along its short side to at most 1.6 : 1 (no thin strip)
 PLANE_TOL = 1e-6  # the point inspector's zero eigenvalue, relative (as the 2-D pages' inspector)
 
 
@@ -108,12 +109,30 @@ def net_run(s: NetSetting, progress: Callable[[int, int], None] | None = None, g
            "train_loss": r.trace.final_loss, "val_acc": r.val_acc() if r.trace.diverged_at is None else float("nan")}
     if k is not None:
         return out
-    sl, plane = runs.landscape(r, s.plane, grid, seed=s.seed)
+    from optim_lab.inside.landscape import default_extent, project
+
+    base = runs.plane_of(r, s.plane, seed=s.seed)
+    box = default_extent(base, project(r.trajectory, base.theta, base.dirs))
+    sl, plane = runs.landscape(r, s.plane, grid, seed=s.seed, extent=widen(box, PLANE_ASPECT))
     out.update(alpha=sl.alpha, beta=sl.beta, surface=sl.loss, path=sl.path, path_loss=sl.path_loss,
                share=None if sl.share is None else [float(x) for x in sl.share], plane=s.plane, theta=runs.as_numpy(plane.theta),
                dirs=runs.as_numpy(plane.dirs), buffers={k_: v.detach().numpy().copy() for k_, v in r.model.named_buffers()},
                path_updates=np.asarray(r.trace.snapshot_updates))
     return out
+
+
+def widen(box, aspect: float = PLANE_ASPECT) -> tuple[float, float, float, float]:
+    """The box with its short side grown (about its centre) until long : short ≤ aspect; the
+    units stay equal, so the slice is drawn to scale and fills a chart instead of a strip."""
+    x0, x1, y0, y1 = (float(v) for v in box)
+    w, h = x1 - x0, y1 - y0
+    if w > aspect * h:
+        c, h = (y0 + y1) / 2, w / aspect
+        return x0, x1, c - h / 2, c + h / 2
+    if h > aspect * w:
+        c, w = (x0 + x1) / 2, h / aspect
+        return c - w / 2, c + w / 2, y0, y1
+    return x0, x1, y0, y1
 
 
 def net_task(s: NetSetting, report, should_stop) -> dict:

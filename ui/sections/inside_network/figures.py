@@ -39,8 +39,8 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
         loss = _finite(r["loss"])
         if k is not None:
             keep = upd <= k
-            upd, sharp, loss = upd[keep], sharp[keep], loss[:k]
-        end = float(max(np.max(upd, initial=0), len(loss), 1))
+            upd, sharp, loss = upd[keep], sharp[keep], loss[: k + 1]  # θ_0 … θ_k
+        end = float(max(np.max(upd, initial=0), len(loss) - 1, 1))
         x_end = max(x_end, end)
         fig.add_trace(go.Scatter(x=upd, y=sharp, mode="lines+markers", name=r["name"],
                                  line=dict(color=c, width=2.5), marker=dict(size=5 if len(upd) > 1 else 10), legendgroup=r["name"],
@@ -57,7 +57,8 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
                                      legendgroup=r["name"], hoverinfo="text", textfont=dict(color=c)), 1, 2)
     fig.update_xaxes(title_text=labels["update"], range=[0, x_end * 1.03])
     fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
-    fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"])[: r.get("diverged_at") or None] for r in runs]),
+    fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"])[: (r["diverged_at"] + 1) if r.get("diverged_at") is not None else None]
+                                                                    for r in runs]),
                      row=1, col=2)
     _layout(fig, height, font_size)
     rows = max(1, len(runs))

@@ -110,15 +110,16 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     at = st.session_state.get(AT_KEY)
     if not at or not (box[0] <= at[0] <= box[1] and box[2] <= at[1] <= box[3]):
         at = (0.0, 0.0)
-    left, right = st.columns([3, 2])
+    fig = contour_figure(grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
+                         height=sh.size(480, 540), font_size=sh.size(14, 18), legend_below=sh.big)
+    view.chart(fig, PICK_KEY, on_select=_picked, selection_mode="points")
+    st.caption(sh.t("in_click") + " " + sh.t(key, **values))
+    # the point inspector under the surface: the chart keeps the page's width (to scale, no strip)
+    left, right = st.columns(2)
     with left:
-        fig = contour_figure(grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
-                             height=sh.size(520, 560), font_size=sh.size(14, 18), legend_below=sh.big)
-        view.chart(fig, PICK_KEY, on_select=_picked, selection_mode="points")
-        st.caption(sh.t("in_click"))
-    with right:
         st.markdown(f"#### {sh.t('in_inspector')}")
         st.markdown(sh.t("in_inspect_text"))
+    with right:
         args = (s, d["theta"], d["dirs"], float(at[0]), float(at[1]), d["buffers"])
         info = _job(sh, "curvature_task", f"{_key(s)}|{at[0]:.6g},{at[1]:.6g}", args)
         if info is None:
@@ -130,7 +131,6 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
             st.latex(rf"H_2 = D^\top H D = \begin{{bmatrix}} {h[0][0]:.4g} & {h[0][1]:.4g} \\ {h[1][0]:.4g} & {h[1][1]:.4g} \end{{bmatrix}}")
             st.latex(rf"\lambda_1 = {lam[0]:.4g},\quad \lambda_2 = {lam[1]:.4g}")
             st.info(f"**{sh.t('kind_' + info['kind'])}** — {sh.t('in_plane_kind_' + info['kind'])}")
-    st.caption(sh.t(key, **values))
 
 
 def _picked() -> None:

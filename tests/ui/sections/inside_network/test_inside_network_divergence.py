@@ -52,13 +52,15 @@ def test_divergence_is_where_the_loop_stopped_or_where_the_loss_stays_above_its_
 
 def test_a_diverged_run_is_drawn_up_to_its_update_on_the_updates_run():
     run = {"name": "η = 1", "update": np.array([0, 50, 100]), "sharp": np.array([6.9, 7.0, 7.1]), "threshold": 2.0,
-           "threshold_name": "2/η", "loss": np.array([0.5, 1.0, 0.5, 10.0, 5000.0]), "diverged_at": 5, "diverged": "diverged at update 5"}
+           "threshold_name": "2/η", "loss": np.array([0.5, 1.0, 0.5, 10.0, 5000.0, 3.0, 2.0]), "diverged_at": 4, "diverged": "diverged at update 4"}
     fig = figures.sharpness_figure([run], LAB)
     sharp = [tr for tr in fig.data if tr.mode == "lines+markers"][0]
-    assert list(sharp.x) == [0]  # the measurements after update 5 were never taken
-    assert fig.layout.xaxis.range[0] == 0 and 5 <= fig.layout.xaxis.range[1] < 6  # not −1…1 around one dot
+    assert list(sharp.x) == [0]  # the measurements after update 4 were not of a run that trains
+    loss = [tr for tr in fig.data if tr.mode == "lines" and tr.xaxis == "x2"][0]
+    assert list(loss.y) == [0.5, 1.0, 0.5, 10.0, 5000.0]  # θ_0 … θ_4
+    assert fig.layout.xaxis.range[0] == 0 and 4 <= fig.layout.xaxis.range[1] < 5  # not −1…1 around one dot
     mark = [tr for tr in fig.data if tr.mode == "markers+text"]
-    assert mark and mark[0].text == ("diverged at update 5",) and mark[0].marker.symbol == "x"
+    assert mark and mark[0].text == ("diverged at update 4",) and mark[0].marker.symbol == "x" and list(mark[0].x) == [4]
 
 
 # -- every view on settings of its own ------------------------------------------------------------------
@@ -78,7 +80,7 @@ def test_edge_of_stability_rows_agree_with_the_curves(opt, lr1, lr2):
         k = _diverged_k(row)
         if k is not None:
             assert "first reaches" not in row and "of the limit" not in row
-            assert len(y) <= k and fig["layout"]["xaxis"]["range"][1] >= len(y) - 1
+            assert len(y) <= k + 1 and fig["layout"]["xaxis"]["range"][1] >= len(y) - 1
             assert any(tr.get("mode") == "markers+text" and tr.get("legendgroup") == name for tr in fig["data"])
         else:
             assert y[-1] <= y[0], f"{row}: the loss ends above its start, yet no divergence is named"
@@ -100,7 +102,7 @@ def test_your_network_names_divergence_or_keeps_its_claims_true(params):
     captions = " ".join(c.value for c in at.caption)
     if warns:
         k = _diverged_k(warns[0])
-        assert len(loss) <= k
+        assert len(loss) <= k + 1  # the losses at θ_0 … θ_k
         assert not any(c.proto.id.endswith(f"-{'in_surface_chart'}") for c in at.get("plotly_chart"))
         assert "lies almost in this plane" not in captions and "principal directions" not in captions
     else:
