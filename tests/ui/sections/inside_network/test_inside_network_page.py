@@ -3,6 +3,8 @@ show what they claim; a click on the error surface moves the point inspector."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,23 @@ def test_the_first_run_draws_the_controls_and_a_placeholder_and_a_rerun_after_th
     apptest.chart(at, "in_surface_chart")
     assert any(r"H_2 = D^\top H D" in x.value for x in at.latex)
     assert not any(t("job_placeholder", lang) in c.value for c in at.caption)
+
+
+def test_presentation_mode_folds_the_explanations_into_one_expander():
+    at = _open("zh", {"big": "1", "view": "ratio", "nets": "4", "rw": "8"})
+    apptest.assert_clean(at)
+    folds = [e for e in at.expander if e.label == t("intro_fold", "zh")]
+    assert len(folds) == 1  # the page's intro and the view's explanation together, not two identical folds
+
+
+def test_the_pages_text_has_no_raw_latex_and_none_of_the_translationese():
+    from ui.sections.inside_network import text
+
+    for lang, d in (("en", text.EN), ("zh", text.ZH)):
+        for key, value in d.items():
+            prose = re.sub(r"\$[^$]*\$", "", value)  # inline math is rendered by st.markdown
+            assert not re.search(r"[\^_]\{", prose), f"{lang}:{key} shows raw LaTeX"
+    zh = " ".join(text.ZH.values())
+    for phrase in ("尖锐度与它的极限", "与它的误差表面", "检验对它们什么也说明不了", "经过每个解的一个滤波器归一化随机方向上的损失",
+                   "尖锐 ", "说的是真话吗", "卷积块，宽度 8，含"):
+        assert phrase not in zh, phrase
