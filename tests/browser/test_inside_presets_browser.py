@@ -55,6 +55,8 @@ def test_each_preset_puts_its_main_chart_on_the_projectors_first_screen(streamli
     page.goto(f"{streamlit_server}/inside-network?lang={lang}&big=1&view=ratio&nets=4&rw=8")  # a cheap view first
     wait_idle(page, timeout=COMPUTE)
     page.locator(f".st-key-{keys.preset_button(preset.id)} button").first.click()
+    expect(page.get_by_text(t(preset.note, lang)).first).to_be_visible(timeout=60_000)  # the click's rerun has begun
+    wait_idle(page, timeout=COMPUTE)  # … and ended: the charts of the view before the click are gone
     key = MAIN[preset.id]
     _settle(page, key)
     assert page.locator("[data-testid=stException]").count() == 0

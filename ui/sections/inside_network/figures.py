@@ -70,7 +70,7 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
     return fig
 
 
-def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13) -> go.Figure:
+def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13, legend_below: bool = False) -> go.Figure:
     """The training loss along one filter-normalized random direction through each solution."""
     fig = go.Figure()
     for i, r in enumerate(runs):
@@ -81,6 +81,10 @@ def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: in
     fig.update_yaxes(title_text=labels["loss_axis"], rangemode="tozero")
     # the title at the top of the figure, the legend in its own row under it, above the plot
     _layout(fig, height, font_size, title=dict(text=labels["title"], x=0, y=1, yref="container", yanchor="top", pad=dict(t=10)))
+    if legend_below:  # the projector: the plot right under its title, the legend at the bottom
+        fig.update_layout(margin=dict(t=int(2 * font_size) + 24, b=50 + 2 * font_size),
+                          legend=dict(yref="container", y=0, yanchor="bottom"))
+        return fig
     fig.update_layout(margin=dict(t=int(3.6 * font_size) + 30), legend=dict(y=1.0, yanchor="bottom"))
     return fig
 

@@ -205,7 +205,7 @@ def sharp_draw(sh: Shell, cfg, d: dict) -> None:
     if key in ("in_sharp_diverged", "in_sharp_not_reached"):
         st.warning(sh.t(key), icon="💥" if key == "in_sharp_diverged" else "⏱️")
     labels = {"alpha": sh.t("in_alpha"), "loss_axis": sh.t("in_loss_axis"), "title": sh.t("in_line_title")}
-    view.chart(figures.line_figure(runs, labels, height=sh.size(420, 480), font_size=sh.font), "in_line")
+    view.chart(figures.line_figure(runs, labels, height=sh.size(420, 480), font_size=sh.font, legend_below=sh.big), "in_line")
 
     def diverged(r):
         return sh.t("in_diverged_short", k=r["diverged_at"]) if r["diverged_at"] is not None else ""
