@@ -142,3 +142,18 @@ def test_the_chinese_page_names_the_divergence_too():
     rows = [m.value for m in at.markdown if m.value.startswith("- η = ")]
     assert rows and all("发散" in r and "首次达到" not in r for r in rows)
     assert t("in_eos_row_diverged_above", "zh", lr=1, k=5, first=6.87, thr=2.0).startswith("η = 1：")
+
+
+def test_the_edge_of_stability_job_reports_each_finished_run_while_the_next_trains():
+    cfg = calc.ex.EosConfig(lrs=(0.2, 0.1), steps=20, every=10, samples=50).checked()
+    seen = []
+    out = calc.eos_task(cfg, lambda partial, k, n: seen.append((None if partial is None else len(partial["runs"]), k, n)),
+                        lambda: False)
+    assert [len(out["runs"])] == [2]
+    assert all(p is None for p, k, _ in seen if k < 20)  # while run 1 trains there is nothing to draw yet
+    later = [p for p, k, _ in seen if k > 20]
+    assert later and all(p == 1 for p in later)  # while run 2 trains, every report carries run 1's curves
+    joint = calc.eos(cfg)  # one η at a time is the engine's joint call: same initial weights, same numbers
+    solo = calc.ex.edge_of_stability(cfg)
+    for a, b in zip(joint["runs"], solo, strict=True):
+        assert np.array_equal(a["curve"], b.curve) and np.array_equal(a["loss"], b.loss)
