@@ -26,23 +26,40 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
                      legend_below: bool = False) -> go.Figure:
     """Left: the sharpness of each run along training with its threshold (dashed, same colour).
     Right: the training loss of each run (log axis).  Each run: name, update, sharp, threshold,
-    loss (per update)."""
+    loss (per update); optional `diverged_at` (k) and `diverged` (its label): then only the
+    measurements up to update k are drawn, with an ✗ and the label at the loss's last point.
+    Both x axes span the updates actually run (a run that diverged at update 5 is drawn on
+    0…5, not around a lone point)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["sharp_title"], labels["loss_title"]), horizontal_spacing=0.1)
+    x_end = 1.0
     for i, r in enumerate(runs):
         c = COLOURS[i % len(COLOURS)]
-        fig.add_trace(go.Scatter(x=np.asarray(r["update"]), y=_finite(r["sharp"]), mode="lines+markers", name=r["name"],
-                                 line=dict(color=c, width=2.5), marker=dict(size=5), legendgroup=r["name"],
+        k = r.get("diverged_at")
+        upd, sharp = np.asarray(r["update"]), _finite(r["sharp"])
+        loss = _finite(r["loss"])
+        if k is not None:
+            keep = upd <= k
+            upd, sharp, loss = upd[keep], sharp[keep], loss[: k + 1]  # θ_0 … θ_k
+        end = float(max(np.max(upd, initial=0), len(loss) - 1, 1))
+        x_end = max(x_end, end)
+        fig.add_trace(go.Scatter(x=upd, y=sharp, mode="lines+markers", name=r["name"],
+                                 line=dict(color=c, width=2.5), marker=dict(size=5 if len(upd) > 1 else 10), legendgroup=r["name"],
                                  hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"), 1, 1)
-        fig.add_trace(go.Scatter(x=[0, float(np.max(r["update"]))], y=[r["threshold"]] * 2, mode="lines",
+        fig.add_trace(go.Scatter(x=[0, end], y=[r["threshold"]] * 2, mode="lines",
                                  name=r["threshold_name"], line=dict(color=c, dash="dash", width=1.5), legendgroup=r["name"],
                                  hoverinfo="skip"), 1, 1)
-        loss = _finite(r["loss"])
         fig.add_trace(go.Scatter(x=np.arange(len(loss)), y=loss, mode="lines", line=dict(color=c, width=1.2), showlegend=False,
                                  legendgroup=r["name"], hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"),
                       1, 2)
-    fig.update_xaxes(title_text=labels["update"])
+        if k is not None and len(loss):
+            fig.add_trace(go.Scatter(x=[len(loss) - 1], y=[loss[-1]], mode="markers+text", text=[r.get("diverged", "")],
+                                     textposition="top left", marker=dict(symbol="x", size=13, color=c), showlegend=False,
+                                     legendgroup=r["name"], hoverinfo="text", textfont=dict(color=c)), 1, 2)
+    fig.update_xaxes(title_text=labels["update"], range=[0, x_end * 1.03])
     fig.update_yaxes(title_text=labels["sharp_axis"], row=1, col=1, rangemode="tozero")
-    fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"]) for r in runs]), row=1, col=2)
+    fig.update_yaxes(title_text=labels["loss_axis"], **log_axis([_finite(r["loss"])[: (r["diverged_at"] + 1) if r.get("diverged_at") is not None else None]
+                                                                    for r in runs]),
+                     row=1, col=2)
     _layout(fig, height, font_size)
     rows = max(1, len(runs))
     if legend_below:  # the projector: the plots first, the legend (a row per run) at the bottom
@@ -53,7 +70,7 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
     return fig
 
 
-def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13) -> go.Figure:
+def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int = 13, legend_below: bool = False) -> go.Figure:
     """The training loss along one filter-normalized random direction through each solution."""
     fig = go.Figure()
     for i, r in enumerate(runs):
@@ -62,7 +79,14 @@ def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: in
                                  hovertemplate="α = %{x:.3g}<br>L = %{y:.4g}<extra></extra>"))
     fig.update_xaxes(title_text=labels["alpha"], zeroline=True)
     fig.update_yaxes(title_text=labels["loss_axis"], rangemode="tozero")
-    return _layout(fig, height, font_size, title=dict(text=labels["title"], x=0, y=0.98))
+    # the title at the top of the figure, the legend in its own row under it, above the plot
+    _layout(fig, height, font_size, title=dict(text=labels["title"], x=0, y=1, yref="container", yanchor="top", pad=dict(t=10)))
+    if legend_below:  # the projector: the plot right under its title, the legend at the bottom
+        fig.update_layout(margin=dict(t=int(2 * font_size) + 24, b=50 + 2 * font_size),
+                          legend=dict(yref="container", y=0, yanchor="bottom"))
+        return fig
+    fig.update_layout(margin=dict(t=int(3.6 * font_size) + 30), legend=dict(y=1.0, yanchor="bottom"))
+    return fig
 
 
 def ratio_figure(dots: list[dict], labels: dict, height: int = 460, font_size: int = 13) -> go.Figure:

@@ -7,5 +7,5 @@ PRESETS = [
     Preset("inside-network", "sharp-flat", "preset_in_sharp", {"view": "sharp"}, note="note_in_sharp"),
     Preset("inside-network", "minimum-ratio", "preset_in_ratio", {"view": "ratio"}, note="note_in_ratio"),
     Preset("inside-network", "cnn-surface", "preset_in_surface",
-           {"view": "net", "kind": "cnn", "opt": "adam", "lr": "0.003", "bs": "64", "steps": "200"}, note="note_in_surface"),
+           {"view": "net", "kind": "cnn", "o1": "adam", "o1_lr": "0.003", "bs": "64", "steps": "200"}, note="note_in_surface"),
 ]
