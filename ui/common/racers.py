@@ -88,6 +88,8 @@ SECTION_LR = {
     },
     # large enough that warm-up visibly tames Adam's first steps
     "lr_schedule": {"rosenbrock": {"adam": 0.5}},
+    # the inside view's full-batch runs: large enough that λ_max climbs to 2/η within the page's updates
+    "inside_network": {"digits": {"sgd": 0.1, "momentum": 0.01, "adam": 3e-3}},
 }
 UI_LR_MIN, UI_LR_MAX = max(LR_MIN, 1e-8), 10.0
 
@@ -140,10 +142,11 @@ def param_control(sh, key: str, p: Param, container, default=None, context=None)
 
 def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: str = "constant",
                  container=None, data_n: int | None = None, defaults: dict | None = None, allow_custom: bool = True,
-                 steps: int = 100) -> RacerConfig:
+                 steps: int = 100, section: str | None = None) -> RacerConfig:
     """Draw racer i's controls; return its config.  `surface` names the row of `LR_HINT` whose η
-    each optimizer starts from ("digits" for the training lab's networks, which have no 2-D surface);
-    η and every hyper-parameter follow the chosen optimizer (their context)."""
+    each optimizer starts from ("digits" for the training lab's networks, which have no 2-D surface),
+    `section` a page's own row of `SECTION_LR`; η and every hyper-parameter follow the chosen
+    optimizer (their context)."""
     box = container or st.sidebar
     defaults = defaults or {}
     k = f"o{i}"
@@ -164,7 +167,7 @@ def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: s
         spec = custom_optimizer(rules["momentum_rule"], rules["scaling_rule"])
     else:
         spec = get_optimizer(name)
-    lr0 = defaults.get("lr", default_lr(name, surface))
+    lr0 = defaults.get("lr", default_lr(name, surface, section))
     # each optimizer (on each surface) brings its own η: Adam must not inherit SGD's η = 0.001
     who = (name, rules.get("momentum_rule"), rules.get("scaling_rule"))
     lr = sh.controls.log_slider(f"{k}_lr", sh.t("learning_rate"), UI_LR_MIN, UI_LR_MAX, lr0, container=box,

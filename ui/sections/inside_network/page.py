@@ -25,6 +25,7 @@ from ui.sections.inside_network import calc, figures
 from ui.shell import Shell
 
 PICK_KEY, AT_KEY = "in_surface_chart", "_in_at"
+SECTION = "inside_network"  # its own row of the racer editor's default-η table (SECTION_LR)
 SURFACE = "digits"  # the racer editor's default-η table: the digits networks (as the training lab)
 TASK = "ui.sections.inside_network.calc:{}"
 
@@ -50,7 +51,8 @@ def net_controls(sh: Shell) -> calc.NetSetting:
     bs = sh.controls.select("bs", sh.t("in_batch"), list(calc.BATCHES), "full",
                             format_func=lambda b: sh.t("in_full", n=calc.NET_SAMPLES) if b == "full" else b, container=side)
     steps = int(sh.controls.slider("steps", sh.t("in_steps"), 40, MAX_UPDATES, 300, step=20, integer=True, container=side))
-    racer = racer_editor(sh, 1, SURFACE, default_opt="sgd", container=side, allow_custom=False, steps=steps)
+    racer = racer_editor(sh, 1, SURFACE, default_opt="sgd", container=side, allow_custom=False, steps=steps,
+                         section=SECTION)
     plane = sh.controls.select("plane", sh.t("in_plane"), list(calc.PLANES), "pca", format_func=lambda p: sh.t(f"in_plane_{p}"),
                                container=side)
     return calc.NetSetting(kind, racer.engine_dict(), bs, steps, plane)
