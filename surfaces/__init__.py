@@ -16,9 +16,23 @@ ALL_SURFACES: tuple[SurfaceSpec, ...] = (*TEXTBOOK_SURFACES, *CLASSIC_SURFACES, 
 SURFACES: dict[str, SurfaceSpec] = {spec.name: spec for spec in ALL_SURFACES}
 
 
+FORMULA_SURFACE = "custom"  # a typed surface: its params are formula, x_min, x_max, y_min, y_max
+
+
 def get_surface(name: str) -> SurfaceSpec:
     """The spec called `name`; ValueError listing the valid names otherwise."""
     return lookup("surface", SURFACES, name)
 
 
-__all__ = ["ALL_SURFACES", "SURFACES", "Problem", "SurfaceSpec", "get_surface"]
+def build_problem(surface: str, params) -> Problem:
+    """The problem of a setting: a registered surface built with its parameters, or the typed
+    formula surface (`FORMULA_SURFACE`) over its box."""
+    p = dict(params)
+    if surface == FORMULA_SURFACE:
+        from surfaces.formula import custom_surface
+
+        return custom_surface(str(p["formula"]), box=(p["x_min"], p["x_max"], p["y_min"], p["y_max"]))
+    return get_surface(surface).build(**p)
+
+
+__all__ = ["ALL_SURFACES", "FORMULA_SURFACE", "SURFACES", "Problem", "SurfaceSpec", "build_problem", "get_surface"]

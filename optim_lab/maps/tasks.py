@@ -9,14 +9,13 @@ page compares with `INLINE_WORK` to decide whether the map is small enough to st
 
 from __future__ import annotations
 
-from surfaces import get_surface
+from surfaces import build_problem
 
 from ..engine import Racer
 from . import basins as B
 from . import fractal as F
 from . import sweep as S
 
-FORMULA_SURFACE = "custom"
 FRACTAL_CHUNK = 4096  # cells per chunk of a fractal job: progress every chunk (same map as one chunk)
 # A map this small stays in the script run.  Measured on this 2-core machine (shared by 8 sessions,
 # load 3–16): 0.4–2.6 s for 0.41 M point-steps (basins 32 × 32 × 2 racers × 200 steps, sweeps
@@ -25,16 +24,6 @@ FRACTAL_CHUNK = 4096  # cells per chunk of a fractal job: progress every chunk (
 # the pages' defaults among it (basins 1.6 M, sweeps 0.41 M), is a job.  The fractal's network step
 # costs ≈ 10× a surface step (128 × 128 × 100: 8 s loaded), so it is always a job.
 INLINE_WORK = 150_000
-
-
-def problem_of(surface: str, params: dict):
-    """The error surface of a page setting: a registered surface with its parameters, or the
-    formula surface ("custom": formula, x_min, x_max, y_min, y_max)."""
-    if surface == FORMULA_SURFACE:
-        from surfaces.formula import custom_surface
-
-        return custom_surface(str(params["formula"]), box=(params["x_min"], params["x_max"], params["y_min"], params["y_max"]))
-    return get_surface(surface).build(**dict(params))
 
 
 def racers_of(dicts) -> list[Racer]:
@@ -47,7 +36,7 @@ def _progress(report):
 
 def basins_task(args: dict, report, should_stop):
     """args: surface, params, racers (Racer fields as dicts), grid, steps, seed."""
-    problem = problem_of(args["surface"], args["params"])
+    problem = build_problem(args["surface"], args["params"])
     racers = racers_of(args["racers"])
     return B.basin_map(problem, racers, int(args["grid"]), int(args["steps"]), seed=int(args["seed"]),
                        progress=_progress(report), should_stop=should_stop)
@@ -56,7 +45,7 @@ def basins_task(args: dict, report, should_stop):
 def sweep_task(args: dict, report, should_stop):
     """args: surface, params, racer (a dict), x, y (Axis fields as dicts), start, steps, seed.  One
     batched call: progress is 0 of 1, then 1 of 1."""
-    problem = problem_of(args["surface"], args["params"])
+    problem = build_problem(args["surface"], args["params"])
     racer = racers_of([args["racer"]])[0]
     report(None, 0, 1)
     if should_stop():

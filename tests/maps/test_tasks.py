@@ -13,7 +13,7 @@ from optim_lab.maps import basins as B
 from optim_lab.maps import fractal as F
 from optim_lab.maps import sweep as S
 from optim_lab.maps import tasks as T
-from surfaces import get_surface
+from surfaces import FORMULA_SURFACE, build_problem, get_surface
 
 RACERS = [Racer("sgd", lr=0.02), Racer("momentum", lr=0.02, hparams={"momentum": 0.9})]
 BASINS = {"surface": "six-hump-camel", "params": {}, "racers": [dataclasses.asdict(r) for r in RACERS], "grid": 12,
@@ -68,5 +68,5 @@ def test_small_maps_stay_in_the_script_run_and_the_fractal_never_does():
 
 
 def test_the_formula_surface_is_built_from_its_settings():
-    p = T.problem_of("custom", {"formula": "x**2 + 3*y**2", "x_min": -1.0, "x_max": 1.0, "y_min": -2.0, "y_max": 2.0})
+    p = build_problem(FORMULA_SURFACE, {"formula": "x**2 + 3*y**2", "x_min": -1.0, "x_max": 1.0, "y_min": -2.0, "y_max": 2.0})
     assert tuple(float(v) for v in p.box) == (-1.0, 1.0, -2.0, 2.0)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from optim_lab.analysis import Inspection, critical_points, inspect
 from optim_lab.engine import race
-from surfaces import get_surface
+from surfaces import FORMULA_SURFACE, build_problem  # noqa: F401 — FORMULA_SURFACE: the views' name of it
 from ui.common.figures import Grid
 from ui.common.grid import loss_grid
 from ui.common.racers import RacerConfig
@@ -21,17 +21,8 @@ from ui.common.result import RaceResult
 
 GRID_N = 100
 
-# the surface picker's entry for a typed formula; its params hold "formula" and the box
-FORMULA_SURFACE = "custom"
-
-
 def build(surface: str, params: tuple) -> Any:
-    if surface == FORMULA_SURFACE:
-        from surfaces.formula import custom_surface
-
-        p = dict(params)
-        return custom_surface(str(p["formula"]), box=(p["x_min"], p["x_max"], p["y_min"], p["y_max"]))
-    return get_surface(surface).build(**dict(params))
+    return build_problem(surface, params)
 
 
 def box_of(problem) -> tuple[float, float, float, float]:
