@@ -158,11 +158,11 @@ def show(sh, q: Question) -> None:
         c1, c2 = st.columns(2)
         c1.button(sh.t("class_poll_reveal" if polled and not revealed else "quiz_run"), key=f"_quiz_run_{q.page}_{q.id}",
                   on_click=_run, args=(q,), icon="▶️", type="primary")
-        if alone(q.page) is None:
+        if alone(q.page) is not None:
+            c2.button(sh.t("quiz_back"), key=f"_quiz_back_{q.page}_{q.id}", on_click=_back, icon="↩️")
+        elif room.role() != "student":  # in a class only the teacher asks (a poll)
             c2.button(sh.t("quiz_ask"), key=f"_quiz_ask_{q.page}_{q.id}", on_click=_ask, args=(q,), icon="🙋",
                       help=sh.t("quiz_ask_help"))
-        else:
-            c2.button(sh.t("quiz_back"), key=f"_quiz_back_{q.page}_{q.id}", on_click=_back, icon="↩️")
         if ran != -1:
             right = f"{'ABCD'[q.answer]}. {sh.t(q.choices[q.answer])}"
             if ran == q.answer:
