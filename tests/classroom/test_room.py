@@ -121,6 +121,7 @@ def test_a_poll_counts_one_answer_per_student_and_the_reveal_runs_the_preset_eve
     for s in students:
         s.run()
         apptest.assert_clean(s)
+        assert not [b for b in s.button if str(b.key).startswith("_quiz_ask_")]  # only the teacher asks the class
         apptest.assert_state_matches(s, _preset(CP.page, CP.preset).params)
     assert any(t(CP.why, "en") in e.value for e in right_en.success)
     assert any(t(CP.why, "zh") in e.value for e in wrong_zh.warning)
