@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint fuzz load worst clean
+.PHONY: run test test-fast bench lint fuzz load load-class worst clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ fuzz: $(STAMP)
 # everybody clicks at once; TRAINERS=0 skips the trainings, HEAVY=0 the heavy pages)
 load: $(STAMP)
 	$(BIN)/python -m tests.load.class_demo --sessions 10 --think $(or $(THINK),3) --arrive $(or $(ARRIVE),10) --trainers $(or $(TRAINERS),10) --heavy $(or $(HEAVY),10)
+
+# a class that follows its teacher: 1 teacher + 60 followers + 10 free students (websocket clients), follow latency,
+# free students' latency, CPU per follower, memory; then the same with Redis and two server processes (Debian redis-server)
+load-class: $(STAMP)
+	$(BIN)/python -m tests.load.classroom --followers $(or $(FOLLOWERS),60) --free $(or $(FREE),10)
+	$(BIN)/python -m tests.load.classroom --followers $(or $(FOLLOWERS),60) --free $(or $(FREE),10) --redis
 
 # the worst allowed reruns of the pages: server time and extra memory (2-D pages ≤ 2 s; the training
 # lab's worst allowed run ≤ 10 s)

@@ -23,6 +23,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from ui.classroom import room as classroom
 from ui.common import keys, presets, quiz
 from ui.common.state import Controls, reset_page
 from ui.text import LANGS, t
@@ -289,6 +290,7 @@ def page_setup(page_id: str) -> Shell:
             st.button(t("reset_page", lang), key=keys.RESET, icon="🔄", on_click=reset_page, args=(page_id,),
                       help=t("reset_page_help", lang), width="stretch")
         st.divider()
+    classroom.setup(page_id, lang)  # a class (issue 22): its URL keys, the sidebar box, a student's following
     controls = Controls(page_id, lang)
     return Shell(page, lang, big, controls)
 
@@ -300,3 +302,4 @@ def serve(page_id: str, render: Callable[[Shell], None]) -> None:
     with sh.guard():
         render(sh)
     sh.finish()
+    classroom.publish(page_id)  # a teacher's page, URL and poll, to the class

@@ -26,6 +26,7 @@ RESET = "_reset"  # the "back to defaults" button
 QUIZ = "_quiz"  # question key → the choice the learner ran (ui.common.quiz)
 QUIZ_ALONE = "_quiz_alone"  # the question shown alone, for class
 PRESET = "_preset"  # id of the preset applied last
+CLASS = "_class"  # the session's class: role, code, teacher secret, following (ui.classroom.room)
 
 # controls shared by the surface view and the pages that draw it
 SURFACE = "surface"
@@ -39,7 +40,7 @@ INSPECT_X, INSPECT_Y = "ix", "iy"
 FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
 
 # kept when a preset resets the page's controls
-KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES, QUIZ)
+KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES, QUIZ, CLASS)
 
 
 def log_key(key: str) -> str:

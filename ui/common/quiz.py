@@ -6,6 +6,11 @@ included, gets them the same way).  The learner picks a choice and presses "run 
 preset is applied like any other, and the box then says which choice was right and why, in
 one sentence.  For class, "ask the class" shows the question alone (title, question, choices)
 until someone runs it.  Tests check each right answer on the engine's numbers.
+
+During a class (`ui.classroom.room`) "ask the class" opens a live poll: the students who
+follow see the question alone and send one answer each from their own device, the teacher's
+screen counts them (a bar per answer), and the teacher's "reveal and run" runs the preset on
+every screen that follows, with the right answer and its why.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from ui.classroom import room
 from ui.common import keys, presets
 
 
@@ -72,15 +78,22 @@ def _run(q: Question) -> None:
     presets.apply(next(p for p in presets.for_page(q.page) if p.id == q.preset))
     ss[keys.QUIZ] = state
     ss[choice_key(q)] = choice  # the prediction stays marked beside the verdict
+    room.poll_reveal(q.key)  # a teacher's run reveals the class's poll
 
 
 def _ask(q: Question) -> None:
     st.session_state[keys.QUIZ_ALONE] = q.key
     _state().pop(q.key, None)
+    room.poll_ask(q.key)  # in a class: a live poll on every following screen
 
 
 def _back() -> None:
     st.session_state.pop(keys.QUIZ_ALONE, None)
+    room.poll_close()
+
+
+def _send(q: Question) -> None:
+    room.send_answer(q.key, st.session_state.get(choice_key(q)))
 
 
 def choice_key(q: Question) -> str:
@@ -93,20 +106,63 @@ def alone(page: str) -> Question | None:
     return next((q for q in for_page(page) if q.key == wanted), None)
 
 
+def _label(sh, q: Question, i: int) -> str:
+    return f"{'ABCD'[i]}. {sh.t(q.choices[i])}"
+
+
+def _counts(sh, q: Question, revealed: bool) -> None:
+    """The class's answers: a bar per choice and how many answered (the teacher's screen)."""
+    got = room.counts(q.key)
+    n = sum(got)
+    with st.container(key=f"class-poll-{q.page}-{q.id}"):
+        for i in range(len(q.choices)):
+            mark = " ✅" if revealed and i == q.answer else ""
+            st.progress(got[i] / n if n else 0.0, text=f"{_label(sh, q, i)}{mark} — **{got[i]}**")
+        st.markdown(f"**👥 {sh.t('class_poll_answered', n=n)}**")
+
+
+_live_counts = st.fragment(run_every=room.COUNTS_EVERY_S)(_counts)
+
+
+def _student_poll(sh, q: Question) -> None:
+    """A following student's view of the teacher's open poll: one answer, sent once."""
+    mine = room.my_answer(q.key)
+    if mine is not None:
+        st.session_state[choice_key(q)] = mine
+    with st.container(border=True, key=f"class-answer-{q.page}-{q.id}"):
+        st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)))
+        st.radio(sh.t("quiz_choices"), range(len(q.choices)), index=None, key=choice_key(q), disabled=mine is not None,
+                 format_func=lambda i: _label(sh, q, i), label_visibility="collapsed")
+        if mine is None:
+            st.button(sh.t("class_poll_send"), key=f"_quiz_send_{q.page}_{q.id}", on_click=_send, args=(q,), icon="📨",
+                      type="primary")
+            if (st.session_state.get(keys.CLASS, {}).get("error") or ("",))[0] == "pick":
+                st.warning(sh.t("class_poll_pick"), icon="☝️")
+            st.caption(sh.t("class_poll_wait"))
+        else:
+            st.success(sh.t("class_poll_sent", answer=_label(sh, q, mine)), icon="📨")
+
+
 def show(sh, q: Question) -> None:
     """One question: its choices, "run it", and after the run the verdict with its why."""
+    if room.following() and alone(q.page) == q:
+        _student_poll(sh, q)
+        return
     ran = _state().get(q.key, -1)
+    poll, revealed = room.poll_of(q.page)
+    polled = poll == q.key
     with st.container(border=True):
         st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)))
         st.radio(sh.t("quiz_choices"), range(len(q.choices)), index=None, key=choice_key(q),
-                 format_func=lambda i: f"{'ABCD'[i]}. {sh.t(q.choices[i])}", label_visibility="collapsed")
+                 format_func=lambda i: _label(sh, q, i), label_visibility="collapsed")
         c1, c2 = st.columns(2)
-        c1.button(sh.t("quiz_run"), key=f"_quiz_run_{q.page}_{q.id}", on_click=_run, args=(q,), icon="▶️", type="primary")
-        if alone(q.page) is None:
+        c1.button(sh.t("class_poll_reveal" if polled and not revealed else "quiz_run"), key=f"_quiz_run_{q.page}_{q.id}",
+                  on_click=_run, args=(q,), icon="▶️", type="primary")
+        if alone(q.page) is not None:
+            c2.button(sh.t("quiz_back"), key=f"_quiz_back_{q.page}_{q.id}", on_click=_back, icon="↩️")
+        elif room.role() != "student":  # in a class only the teacher asks (a poll)
             c2.button(sh.t("quiz_ask"), key=f"_quiz_ask_{q.page}_{q.id}", on_click=_ask, args=(q,), icon="🙋",
                       help=sh.t("quiz_ask_help"))
-        else:
-            c2.button(sh.t("quiz_back"), key=f"_quiz_back_{q.page}_{q.id}", on_click=_back, icon="↩️")
         if ran != -1:
             right = f"{'ABCD'[q.answer]}. {sh.t(q.choices[q.answer])}"
             if ran == q.answer:
@@ -115,6 +171,8 @@ def show(sh, q: Question) -> None:
                 st.info(sh.t("quiz_shown", answer=right, why=sh.t(q.why)), icon="💡")
             else:
                 st.warning(sh.t("quiz_wrong", answer=right, why=sh.t(q.why)), icon="💡")
+        if polled:
+            (_counts if revealed else _live_counts)(sh, q, revealed)
 
 
 def show_page(sh) -> None:
@@ -122,6 +180,7 @@ def show_page(sh) -> None:
     asked = alone(sh.page.id)
     if asked is not None:
         show(sh, asked)
+        room.publish(sh.page.id)  # the page stops here, before the shell would publish it
         st.stop()
     mine = for_page(sh.page.id)
     if mine:

@@ -1,0 +1,400 @@
+"""Classroom mode, the Streamlit side: start a class, join one, follow the teacher, live polls.
+
+The shell calls `setup(page_id, lang)` once per run, before the page's controls read the URL
+(it takes `?class=CODE` and `?teach=1` out of the URL, draws the class box in the sidebar and,
+for a student, the banner that follows the teacher), and `publish(sh)` after the URL is
+written (a teacher's page, its URL query and the open poll go to the store).  The quiz
+(`ui.common.quiz`) asks this module whether a question is a poll.
+
+The session's class state is one dict under `keys.CLASS` (kept when a preset or a reset
+clears the page): `sid` (a random token: the student's only identity), `role` ("teacher",
+"student" or None), `code`, `secret` (the teacher's, never in a URL), `attached`, `seen`
+(the teacher's version this session shows), `poll`/`revealed` (the teacher's open question),
+`error` (reason, code) and `show` (the teacher shows the code to the room).
+
+A student follows with a fragment polling the store every second: when the teacher's
+version changes it clears the page's controls, loads the teacher's query as a link is
+loaded (`state.load_snapshot`, as presets do) and switches to the teacher's page.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import secrets
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from ui.classroom import store as cs
+from ui.common import keys
+from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
+from ui.text import t
+
+FOLLOW_EVERY_S = 1.0  # a student's poll of the teacher's view (follow within 2 s)
+TEACHER_EVERY_S = 5.0  # the teacher's student count and keep-alive
+COUNTS_EVERY_S = 1.0  # the teacher's live poll counts
+URL_KEYS = ("class", "teach")
+REDIS_ENV = "OPTIM_LAB_REDIS_URL"
+PUBLIC_URL_ENV = "OPTIM_LAB_PUBLIC_URL"  # the join link's base, when the browser's URL is not the public one
+
+log = logging.getLogger("optimizer_lab.classroom")
+
+
+@st.cache_resource(max_entries=1)
+def store() -> cs.ClassStore:
+    """The process's store: Redis when OPTIM_LAB_REDIS_URL is set, else in memory."""
+    url = os.environ.get(REDIS_ENV)
+    return cs.RedisStore(url) if url else cs.MemoryStore()
+
+
+def me() -> dict:
+    ss = st.session_state
+    if keys.CLASS not in ss:
+        ss[keys.CLASS] = {"sid": secrets.token_urlsafe(12), "role": None}
+    return ss[keys.CLASS]
+
+
+def role() -> str | None:
+    return st.session_state.get(keys.CLASS, {}).get("role")
+
+
+def following() -> bool:
+    m = st.session_state.get(keys.CLASS, {})
+    return m.get("role") == "student" and bool(m.get("attached"))
+
+
+def _lang() -> str:
+    return st.session_state.get(keys.LANG, "en")
+
+
+def _fail(m: dict, reason: str, code: str = "") -> None:
+    m["error"] = (reason, code)
+
+
+def _call(m: dict, fn, *args):
+    """A store call; a refusal is remembered as the session's one message (None returned)."""
+    try:
+        return fn(*args)
+    except cs.ClassError as exc:
+        _fail(m, exc.reason, m.get("code", ""))
+    except Exception:  # noqa: BLE001 — Redis down: the page must stay usable
+        log.exception("class store failed")
+        _fail(m, "store")
+    return None
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def start() -> None:
+    m = me()
+    m.pop("error", None)
+    got = _call(m, store().create)
+    if got is not None:
+        code, secret = got
+        m.update(role="teacher", code=code, secret=secret, show=True, poll=None, revealed=False, attached=False)
+
+
+def join(raw: str) -> None:
+    m = me()
+    code = cs.normalize_code(raw)[:12]
+    m.pop("error", None)
+    if m.get("role") == "teacher":
+        return
+    try:
+        store().join(code, m["sid"]) if cs.valid_code(code) else _rate_only(m, code)
+    except cs.ClassError as exc:
+        _fail(m, exc.reason, code)
+        return
+    except Exception:  # noqa: BLE001
+        log.exception("class store failed")
+        _fail(m, "store")
+        return
+    m.update(role="student", code=code, attached=True, seen=None)
+
+
+def _rate_only(m: dict, code: str) -> None:
+    """A malformed code is refused like an unknown one, and counts as a join attempt."""
+    store().join("-" * cs.CODE_LEN, m["sid"])
+
+
+def _join_from_box() -> None:
+    join(st.session_state.get("_class_code_box", ""))
+
+
+def leave() -> None:
+    m = me()
+    m.update(role=None, attached=False, code=None, seen=None)
+    m.pop("error", None)
+
+
+def end_class() -> None:
+    m = me()
+    if m.get("role") == "teacher":
+        _call(m, store().end, m["code"], m["secret"])
+    m.update(role=None, code=None, secret=None, poll=None, revealed=False)
+    m.pop("error", None)
+
+
+def _attach(on: bool) -> None:
+    m = me()
+    m["attached"] = on
+    if on:
+        m["seen"] = None  # the next poll applies the teacher's view
+
+
+def _toggle_show() -> None:
+    m = me()
+    m["show"] = not m.get("show")
+
+
+# teacher's polls (called from the quiz's callbacks)
+def poll_ask(question_key: str) -> None:
+    if role() == "teacher":
+        me().update(poll=question_key, revealed=False)
+
+
+def poll_reveal(question_key: str) -> None:
+    if role() == "teacher":
+        me().update(poll=question_key, revealed=True)
+
+
+def poll_close() -> None:
+    if role() == "teacher":
+        me().update(poll=None, revealed=False)
+
+
+def poll_of(page_id: str) -> tuple[str | None, bool]:
+    """The teacher's open poll on this page: (question key, revealed)."""
+    m = st.session_state.get(keys.CLASS, {})
+    q = m.get("poll")
+    if m.get("role") != "teacher" or not q or q.split(":")[0] != page_id:
+        return None, False
+    return q, bool(m.get("revealed"))
+
+
+def counts(question_key: str) -> list[int]:
+    m = me()
+    return _call(m, store().counts, m["code"], question_key) or [0] * cs.MAX_CHOICES
+
+
+def send_answer(question_key: str, choice: int | None) -> None:
+    m = me()
+    if choice is None:
+        _fail(m, "pick")
+        return
+    m.pop("error", None)
+    _call(m, store().answer, m["code"], m["sid"], question_key, int(choice))
+
+
+def my_answer(question_key: str) -> int | None:
+    m = me()
+    if m.get("role") != "student":
+        return None
+    return _call(m, store().my_answer, m["code"], m["sid"], question_key)
+
+
+# --------------------------------------------------------------------------- following
+
+
+def _apply(m: dict, view: cs.View) -> None:
+    """Bring this student's session to the teacher's view (never returns when it moves)."""
+    from ui.common import quiz
+    from ui.shell import PAGE_BY_ID
+
+    page = PAGE_BY_ID.get(view.page)
+    m["seen"] = view.version
+    if page is None:
+        return
+    ss = st.session_state
+    for key in list(ss.keys()):
+        if key not in keys.KEEP_ON_PRESET:
+            del ss[key]
+    load_snapshot(view.page, view.query)
+    q = next((q for q in quiz.for_page(view.page) if q.key == view.question), None)
+    if q is not None:
+        mine = _call(m, store().my_answer, m["code"], m["sid"], q.key)
+        answers = dict(ss.get(keys.QUIZ, {}))
+        if view.revealed:
+            answers[q.key] = mine
+            ss[keys.PRESET] = q.preset
+            if mine is not None:
+                ss[quiz.choice_key(q)] = mine
+        else:
+            answers.pop(q.key, None)
+            ss[keys.QUIZ_ALONE] = q.key
+        ss[keys.QUIZ] = answers
+    st.switch_page(page.path)
+
+
+def _check(m: dict) -> None:
+    """A student's look at the store: the class ended, or the teacher moved."""
+    view = _call(m, store().view, m["code"])
+    if view is None:
+        if m.get("error", ("",))[0] != "store":
+            _fail(m, "ended", m["code"])
+            m.update(role=None, attached=False)
+        return
+    if m.get("attached") and view.version != m.get("seen"):
+        _apply(m, view)
+
+
+@st.fragment(run_every=FOLLOW_EVERY_S)
+def _student_banner() -> None:
+    m = me()
+    if m.get("role") != "student":
+        return
+    was = m.get("role")
+    _check(m)
+    if m.get("role") != was:  # the class ended: the whole page says so
+        st.rerun(scope="app")
+    lang = _lang()
+    c1, c2, c3 = st.columns([6, 2, 2], vertical_alignment="center")
+    if m.get("attached"):
+        c1.info(t("class_following", lang, code=m["code"]))
+        c2.button(t("class_detach", lang), key="_class_detach", on_click=_attach, args=(False,), icon="🧭", width="stretch")
+    else:
+        c1.warning(t("class_exploring", lang, code=m["code"]))
+        c2.button(t("class_attach", lang), key="_class_attach", on_click=_attach, args=(True,), icon="📡",
+                  type="primary", width="stretch")
+    c3.button(t("class_leave", lang), key="_class_leave", on_click=leave, icon="🚪", width="stretch")
+
+
+# --------------------------------------------------------------------------- teacher
+
+
+def join_link(code: str) -> str:
+    base = os.environ.get(PUBLIC_URL_ENV) or ""
+    if not base:
+        try:
+            parts = urlsplit(st.context.url or "")
+            base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        except Exception:  # noqa: BLE001 — bare mode / tests: no browser URL
+            base = ""
+    return f"{(base or 'http://localhost:8501').rstrip('/')}/?class={code}"
+
+
+def qr_png(link: str, scale: int = 10) -> bytes:
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(link, error="m").save(buf, kind="png", scale=scale, border=2)
+    return buf.getvalue()
+
+
+CODE_CSS = ("<div style='font-family: ui-monospace, monospace; font-size: {size}; font-weight: 700; "
+            "letter-spacing: 0.18em; line-height: 1.1'>{code}</div>")
+
+
+@st.fragment(run_every=TEACHER_EVERY_S)
+def _teacher_box() -> None:
+    m = me()
+    if m.get("role") != "teacher":
+        return
+    lang = _lang()
+    try:
+        store().touch(m["code"], m["secret"])
+    except cs.ClassError:  # expired or ended elsewhere: the whole page says so
+        m.update(role=None)
+        _fail(m, "ended", m["code"])
+        st.rerun(scope="app")
+    except Exception:  # noqa: BLE001 — Redis down: keep the box, say so once
+        log.exception("class store failed")
+    n = _call(m, store().students, m["code"]) or 0
+    with st.container(key="class-code"):
+        st.markdown(CODE_CSS.format(size="2.6rem", code=m["code"]), unsafe_allow_html=True)
+    st.caption(t("class_teaching", lang, code=m["code"], students=n))
+
+
+def _sidebar(m: dict, lang: str) -> None:
+    st.markdown(f"**🎓 {t('class_title', lang)}**")
+    r = m.get("role")
+    if r == "teacher":
+        _teacher_box()
+        st.button(t("class_hide_code" if m.get("show") else "class_show_code", lang), key="_class_show",
+                  on_click=_toggle_show, icon="🔳", width="stretch")
+        st.button(t("class_end", lang), key="_class_end", on_click=end_class, icon="🛑", width="stretch")
+    elif r == "student":
+        st.caption(t("class_following" if m.get("attached") else "class_exploring", lang, code=m["code"]))
+    else:
+        st.button(t("class_start", lang), key="_class_start", on_click=start, icon="🎓", width="stretch",
+                  help=t("class_start_help", lang))
+        with st.form("_class_join_form", border=False, enter_to_submit=True):
+            st.text_input(t("class_code_label", lang), key="_class_code_box", max_chars=12, help=t("class_join_help", lang),
+                          placeholder="······")
+            st.form_submit_button(t("class_join", lang), on_click=_join_from_box, icon="🔑", width="stretch")
+
+
+def _error_text(m: dict, lang: str) -> str | None:
+    err = m.get("error")
+    if not err:
+        return None
+    reason, code = err
+    n = {"full": cs.MAX_STUDENTS, "busy": cs.MAX_CLASSES}.get(reason, 0)
+    if reason == "pick":
+        return None  # said beside the poll
+    key = f"class_err_{reason}"
+    text = t(key, lang, code=code or "—", n=n)
+    return text if text != key else t("class_err_store", lang)
+
+
+def _join_panel(m: dict, lang: str) -> None:
+    """The teacher's code and QR code, big enough for the back row."""
+    link = join_link(m["code"])
+    with st.container(border=True, key="class-join"):
+        c1, c2 = st.columns([3, 2], vertical_alignment="center")
+        with c1:
+            st.markdown(CODE_CSS.format(size="min(14vw, 7rem)", code=m["code"]), unsafe_allow_html=True)
+            st.markdown(t("class_join_at", lang, link=link))
+        c2.image(qr_png(link), width=360)
+
+
+# --------------------------------------------------------------------------- the shell's hooks
+
+
+def setup(page_id: str, lang: str) -> None:
+    """Every page, before its controls read the URL: the class's URL keys, the sidebar box,
+    a teacher's join panel, a student's banner (which follows the teacher)."""
+    m = me()
+    raw = st.query_params.get("class")
+    teach = st.query_params.get("teach")
+    for k in URL_KEYS:
+        if k in st.query_params:
+            del st.query_params[k]
+    if raw is not None:
+        join(raw)
+    if teach in ("1", "true") and m.get("role") != "teacher":
+        start()
+    with st.sidebar:
+        _sidebar(m, lang)
+    err = _error_text(m, lang)
+    if err:
+        st.error(err, icon="🎓")
+    if m.get("role") == "teacher" and m.get("show"):
+        _join_panel(m, lang)
+    elif m.get("role") == "student":
+        if m.get("attached") and m.get("seen") is None:
+            _check(m)  # just joined or re-attached: go to the teacher now, not in a second
+        _student_banner()
+
+
+def publish(page_id: str) -> None:
+    """A teacher's run has finished: their page, its URL query and the open poll, to the store."""
+    m = st.session_state.get(keys.CLASS, {})
+    if m.get("role") != "teacher":
+        return
+    query = {k: v for k, v in current_query().items() if k not in GLOBAL_KEYS and k not in URL_KEYS}
+    question, revealed = poll_of(page_id)
+    try:
+        store().publish(m["code"], m["secret"], page_id, query, question, revealed)
+    except cs.ClassError as exc:
+        if exc.reason in ("unknown", "forbidden"):
+            m.update(role=None)
+            _fail(m, "ended", m.get("code", ""))
+        else:
+            _fail(m, exc.reason, m.get("code", ""))
+    except Exception:  # noqa: BLE001
+        log.exception("class store failed")
+        _fail(m, "store")
