@@ -6,13 +6,16 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.schedules import SCHEDULES
+from surfaces.base import grid
 from ui.common import compute, keys, state, view
 from ui.common.boxes import widened
+from ui.common.figures import Grid as ViewGrid
 from ui.common.figures import Labels
 from ui.common.numbers import tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
+    BatchFrame,
     BatchText,
     Curve,
     CurvesText,
@@ -33,6 +36,44 @@ SHARED = (keys.SURFACE, keys.START_X, keys.START_Y, keys.STEPS, keys.SEED, keys.
           keys.SHOW_CRITICAL)
 PART_SEEN = "_bm_part"  # the part drawn last in this session
 BATCH_GRID_N = 40
+
+
+# -- the calculations' caches (plain keys in, numpy out) ---------------------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> ViewGrid:
+    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch."""
+    problem = compute.build(surface, params)
+    sites = grid(box, n)
+    z = calc.batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
+    return ViewGrid(sites.xs, sites.ys, z)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_minima(surface: str, params: tuple, batches: tuple, starts: tuple, box: tuple) -> np.ndarray:
+    problem = compute.build(surface, params)
+    return calc.batch_minima(problem, [list(b) for b in batches], np.asarray(starts, np.float64), box)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
+    return calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
+    return calc.batch_grads(compute.build(surface, params), [list(b) for b in batches], np.asarray(points, np.float64))
+
+
+def window_frames(surface: str, params: tuple, win: calc.BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
+    """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
+    batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
+    surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
+    points = tuple(map(tuple, win.points.round(12)))
+    g_full = cached_full_grads(surface, params, points)
+    minima = cached_minima(surface, params, win.batches, points, tuple(box))
+    frames = [BatchFrame(step, surfaces.z[j], win.points[j], win.grads[j], g_full[j],
+                         None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
+    return surfaces, frames
 
 
 def forget_shared_controls() -> None:
@@ -57,7 +98,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     surface = race.surface
     win = calc.batch_window(race.result, i, k)
     b = int(race.result.batch_size[i])
-    sb, frames = calc.window_frames(surface, pk, win, box, BATCH_GRID_N)
+    sb, frames = window_frames(surface, pk, win, box, BATCH_GRID_N)
     full = compute.grid(surface, pk, BATCH_GRID_N, tuple(box))
     axes = view.labels_for(sh, race.spec)
     text = BatchText(
@@ -77,8 +118,8 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
                     gf=float(np.hypot(*shown.g_full))))
     nxt = calc.next_batch(race.result, i, k) if k < race.steps else None
     if shown.bmin is not None and nxt is not None:  # the batch's minimum is critical for this batch only
-        g_next = calc.cached_batch_grads(surface, pk, (nxt,), (tuple(shown.bmin),))[0]
-        g_all = calc.cached_full_grads(surface, pk, (tuple(shown.bmin),))[0]
+        g_next = cached_batch_grads(surface, pk, (nxt,), (tuple(shown.bmin),))[0]
+        g_all = cached_full_grads(surface, pk, (tuple(shown.bmin),))[0]
         st.info(sh.t("bm_star_note", x=float(shown.bmin[0]), y=float(shown.bmin[1]), gn=float(np.hypot(*g_next)),
                      gf=float(np.hypot(*g_all))), icon="⭐")
     elif shown.bmin is None:
