@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,10 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from optim_lab.family import family
+from ui.common import compute
 from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from ui.common.racers import RacerConfig
 
 ASSETS = Path(__file__).with_name("live_assets")
 FAINT_POINTS = 300  # the faint full path under the trail, per position
@@ -113,6 +117,45 @@ def curve_swap(uid: str, series: np.ndarray, diverged_at: np.ndarray, name: Sequ
         xs.append(f32(idx))
         ys.append(f32(y))
     return TraceSwap({"meta": uid}, xs, ys, {"name": list(name)} if name is not None else {})
+
+
+@dataclass
+class FamilyView:
+    """A family packed for the browser (language-free: names are added per language), and
+    what a readout needs of every position."""
+
+    paths: list[TraceSwap]  # the surface chart's faint path, trail and head
+    curves: dict[str, TraceSwap]  # "loss", "grad": curves against the step, by trace `meta`
+    diverged_at: np.ndarray  # (R,)
+    final_loss: np.ndarray  # (R,) at the last usable step
+    final_theta: np.ndarray  # (R, 2)
+
+
+def racer_key(cfg: RacerConfig) -> str:
+    """A racer as `family_view` takes it (its engine settings as JSON)."""
+    return json.dumps(cfg.engine_dict(), sort_keys=True)
+
+
+@st.cache_data(max_entries=16, max_size=128 * 2**20, show_spinner=False)
+def family_view(surface: str, params: tuple, racer: str, axis: str, values: tuple, start: tuple, steps: int, seed: int,
+                color: str, curve_meta: str | None = None) -> FamilyView:
+    """Every position of `axis` (`values`) for the racer `racer` (`RacerConfig.engine_dict`
+    as JSON) from `start`: one batched engine call (`optim_lab.family`), packed.  With
+    `curve_meta`, also the loss and ‖g‖ curves of the traces whose meta is
+    "<curve_meta>-loss" / "<curve_meta>-grad"."""
+    import json
+
+    cfg = RacerConfig.from_dict(json.loads(racer))
+    fam = family(compute.build(surface, params), cfg.racer(), axis, values, start, steps, seed=seed)
+    names = [""] * len(values)
+    curves = {}
+    if curve_meta:
+        curves = {"loss": curve_swap(f"{curve_meta}-loss", fam.loss, fam.diverged_at, names),
+                  "grad": curve_swap(f"{curve_meta}-grad", fam.grad_norm, fam.diverged_at)}
+    R = len(values)
+    last = np.array([_last(fam.steps + 1, int(d)) for d in fam.diverged_at])
+    return FamilyView(path_swaps(fam.theta, fam.diverged_at, color, names), curves, fam.diverged_at,
+                      fam.loss[last, np.arange(R)], fam.theta[last, np.arange(R)])
 
 
 def nearest(values: np.ndarray, value: float) -> int:

@@ -1,4 +1,4 @@
-"""§3.3 calculations: η in units of 2/λ_max, the line-up, GD's family of η positions, and the
+"""§3.3 calculations: η in units of 2/λ_max, the line-up, the positions of GD's η, and the
 per-coordinate numbers of a race (pure: the page caches)."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from optim_lab.engine import Racer
-from optim_lab.family import Family, family, positions
+from optim_lab.family import positions
 from ui.common.racers import RacerConfig, default_lr
 from ui.common.result import RaceResult
 
@@ -58,12 +57,6 @@ def curvature(problem, point) -> tuple[float, float]:
         h = problem.hessian(torch.tensor([list(point)], dtype=torch.float64))[0].numpy()
     lo, hi = np.linalg.eigvalsh(0.5 * (h + h.T)).tolist()
     return float(lo), float(hi)
-
-
-def gd_family(problem, start, steps: int, unit: float) -> Family:
-    """GD at every position of the η slider (η = u·2/λ_max, u in ETA_POSITIONS): one batched
-    engine call; position i is the race's GD row for u = ETA_POSITIONS[i], bit for bit."""
-    return family(problem, Racer("sgd"), "lr", ETA_POSITIONS * unit, start, steps)
 
 
 def configs(ids: list[str], lrs: dict[str, float], hparams: dict[str, dict]) -> list[RacerConfig]:

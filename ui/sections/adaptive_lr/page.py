@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from ui.common import compute, live, view
@@ -23,27 +25,18 @@ def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, 
     return calc.curvature(compute.build(surface, params), point)
 
 
-@st.cache_data(max_entries=8, max_size=64 * 2**20, show_spinner=False)
-def gd_swaps(surface: str, params: tuple, start: tuple, steps: int, unit: float):
-    """GD's family at every η position, packed for the browser (language-free), and what
-    the readout needs: (surface traces, loss traces, diverged_at, final losses)."""
-    fam = calc.gd_family(compute.build(surface, params), start, steps, unit)
-    color = calc.LINEUP["gd"].color
-    names = [""] * len(fam.values)  # filled per language by the caller
-    return (live.path_swaps(fam.theta, fam.diverged_at, color, names),
-            [live.curve_swap(f"{LOSS_UID}-loss", fam.loss, fam.diverged_at, names),
-             live.curve_swap(f"{LOSS_UID}-grad", fam.grad_norm, fam.diverged_at)],
-            fam.diverged_at, fam.loss[-1])
-
-
 def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float) -> None:
     """GD's η, live: drag it and GD's path, loss and ‖g‖ follow at once (every position an
     exact engine run, computed in one batched call); on release the page reruns once."""
-    paths, curves, diverged_at, final = gd_swaps(surface, pk, tuple(start), steps, unit)
     us = calc.ETA_POSITIONS
+    racer = live.racer_key(calc.configs(["gd"], {"gd": 1.0}, {})[0])  # GD's settings; η is the family's axis
+    fam = live.family_view(surface, pk, racer, "lr", tuple((us * unit).tolist()), tuple(start), steps, 0,
+                           calc.LINEUP["gd"].color, LOSS_UID)
     names = [sh.t("al_name_gd", u=u) for u in us]
-    paths[1].attrs["name"] = names
-    curves[0].attrs["name"] = names
+    paths, curves = list(fam.paths), [fam.curves["loss"], fam.curves["grad"]]
+    paths[1] = dataclasses.replace(paths[1], attrs=paths[1].attrs | {"name": names})
+    curves[0] = dataclasses.replace(curves[0], attrs={"name": names})
+    diverged_at, final = fam.diverged_at, fam.final_loss
     readouts = []
     for i, u in enumerate(us):
         state = (sh.t("al_live_diverged", k=int(diverged_at[i])) if diverged_at[i] >= 0

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from optim_lab.family import positions
 from surfaces.base import DTYPE, Grid, newton
 from ui.common.result import RaceResult
 from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES  # frames: consecutive batches the view animates
 
 BAR_WINDOW = 40  # past gradients shown inside the momentum
+LAMBDA_RANGE = (0.0, 0.99, 0.01)  # the momentum slider: from, to, step
+LAMBDA_POSITIONS = positions(*LAMBDA_RANGE)  # every value it can take: the live control's family
 
 
 def batch_surfaces(problem, batches: list[list[int]], sites: Grid) -> np.ndarray:

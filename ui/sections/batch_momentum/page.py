@@ -7,11 +7,11 @@ import streamlit as st
 
 from optim_lab.schedules import SCHEDULES
 from surfaces.base import grid
-from ui.common import compute, keys, state, view
+from ui.common import compute, keys, live, state, view
 from ui.common.boxes import widened
 from ui.common.figures import Grid as ViewGrid
 from ui.common.figures import Labels
-from ui.common.numbers import tex
+from ui.common.numbers import num, tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
@@ -265,7 +265,8 @@ def momentum_part(sh: Shell) -> None:
     box = st.sidebar
     lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box,
                                 context=surface)
-    lam = sh.controls.slider("lam", sh.t("bm_lambda"), 0.0, 0.99, 0.9, step=0.01, container=box)
+    lo, hi, by = calc.LAMBDA_RANGE
+    lam = sh.controls.slider("lam", sh.t("bm_lambda"), lo, hi, 0.9, step=by, container=box)
     gd_on = sh.controls.toggle("m_gd", sh.t("bm_show_gd"), True, container=box)
     pt_on = sh.controls.toggle("m_pt", sh.t("bm_show_torch"), False, container=box, help=sh.t("bm_show_torch_help"))
     sched, sp = schedule_controls(sh, box, steps)
@@ -279,6 +280,7 @@ def momentum_part(sh: Shell) -> None:
         return
     view.divergence_notes(sh, race)
     ib = ids.index("book")
+    live_lambda(sh, surface, compute.params_key(params), lineup["book"], start, steps, seed, lam)
 
     view.step_view(lambda: momentum_step(sh, race, ids, ib, steps, lam, problem), race)
     with st.expander(sh.t("bm_book_vs_torch_title"), expanded=pt_on):
@@ -286,6 +288,24 @@ def momentum_part(sh: Shell) -> None:
         st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
                  r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
     sh.table(view.final_rows(sh, race))
+
+
+def live_lambda(sh: Shell, surface: str, pk: tuple, book: RacerConfig, start, steps: int, seed: int, lam: float) -> None:
+    """Momentum's λ, live: drag it and the book momentum's path rolls further or stops short at
+    once (every position an exact engine run, one batched call); on release one rerun."""
+    lams = calc.LAMBDA_POSITIONS
+    fam = live.family_view(surface, pk, live.racer_key(book), "lambda", tuple(lams.tolist()), tuple(start), steps, seed,
+                           book.color)
+    readouts = []
+    for i, _ in enumerate(lams):
+        d = int(fam.diverged_at[i])
+        x, y = fam.final_theta[i]
+        readouts.append(sh.t("diverged_at", name=sh.t("bm_m_book"), k=d) if d >= 0 else
+                        sh.t("bm_live_readout", x=num(float(x)), y=num(float(y)), loss=num(float(fam.final_loss[i]))))
+    data = live.payload("lam", sh.t("bm_live_label"), lams, lam, [f"{v:.2f}" for v in lams], readouts,
+                        [d >= 0 for d in fam.diverged_at], {"main": fam.paths}, marks=[(0.5, "0.5"), (0.9, "0.9")],
+                        font=sh.size(15, 20))
+    live.live_slider("lam", data)
 
 
 def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: float, problem) -> None:
