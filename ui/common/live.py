@@ -169,7 +169,8 @@ def payload(param: str, label: str, values: np.ndarray, value: float, shown: Seq
     vals = np.asarray(values, dtype=np.float64)
     lo, hi = float(vals[0]), float(vals[-1])
     data = {
-        "param": param, "label": label, "values": vals.tolist(), "index": nearest(vals, value),
+        "param": param, "label": label,
+        "values": np.asarray(values).tolist() if np.issubdtype(np.asarray(values).dtype, np.integer) else vals.tolist(), "index": nearest(vals, value),
         "shown": list(shown), "readouts": list(readouts), "bad": [bool(b) for b in bad], "font": int(font),
         "marks": [{"at": (m - lo) / (hi - lo), "text": t} for m, t in marks if lo <= m <= hi],
         "charts": [{"key": k, "traces": [s.to_json() for s in swaps]} for k, swaps in charts.items()],
@@ -179,24 +180,24 @@ def payload(param: str, label: str, values: np.ndarray, value: float, shown: Seq
     return data
 
 
-def take(key: str, component_key: str, lo: float, hi: float) -> Callable[[], None]:
+def take(key: str, component_key: str, lo: float, hi: float, integer: bool = False) -> Callable[[], None]:
     """The callback that moves the classic control `key` to the value the live control
     reported (runs before the rerun, so the classic widget, the URL and everything below
-    follow); a value outside [lo, hi] is ignored."""
+    follow); a value outside [lo, hi] is ignored; `integer`: the control holds whole numbers."""
 
     def commit() -> None:
         res = st.session_state.get(component_key)
         value = res.get("value") if hasattr(res, "get") else getattr(res, "value", None)
         if isinstance(value, (int, float)) and lo <= float(value) <= hi:
-            st.session_state[key] = float(value)
+            st.session_state[key] = int(round(value)) if integer else float(value)
 
     return commit
 
 
-def live_slider(key: str, data: dict, container=None) -> None:
+def live_slider(key: str, data: dict, container=None, integer: bool = False) -> None:
     """Mount the live control for the classic control `key` (its URL key); `data` from `payload`."""
     ck = f"live_{key}"
     lo, hi = data["values"][0], data["values"][-1]
     where = container if container is not None else st
     with where.container():
-        _component(key=ck, data=data, on_value_change=take(key, ck, lo, hi), height="content")
+        _component(key=ck, data=data, on_value_change=take(key, ck, lo, hi, integer), height="content")
