@@ -3,8 +3,10 @@ the server; on release one rerun, and the URL and the classic slider carry the v
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlparse
 
+import pytest
 from playwright.sync_api import expect
 
 # the SVG path of a scatter trace of a chart, found by attributes the figure gave it
@@ -56,6 +58,38 @@ def test_dragging_moves_the_paths_without_the_server_then_one_rerun(streamlit_se
     wait_rerun(page, page.mouse.up)
     assert query_of(page.url)["eta_u"] == value
     expect(page.locator(".st-key-eta_u [data-testid=stSliderThumbValue]")).to_have_text(value)  # the classic slider
+    assert page_errors == []
+
+
+# the other live controls: (page and query, URL key, the chart trace the drag redraws)
+OTHERS = [
+    ("batch-momentum?lang=en&part=momentum", "lam", ["main", {"mode": "lines", "line.color": "#D55E00", "line.width": 3}]),
+    ("lr-schedule?lang=zh", "sp_warmup", ["eta_editor", {"meta": "ls-sched-eta"}]),
+]
+
+
+@pytest.mark.parametrize(("where", "param", "trace"), OTHERS, ids=["momentum-lambda", "warmup"])
+def test_the_other_live_controls_drag_without_the_server(streamlit_server, page, page_errors, wait_idle, wait_rerun,
+                                                         ws_counter, where, param, trace):
+    frames = ws_counter(page)
+    page.goto(f"{streamlit_server}/{where}")
+    wait_idle(page)
+    ctl = page.locator(f"[data-live={param}]")
+    ctl.scroll_into_view_if_needed()
+    start = ctl.get_attribute("aria-valuenow")
+    before = page.evaluate(TRACE_D, trace)
+    box = ctl.bounding_box()
+    y = box["y"] + box["height"] / 2
+    frames.reset()
+    page.mouse.move(box["x"] + 0.2 * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.3 * box["width"], y)
+    value = ctl.get_attribute("aria-valuenow")
+    assert value != start
+    expect(page.locator("[data-testid=stBidiComponentIsolated] .live")).to_have_attribute("data-drawn", re.compile(r"\d+"))
+    assert page.evaluate(TRACE_D, trace) != before and frames.sent == 0
+    wait_rerun(page, page.mouse.up)
+    assert query_of(page.url)[param] == value
     assert page_errors == []
 
 
