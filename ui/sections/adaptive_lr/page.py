@@ -25,7 +25,7 @@ def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, 
     return calc.curvature(compute.build(surface, params), point)
 
 
-def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float) -> None:
+def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float, container=None) -> None:
     """GD's η, live: drag it and GD's path, loss and ‖g‖ follow at once (every position an
     exact engine run, computed in one batched call); on release the page reruns once."""
     us = calc.ETA_POSITIONS
@@ -45,7 +45,7 @@ def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float,
     data = live.payload("eta_u", sh.t("al_live_label"), us, eta_u, [f"{u:.2f}" for u in us], readouts,
                         [d >= 0 for d in diverged_at], {"main": paths, "al_lossgrad": curves},
                         marks=[(0.5, "½"), (1.0, "1 = 2/λ_max")], font=sh.size(15, 20))
-    live.live_slider("eta_u", data)
+    live.live_slider("eta_u", data, container=container)
 
 
 def formulas(sh: Shell) -> None:
@@ -191,6 +191,8 @@ def render(sh: Shell) -> None:
         formulas(sh)
     sh.preset_bar(columns=2)
 
+    # presentation mode: the live η heads the sidebar (in the page it would push the chart off the first screen)
+    live_slot = st.sidebar.container() if sh.big else None
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)
@@ -209,7 +211,7 @@ def render(sh: Shell) -> None:
         return
     view.divergence_notes(sh, race)
     if "gd" in ids:
-        live_eta(sh, surface, pk, start, steps, 2.0 / lam_max, eta_u)
+        live_eta(sh, surface, pk, start, steps, 2.0 / lam_max, eta_u, container=live_slot)
     view.step_view(lambda: selected_step(sh, race, ids, steps, lam_min, lam_max), race)
     sh.table(view.final_rows(sh, race))
     view.downloads(sh, race, f"adaptive-{surface}")
