@@ -30,7 +30,9 @@ from tests.browser.conftest import CHROMIUM_ARGS, CONNECTED_SELECTOR, IDLE_SELEC
 
 # page slug → (URL key of the live control, the chart key and trace match whose path both controls change)
 CASES = {
-    "adaptive-lr": ("eta_u", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}),
+    "adaptive-lr": ("eta_u", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}, ""),
+    "batch-momentum": ("lam", "main", {"mode": "lines", "line.color": "#D55E00", "line.width": 3}, "&part=momentum"),
+    "lr-schedule": ("sp_warmup", "eta_editor", {"meta": "ls-sched-eta"}, ""),
 }
 
 LIVE = "() => document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot.querySelector('.live').__live"
@@ -101,7 +103,7 @@ def pct(xs) -> str:
 
 
 def run(slug: str, moves: int, classic: int) -> dict:
-    param, chart, match = CASES[slug]
+    param, chart, match, query = CASES[slug]
     out: dict = {"page": slug, "param": param}
     with tempfile.TemporaryDirectory() as tmp:
         server = StreamlitServer(Path(tmp) / "server.log")
@@ -111,7 +113,7 @@ def run(slug: str, moves: int, classic: int) -> dict:
                 browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 frames = Frames(page)
-                page.goto(f"{base}/{slug}?lang=en")
+                page.goto(f"{base}/{slug}?lang=en{query}")
                 idle(page)
                 settle(page, frames)
                 out["view_received_bytes"] = frames.received_bytes
