@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint fuzz load load-class worst clean
+.PHONY: run test test-fast bench bench-ui lint fuzz load load-class worst clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m optim_lab bench
+
+# live controls in headless Chromium: input → chart p50/p95 of the live control against the classic
+# slider's rerun (same run), websocket frames while the thumb moves, reruns after release, payload per view
+bench-ui: $(STAMP)
+	$(BIN)/python -m tests.load.live_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -133,8 +133,38 @@ def bench_hessian(quick: bool) -> dict:
     }
 
 
+def bench_family(quick: bool) -> dict:
+    """§3.3's live η: GD at all 120 positions of the η slider (× 1000 steps, paths and ‖g‖ kept) in
+    one batched call, against the one race the page runs anyway (its 4 default racers, 1000 steps,
+    with the records and Hessian eigenvalues the page draws).  The payload per view is measured
+    in the browser (`make bench-ui`)."""
+    from .family import family, positions
+
+    problem = get_surface("long-valley").build()
+    start, steps = problem.start, 1000
+    h = problem.hessian(torch.tensor([list(start)], dtype=torch.float64))[0].numpy()
+    unit = 2.0 / float(np.linalg.eigvalsh(0.5 * (h + h.T))[-1])
+    us = positions(0.01, 1.2, 0.01)
+    racers = [Racer("sgd", lr=0.95 * unit), Racer("adagrad-book", lr=10.0), Racer("rmsprop-book", lr=1.0),
+              Racer("adam", lr=1.0)]
+    reps = 3 if quick else 5
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the app runs 2-D pages (ui/shell.py): with 2 threads on a busy machine a (120, 2) matmul waits ms
+    try:
+        t_family = best_of(lambda: family(problem, Racer("sgd"), "lr", us * unit, start, steps), reps)
+        t_race = best_of(lambda: race(problem, racers, [start], steps, hessian=True), reps)
+    finally:
+        torch.set_num_threads(threads)
+    ratio = t_race / t_family
+    return {
+        "name": "family", "what": f"§3.3 live η: GD × {len(us)} η positions × {steps} steps, long valley, one engine.sweep, 1 thread",
+        "ours_s": t_family, "baseline": "the page's one race (4 racers, records + Hessian)", "baseline_s": t_race,
+        "ratio": ratio, "target": "family ≤ 2× the race (ratio ≥ 0.5)", "ok": ratio >= 0.5,
+    }
+
+
 def run_all(quick: bool = False) -> tuple[list[dict], dict]:
-    rows = [bench_race(quick), bench_basin(quick), bench_hessian(quick)]
+    rows = [bench_race(quick), bench_basin(quick), bench_hessian(quick), bench_family(quick)]
     from .maps.bench import bench_rows as maps_rows  # the maps' rows (sweep batched vs per cell, the fractal map)
 
     rows += maps_rows(quick)

@@ -239,15 +239,17 @@ class SweepResult:
     loss: np.ndarray  # (T+1, R) full loss at θ_k, frozen after divergence
     diverged_at: np.ndarray  # (R,) first unusable step, −1 if none
     batch_size: np.ndarray  # (R,) 0 where the surface has no samples
+    path: np.ndarray | None = None  # (T+1, R, 2) every θ_k, frozen after divergence (with paths=True)
 
 
 def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Sequence[float], steps: int,
-          seed: int = 0) -> SweepResult:
+          seed: int = 0, paths: bool = False) -> SweepResult:
     """One racer from one start, R rows whose values of `axes` differ (a hyper-parameter map):
     one batched call — coefficient tables built for all rows at once (`batched_coeffs`,
     `Tables.batched`), then the same `_loop`/`apply` as `race`.  `axes` may name
     "batch_size" on data-backed surfaces: rows are grouped by batch size with the same
-    seeded batches, as in a race.  Bounded like a race: rows × (steps + 1) ≤ MAX_POINT_STEPS."""
+    seeded batches, as in a race.  Bounded like a race: rows × (steps + 1) ≤ MAX_POINT_STEPS.
+    `paths=True` keeps every row's whole path (a family of runs, `optim_lab.family`)."""
     T = int(STEPS.check(steps, ""))
     seed = int(SEED.check(seed, ""))
     start_np = _check_starts(problem, [start])
@@ -280,7 +282,8 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
         diverged_at = _find_divergence(problem, theta_hist, loss_t)
         _freeze(theta_hist, loss_t, diverged_at)
     return SweepResult(racer=racer, axes=axes, start=start_np[0], steps=T, seed=seed, theta=theta_hist[-1].numpy().copy(),
-                       loss=loss_t.numpy(), diverged_at=diverged_at, batch_size=row_bs)
+                       loss=loss_t.numpy(), diverged_at=diverged_at, batch_size=row_bs,
+                       path=theta_hist.numpy() if paths else None)
 
 
 def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:

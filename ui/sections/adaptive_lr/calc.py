@@ -1,15 +1,14 @@
-"""§3.3 calculations: η in units of 2/λ_max, the line-up, and the per-coordinate numbers
-of a race (pure, apart from the one bounded cache of the curvature)."""
+"""§3.3 calculations: η in units of 2/λ_max, the line-up, the positions of GD's η, and the
+per-coordinate numbers of a race (pure: the page caches)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 import torch
 
-from ui.common import compute
+from optim_lab.family import positions
 from ui.common.racers import RacerConfig, default_lr
 from ui.common.result import RaceResult
 
@@ -44,6 +43,8 @@ OWN_LR = ("agb", "agt", "rmb", "rmt", "adam")  # racers with a learning-rate sli
 ALPHA = {"rmb": 0.99, "rmt": 0.99}
 DEFAULT_STEPS = 1000
 ETA_UNITS = {"gd": 0.95, "gd2": 0.05}  # GD's η in units of 2/λ_max, by default
+ETA_RANGE = (0.01, 1.2, 0.01)  # the η sliders (units of 2/λ_max): from, to, step
+ETA_POSITIONS = positions(*ETA_RANGE)  # every value GD's η slider can take: its live family
 
 
 def lr_default(racer_id: str, surface: str) -> float:
@@ -56,33 +57,6 @@ def curvature(problem, point) -> tuple[float, float]:
         h = problem.hessian(torch.tensor([list(point)], dtype=torch.float64))[0].numpy()
     lo, hi = np.linalg.eigvalsh(0.5 * (h + h.T)).tolist()
     return float(lo), float(hi)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, float]:
-    return curvature(compute.build(surface, params), point)
-
-
-def race_of(query: dict[str, str]):
-    """The race the page runs for a URL query (the page's defaults where the query says
-    nothing), straight from the engine: (problem, {racer id: row}, RaceResult).  What the
-    tests of the default view, the presets and the questions check."""
-    from optim_lab.engine import race
-    from surfaces import get_surface
-
-    surface = query.get("surface", SURFACES[0])
-    params = {k[2:]: float(v) for k, v in query.items() if k.startswith("s_")}
-    problem = get_surface(surface).build(**params)
-    start = (float(query.get("x0", problem.start[0])), float(query.get("y0", problem.start[1])))
-    unit = 2.0 / curvature(problem, start)[1]
-    lrs = {r: float(query.get(f"eta_{'u' if r == 'gd' else 'u2'}", ETA_UNITS[r])) * unit for r in ("gd", "gd2")}
-    lrs |= {r: float(query.get(f"lr_{r}", lr_default(r, surface))) for r in OWN_LR}
-    lrs["agd"] = lrs["agb"]
-    hparams = {r: {"alpha": float(query.get(f"a_{r}", a))} for r, a in ALPHA.items()}
-    ids = [r for r in LINEUP if query.get(r, "1" if LINEUP[r].on else "0") == "1"]
-    racers = [c.racer() for c in configs(ids, lrs, hparams)]
-    result = race(problem, racers, [start], int(query.get("steps", DEFAULT_STEPS)))
-    return problem, {r: i for i, r in enumerate(ids)}, result
 
 
 def configs(ids: list[str], lrs: dict[str, float], hparams: dict[str, dict]) -> list[RacerConfig]:

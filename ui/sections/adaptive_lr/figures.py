@@ -18,6 +18,7 @@ class LossGrad:
     loss: np.ndarray  # (T+1,)
     grad: np.ndarray  # (T+1,)
     diverged_at: int | None = None
+    uid: str | None = None  # its traces' `meta`: "<uid>-loss", "<uid>-grad" (a live control finds them by these)
 
 
 @dataclass
@@ -42,11 +43,12 @@ def loss_grad_figure(runs: list[LossGrad], text: LossGradText, *, marker_step: i
         grad = np.asarray(r.grad[:end], np.float64)
         loss = np.where(loss > 0, loss, np.nan)
         grad = np.where(grad > 0, grad, np.nan)
-        fig.add_trace(go.Scatter(x=x, y=loss.astype(np.float32), mode="lines", name=r.name, legendgroup=r.name,
+        uid_loss, uid_grad = (f"{r.uid}-loss", f"{r.uid}-grad") if r.uid else (None, None)
+        fig.add_trace(go.Scatter(x=x, y=loss.astype(np.float32), mode="lines", name=r.name, legendgroup=r.name, meta=uid_loss,
                                  line=dict(color=r.color, width=2.5),
                                  hovertemplate=f"{r.name}<br>{text.step} %{{x}}<br>L=%{{y:.6g}}<extra></extra>"),
                       secondary_y=False)
-        fig.add_trace(go.Scatter(x=x, y=grad.astype(np.float32), mode="lines", name=f"{r.name} ‖g‖", legendgroup=r.name,
+        fig.add_trace(go.Scatter(x=x, y=grad.astype(np.float32), mode="lines", name=f"{r.name} ‖g‖", legendgroup=r.name, meta=uid_grad,
                                  showlegend=False, line=dict(color=r.color, width=2, dash="dot"),
                                  hovertemplate=f"{r.name}<br>{text.step} %{{x}}<br>‖g‖=%{{y:.4g}}<extra></extra>"),
                       secondary_y=True)

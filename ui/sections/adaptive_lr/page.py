@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
-from ui.common import compute, view
+from ui.common import compute, live, view
 from ui.common.boxes import widened
 from ui.common.figures import Series, curves_figure
 from ui.common.numbers import num
@@ -14,6 +16,36 @@ from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_fi
 from ui.shell import Shell
 
 DEFAULT_STEPS = calc.DEFAULT_STEPS
+LIVE_CHARTS = ("main", "al_lossgrad")  # the charts GD's live η control redraws: the surface, loss + ‖g‖
+LOSS_UID = "al-gd"  # GD's traces on the loss chart: "al-gd-loss", "al-gd-grad"
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, float]:
+    return calc.curvature(compute.build(surface, params), point)
+
+
+def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float, container=None) -> None:
+    """GD's η, live: drag it and GD's path, loss and ‖g‖ follow at once (every position an
+    exact engine run, computed in one batched call); on release the page reruns once."""
+    us = calc.ETA_POSITIONS
+    racer = live.racer_key(calc.configs(["gd"], {"gd": 1.0}, {})[0])  # GD's settings; η is the family's axis
+    fam = live.family_view(surface, pk, racer, "lr", tuple((us * unit).tolist()), tuple(start), steps, 0,
+                           calc.LINEUP["gd"].color, LOSS_UID)
+    names = [sh.t("al_name_gd", u=u) for u in us]
+    paths, curves = list(fam.paths), [fam.curves["loss"], fam.curves["grad"]]
+    paths[1] = dataclasses.replace(paths[1], attrs=paths[1].attrs | {"name": names})
+    curves[0] = dataclasses.replace(curves[0], attrs={"name": names})
+    diverged_at, final = fam.diverged_at, fam.final_loss
+    readouts = []
+    for i, u in enumerate(us):
+        state = (sh.t("al_live_diverged", k=int(diverged_at[i])) if diverged_at[i] >= 0
+                 else sh.t("al_live_final", loss=num(float(final[i]))))
+        readouts.append(sh.t("al_live_readout", lr=f"{u * unit:.4g}", prod=f"{2 * u:.2f}", state=state))
+    data = live.payload("eta_u", sh.t("al_live_label"), us, eta_u, [f"{u:.2f}" for u in us], readouts,
+                        [d >= 0 for d in diverged_at], {"main": paths, "al_lossgrad": curves},
+                        marks=[(0.5, "½"), (1.0, "1 = 2/λ_max")], font=sh.size(15, 20))
+    live.live_slider("eta_u", data, container=container)
 
 
 def formulas(sh: Shell) -> None:
@@ -89,7 +121,8 @@ def loss_and_gradient(sh: Shell, race, ids: list[str], k: int) -> None:
                              format_func=lambda v: sh.t("al_lg_all") if v == "all" else race.names[ids.index(v)])
     chosen = range(len(race.names)) if who == "all" else [ids.index(who)]
     r = race.result
-    runs = [LossGrad(race.names[i], race.colors[i], r.loss[:, i], r.grad_norm[:, i], race.diverged(i)) for i in chosen]
+    runs = [LossGrad(race.names[i], race.colors[i], r.loss[:, i], r.grad_norm[:, i], race.diverged(i),
+                     uid=LOSS_UID if ids[i] == "gd" else None) for i in chosen]
     st.markdown(f"**{sh.t('al_lg_title')}**")
     fig = loss_grad_figure(runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad"),
                                                  zero_floor=sh.t("zero_grad_floor")),
@@ -158,12 +191,14 @@ def render(sh: Shell) -> None:
         formulas(sh)
     sh.preset_bar(columns=2)
 
+    # presentation mode: the live η heads the sidebar (in the page it would push the chart off the first screen)
+    live_slot = st.sidebar.container() if sh.big else None
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=False)
-    lam_min, lam_max = calc.cached_curvature(surface, pk, tuple(start))
+    lam_min, lam_max = cached_curvature(surface, pk, tuple(start))
     ids, lrs, hparams, eta_u, eta_u2 = lineup_controls(sh, surface, 2.0 / lam_max)
     if not sh.big or not ids:  # in presentation mode the numbers come under the chart
         curvature_metrics(sh, lam_min, lam_max)
@@ -175,6 +210,8 @@ def render(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
+    if "gd" in ids:
+        live_eta(sh, surface, pk, start, steps, 2.0 / lam_max, eta_u, container=live_slot)
     view.step_view(lambda: selected_step(sh, race, ids, steps, lam_min, lam_max), race)
     sh.table(view.final_rows(sh, race))
     view.downloads(sh, race, f"adaptive-{surface}")

@@ -1,8 +1,8 @@
 """§3.2 calculations: each batch's own error surface, its minimum and gradients; the epoch
 counters; the batch window the view animates; momentum's parts and past-gradient weights.
 
-The pure functions take a built problem or a `RaceResult`; the `cached_*` wrappers are
-bounded `st.cache_data` entries keyed by plain values and return numpy arrays only.
+Pure: the functions take a built problem or a `RaceResult`; the page holds their bounded
+`st.cache_data` wrappers (plain keys in, numpy out).
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 import torch
 
-from surfaces.base import DTYPE, Grid, grid, newton
-from ui.common import compute
-from ui.common.figures import Grid as ViewGrid
+from optim_lab.family import positions
+from surfaces.base import DTYPE, Grid, newton
 from ui.common.result import RaceResult
-from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES, BatchFrame  # frames: consecutive batches the view animates
+from ui.sections.batch_momentum.figures import MAX_BATCH_FRAMES  # frames: consecutive batches the view animates
 
 BAR_WINDOW = 40  # past gradients shown inside the momentum
+LAMBDA_RANGE = (0.0, 0.99, 0.01)  # the momentum slider: from, to, step
+LAMBDA_POSITIONS = positions(*LAMBDA_RANGE)  # every value it can take: the live control's family
 
 
 def batch_surfaces(problem, batches: list[list[int]], sites: Grid) -> np.ndarray:
@@ -64,32 +64,6 @@ def batch_minima(problem, batches: list[list[int]], starts: np.ndarray, box, ite
     stuck = g_end.numpy() > 1e-6 * np.maximum(g0.numpy(), 1e-12)
     out[far | stuck | ~np.isfinite(out).all(axis=1)] = np.nan
     return out
-
-
-# -- cached wrappers (plain keys in, numpy out) -------------------------------------------
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> ViewGrid:
-    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch."""
-    problem = compute.build(surface, params)
-    sites = grid(box, n)
-    z = batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
-    return ViewGrid(sites.xs, sites.ys, z)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_minima(surface: str, params: tuple, batches: tuple, starts: tuple, box: tuple) -> np.ndarray:
-    problem = compute.build(surface, params)
-    return batch_minima(problem, [list(b) for b in batches], np.asarray(starts, np.float64), box)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
-    return full_grads(compute.build(surface, params), np.asarray(points, np.float64))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
-    return batch_grads(compute.build(surface, params), [list(b) for b in batches], np.asarray(points, np.float64))
 
 
 # -- part 1: batches -------------------------------------------------------------------------------
@@ -176,18 +150,6 @@ def batch_window(result: RaceResult, i: int, k: int, at_most: int = MAX_BATCH_FR
     points = np.array([result.theta[j - 1, i] for j in window], np.float64)
     grads = np.array([result.step_grad[j - 1, i] for j in window], np.float64)
     return BatchWindow(window, batches, points, grads, k - first)
-
-
-def window_frames(surface: str, params: tuple, win: BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
-    """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
-    batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
-    surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
-    points = tuple(map(tuple, win.points.round(12)))
-    g_full = cached_full_grads(surface, params, points)
-    minima = cached_minima(surface, params, win.batches, points, tuple(box))
-    frames = [BatchFrame(step, surfaces.z[j], win.points[j], win.grads[j], g_full[j],
-                         None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
-    return surfaces, frames
 
 
 def next_batch(result: RaceResult, i: int, k: int) -> tuple[int, ...] | None:

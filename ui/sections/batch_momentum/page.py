@@ -6,13 +6,16 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.schedules import SCHEDULES
-from ui.common import compute, keys, state, view
+from surfaces.base import grid
+from ui.common import compute, keys, live, state, view
 from ui.common.boxes import widened
+from ui.common.figures import Grid as ViewGrid
 from ui.common.figures import Labels
-from ui.common.numbers import tex
+from ui.common.numbers import num, tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
+    BatchFrame,
     BatchText,
     Curve,
     CurvesText,
@@ -33,6 +36,44 @@ SHARED = (keys.SURFACE, keys.START_X, keys.START_Y, keys.STEPS, keys.SEED, keys.
           keys.SHOW_CRITICAL)
 PART_SEEN = "_bm_part"  # the part drawn last in this session
 BATCH_GRID_N = 40
+
+
+# -- the calculations' caches (plain keys in, numpy out) ---------------------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> ViewGrid:
+    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch."""
+    problem = compute.build(surface, params)
+    sites = grid(box, n)
+    z = calc.batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
+    return ViewGrid(sites.xs, sites.ys, z)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_minima(surface: str, params: tuple, batches: tuple, starts: tuple, box: tuple) -> np.ndarray:
+    problem = compute.build(surface, params)
+    return calc.batch_minima(problem, [list(b) for b in batches], np.asarray(starts, np.float64), box)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
+    return calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
+    return calc.batch_grads(compute.build(surface, params), [list(b) for b in batches], np.asarray(points, np.float64))
+
+
+def window_frames(surface: str, params: tuple, win: calc.BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
+    """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
+    batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
+    surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
+    points = tuple(map(tuple, win.points.round(12)))
+    g_full = cached_full_grads(surface, params, points)
+    minima = cached_minima(surface, params, win.batches, points, tuple(box))
+    frames = [BatchFrame(step, surfaces.z[j], win.points[j], win.grads[j], g_full[j],
+                         None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
+    return surfaces, frames
 
 
 def forget_shared_controls() -> None:
@@ -57,7 +98,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
     surface = race.surface
     win = calc.batch_window(race.result, i, k)
     b = int(race.result.batch_size[i])
-    sb, frames = calc.window_frames(surface, pk, win, box, BATCH_GRID_N)
+    sb, frames = window_frames(surface, pk, win, box, BATCH_GRID_N)
     full = compute.grid(surface, pk, BATCH_GRID_N, tuple(box))
     axes = view.labels_for(sh, race.spec)
     text = BatchText(
@@ -77,8 +118,8 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
                     gf=float(np.hypot(*shown.g_full))))
     nxt = calc.next_batch(race.result, i, k) if k < race.steps else None
     if shown.bmin is not None and nxt is not None:  # the batch's minimum is critical for this batch only
-        g_next = calc.cached_batch_grads(surface, pk, (nxt,), (tuple(shown.bmin),))[0]
-        g_all = calc.cached_full_grads(surface, pk, (tuple(shown.bmin),))[0]
+        g_next = cached_batch_grads(surface, pk, (nxt,), (tuple(shown.bmin),))[0]
+        g_all = cached_full_grads(surface, pk, (tuple(shown.bmin),))[0]
         st.info(sh.t("bm_star_note", x=float(shown.bmin[0]), y=float(shown.bmin[1]), gn=float(np.hypot(*g_next)),
                      gf=float(np.hypot(*g_all))), icon="⭐")
     elif shown.bmin is None:
@@ -224,7 +265,8 @@ def momentum_part(sh: Shell) -> None:
     box = st.sidebar
     lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box,
                                 context=surface)
-    lam = sh.controls.slider("lam", sh.t("bm_lambda"), 0.0, 0.99, 0.9, step=0.01, container=box)
+    lo, hi, by = calc.LAMBDA_RANGE
+    lam = sh.controls.slider("lam", sh.t("bm_lambda"), lo, hi, 0.9, step=by, container=box)
     gd_on = sh.controls.toggle("m_gd", sh.t("bm_show_gd"), True, container=box)
     pt_on = sh.controls.toggle("m_pt", sh.t("bm_show_torch"), False, container=box, help=sh.t("bm_show_torch_help"))
     sched, sp = schedule_controls(sh, box, steps)
@@ -238,6 +280,7 @@ def momentum_part(sh: Shell) -> None:
         return
     view.divergence_notes(sh, race)
     ib = ids.index("book")
+    live_lambda(sh, surface, compute.params_key(params), lineup["book"], start, steps, seed, lam)
 
     view.step_view(lambda: momentum_step(sh, race, ids, ib, steps, lam, problem), race)
     with st.expander(sh.t("bm_book_vs_torch_title"), expanded=pt_on):
@@ -245,6 +288,24 @@ def momentum_part(sh: Shell) -> None:
         st.latex(r"\text{" + sh.t("bm_book") + r"}:\ \theta_{t+1} = \theta_t - \sum_{j \le t} \lambda^{t-j}\,\eta_j\, g_j"
                  r"\qquad \text{PyTorch}:\ \theta_{t+1} = \theta_t - \eta_t \sum_{j \le t} \mu^{t-j}\, g_j")
     sh.table(view.final_rows(sh, race))
+
+
+def live_lambda(sh: Shell, surface: str, pk: tuple, book: RacerConfig, start, steps: int, seed: int, lam: float) -> None:
+    """Momentum's λ, live: drag it and the book momentum's path rolls further or stops short at
+    once (every position an exact engine run, one batched call); on release one rerun."""
+    lams = calc.LAMBDA_POSITIONS
+    fam = live.family_view(surface, pk, live.racer_key(book), "lambda", tuple(lams.tolist()), tuple(start), steps, seed,
+                           book.color)
+    readouts = []
+    for i, _ in enumerate(lams):
+        d = int(fam.diverged_at[i])
+        x, y = fam.final_theta[i]
+        readouts.append(sh.t("diverged_at", name=sh.t("bm_m_book"), k=d) if d >= 0 else
+                        sh.t("bm_live_readout", x=num(float(x)), y=num(float(y)), loss=num(float(fam.final_loss[i]))))
+    data = live.payload("lam", sh.t("bm_live_label"), lams, lam, [f"{v:.2f}" for v in lams], readouts,
+                        [d >= 0 for d in fam.diverged_at], {"main": fam.paths}, marks=[(0.5, "0.5"), (0.9, "0.9")],
+                        font=sh.size(15, 20))
+    live.live_slider("lam", data)
 
 
 def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: float, problem) -> None:

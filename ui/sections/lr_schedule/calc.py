@@ -14,6 +14,14 @@ from ui.common.result import RaceResult
 SECTION = "lr_schedule"
 COLORS = {"sched": PALETTE[0], "const": PALETTE[1], "radam": PALETTE[2]}
 STEP_LIKE = {"t_max", "warmup", "step_size"}  # counted in steps: a slider over the UI's step range
+LIVE_WARMUP_POSITIONS = 120  # the live warm-up control: at most this many exact runs, 1..steps
+SCHED_ETA = "ls-sched-eta"  # the `meta` of the scheduled run's η_t curve
+
+
+def warmup_positions(steps: int) -> np.ndarray:
+    """The warm-up lengths the live control offers: 1..steps, every step when steps ≤ 120,
+    else 120 evenly spread whole steps (each a value the classic slider can take)."""
+    return np.unique(np.linspace(1, max(steps, 1), min(max(steps, 1), LIVE_WARMUP_POSITIONS)).round()).astype(np.int64)
 RADAM_BETA2 = 0.999  # torch.optim.RAdam's default
 
 

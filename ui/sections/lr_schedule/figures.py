@@ -16,6 +16,7 @@ class EtaCurve:
     color: str
     eta: np.ndarray  # η_t of steps 1..T (index 0 is step 1)
     dash: str = "solid"
+    meta: str | None = None  # the trace's `meta` (a live control finds it by this)
 
 
 def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: str = "η_t", title: str = "",
@@ -26,7 +27,7 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
         y = np.asarray(c.eta, dtype=np.float64)
         x = np.arange(1, len(y) + 1)
         fig.add_trace(go.Scatter(
-            x=x, y=y.astype(np.float32), mode="lines", name=c.name, line=dict(color=c.color, dash=c.dash, width=2.5),
+            x=x, y=y.astype(np.float32), mode="lines", name=c.name, line=dict(color=c.color, dash=c.dash, width=2.5), meta=c.meta,
             hovertemplate=f"{c.name}<br>{step_label} %{{x}}<br>{eta_label} = %{{y:.4g}}<extra></extra>",
         ))
         if marker_step is not None and 1 <= marker_step <= len(y):

@@ -7,8 +7,9 @@ import streamlit as st
 
 from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
-from ui.common import compute, view
+from ui.common import compute, live, view
 from ui.common.figures import Series, curves_figure
+from ui.common.numbers import num
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control, schedule_label
 from ui.sections.lr_schedule import calc
 from ui.sections.lr_schedule.figures import EtaCurve, eta_figure, rectifier_figure
@@ -103,7 +104,9 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
     with left:
         view.show_surface(sh, race, arrows=calc.step_arrows(race.result, race.colors, k))
     with right:
-        curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash) for i, n, col in race.rows()]
+        curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash,
+                           meta=calc.SCHED_ETA if race.configs[i].color == calc.COLORS["sched"] else None)
+                  for i, n, col in race.rows()]
         view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
                               font_size=sh.font, height=sh.size(300, 360)), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
@@ -112,6 +115,24 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
         if beta2 is not None:
             rectifier_view(sh, beta2, steps, k)
     race_curves(sh, race, surface, k)
+
+
+def live_warmup(sh: Shell, surface: str, pk: tuple, sched: RacerConfig, start, steps: int, seed: int, warmup: int) -> None:
+    """The warm-up length, live: drag it and the scheduled run's path and η_t follow at once
+    (every position an exact engine run, one batched call); on release one rerun."""
+    ws = calc.warmup_positions(steps)
+    fam = live.family_view(surface, pk, live.racer_key(sched), "warmup", tuple(ws.astype(float).tolist()), tuple(start),
+                           steps, seed, sched.color)
+    spec = SCHEDULES[sched.schedule]
+    steps_x = live.f32(np.arange(1, steps + 1))
+    etas = [live.f32(spec.etas(sched.lr, steps, dict(sched.sched_params) | {"warmup": int(w)})) for w in ws]
+    eta = live.TraceSwap({"meta": calc.SCHED_ETA}, [steps_x] * len(ws), etas)
+    readouts = [sh.t("diverged_at", name=sh.t("ls_live_run"), k=int(d)) if d >= 0 else
+                sh.t("ls_live_readout", loss=num(float(loss))) for d, loss in zip(fam.diverged_at, fam.final_loss, strict=True)]
+    data = live.payload("sp_warmup", sh.t("ls_live_label"), ws, warmup, [str(int(w)) for w in ws], readouts,
+                        [d >= 0 for d in fam.diverged_at], {"main": fam.paths, "eta_editor": [eta], "eta_race": [eta]},
+                        font=sh.size(15, 20))
+    live.live_slider("sp_warmup", data, integer=True)
 
 
 def render(sh: Shell) -> None:
@@ -150,8 +171,8 @@ def render(sh: Shell) -> None:
     with ed_right:
         st.latex(sspec.latex)
         if etas is not None:
-            curves = [EtaCurve(n, c.color, e, c.dash) for n, c, e in zip(names, configs, calc.scheduled_etas(configs, steps),
-                                                                          strict=True)]
+            curves = [EtaCurve(n, c.color, e, c.dash, meta=calc.SCHED_ETA if r == "sched" else None)
+                      for n, c, e, r in zip(names, configs, calc.scheduled_etas(configs, steps), roles, strict=True)]
             view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_title"),
                                   font_size=sh.font, height=sh.size(320, 380)), "eta_editor")
             st.caption(sh.t("ls_eta_summary", first=f"{etas[0]:.3g}", peak=f"{etas.max():.3g}", k=int(np.argmax(etas)) + 1,
@@ -160,6 +181,9 @@ def render(sh: Shell) -> None:
     race = view.run_race(sh, surface, params, configs, start, steps, seed, names=names) if etas is not None else None
     if race is not None:
         view.divergence_notes(sh, race)
+        if "sched" in roles and "warmup" in sp:
+            live_warmup(sh, surface, compute.params_key(params), configs[roles.index("sched")], start, steps, seed,
+                        int(sp["warmup"]))
         st.subheader(sh.t("ls_race"))
         view.step_view(lambda: race_step(sh, race, surface, steps), race)
         st.markdown(f"**{sh.t('results')}**")

@@ -1,6 +1,9 @@
 """§3.4 learning-rate scheduling page."""
 
 EN = {
+    "ls_live_label": "Drag the warm-up length (steps): the scheduled run's path and η_t follow at once",
+    "ls_live_readout": "final loss {loss}",
+    "ls_live_run": "the scheduled run",
     "ls_intro": "A schedule makes the learning rate a function of time, η_t. **Decay** shrinks it as training goes on, so the steps calm down near the end. **Warm-up** starts small, rises, then decays: the adaptive σ_t is a statistic of past gradients, and in the first steps it rests on very few of them, so it pays to move carefully until it has seen enough.",
     "ls_decay_word": "decay",
     "ls_base_lr": "Base learning rate η (log scale)",
@@ -44,6 +47,9 @@ EN = {
 }
 
 ZH = {
+    "ls_live_label": "拖动预热步数：调度那条轨迹的路径和 η_t 立即跟着变",
+    "ls_live_readout": "最终损失 {loss}",
+    "ls_live_run": "调度的那条轨迹",
     "ls_intro": "学习率调度让学习率随时间变化，记作 η_t。**学习率衰减**让 η 随训练进行而变小，越到后面步子越稳。**预热**先让学习率很小，再升上去，然后再衰减：自适应学习率中的 σ_t 是过去梯度的统计量，刚开始时只基于很少几个梯度，很不准确，所以先小步探索，等统计量可靠了再走大步。",
     "ls_decay_word": "衰减",
     "ls_base_lr": "基础学习率 η（对数刻度）",

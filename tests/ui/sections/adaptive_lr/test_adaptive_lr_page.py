@@ -8,7 +8,8 @@ import pytest
 from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
-from ui.sections.adaptive_lr.calc import OWN_LR, curvature, lr_default, race_of
+from tests.ui.sections.adaptive_lr.engine_race import race_of
+from ui.sections.adaptive_lr.calc import OWN_LR, curvature, lr_default
 from ui.sections.adaptive_lr.presets import PRESETS as _PRESETS
 from ui.shell import PAGE_BY_ID
 from ui.text import t

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.ui.sections.adaptive_lr.engine_race import race_of
 from tests.ui.sections.quiz_engine import preset_params, question
 from ui.sections.adaptive_lr import presets
-from ui.sections.adaptive_lr.calc import race_of
 
 
 def test_gd_stalls_with_a_large_gradient():

@@ -1,0 +1,63 @@
+"""A family of runs (`optim_lab.family`): every position is the run the command line makes for
+that value, to the last bit; the positions are the floats a slider reports."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from optim_lab.cli import main
+from optim_lab.engine import Racer
+from optim_lab.family import MAX_POSITIONS, family, positions
+from surfaces import get_surface
+
+
+def cli_run(capsys, *argv: str) -> dict:
+    assert main(["run", *argv, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)["trajectories"][0]
+
+
+def test_every_position_is_the_command_lines_run(capsys):
+    """§3.3's family: GD on the long valley; η from stalling to diverging (several positions,
+    one that diverges), each against `python -m optim_lab run --lr η`."""
+    problem = get_surface("long-valley").build()
+    unit = 1.1449308242136849e-06  # 2/λ_max of the long valley
+    lrs = np.array([0.3, 0.95, 1.05, 1.2]) * unit
+    fam = family(problem, Racer("sgd"), "lr", lrs, problem.start, 300)
+    assert fam.theta.shape == (301, 4, 2) and fam.steps == 300
+    assert fam.diverged(1) is None and fam.diverged(3) is not None  # the family spans both sides of 2/λ_max
+    for i, lr in enumerate(lrs):
+        run = cli_run(capsys, "--surface", "long-valley", "--optimizer", "sgd", "--lr", repr(float(lr)), "--steps", "300")
+        assert (run["diverged_at"] if run["diverged_at"] is not None else -1) == fam.diverged_at[i]
+        end = len(run["theta"]) if fam.diverged(i) is None else fam.diverged(i)
+        np.testing.assert_array_equal(fam.theta[:end, i], np.array(run["theta"])[:end])
+        np.testing.assert_array_equal(fam.loss[:end, i], np.array(run["loss"])[:end])
+        np.testing.assert_allclose(fam.grad_norm[:end, i], np.array(run["grad_norm"])[:end], rtol=1e-12)
+
+
+def test_a_hyper_parameter_family_matches_too(capsys):
+    """§3.2's family: momentum's μ, with a fixed η."""
+    problem = get_surface("quadratic").build(cond=10.0)
+    mus = [0.0, 0.5, 0.9]
+    fam = family(problem, Racer("momentum", lr=0.05), "momentum", mus, (-2.5, 1.5), 120)
+    for i, mu in enumerate(mus):
+        run = cli_run(capsys, "--surface", "quadratic", "--set", "cond=10", "--optimizer", "momentum", "--lr", "0.05",
+                      "--opt", f"momentum={mu}", "--start", "-2.5,1.5", "--steps", "120")
+        np.testing.assert_array_equal(fam.theta[:, i], np.array(run["theta"]))
+
+
+def test_positions_are_the_floats_a_slider_reports():
+    p = positions(0.01, 1.2, 0.01)
+    assert len(p) == 120 and p[0] == 0.01 and p[-1] == 1.2
+    assert 0.95 in p.tolist() and 0.07 in p.tolist()  # 0.01·7 would be 0.07000000000000001
+    assert positions(0, 50, 1).tolist() == list(range(51))
+
+
+def test_bounds_are_refused():
+    with pytest.raises(ValueError, match="positions"):
+        positions(0.0, 1.0, 1e-4)
+    problem = get_surface("quadratic").build()
+    with pytest.raises(ValueError, match="family"):
+        family(problem, Racer("sgd"), "lr", np.full(MAX_POSITIONS + 1, 0.01), (1.0, 1.0), 10)

@@ -1,0 +1,203 @@
+"""Live controls: a slider that moves every path with the hand, on exact numbers.
+
+The server runs every position the control can take (`optim_lab.family`, one batched engine
+call, cached by the page) and sends the family once, thinned to what the charts draw and
+packed as float32.  Our own component (Streamlit's components v2: inline, no iframe, code in
+`live_assets/`) draws the slider; while it moves it swaps those arrays into the page's own
+Plotly charts in the browser — `Plotly.restyle` on the instance Streamlit's chart element
+already loaded, so nothing is fetched and the chart is the one the page drew (its contour,
+sizes, language) — and on release it reports the value once: the callback puts it into the
+page's classic control (`sh.controls`), so the rerun, the URL, the tables and equations
+follow as if the classic slider had moved.  Without JavaScript (AppTest) the classic control
+alone drives the page.
+
+Contract for tests: the slider is the element `[data-live="<url key>"]`, focusable, moved by
+the arrow keys, with `aria-valuenow`; its box carries `data-drawn` (the position the charts
+show).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from optim_lab.family import family
+from ui.common import compute
+from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from ui.common.racers import RacerConfig
+
+ASSETS = Path(__file__).with_name("live_assets")
+FAINT_POINTS = 300  # the faint full path under the trail, per position
+CURVE_POINTS = 250  # points per curve (loss, ‖g‖) per position
+
+_component = st.components.v2.component(
+    "optim_lab.live",
+    css=(ASSETS / "live.css").read_text(encoding="utf-8"),
+    js=(ASSETS / "live.js").read_text(encoding="utf-8"),
+)
+
+
+def f32(a) -> str:
+    """An array as base64 of little-endian float32 (the browser's Float32Array)."""
+    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
+
+
+def unpack(b64: str) -> np.ndarray:
+    """The inverse of `f32` (for tests and the benchmark)."""
+    return np.frombuffer(base64.b64decode(b64), dtype="<f4")
+
+
+@dataclass
+class TraceSwap:
+    """One trace of one chart, per position: its x, y and attributes.  `match` names
+    attributes the figure gave the trace (dotted paths) that pick it out in the browser."""
+
+    match: dict
+    x: list[str]
+    y: list[str]
+    attrs: dict[str, list] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"match": self.match, "x": self.x, "y": self.y, "attrs": self.attrs}
+
+
+def _last(n_points: int, diverged_at: int) -> int:
+    """The last drawn step of a path of `n_points` points: the one before divergence."""
+    return n_points - 1 if diverged_at < 0 else max(0, min(n_points - 1, diverged_at - 1))
+
+
+def path_swaps(theta: np.ndarray, diverged_at: np.ndarray, color: str, names: Sequence[str]) -> list[TraceSwap]:
+    """The three traces `figures.contour_figure` draws for a racer of colour `color` — the faint
+    whole path, the trail (thinned as the figure thins it, so release changes nothing) and the
+    head (✕ where the run diverged) — for every position of a family `theta` (T+1, R, 2)."""
+    T = theta.shape[0] - 1
+    faint_x, faint_y, trail_x, trail_y, head_x, head_y, symbols = [], [], [], [], [], [], []
+    for i in range(theta.shape[1]):
+        xy, d = theta[:, i], int(diverged_at[i])
+        k = _last(T + 1, d)
+        scores = turn_scores(xy[:k + 1])
+        faint = xy[thin_path(k + 1, FAINT_POINTS, scores)]
+        trail = xy[thin_path(k + 1, MAX_TRAIL_POINTS, scores)]
+        faint_x.append(f32(faint[:, 0]))
+        faint_y.append(f32(faint[:, 1]))
+        trail_x.append(f32(trail[:, 0]))
+        trail_y.append(f32(trail[:, 1]))
+        head_x.append(f32(xy[k:k + 1, 0]))
+        head_y.append(f32(xy[k:k + 1, 1]))
+        symbols.append("x" if d >= 0 and k < T else "circle")
+    return [
+        TraceSwap({"mode": "lines", "line.color": color, "opacity": 0.35}, faint_x, faint_y),
+        TraceSwap({"mode": "lines", "line.color": color, "line.width": 3}, trail_x, trail_y, {"name": list(names)}),
+        TraceSwap({"mode": "markers", "marker.color": color, "showlegend": False}, head_x, head_y,
+                  {"marker.symbol": symbols}),
+    ]
+
+
+def curve_swap(uid: str, series: np.ndarray, diverged_at: np.ndarray, name: Sequence[str] | None = None,
+               positive: bool = True) -> TraceSwap:
+    """A curve against the step (the trace whose `meta` is `uid`) for every position: `series`
+    (T+1, R), cut where the run diverged, at most CURVE_POINTS evenly spread points (both ends
+    kept); `positive`: values ≤ 0 become gaps (a log axis)."""
+    xs, ys = [], []
+    n = series.shape[0]
+    for i in range(series.shape[1]):
+        d = int(diverged_at[i])
+        end = n if d < 0 else d
+        idx = np.unique(np.linspace(0, max(end - 1, 0), min(end, CURVE_POINTS)).round().astype(np.intp))
+        y = np.asarray(series[idx, i], dtype=np.float64)
+        if positive:
+            y = np.where(y > 0, y, np.nan)
+        xs.append(f32(idx))
+        ys.append(f32(y))
+    return TraceSwap({"meta": uid}, xs, ys, {"name": list(name)} if name is not None else {})
+
+
+@dataclass
+class FamilyView:
+    """A family packed for the browser (language-free: names are added per language), and
+    what a readout needs of every position."""
+
+    paths: list[TraceSwap]  # the surface chart's faint path, trail and head
+    curves: dict[str, TraceSwap]  # "loss", "grad": curves against the step, by trace `meta`
+    diverged_at: np.ndarray  # (R,)
+    final_loss: np.ndarray  # (R,) at the last usable step
+    final_theta: np.ndarray  # (R, 2)
+
+
+def racer_key(cfg: RacerConfig) -> str:
+    """A racer as `family_view` takes it (its engine settings as JSON)."""
+    return json.dumps(cfg.engine_dict(), sort_keys=True)
+
+
+@st.cache_data(max_entries=16, max_size=128 * 2**20, show_spinner=False)
+def family_view(surface: str, params: tuple, racer: str, axis: str, values: tuple, start: tuple, steps: int, seed: int,
+                color: str, curve_meta: str | None = None) -> FamilyView:
+    """Every position of `axis` (`values`) for the racer `racer` (`RacerConfig.engine_dict`
+    as JSON) from `start`: one batched engine call (`optim_lab.family`), packed.  With
+    `curve_meta`, also the loss and ‖g‖ curves of the traces whose meta is
+    "<curve_meta>-loss" / "<curve_meta>-grad"."""
+    import json
+
+    cfg = RacerConfig.from_dict(json.loads(racer))
+    fam = family(compute.build(surface, params), cfg.racer(), axis, values, start, steps, seed=seed)
+    names = [""] * len(values)
+    curves = {}
+    if curve_meta:
+        curves = {"loss": curve_swap(f"{curve_meta}-loss", fam.loss, fam.diverged_at, names),
+                  "grad": curve_swap(f"{curve_meta}-grad", fam.grad_norm, fam.diverged_at)}
+    R = len(values)
+    last = np.array([_last(fam.steps + 1, int(d)) for d in fam.diverged_at])
+    return FamilyView(path_swaps(fam.theta, fam.diverged_at, color, names), curves, fam.diverged_at,
+                      fam.loss[last, np.arange(R)], fam.theta[last, np.arange(R)])
+
+
+def nearest(values: np.ndarray, value: float) -> int:
+    return int(np.argmin(np.abs(np.asarray(values) - value)))
+
+
+def payload(param: str, label: str, values: np.ndarray, value: float, shown: Sequence[str], readouts: Sequence[str],
+            bad: Sequence[bool], charts: dict[str, list[TraceSwap]], marks: Sequence[tuple[float, str]] = (),
+            font: int = 14) -> dict:
+    """What the component receives (JSON): everything it shows at every position."""
+    vals = np.asarray(values, dtype=np.float64)
+    lo, hi = float(vals[0]), float(vals[-1])
+    data = {
+        "param": param, "label": label,
+        "values": np.asarray(values).tolist() if np.issubdtype(np.asarray(values).dtype, np.integer) else vals.tolist(), "index": nearest(vals, value),
+        "shown": list(shown), "readouts": list(readouts), "bad": [bool(b) for b in bad], "font": int(font),
+        "marks": [{"at": (m - lo) / (hi - lo), "text": t} for m, t in marks if lo <= m <= hi],
+        "charts": [{"key": k, "traces": [s.to_json() for s in swaps]} for k, swaps in charts.items()],
+    }
+    # the family's identity: the browser keeps its decoded arrays while this stays the same
+    data["token"] = hashlib.sha1(repr(data["charts"]).encode()).hexdigest()[:16]
+    return data
+
+
+def take(key: str, component_key: str, lo: float, hi: float, integer: bool = False) -> Callable[[], None]:
+    """The callback that moves the classic control `key` to the value the live control
+    reported (runs before the rerun, so the classic widget, the URL and everything below
+    follow); a value outside [lo, hi] is ignored; `integer`: the control holds whole numbers."""
+
+    def commit() -> None:
+        res = st.session_state.get(component_key)
+        value = res.get("value") if hasattr(res, "get") else getattr(res, "value", None)
+        if isinstance(value, (int, float)) and lo <= float(value) <= hi:
+            st.session_state[key] = int(round(value)) if integer else float(value)
+
+    return commit
+
+
+def live_slider(key: str, data: dict, container=None, integer: bool = False) -> None:
+    """Mount the live control for the classic control `key` (its URL key); `data` from `payload`."""
+    ck = f"live_{key}"
+    lo, hi = data["values"][0], data["values"][-1]
+    where = container if container is not None else st
+    with where.container():
+        _component(key=ck, data=data, on_value_change=take(key, ck, lo, hi, integer), height="content")
