@@ -155,7 +155,7 @@ def race(
             f"steps × trajectories: {T} × {K} is too much work; keep (steps + 1) × trajectories ≤ {MAX_POINT_STEPS:,}"
         )
     R = len(racers)
-    tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1))
+    tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1), param_dims=1)
     plans, row_bs, sizes = _weights_for(problem, [r.batch_size for r in racers], S, T, seed)
 
     theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
@@ -270,7 +270,7 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
         batch_sizes = [int(v) for v in b]
     else:
         batch_sizes = [racer.batch_size] * R
-    tables = Tables.batched(coeffs, R, rest=(1, 1))
+    tables = Tables.batched(coeffs, R, rest=(1, 1), param_dims=1)
     plans, row_bs, sizes = _weights_for(problem, batch_sizes, 1, T, seed)
     theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
     theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)

@@ -26,6 +26,16 @@ OPTIM_DB = {
     "nadam": ({"beta1": 0.8}, "NAdam", {"betas": (0.8, 0.999)}),
     "adamax": ({"beta2": 0.99}, "Adamax", {"betas": (0.9, 0.99)}),
     "adadelta": ({"rho": 0.95}, "Adadelta", {"rho": 0.95}),
+    "rprop": ({"eta_minus": 0.4, "step_size_max": 0.5}, "Rprop", {"etas": (0.4, 1.2), "step_sizes": (1e-6, 0.5)}),
+    "asgd": ({"lambd": 1e-2, "t0": 20}, "ASGD", {"lambd": 1e-2, "t0": 20}),
+    "adafactor": ({"weight_decay": 0.1, "beta2_decay": -0.5}, "Adafactor", {"weight_decay": 0.1, "beta2_decay": -0.5}),
+    "muon": ({"momentum": 0.9}, "Muon", {"momentum": 0.9}),
+}
+# the rules outside torch.optim: optimizer → (our hyper-parameters, factory of the reference
+# implementation (params, lr) → optimizer).  Test-only packages, pinned in requirements-dev.txt.
+PAPER_DB = {
+    "lion": ({"beta1": 0.95, "weight_decay": 0.1},
+             lambda params, lr: _lion().Lion(params, lr=lr, betas=(0.95, 0.99), weight_decay=0.1)),
 }
 BOOK_OPTIMIZERS = {"momentum-book", "adagrad-book", "rmsprop-book"}  # checked against the book in test_book.py
 
@@ -55,10 +65,51 @@ SCHED_DB = {
 
 
 
+def _lion():
+    import lion_pytorch  # a test-only dependency
+
+    return lion_pytorch
+
+
 def torch_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """torch.optim's instance of the registry's optimizer `name`, with OPTIM_DB's hyper-parameters."""
+    """The reference instance of the registry's optimizer `name`: torch.optim's class with OPTIM_DB's
+    hyper-parameters, or PAPER_DB's reference implementation."""
+    if name in PAPER_DB:
+        return PAPER_DB[name][1](params, lr)
     _, cls, kwargs = OPTIM_DB[name]
     return getattr(torch.optim, cls)(params, lr=lr, **kwargs)
+
+
+# -- torch's own table: optim_db's keyword arguments in our names -------------------
+TUPLES = {"betas": ("beta1", "beta2"), "etas": ("eta_minus", "eta_plus"), "step_sizes": ("step_size_min", "step_size_max"),
+          "ns_coefficients": ("ns_a", "ns_b", "ns_c")}
+CLASS_NAMES = {"Adadelta": "adadelta", "Adafactor": "adafactor", "Adagrad": "adagrad", "Adam": "adam", "Adamax": "adamax",
+               "AdamW": "adamw", "ASGD": "asgd", "Muon": "muon", "NAdam": "nadam", "RAdam": "radam",
+               "RMSprop": "rmsprop", "Rprop": "rprop"}
+
+
+def from_torch(cls: str, kwargs: dict) -> tuple[str, float | None, dict]:
+    """(registry name, lr, hyper-parameters) of torch.optim.`cls`(**kwargs): tuples split into
+    our names, Adafactor's eps into eps1/eps2 (eps1 None: the float64 ε, our default), a
+    1-element tensor lr taken by value, SGD's variants by their momentum and nesterov flags."""
+    kw = dict(kwargs)
+    lr = kw.pop("lr", None)
+    lr = None if lr is None else float(lr)
+    hp: dict = {}
+    for key, value in kw.items():
+        if key in TUPLES:
+            hp.update(zip(TUPLES[key], value, strict=True))
+        elif cls == "Adafactor" and key == "eps":
+            if value[0] is not None:
+                hp["eps1"] = value[0]
+            hp["eps2"] = value[1]
+        else:
+            hp[key] = value
+    if cls != "SGD":
+        return CLASS_NAMES[cls], lr, hp
+    if hp.pop("nesterov", False):
+        return "nesterov", lr, hp
+    return ("momentum" if hp.get("momentum", 0) else "sgd"), lr, {k: v for k, v in hp.items() if k != "momentum" or v}
 
 
 def torch_scheduler(name: str, opt: torch.optim.Optimizer, lr: float):
