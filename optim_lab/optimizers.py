@@ -7,7 +7,10 @@ this to float64 round-off); the book's conventions are entries of their own
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+
+import numpy as np
 
 from surfaces.spec import Param, lookup, resolve, switch
 
@@ -32,6 +35,8 @@ class OptimizerSpec:
     note_zh: str = ""
     flags: tuple[Param, ...] = ()  # the torch class's own switches (maximize, amsgrad, …) beyond its rules' knobs
     paper: str = ""  # where a rule outside torch.optim comes from (its reference package is the test oracle)
+    sam: float | None = None  # offers `rho` (this default): the gradient at θ + ρ·g/‖g‖, two evaluations per step
+    wd_on_step: bool = False  # weight decay added to the scaled step u (schedule-free AdamW), not to g
 
     @property
     def reference(self) -> str:
@@ -51,7 +56,14 @@ class OptimizerSpec:
         ps = self.momentum_rule.params + self.scaling_rule.params
         if self.weight_decay is not None:
             ps += (Param("weight_decay", self.weight_decay, 0.0, 1.0, label_en="weight decay", label_zh="权重衰减", latex=r"\lambda_{wd}"),)
+        if self.sam is not None:
+            ps += (dataclasses.replace(P_RHO, default=self.sam),)
         return ps + self.flags
+
+    def gradient_evaluations(self, hp: dict) -> int:
+        """Gradients one step needs with resolved hyper-parameters `hp`: 2 for SAM with ρ > 0
+        (at θ, then at θ + ε), else 1.  A fair race counts both."""
+        return 2 if self.sam is not None and np.any(np.asarray(hp.get("rho", 0.0)) > 0) else 1
 
     def lr_param(self) -> Param:
         return Param("lr", self.lr, LR_MIN, LR_MAX, log=True, label_en="learning rate η", label_zh="学习率 η", latex=r"\eta")
@@ -67,6 +79,8 @@ def _spec(name, en, zh, mom, scal, lr, torch_name, **kw) -> OptimizerSpec:
     return OptimizerSpec(name, en, zh, mom, scal, lr, torch_name, **kw)
 
 
+P_RHO = Param("rho", 0.05, 0.0, 10.0, label_en="SAM radius ρ (0: plain gradient)", label_zh="SAM 半径 ρ（0：普通梯度）",
+              latex=r"\rho")
 MAXIMIZE = switch("maximize", False, "maximize (climb)", "最大化（沿梯度上升）")
 AMSGRAD = switch("amsgrad", False, "AMSGrad (σ from the max of v)", "AMSGrad（σ 取 v 的历史最大值）")
 DECOUPLED = switch("decoupled_weight_decay", False, "decoupled weight decay (AdamW-style)", "解耦权重衰减（AdamW 式）")
@@ -109,6 +123,25 @@ OPTIMIZERS_LIST: tuple[OptimizerSpec, ...] = (
         note_en="A sign step: every coordinate moves by exactly ±η.",
         note_zh="符号步：每个坐标每步恰好移动 ±η。",
     ),
+    OptimizerSpec(
+        "sam", "SAM (sharpness-aware, over SGD)", "SAM（锐度感知，基于 SGD）", "none", "none", 1e-2, None, convention="paper",
+        paper="Foret et al. 2021, Sharpness-Aware Minimization (the update written in the test)", sam=0.05,
+        note_en="Steps with the gradient at θ + ρ·g/‖g‖, the worst nearby point: two gradient evaluations per step.",
+        note_zh="用 θ + ρ·g/‖g‖（附近最差的点）处的梯度走一步：每步计算两次梯度。",
+    ),
+    OptimizerSpec(
+        "sgd-schedule-free", "schedule-free SGD", "无调度 SGD", "schedule-free", "none", 1.0, None, convention="paper",
+        paper="Defazio et al. 2024, The Road Less Scheduled (schedulefree.SGDScheduleFree)",
+        note_en="No schedule needed: θ shown is the average x; gradients are taken at y, between x and the SGD iterate z.",
+        note_zh="不需要学习率调度：显示的 θ 是平均点 x；梯度在 x 与 SGD 迭代点 z 之间的 y 处计算。",
+    ),
+    OptimizerSpec(
+        "adamw-schedule-free", "schedule-free AdamW", "无调度 AdamW", "schedule-free-adam", "adam", 2.5e-3, None,
+        convention="paper", wd_on_step=True,
+        paper="Defazio et al. 2024, The Road Less Scheduled (schedulefree.AdamWScheduleFree)",
+        note_en="No schedule needed: θ shown is the average x; gradients are taken at y, between x and the AdamW iterate z.",
+        note_zh="不需要学习率调度：显示的 θ 是平均点 x；梯度在 x 与 AdamW 迭代点 z 之间的 y 处计算。",
+    ),
     _spec(
         "momentum-book", "Momentum (book §3.2)", "动量（书中约定）", "book", "none", 1e-2, None,
         weight_decay=None, convention="book",
@@ -142,7 +175,10 @@ def custom_optimizer(momentum: str, scaling: str) -> OptimizerSpec:
     """"Build your own": any momentum rule with any scaling rule."""
     m = lookup("momentum rule", MOMENTUM, momentum)
     s = lookup("scaling rule", SCALING, scaling)
+    # SAM's gradient with any momentum × scaling (ρ = 0: the plain gradient); not beside
+    # AdaDelta, whose own ρ has the name
+    sam = 0.0 if "rho" not in {p.name for p in m.params + s.params} else None
     return OptimizerSpec(
         CUSTOM, f"{m.label_en} × {s.label_en}", f"{m.label_zh} × {s.label_zh}", m.name, s.name,
-        1e-2, None, weight_decay=None, convention="custom",
+        1e-2, None, weight_decay=None, convention="custom", sam=sam,
     )

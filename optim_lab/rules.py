@@ -49,6 +49,8 @@ class MomentumCoeffs:
     c_g: np.ndarray
     c_m: np.ndarray
     a_p: np.ndarray | float = 0.0  # heavy ball on the scaled step u (RMSprop's momentum); 0: p = u
+    f: np.ndarray | float = 1.0  # multiplies η_k (schedule-free's warm-up and 1 − β(1 − c_k))
+    extra: dict = field(default_factory=dict)  # name → coefficients read from `Step.x` (schedule-free's c_k, …)
 
 
 @dataclass
@@ -181,6 +183,36 @@ def _muon(k, eta, hp):
     return MomentumCoeffs(_full(k, mu), _full(k, 1 - mu), _full(k, nest * (1 - mu)), _full(k, nest * mu + (1 - nest)))
 
 
+def schedule_free_weights(k: np.ndarray, eta: np.ndarray, warmup, r, power) -> tuple[np.ndarray, np.ndarray]:
+    """(c_k, warm-up factor) of schedule-free (Defazio et al. 2024, the `schedulefree` package):
+    η'_k = η_k·min(1, k/warmup), weight_k = k^r·(max_{i≤k} η'_i)^power, c_k = weight_k/Σ_{i≤k} weight_i."""
+    eta = np.broadcast_to(np.asarray(eta, dtype=np.float64), np.broadcast_shapes(np.shape(eta), k.shape))
+    warm = np.where(k - 1 < warmup, k / np.maximum(warmup, 1), 1.0)
+    lr = eta * warm
+    weight = k**r * np.maximum.accumulate(lr, axis=0) ** power
+    total = np.cumsum(weight, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(total > 0, weight / total, 0.0)
+    return c, warm
+
+
+def _schedule_free(beta: str):
+    def coeffs(k, eta, hp):
+        # y ← lerp(y, z, c_k) − η'_k(1 − β(1 − c_k))·u,  z ← z − η'_k·u;  the reported θ is x = lerp(y, z, 1 − 1/β)
+        b = hp[beta]
+        c, warm = schedule_free_weights(k, eta, hp["warmup_steps"], hp["r"], hp["weight_lr_power"])
+        z, one = _full(k, 0), _full(k, 1)
+        return MomentumCoeffs(z, one, z, one, f=warm * (1.0 - b * (1.0 - c)),
+                              extra={"sf_c": c, "sf_lr": eta * warm, "sf_x": _full(k, 1.0 - 1.0 / b)})
+    return coeffs
+
+
+_SF_PARAMS = (
+    Param("warmup_steps", 0, 0, 100_000, integer=True, label_en="warm-up steps", label_zh="预热步数", latex="w"),
+    Param("r", 0.0, 0.0, 10.0, label_en="weight power r (on k)", label_zh="权重幂 r（对 k）", latex="r"),
+    Param("weight_lr_power", 2.0, 0.0, 10.0, label_en="weight power (on η)", label_zh="权重幂（对 η）", latex="p"),
+)
+
 MOMENTUM_RULES: tuple[MomentumRule, ...] = (
     MomentumRule("none", "none (m = g)", "无（m = g）", r"m_t = g_t", (), _none),
     MomentumRule(
@@ -227,6 +259,18 @@ MOMENTUM_RULES: tuple[MomentumRule, ...] = (
         "muon", "Muon momentum (Nesterov EMA)", "Muon 动量（Nesterov 指数移动平均）",
         r"B_t = \mu B_{t-1} + (1-\mu) g_t,\quad m_t = (1-\mu) g_t + \mu B_t",
         (_p_momentum(0.95), switch("nesterov", True, "Nesterov", "Nesterov")), _muon,
+    ),
+    MomentumRule(
+        "schedule-free", "schedule-free averaging (SGD)", "无调度平均（SGD）",
+        r"y_t = (1-\beta) z_t + \beta x_t,\ z_{t+1} = z_t - \eta\, g(y_t),\ x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1}",
+        (Param("momentum", 0.9, 0.01, 0.999, label_en="interpolation β", label_zh="插值系数 β", latex=r"\beta"), *_SF_PARAMS),
+        _schedule_free("momentum"), eta_inside=False,
+    ),
+    MomentumRule(
+        "schedule-free-adam", "schedule-free averaging (AdamW)", "无调度平均（AdamW）",
+        r"y_t = (1-\beta_1) z_t + \beta_1 x_t,\ z_{t+1} = z_t - \eta\, g(y_t)/\sigma_t,\ x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1}",
+        (Param("beta1", 0.9, 0.01, 0.999, label_en="interpolation β₁", label_zh="插值系数 β₁", latex=r"\beta_1"), *_SF_PARAMS),
+        _schedule_free("beta1"),
     ),
 )
 

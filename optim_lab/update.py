@@ -85,7 +85,7 @@ class Step:
 
 
 STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name != "x")
-MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs))
+MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs) if f.name not in ("f", "extra"))
 SCALING_FIELDS = tuple(f.name for f in dataclasses.fields(ScalingCoeffs) if f.name not in ("kind", "f", "decay", "extra"))
 
 
@@ -166,8 +166,11 @@ class Tables:
         self.uses_p, self.uses_c_v = not m["a_p"].is_zero, not m["c_v"].is_zero
         self.flips = not m["sign"].is_one
         self.averages = "mu_avg" in self.extras and not self.extras["mu_avg"].is_zero
+        self.anchored = "sf_c" in self.extras  # schedule-free: y pulled toward z, x reported
+        self.wd_u = "wd_u" in self.extras and not self.extras["wd_u"].is_zero
+        self.sam = "sam_rho" in self.extras and not self.extras["sam_rho"].is_zero
         # θ − η·raw/σ can be one fused op only when nothing else acts on raw/σ
-        self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p)
+        self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
         return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()})
@@ -194,11 +197,13 @@ class State:
     def zeros_like(cls, theta: torch.Tensor) -> State:
         return cls(*(torch.zeros_like(theta) for _ in range(3)))
 
-    def buf(self, name: str, shape: tuple[int, ...] | None = None) -> torch.Tensor:
-        """State `name` (zeros of θ's shape, or of `shape`, when first asked for): AMSGrad's
-        max of v, RMSprop's ḡ and p, Rprop's step sizes, Adafactor's factors, ASGD's average θ̄."""
+    def buf(self, name: str, shape: tuple[int, ...] | None = None, init: torch.Tensor | None = None) -> torch.Tensor:
+        """State `name` (zeros of θ's shape, or of `shape`, or a copy of `init`, when first asked for):
+        AMSGrad's max of v, RMSprop's ḡ and p, Rprop's step sizes, Adafactor's factors, ASGD's
+        average θ̄, schedule-free's z (which starts at θ_0)."""
         if name not in self.more:
-            self.more[name] = torch.zeros(self.m.shape if shape is None else shape, dtype=self.m.dtype)
+            self.more[name] = (init.clone() if init is not None else
+                               torch.zeros(self.m.shape if shape is None else shape, dtype=self.m.dtype))
         return self.more[name]
 
 
@@ -402,6 +407,7 @@ class Applied:
     raw: torch.Tensor
     scale: float | torch.Tensor
     sigma: torch.Tensor | None
+    report: torch.Tensor | None = None  # the θ to show where it is not the stepped one (schedule-free's x)
 
     @property
     def d(self) -> torch.Tensor:
@@ -432,7 +438,10 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         if early is not None and tables.d_first is not True:
             raw, scale = torch.where(tables.d_first, early, raw * scale), 1.0
     sigma = sigma_of(tables, st, g, c) if tables.uses_sigma else None
-    base = theta if isinstance(c.decay, float) and c.decay == 1.0 else theta * c.decay
+    base = theta
+    if tables.anchored:  # schedule-free: y ← lerp(y, z, c_k) before the step (θ is y)
+        base = torch.lerp(theta, st.buf("z", init=theta), c.x["sf_c"])
+    base = base if isinstance(c.decay, float) and c.decay == 1.0 else base * c.decay
     eta = c.eta if isinstance(scale, float) and scale == 1.0 else c.eta * scale  # a float, or a tensor where rows differ
     if sigma is not None and isinstance(eta, float) and tables.fused:
         # θ − η·raw/σ in one fused op: without it `make bench`'s basin row (128² Adam starts) ran 212 → 257 ms
@@ -452,13 +461,29 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
             sigma = torch.where(tables.direction_rows, torch.ones_like(sigma), sigma)
     if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
         ratio = _mul(st.buf("p"), c.a_p).add_(ratio)
+    if tables.wd_u:  # schedule-free AdamW: u ← u + λ·y
+        ratio = _axpy(ratio * 1.0, c.x["wd_u"], theta)
     if isinstance(eta, float):
         new = torch.add(base, ratio, alpha=-eta, **_to(out))
     else:
         new = torch.addcmul(base, eta, ratio, value=-1.0, **_to(out))
-    if tables.directions or tables.uses_p:  # record the direction taken: step = η·scale·(raw/σ)
+    report = None
+    if tables.anchored:  # z ← z − η'_k·u; the reported θ is x = lerp(y, z, 1 − 1/β)
+        z = st.buf("z")
+        z.sub_(ratio, alpha=c.x["sf_lr"]) if isinstance(c.x["sf_lr"], float) else z.addcmul_(c.x["sf_lr"], ratio, value=-1.0)
+        report = torch.lerp(new, z, c.x["sf_x"])
+    if tables.directions or tables.uses_p or tables.anchored or tables.wd_u:  # the direction taken: step = η·scale·(raw/σ)
         raw = ratio if sigma is None else ratio * sigma
-    return _averaged(Applied(new, g, raw, scale, sigma), st, c, tables)
+    return _averaged(Applied(new, g, raw, scale, sigma, report), st, c, tables)
+
+
+def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> torch.Tensor:
+    """θ + ρ·g/(‖g‖ + 10⁻¹²), SAM's ascent point (Foret et al. 2021), ‖g‖ per parameter (each
+    row's in the race); rows with ρ = 0 stay at θ.  A network's ‖g‖ spans all its parameters:
+    `LabOptimizer` forms that one itself."""
+    norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
+        if tables.param_dims is not None else torch.linalg.vector_norm(g)
+    return theta + g * (c.x["sam_rho"] / (norm + 1e-12))
 
 
 def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
@@ -492,8 +517,13 @@ def row_coeffs(spec, hp: dict, lr_t: np.ndarray) -> RowCoeffs:
     wd = hp.get("weight_decay", 0.0)
     decoupled = spec.decoupled or bool(hp.get("decoupled_weight_decay", False))
     ones = np.ones(lr_t.shape if lr_t.ndim == 1 else (T, 1))
+    sc.extra = {**sc.extra, **mc.extra}
+    if spec.sam is not None:
+        sc.extra["sam_rho"] = hp["rho"] * ones
+    if spec.wd_on_step:  # schedule-free AdamW: λ·y joins the scaled step u
+        sc.extra["wd_u"], wd = wd * ones, 0.0
     return RowCoeffs(
-        momentum=mc, scaling=sc, eta=(ones if mrule.eta_inside or srule.eta_own else lr_t) * sc.f, lr=lr_t,
+        momentum=mc, scaling=sc, eta=(ones if mrule.eta_inside or srule.eta_own else lr_t) * sc.f * mc.f, lr=lr_t,
         decay=((1.0 - lr_t * wd) if decoupled else ones) * sc.decay, wd=0.0 if decoupled else wd,
         guard=srule.needs_eps_guard, sign=-1.0 if hp.get("maximize") else 1.0, d_first=mrule.d_first,
     )

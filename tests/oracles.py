@@ -32,11 +32,46 @@ OPTIM_DB = {
     "muon": ({"momentum": 0.9}, "Muon", {"momentum": 0.9}),
 }
 # the rules outside torch.optim: optimizer → (our hyper-parameters, factory of the reference
-# implementation (params, lr) → optimizer).  Test-only packages, pinned in requirements-dev.txt.
+# implementation (params, lr) → optimizer, how it is driven).  "step": a plain optimizer.step();
+# "closure": step(closure) evaluates the second gradient (SAM); "schedule-free": train()/eval()
+# around the steps, the reported θ is the one after eval() (x).  Reference packages are test-only,
+# pinned in requirements-dev.txt; SAM's reference is the paper's update, written below.
 PAPER_DB = {
     "lion": ({"beta1": 0.95, "weight_decay": 0.1},
-             lambda params, lr: _lion().Lion(params, lr=lr, betas=(0.95, 0.99), weight_decay=0.1)),
+             lambda params, lr: _lion().Lion(params, lr=lr, betas=(0.95, 0.99), weight_decay=0.1), "step"),
+    "sam": ({"rho": 0.1}, lambda params, lr: SAMReference(params, lr=lr, rho=0.1), "closure"),
+    "sgd-schedule-free": (
+        {"momentum": 0.8, "warmup_steps": 5, "weight_decay": 0.01},
+        lambda params, lr: _schedulefree().SGDScheduleFree(params, lr=lr, momentum=0.8, warmup_steps=5, weight_decay=0.01,
+                                                           foreach=False), "schedule-free"),
+    "adamw-schedule-free": (
+        {"beta1": 0.85, "warmup_steps": 5, "weight_decay": 0.01, "r": 0.5},
+        lambda params, lr: _schedulefree().AdamWScheduleFree(params, lr=lr, betas=(0.85, 0.999), warmup_steps=5,
+                                                             weight_decay=0.01, r=0.5, foreach=False), "schedule-free"),
 }
+PLAIN_STEP = {n for n, e in PAPER_DB.items() if e[2] == "step"}
+
+
+class SAMReference(torch.optim.Optimizer):
+    """Foret et al. 2021, Algorithm 1 over SGD, as the paper writes it: ε = ρ·g/‖g‖ (‖g‖ over all
+    parameters, + 10⁻¹² as the authors' code), g_SAM = ∇L(θ + ε), θ ← θ − η·g_SAM."""
+
+    def __init__(self, params, lr: float, rho: float):
+        super().__init__(params, {"lr": lr, "rho": rho})
+
+    @torch.no_grad()
+    def step(self, closure):
+        group = self.param_groups[0]
+        params = [p for p in group["params"] if p.grad is not None]
+        norm = torch.stack([p.grad.norm() for p in params]).norm()
+        eps = [p.grad * (group["rho"] / (norm + 1e-12)) for p in params]
+        for p, e in zip(params, eps, strict=True):
+            p.add_(e)
+        with torch.enable_grad():
+            closure()
+        for p, e in zip(params, eps, strict=True):
+            p.sub_(e)
+            p.sub_(p.grad, alpha=group["lr"])
 BOOK_OPTIMIZERS = {"momentum-book", "adagrad-book", "rmsprop-book"}  # checked against the book in test_book.py
 
 # schedule → (our parameters, factory of the torch scheduler)
@@ -57,6 +92,11 @@ SCHED_DB = {
         {"d_model": 16, "warmup": 25, "factor": 2.0},
         lambda o, lr, p: S.LambdaLR(o, lambda t: 2.0 * 16**-0.5 * min((t + 1) ** -0.5, (t + 1) * 25**-1.5)),
     ),
+    "wsd": (  # the paper's three phases, written out independently of ours
+        {"warmup": 10, "t_max": 200, "decay_steps": 50, "eta_min": 1e-3},
+        lambda o, lr, p: S.LambdaLR(o, lambda t: (t + 1) / 10 if t < 10 else (
+            1.0 if t < 150 else (1e-3 + (lr - 1e-3) * max(0.0, (200 - t) / 50)) / lr)),
+    ),
     "one-cycle": (
         {"t_max": 260, "pct_start": 0.25},
         lambda o, lr, p: S.OneCycleLR(o, max_lr=lr, total_steps=260, pct_start=0.25, cycle_momentum=False),
@@ -69,6 +109,12 @@ def _lion():
     import lion_pytorch  # a test-only dependency
 
     return lion_pytorch
+
+
+def _schedulefree():
+    import schedulefree  # a test-only dependency
+
+    return schedulefree
 
 
 def torch_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:

@@ -11,7 +11,11 @@ from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from optim_lab.rules import MOMENTUM, SCALING
 from surfaces import get_surface
 
-CUSTOMS = [Racer(CUSTOM, lr=0.01, momentum_rule=m, scaling_rule=s) for m in MOMENTUM for s in SCALING]
+# schedule-free steps y but shows the average x (tests/engine/test_beyond_torch.py checks x against
+# the `schedulefree` package): the relation below holds for y, which a race does not show
+SHOWS_AVERAGE = {n for n, o in OPTIMIZERS.items() if o.momentum.startswith("schedule-free")}
+CUSTOMS = [Racer(CUSTOM, lr=0.01, momentum_rule=m, scaling_rule=s) for m in MOMENTUM for s in SCALING
+           if not m.startswith("schedule-free")]
 
 
 def _check(res, racers):
@@ -30,7 +34,7 @@ def _check(res, racers):
 def test_every_registered_optimizer_records_the_step_it_took(surface):
     problem = get_surface(surface).build()
     racers = [Racer(n, lr=OPTIMIZERS[n].lr if n == "adadelta" else 1e-3, hparams={"weight_decay": 0.05} if n == "adamw" else {}, schedule="step",
-                    sched_params={"step_size": 7, "gamma": 0.5}) for n in OPTIMIZERS]
+                    sched_params={"step_size": 7, "gamma": 0.5}) for n in OPTIMIZERS if n not in SHOWS_AVERAGE]
     for i in range(0, len(racers), MAX_RACERS):  # the registry holds more than one race's worth
         chunk = racers[i : i + MAX_RACERS]
         _check(race(problem, chunk, [problem.start], 40), chunk)

@@ -9,10 +9,10 @@ import torch
 
 from optim_lab.engine import Racer
 from optim_lab.torch_optim import LabOptimizer
-from tests.oracles import OPTIM_DB, PAPER_DB, SCHED_DB, torch_optimizer, torch_scheduler
+from tests.oracles import OPTIM_DB, PAPER_DB, PLAIN_STEP, SCHED_DB, torch_optimizer, torch_scheduler
 
 STEPS = 60
-ORACLES = {**{n: e[0] for n, e in OPTIM_DB.items()}, **{n: e[0] for n, e in PAPER_DB.items()}}
+ORACLES = {**{n: e[0] for n, e in OPTIM_DB.items()}, **{n: PAPER_DB[n][0] for n in PLAIN_STEP}}  # SAM, schedule-free: test_beyond_torch.py
 
 
 def _net(seed: int, bias: bool = True) -> torch.nn.Module:
