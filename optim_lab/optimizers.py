@@ -125,7 +125,7 @@ OPTIMIZERS_LIST: tuple[OptimizerSpec, ...] = (
     ),
     OptimizerSpec(
         "sam", "SAM (sharpness-aware, over SGD)", "SAM（锐度感知，基于 SGD）", "none", "none", 1e-2, None, convention="paper",
-        paper="Foret et al. 2021, Sharpness-Aware Minimization (the update written in the test)", sam=0.05,
+        paper="Foret et al. 2021, Sharpness-Aware Minimization", sam=0.05,
         note_en="Steps with the gradient at θ + ρ·g/‖g‖, the worst nearby point: two gradient evaluations per step.",
         note_zh="用 θ + ρ·g/‖g‖（附近最差的点）处的梯度走一步：每步计算两次梯度。",
     ),
