@@ -344,15 +344,24 @@ def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
         for _ in range(int(steps)):
             gram = X @ X.T
             X = torch.addmm(X, torch.addmm(gram, gram, gram, beta=b, alpha=c), X, beta=a)
-    else:
-        a, b, c = (torch.as_tensor(v).to(torch.bfloat16) for v in (a, b, c))
+    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row, so the matmuls become
+        # elementwise float32 ops rounded to bfloat16 where torch's bfloat16 kernels round
+        # (bfloat16 matmuls of 1×2 matrices cost ~1 ms a step; these, a tenth of it)
+        assert X.size(-2) == 1, "a stack of matrices is orthogonalised row by row only"
+        X = X.float()
+        a, b, c = (torch.as_tensor(v, dtype=torch.float32) for v in (a, b, c))
         steps = torch.as_tensor(steps)
-        X = X.div(torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True).clamp(min=torch.as_tensor(eps).to(X.dtype)))
+        X = _bf16(X / _bf16(torch.linalg.vector_norm(X, dim=-1, keepdim=True)).clamp(min=float(torch.as_tensor(eps).max())))
         for i in range(int(steps.max())):
-            gram = X @ X.mT
-            new = a * X + (b * gram + c * (gram @ gram)) @ X
+            gram = _bf16((X * X).sum(-1, keepdim=True))
+            new = _bf16(a * X + _bf16(b * gram + c * (gram * gram)) * X)
             X = new if steps.dim() == 0 else torch.where(steps > i, new, X)
     return X.mT if tall else X
+
+
+def _bf16(x: torch.Tensor) -> torch.Tensor:
+    """x rounded to bfloat16, kept as float32."""
+    return x.bfloat16().float()
 
 
 def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:

@@ -6,7 +6,9 @@ optimizers: every class with the keyword configurations its tests run
 in SKIPPED becomes a racer of our registry (`tests.oracles.from_torch`: tuples split,
 names kept) and must match torch on a small float64 network (`LabOptimizer`) and on a
 2-D surface (the batched race), to float64 round-off: TOL relative to the largest
-parameter, MUON_TOL where Newton–Schulz runs in bfloat16.
+parameter — Muon included: its Newton–Schulz runs in bfloat16 as torch's does (on the
+network with torch's own ops; on the race as float32 ops rounded to bfloat16 where
+torch's kernels round), and lands on the same bfloat16 values.
 
 Run as a script to print the parity table: `python -m tests.engine.test_optim_db`.
 """
@@ -25,10 +27,6 @@ from tests.oracles import from_torch
 common_optimizers = pytest.importorskip("torch.testing._internal.common_optimizers")  # needs expecttest
 
 TOL = 1e-9
-# Muon orthogonalises in bfloat16: on the network our ops are torch's own and agree to round-off;
-# on the race each row's 1×2 matrix goes through a batched bfloat16 matmul (baddbmm), which may
-# round a few entries differently from torch's addmm on one matrix.
-MUON_TOL = {"network": 1e-9, "race": 1e-2}
 # configurations where torch itself computes in float32: (class, description) → (tolerance, why)
 FLOAT32 = {
     ("Muon", "Tensor lr"): (1e-6, "torch forms Muon's decay 1 − η·λ from the float32 lr tensor, in float32"),
@@ -112,10 +110,8 @@ def race_errors(cls: str, configs: list[dict]) -> list[float]:
     return errors
 
 
-def _tol(cls: str, where: str, desc: str = "") -> float:
-    if (cls, desc) in FLOAT32 and where == "network":
-        return FLOAT32[cls, desc][0]
-    return MUON_TOL[where] if cls == "Muon" else TOL
+def _tol(cls: str, desc: str) -> float:
+    return FLOAT32[cls, desc][0] if (cls, desc) in FLOAT32 else TOL
 
 
 def test_the_table_is_torch_s_whole_table():
@@ -128,14 +124,14 @@ def test_the_table_is_torch_s_whole_table():
 
 @pytest.mark.parametrize(("cls", "desc", "kwargs"), CONFIGS, ids=IDS)
 def test_network_matches_torch(cls, desc, kwargs):
-    assert network_error(cls, kwargs) <= _tol(cls, "network", desc)
+    assert network_error(cls, kwargs) <= _tol(cls, desc)
 
 
 @pytest.mark.parametrize("cls", sorted({c for c, _, _ in CONFIGS}))
 def test_race_matches_torch(cls):
     configs = [(desc, kw) for c, desc, kw in CONFIGS if c == cls]
     errors = race_errors(cls, [kw for _, kw in configs])
-    bad = {desc: e for (desc, _), e in zip(configs, errors, strict=True) if not e <= _tol(cls, "race", desc)}
+    bad = {desc: e for (desc, _), e in zip(configs, errors, strict=True) if not e <= _tol(cls, desc)}
     assert not bad, bad
 
 
