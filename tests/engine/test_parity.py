@@ -20,7 +20,6 @@ from tests.oracles import BOOK_OPTIMIZERS, OPTIM_DB, PAPER_DB, PLAIN_STEP, SCHED
 
 RTOL = 1e-9
 STEPS = 200
-RTOL_OF: dict[str, float] = {}  # every rule to RTOL, Muon included (its race NS rounds where torch rounds)
 
 # (surface, params, start, lr scale): well-conditioned enough that 200 steps do not amplify round-off
 SURFACE_CASES = [
@@ -75,8 +74,7 @@ def test_engine_matches_torch_optim(case, sched_name):
     assert (res.diverged_at < 0).all()
     for i, n in enumerate(names):
         ref = torch_reference(problem, n, lrs[n], start, STEPS, sched_name)
-        tol = RTOL_OF.get(n, RTOL)
-        np.testing.assert_allclose(res.theta[:, res.row(i)], ref, rtol=tol, atol=tol * np.abs(ref).max(), err_msg=n)
+        np.testing.assert_allclose(res.theta[:, res.row(i)], ref, rtol=RTOL, atol=RTOL * np.abs(ref).max(), err_msg=n)
 
 
 @pytest.mark.parametrize("sched_name", list(SCHED_DB))
