@@ -37,6 +37,7 @@ class OptimizerSpec:
     paper: str = ""  # where a rule outside torch.optim comes from (its reference package is the test oracle)
     sam: float | None = None  # offers `rho` (this default): the gradient at θ + ρ·g/‖g‖, two evaluations per step
     wd_on_step: bool = False  # weight decay added to the scaled step u (schedule-free AdamW), not to g
+    scaled_momentum: bool = False  # its `momentum` rides the scaled step (RMSprop's): p ← μp + g/σ
 
     @property
     def reference(self) -> str:
@@ -81,6 +82,10 @@ def _spec(name, en, zh, mom, scal, lr, torch_name, **kw) -> OptimizerSpec:
 
 P_RHO = Param("rho", 0.05, 0.0, 10.0, label_en="SAM radius ρ (0: plain gradient)", label_zh="SAM 半径 ρ（0：普通梯度）",
               latex=r"\rho")
+# torch's RMSprop(momentum=μ): the heavy ball rides the scaled step (p ← μp + g/σ, θ ← θ − ηp), the
+# `scaled-heavy-ball` momentum rule's coefficient; a flag of the class, so RMSprop stays none × rmsprop
+SCALED_MOMENTUM = Param("momentum", 0.0, 0.0, 0.999, label_en="momentum μ (on g/σ)", label_zh="动量系数 μ（作用于 g/σ）",
+                        latex=r"\mu")
 MAXIMIZE = switch("maximize", False, "maximize (climb)", "最大化（沿梯度上升）")
 AMSGRAD = switch("amsgrad", False, "AMSGrad (σ from the max of v)", "AMSGrad（σ 取 v 的历史最大值）")
 DECOUPLED = switch("decoupled_weight_decay", False, "decoupled weight decay (AdamW-style)", "解耦权重衰减（AdamW 式）")
@@ -96,7 +101,8 @@ OPTIMIZERS_LIST: tuple[OptimizerSpec, ...] = (
     _torch("momentum", "SGD + momentum", "SGD + 动量", "heavy-ball", "none", 1e-3, "SGD"),
     _torch("nesterov", "Nesterov momentum", "Nesterov 动量", "nesterov", "none", 1e-3, "SGD"),
     _torch("adagrad", "AdaGrad", "AdaGrad", "none", "adagrad", 1e-2, "Adagrad"),
-    _torch("rmsprop", "RMSProp", "RMSProp", "scaled-heavy-ball", "rmsprop", 1e-2, "RMSprop"),
+    _torch("rmsprop", "RMSProp", "RMSProp", "none", "rmsprop", 1e-2, "RMSprop", flags=(SCALED_MOMENTUM,),
+           scaled_momentum=True),
     _torch("adam", "Adam", "Adam", "ema", "adam", 1e-3, "Adam", flags=(AMSGRAD,)),
     _torch("adamw", "AdamW", "AdamW", "ema", "adam", 1e-3, "AdamW", weight_decay=1e-2, decoupled=True, flags=(AMSGRAD,)),
     _torch("radam", "RAdam", "RAdam", "ema", "radam", 1e-3, "RAdam", flags=(DECOUPLED,)),

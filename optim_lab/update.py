@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .rules import MomentumCoeffs, ScalingCoeffs
+from .rules import MOMENTUM, MomentumCoeffs, ScalingCoeffs
 
 SIGMA_KINDS = ("rms", "amsgrad", "centered", "max", "adadelta")
 DIRECTION_KINDS = ("sign", "rprop", "factored", "orthogonal")
@@ -527,6 +527,8 @@ def row_coeffs(spec, hp: dict, lr_t: np.ndarray) -> RowCoeffs:
     decoupled = spec.decoupled or bool(hp.get("decoupled_weight_decay", False))
     ones = np.ones(lr_t.shape if lr_t.ndim == 1 else (T, 1))
     sc.extra = {**sc.extra, **mc.extra}
+    if spec.scaled_momentum:  # RMSprop's `momentum` flag: the scaled-heavy-ball rule's coefficient
+        mc.a_p = MOMENTUM["scaled-heavy-ball"].coeffs(k, lr_t, hp).a_p
     if spec.sam is not None:
         sc.extra["sam_rho"] = hp["rho"] * ones
     if spec.wd_on_step:  # schedule-free AdamW: λ·y joins the scaled step u
