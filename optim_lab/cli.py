@@ -33,7 +33,8 @@ def cmd_list(args) -> str:
     elif args.what == "optimizers":
         rows = [
             {"name": o.name, "label_en": o.label_en, "label_zh": o.label_zh, "momentum": o.momentum, "scaling": o.scaling,
-             "convention": o.convention, "torch": o.torch_name, "lr": o.lr, "params": [_param(p) for p in o.params]}
+             "convention": o.convention, "torch": o.torch_name, "reference": o.reference, "lr": o.lr,
+             "params": [_param(p) for p in o.params]}
             for o in OPTIMIZERS.values()
         ]
     else:
@@ -46,15 +47,18 @@ def cmd_list(args) -> str:
         return json.dumps(rows, ensure_ascii=False, indent=1)
     lines = []
     for r in rows:
-        ps = ", ".join(f"{p['name']}={p['default']:g}" for p in r.get("params", []))
-        lines.append(f"{r['name']:<16} {r['label_en']:<38} {ps}")
+        ps = ", ".join(f"{p['name']}={str(p['default']).lower() if p.get('boolean') else format(p['default'], 'g')}"
+                       for p in r.get("params", []))
+        ref = f"  [{r['reference']}]" if "reference" in r else ""
+        lines.append(f"{r['name']:<20} {r['label_en']:<38} {ps}{ref}")
     if args.what == "optimizers":
-        lines.append(f"custom:M+S       build your own: M in {{{', '.join(MOMENTUM)}}}, S in {{{', '.join(SCALING)}}}")
+        lines.append(f"custom:M+S           build your own: M in {{{', '.join(MOMENTUM)}}}, S in {{{', '.join(SCALING)}}}")
     return "\n".join(lines)
 
 
 def _param(p) -> dict:
-    return {"name": p.name, "default": p.default, "min": p.lo, "max": p.hi, "log": p.log, "integer": p.integer}
+    return {"name": p.name, "default": p.default, "min": p.lo, "max": p.hi, "log": p.log, "integer": p.integer,
+            "boolean": p.boolean}
 
 
 def cmd_run(args) -> str:

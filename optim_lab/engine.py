@@ -23,7 +23,7 @@ from surfaces.spec import Param, resolve
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
 from .schedules import get_schedule
-from .update import RowCoeffs, State, Tables, apply, row_coeffs
+from .update import RowCoeffs, State, Tables, apply, row_coeffs, sam_point
 
 DTYPE = torch.float64
 MAX_STEPS = 5000
@@ -155,7 +155,7 @@ def race(
             f"steps × trajectories: {T} × {K} is too much work; keep (steps + 1) × trajectories ≤ {MAX_POINT_STEPS:,}"
         )
     R = len(racers)
-    tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1))
+    tables = Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1), param_dims=1)
     plans, row_bs, sizes = _weights_for(problem, [r.batch_size for r in racers], S, T, seed)
 
     theta_hist = torch.empty(T + 1, K, 2, dtype=DTYPE)
@@ -272,7 +272,7 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
         batch_sizes = [int(v) for v in b]
     else:
         batch_sizes = [racer.batch_size] * R
-    tables = Tables.batched(coeffs, R, rest=(1, 1))
+    tables = Tables.batched(coeffs, R, rest=(1, 1), param_dims=1)
     plans, row_bs, sizes = _weights_for(problem, batch_sizes, 1, T, seed)
     theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
     theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
@@ -296,11 +296,19 @@ def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) 
     if detail:
         g_hist, d_hist, s_hist = (torch.ones(T, R, S, 2, dtype=DTYPE) for _ in range(3))
         bl_hist = torch.empty(T, K, dtype=DTYPE)
+    stepped = hist[0].clone() if tables.anchored else None  # schedule-free steps y; the history shows x
     with torch.no_grad():
         for t in range(T):
             w = weights.at(t) if weights is not None else None
-            g = problem.grad(theta_hist[t], w).view(R, S, 2)
-            step = apply(hist[t], g, state, tables.at(t), tables, out=hist[t + 1])
+            c = tables.at(t)
+            at = hist[t] if stepped is None else stepped
+            g = problem.grad(at.reshape(K, 2), w).view(R, S, 2)
+            if tables.sam:  # SAM: the step's gradient is the one at θ + ρ·g/‖g‖ (same batch)
+                g = problem.grad(sam_point(at, g, c, tables).reshape(K, 2), w).view(R, S, 2)
+            step = apply(at, g, state, c, tables, out=hist[t + 1] if stepped is None else None)
+            if stepped is not None:
+                stepped = step.theta
+                hist[t + 1] = step.report
             if detail:
                 g_hist[t], d_hist[t] = step.g, step.d
                 if step.sigma is not None:

@@ -97,6 +97,15 @@ def _noam(t, lr, p):
     return lr * p["factor"] * p["d_model"] ** -0.5 * np.minimum(s**-0.5, s * p["warmup"] ** -1.5)
 
 
+def _wsd(t, lr, p):
+    # warm-up–stable–decay (Hu et al. 2024; the river-valley picture of arXiv 2410.05192): linear
+    # warm-up over w steps, η held until the last D steps of T, then a linear fall to η_min at t = T
+    w, T, D, lo = p["warmup"], p["t_max"], p["decay_steps"], p["eta_min"]
+    rise = lr * (t + 1.0) / w
+    fall = lo + (lr - lo) * np.clip((T - t) / D, 0.0, 1.0)
+    return np.where(t < w, rise, np.minimum(lr, fall))
+
+
 def _one_cycle(t, lr, p):
     # torch OneCycleLR(max_lr=η, total_steps=T, anneal_strategy="cos", three_phase=False,
     # cycle_momentum=False); after T steps it stays at the final value.
@@ -149,6 +158,13 @@ SCHEDULES_LIST: tuple[ScheduleSpec, ...] = (
          _int("warmup", 20, 1, MAX_T, "warm-up steps", "预热步数", "w"),
          Param("factor", 1.0, 1e-3, 1e3, log=True, label_en="factor c", label_zh="系数 c", latex="c")),
         _noam, "LambdaLR(noam)",
+    ),
+    ScheduleSpec(
+        "wsd", "warm-up, stable, decay (WSD)", "预热–平稳–衰减（WSD）",
+        r"\eta_t = \begin{cases}\eta\,\frac{t+1}{w} & t < w\\ \eta & t < T - D\\ "
+        r"\eta_{\min} + (\eta-\eta_{\min})\,\frac{T-t}{D} & t \ge T - D\end{cases}",
+        (P_WARMUP, P_TMAX, _int("decay_steps", 20, 1, MAX_T, "decay steps D", "衰减步数 D", "D"), P_ETA_MIN),
+        _wsd, "LambdaLR(warm-up, constant, linear decay)",
     ),
     ScheduleSpec(
         "one-cycle", "one-cycle", "单周期（one-cycle）", r"\eta/25 \nearrow \eta \searrow \eta/(25\cdot 10^4)\ \text{(cosine)}",

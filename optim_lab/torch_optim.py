@@ -9,6 +9,13 @@ and `param_groups[i]["lr"]` shows the η_k of the step just taken.
 
     opt = LabOptimizer(model.parameters(), Racer("adam", lr=3e-4, hparams={"weight_decay": 1e-5}), total_steps=T)
     loss.backward(); opt.step(); opt.zero_grad()
+
+SAM takes its second gradient from `step(closure)` (the closure recomputes the loss and calls
+backward, as for torch's LBFGS): the first is the one already in `.grad`, ρ·g/‖g‖ is formed
+with ‖g‖ over all parameters, and θ is restored exactly before the step.  Schedule-free rules
+keep y in the parameters while training, as the `schedulefree` package does: call `eval()`
+before evaluating (the parameters become x; recompute BatchNorm statistics there) and
+`train()` before stepping again.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ class LabOptimizer(torch.optim.Optimizer):
         self.racer = racer
         self.tables = Tables([_row_coeffs(racer, total)])
         self.k = 0  # steps taken
+        self.training = True  # schedule-free: the parameters hold y (False: x, after eval())
         super().__init__(params, {"lr": float(self.tables.lr[0, 0])})
 
     @property
@@ -45,7 +53,11 @@ class LabOptimizer(torch.optim.Optimizer):
                 loss = closure()
         if self.k >= self.tables.T:
             raise RuntimeError(f"LabOptimizer: all {self.tables.T} steps it was built for have been taken")
+        if not self.training:
+            raise RuntimeError("LabOptimizer: call train() before step() (the parameters hold x since eval())")
         coeffs = self.tables.at(self.k)
+        if self.tables.sam:
+            self._sam_gradient(closure, coeffs)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -57,3 +69,46 @@ class LabOptimizer(torch.optim.Optimizer):
             group["lr"] = float(self.tables.lr[self.k, 0])
         self.k += 1
         return loss
+
+    def _params(self):
+        return [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+
+    def _sam_gradient(self, closure, coeffs) -> None:
+        """.grad ← ∇L(θ + ρ·g/‖g‖), ‖g‖ over all parameters (Foret et al. 2021); θ restored exactly."""
+        if closure is None:
+            raise RuntimeError("LabOptimizer: SAM needs step(closure): the closure recomputes the loss and calls backward()")
+        params = self._params()
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
+        scale = coeffs.x["sam_rho"] / (norm + 1e-12)
+        saved = [p.detach().clone() for p in params]
+        for p in params:
+            p.add_(p.grad * scale)
+            p.grad = None
+        with torch.enable_grad():
+            closure()
+        for p, old in zip(params, saved, strict=True):
+            p.copy_(old)
+
+    @torch.no_grad()
+    def eval(self) -> None:
+        """Schedule-free: the parameters become x, the point to evaluate (no-op for other rules)."""
+        if self.training and self.tables.anchored:
+            for p in self._all_params():
+                st = self.state[p].get("moments")
+                if st is not None and "z" in st.more:
+                    st.more["y"] = p.detach().clone()
+                    p.lerp_(st.more["z"], self.tables.extras["sf_x"].values[0])
+        self.training = False
+
+    @torch.no_grad()
+    def train(self) -> None:
+        """Back to y after `eval()`, exactly as it was."""
+        if not self.training and self.tables.anchored:
+            for p in self._all_params():
+                st = self.state[p].get("moments")
+                if st is not None and "y" in st.more:
+                    p.copy_(st.more.pop("y"))
+        self.training = True
+
+    def _all_params(self):
+        return [p for group in self.param_groups for p in group["params"]]

@@ -2,6 +2,9 @@
 
     θ_k = θ_{k−1}·decay_k − (η_k/σ_k) ⊙ d_k            k = 1..T
 
+(σ rules), or θ_k = θ_{k−1}·decay_k − η_k·u_k where a direction rule makes u_k from d_k
+without a σ (sign steps, Rprop, Adafactor, Muon's orthogonalisation; see `rules`).
+
 The 2-D race (`engine`), the maps and the real networks (`torch_optim`) all call
 `apply`; nothing else in the project writes an optimizer's update.  What makes a
 row an Adam or a book AdaGrad is only its coefficients (see `rules`): `Tables`
@@ -14,15 +17,17 @@ tensor that broadcasts over the rest of θ's shape.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .rules import MomentumCoeffs, ScalingCoeffs
+from .rules import MOMENTUM, MomentumCoeffs, ScalingCoeffs
 
-SIGMA_KINDS = ("rms", "max", "adadelta")
+SIGMA_KINDS = ("rms", "amsgrad", "centered", "max", "adadelta")
+DIRECTION_KINDS = ("sign", "rprop", "factored", "orthogonal")
 
 
 @dataclass
@@ -36,6 +41,8 @@ class RowCoeffs:
     decay: np.ndarray  # (T,) decoupled weight decay 1 − η_k·wd (AdamW), else 1
     wd: float | np.ndarray  # coupled L2 coefficient, added to g as torch.optim does ((1, R) in a sweep)
     guard: bool  # σ may be exactly 0 (book rules have no ε)
+    sign: float | np.ndarray = 1.0  # −1: maximize (torch flips g before the L2 term)
+    d_first: bool = False  # Lion: d from m before m moves
 
 
 class Column:
@@ -71,11 +78,15 @@ class Step:
     e_out: float | torch.Tensor
     eta: float | torch.Tensor
     decay: float | torch.Tensor
+    a_p: float | torch.Tensor
+    c_v: float | torch.Tensor
+    sign: float | torch.Tensor
+    x: dict = dataclasses.field(default_factory=dict)  # a direction rule's own columns (`ScalingCoeffs.extra`)
 
 
-STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step))
-MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs))
-SCALING_FIELDS = tuple(f.name for f in dataclasses.fields(ScalingCoeffs) if f.name not in ("kind", "f"))
+STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name != "x")
+MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs) if f.name not in ("f", "extra"))
+SCALING_FIELDS = tuple(f.name for f in dataclasses.fields(ScalingCoeffs) if f.name not in ("kind", "f", "decay", "extra"))
 
 
 class Tables:
@@ -84,21 +95,25 @@ class Tables:
     `rest` is the trailing shape the coefficients broadcast over: (1, 1) for the race's
     (R, S, 2) state; () with R = 1 for a network's parameters (every value a float)."""
 
-    def __init__(self, rows: Sequence[RowCoeffs], rest: tuple[int, ...] = ()):
+    def __init__(self, rows: Sequence[RowCoeffs], rest: tuple[int, ...] = (), param_dims: int | None = None):
         self.rows = list(rows)
+        T = len(self.rows[0].lr)
 
-        def table(get) -> np.ndarray:
-            return np.stack([np.asarray(get(r), dtype=np.float64) for r in self.rows], axis=1)  # (T, R)
+        def table(get) -> np.ndarray:  # (T, R)
+            return np.stack([np.broadcast_to(np.asarray(get(r), dtype=np.float64), (T,)) for r in self.rows], axis=1)
 
         tables = {name: table(lambda r, n=name: getattr(r.momentum, n)) for name in MOMENTUM_FIELDS}
         tables |= {name: table(lambda r, n=name: getattr(r.scaling, n)) for name in SCALING_FIELDS}
-        tables |= {name: table(lambda r, n=name: getattr(r, n)) for name in ("eta", "decay", "lr")}
+        tables |= {name: table(lambda r, n=name: getattr(r, n)) for name in ("eta", "decay", "lr", "sign")}
         tables["f"] = table(lambda r: r.scaling.f)
-        self._build(tables, len(self.rows), rest, np.array([r.wd for r in self.rows]),
-                    any(r.guard for r in self.rows), [r.scaling.kind for r in self.rows])
+        extra = sorted({n for r in self.rows for n in r.scaling.extra})
+        extras = {n: table(lambda r, n=n: r.scaling.extra.get(n, 0.0)) for n in extra}
+        self._build(tables, extras, len(self.rows), rest, param_dims, np.array([r.wd for r in self.rows]),
+                    any(r.guard for r in self.rows), [r.scaling.kind for r in self.rows], [r.d_first for r in self.rows])
 
     @classmethod
-    def batched(cls, coeffs: RowCoeffs, R: int, rest: tuple[int, ...] = (), dtype=torch.float64) -> Tables:
+    def batched(cls, coeffs: RowCoeffs, R: int, rest: tuple[int, ...] = (), dtype=torch.float64,
+                param_dims: int | None = None) -> Tables:
         """R rows of ONE optimizer whose hyper-parameters differ per row (a sweep): `coeffs`
         holds arrays that broadcast to (T, R) — (T, R), (T, 1) or (1, R) — straight from the
         rules called with k of shape (T, 1) and hyper-parameters of shape (1, R).  `dtype`:
@@ -116,19 +131,25 @@ class Tables:
 
         tables = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
         tables |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
-        tables |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr")}
+        tables |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr", "sign")}
         tables["f"] = two_d(coeffs.scaling.f)
+        extras = {n: two_d(v) for n, v in coeffs.scaling.extra.items()}
         wd = np.broadcast_to(np.asarray(coeffs.wd, dtype=np.float64).reshape(-1), (R,))
-        self._build(tables, R, rest, wd, bool(coeffs.guard), [coeffs.scaling.kind] * R, T, dtype)
+        self._build(tables, extras, R, rest, param_dims, wd, bool(coeffs.guard), [coeffs.scaling.kind] * R,
+                    [coeffs.d_first] * R, T, dtype)
         return self
 
-    def _build(self, tables: dict, R: int, rest: tuple[int, ...], wd: np.ndarray, guard: bool, kinds: list[str],
-               T: int | None = None, dtype=torch.float64) -> None:
+    def _build(self, tables: dict, extras: dict, R: int, rest: tuple[int, ...], param_dims: int | None, wd: np.ndarray,
+               guard: bool, kinds: list[str], d_first: list[bool], T: int | None = None, dtype=torch.float64) -> None:
         self.R = R
         self.T = len(tables["lr"]) if T is None else T
+        # the trailing dims that make ONE parameter: None = the whole tensor (a network's weight);
+        # 1 in the race, where each row's θ is a 2-vector (a 1×2 matrix to Muon)
+        self.param_dims = param_dims
         shape = (self.R, *rest) if self.R > 1 else rest
         self.columns = {name: Column(tables[name], shape, self.T, dtype) for name in STEP_FIELDS}
         self._ordered = [self.columns[name] for name in STEP_FIELDS]
+        self.extras = {name: Column(t, shape, self.T, dtype) for name, t in extras.items()}
         full = (self.T, self.R)  # the records: (T, R) views, nothing copied
         self.lr, self.eta, self.decay, self.f = (tables[n] if tables[n].shape == full else np.broadcast_to(tables[n], full)
                                                  for n in ("lr", "eta", "decay", "f"))
@@ -136,12 +157,23 @@ class Tables:
                                              torch.as_tensor(np.array(wd), dtype=dtype).reshape(shape))
         self.guard = guard
         self.kinds = {k: _mask(kinds, k, shape) for k in SIGMA_KINDS if k in kinds}
-        self.uses_sigma = not self.columns["q"].is_zero or set(self.kinds) != {"rms"}
+        self.directions = {k: _mask(kinds, k, shape) for k in DIRECTION_KINDS if k in kinds}
+        self.direction_rows = _mask(["d" if k in DIRECTION_KINDS else "s" for k in kinds], "d", shape)
+        self.uses_sigma = bool(self.kinds) and (not self.columns["q"].is_zero or set(self.kinds) != {"rms"})
         m = self.columns
         self.uses_m = not (m["a_m"].is_zero and m["b_m"].is_one and m["c_g"].is_zero and m["c_m"].is_one)
+        self.d_first = _mask(["y" if d else "n" for d in d_first], "y", shape) if any(d_first) else None
+        self.uses_p, self.uses_c_v = not m["a_p"].is_zero, not m["c_v"].is_zero
+        self.flips = not m["sign"].is_one
+        self.averages = "mu_avg" in self.extras and not self.extras["mu_avg"].is_zero
+        self.anchored = "sf_c" in self.extras  # schedule-free: y pulled toward z, x reported
+        self.wd_u = "wd_u" in self.extras and not self.extras["wd_u"].is_zero
+        self.sam = "sam_rho" in self.extras and not self.extras["sam_rho"].is_zero
+        # θ − η·raw/σ can be one fused op only when nothing else acts on raw/σ
+        self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
-        return Step(*(col.values[t] for col in self._ordered))
+        return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()})
 
 
 def _mask(kinds: list[str], kind: str, shape: tuple[int, ...]):
@@ -159,10 +191,20 @@ class State:
     m: torch.Tensor  # first moment / velocity
     v: torch.Tensor  # second moment ("rms", "adadelta") or the running max ("max")
     delta: torch.Tensor  # Adadelta's running mean of squared updates
+    more: dict = dataclasses.field(default_factory=dict)  # the other rules' state, made on first use
 
     @classmethod
     def zeros_like(cls, theta: torch.Tensor) -> State:
         return cls(*(torch.zeros_like(theta) for _ in range(3)))
+
+    def buf(self, name: str, shape: tuple[int, ...] | None = None, init: torch.Tensor | None = None) -> torch.Tensor:
+        """State `name` (zeros of θ's shape, or of `shape`, or a copy of `init`, when first asked for):
+        AMSGrad's max of v, RMSprop's ḡ and p, Rprop's step sizes, Adafactor's factors, ASGD's
+        average θ̄, schedule-free's z (which starts at θ_0)."""
+        if name not in self.more:
+            self.more[name] = (init.clone() if init is not None else
+                               torch.zeros(self.m.shape if shape is None else shape, dtype=self.m.dtype))
+        return self.more[name]
 
 
 def _mul(x: torch.Tensor, a) -> torch.Tensor:
@@ -175,12 +217,37 @@ def _axpy(y: torch.Tensor, a, x: torch.Tensor) -> torch.Tensor:
 
 
 # -- the three σ rules ------------------------------------------------------------
-def sigma_rms(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
-    """v ← a_v·v + b_v·g²;  σ = sqrt(q·v) + ε."""
+def _second_moment(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
+    """v ← a_v·v + b_v·g² (+ c_v: Adagrad's initial sum, added on step 1)."""
     v = _mul(st.v, c.a_v)
     v.addcmul_(g, g, value=c.b_v) if isinstance(c.b_v, float) else v.addcmul_(c.b_v, g * g)
+    if not (isinstance(c.c_v, float) and c.c_v == 0.0):
+        v.add_(c.c_v)
+    return v
+
+
+def _root(v: torch.Tensor, c: Step) -> torch.Tensor:
     root = v.sqrt() if isinstance(c.q, float) and c.q == 1.0 else torch.mul(v, c.q).sqrt_()
     return root.add_(c.e_out)
+
+
+def sigma_rms(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
+    """v ← a_v·v + b_v·g²;  σ = sqrt(q·v) + ε."""
+    return _root(_second_moment(st, g, c), c)
+
+
+def sigma_amsgrad(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
+    """v as "rms", v̂ ← max(v̂, v);  σ = sqrt(q·v̂) + ε  (torch's amsgrad=True)."""
+    vmax = st.buf("v_max")
+    torch.maximum(vmax, _second_moment(st, g, c), out=vmax)
+    return _root(vmax, c)
+
+
+def sigma_centered(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
+    """v as "rms", ḡ ← lerp(ḡ, g, b_v);  σ = sqrt(v − ḡ²) + ε  (torch's RMSprop centered=True)."""
+    v = _second_moment(st, g, c)
+    gbar = st.buf("g_avg").lerp_(g, c.b_v)
+    return v.addcmul(gbar, gbar, value=-1).sqrt_().add_(c.e_out)
 
 
 def sigma_max(st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
@@ -203,7 +270,125 @@ def after_adadelta(st: State, ratio: torch.Tensor, c: Step, rows) -> None:
     st.delta = new if rows is True else torch.where(rows, new, st.delta)
 
 
-SIGMA = {"rms": sigma_rms, "max": sigma_max, "adadelta": sigma_adadelta}
+SIGMA = {"rms": sigma_rms, "amsgrad": sigma_amsgrad, "centered": sigma_centered, "max": sigma_max,
+         "adadelta": sigma_adadelta}
+
+
+# -- the direction rules: u from d, no σ ------------------------------------------
+def _per_param(x: torch.Tensor, tables: Tables, fn):
+    """fn over each parameter: the whole tensor (a network), or each row's last dims (the race)."""
+    if tables.param_dims is None:
+        return fn(x, None)
+    return fn(x, tuple(range(-tables.param_dims, 0)))
+
+
+def _numel(x: torch.Tensor, tables: Tables) -> int:
+    return x.numel() if tables.param_dims is None else int(np.prod(x.shape[-tables.param_dims:]))
+
+
+def dir_sign(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
+    """u = sign(d): every coordinate moves by exactly η (Lion)."""
+    return torch.sign(d)
+
+
+def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
+    """s ← clip(s·η₊ where d agrees with the last d, s·η₋ where it flips); u = s ⊙ sign(d),
+    d forgotten where it flipped (matches torch.optim.Rprop)."""
+    x = c.x
+    s, prev = st.buf("step_size"), st.buf("prev")
+    if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
+        s.add_(x["s0"])  # s starts at η on step 1
+    agree = d.mul(prev).sign()
+    factor = torch.where(agree > 0, _t(x["eta_plus"], d), torch.where(agree < 0, _t(x["eta_minus"], d), _t(1.0, d)))
+    s.mul_(factor)
+    torch.minimum(torch.maximum(s, _t(x["s_min"], s)), _t(x["s_max"], s), out=s)
+    d = torch.where(factor == _t(x["eta_minus"], d), torch.zeros_like(d), d)
+    prev.copy_(d)
+    return torch.sign(d).mul_(s)
+
+
+def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
+    """Adafactor: v̂ = R·C/mean(R) for a matrix (an EMA of g² for a vector), 1 − β₂,k = w_k;
+    u = α_k/max(1, RMS(g/√v̂)/d) · g/√v̂ with α_k = max(ε₂, RMS(θ))·ρ_k (torch.optim.Adafactor)."""
+    x = c.x
+    if tables.param_dims is None and d.dim() > 1:  # factored: one row and one column statistic
+        row = st.buf("row_var", d.shape[:-1] + (1,))
+        col = st.buf("col_var", d.shape[:-2] + (1, d.shape[-1]))
+        row.lerp_(torch.norm(d, dim=-1, keepdim=True).square_().div_(d.size(-1)), x["w"])
+        col.lerp_(torch.norm(d, dim=-2, keepdim=True).square_().div_(d.size(-2)), x["w"])
+        var = (row @ col).div_(row.mean(dim=-2, keepdim=True).clamp_(min=x["eps1"]))
+    else:
+        var = st.buf("variance").lerp_(d * d, x["w"]).clone()
+    u = torch.maximum(var, _t(x["eps1"], var) ** 2).rsqrt_().mul_(d)
+    n = _numel(d, tables)
+    if tables.param_dims is None:  # a network's tensor: scalars, as torch computes them
+        alpha = max(x["eps2"], theta.norm(2).item() / n**0.5) * x["rho"]
+        return u.mul_(alpha / max(1.0, u.norm(2).item() / (n**0.5 * x["d"])))
+    dims = tuple(range(-tables.param_dims, 0))
+    rms_theta = torch.linalg.vector_norm(theta, dim=dims, keepdim=True) / n**0.5
+    alpha = torch.maximum(rms_theta, _t(x["eps2"], rms_theta)) * x["rho"]
+    denom = torch.clamp(torch.linalg.vector_norm(u, dim=dims, keepdim=True) / (n**0.5 * _t(x["d"], u)), min=1.0)
+    return u.mul_(alpha / denom)
+
+
+def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
+    """torch.optim.Muon's orthogonalisation of a matrix (or a stack of them) in bfloat16:
+    X ← X/‖X‖, then X ← aX + (bXXᵀ + c(XXᵀ)²)X, five times by default.  For a stack the
+    coefficients may be (N, 1, 1) tensors, one per matrix (a race of Muons)."""
+    X = G.bfloat16()
+    tall = G.size(-2) > G.size(-1)
+    if tall:
+        X = X.mT
+    if X.dim() == 2:  # torch's own ops, so a network's matrix matches torch.optim.Muon exactly
+        X = X.div(X.norm().clamp(min=eps))
+        for _ in range(int(steps)):
+            gram = X @ X.T
+            X = torch.addmm(X, torch.addmm(gram, gram, gram, beta=b, alpha=c), X, beta=a)
+    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row, so the matmuls become
+        # elementwise float32 ops rounded to bfloat16 where torch's bfloat16 kernels round
+        # (bfloat16 matmuls of 1×2 matrices cost ~1 ms a step; these, a tenth of it)
+        assert X.size(-2) == 1, "a stack of matrices is orthogonalised row by row only"
+        X = X.float()
+        a, b, c = (torch.as_tensor(v, dtype=torch.float32) for v in (a, b, c))
+        steps = torch.as_tensor(steps)
+        X = _bf16(X / _bf16(torch.linalg.vector_norm(X, dim=-1, keepdim=True)).clamp(min=float(torch.as_tensor(eps).max())))
+        for i in range(int(steps.max())):
+            gram = _bf16((X * X).sum(-1, keepdim=True))
+            new = _bf16(a * X + _bf16(b * gram + c * (gram * gram)) * X)
+            X = new if steps.dim() == 0 else torch.where(steps > i, new, X)
+    return X.mT if tall else X
+
+
+def _bf16(x: torch.Tensor) -> torch.Tensor:
+    """x rounded to bfloat16, kept as float32."""
+    return x.bfloat16().float()
+
+
+def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
+    """u = √max(1, A/B)·NS(d) (torch.optim.Muon, adjust_lr_fn "original").  A network's
+    parameter must be a matrix; in the race each row's θ is a 1×2 matrix, whose NS is
+    its direction times a number the iteration leaves near 0.7: normalised momentum."""
+    names = ("ns_a", "ns_b", "ns_c", "ns_steps", "ns_eps")
+    if tables.param_dims is None:
+        if d.dim() != 2:
+            raise ValueError(f"muon: orthogonalises matrices only, got a parameter of shape {tuple(d.shape)}")
+        G, coeffs = d, [c.x[n] for n in names]
+    else:  # each row's θ is a 1×n matrix; coefficients per row where racers differ
+        G = d.reshape(-1, 1, d.shape[-1])
+        per_row = d.shape[:-1] + (1,)
+        coeffs = [v if isinstance(v, float) else v.expand(per_row).reshape(-1, 1, 1) for v in (c.x[n] for n in names)]
+    A, B = G.shape[-2:]
+    ortho = newton_schulz(G, *coeffs[:3], coeffs[3], coeffs[4]).to(d.dtype).reshape(d.shape)
+    ratio = math.sqrt(max(1.0, A / B))
+    return ortho if ratio == 1.0 else ortho.mul_(ratio)
+
+
+DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
+
+
+def _t(value, like: torch.Tensor):
+    """A column's value where a torch op wants a tensor (floats become 0-d tensors)."""
+    return torch.as_tensor(value, dtype=like.dtype) if isinstance(value, float) else value
 
 
 def sigma_of(tables: Tables, st: State, g: torch.Tensor, c: Step) -> torch.Tensor:
@@ -231,6 +416,7 @@ class Applied:
     raw: torch.Tensor
     scale: float | torch.Tensor
     sigma: torch.Tensor | None
+    report: torch.Tensor | None = None  # the θ to show where it is not the stepped one (schedule-free's x)
 
     @property
     def d(self) -> torch.Tensor:
@@ -240,35 +426,84 @@ class Applied:
 
 def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tables,
           out: torch.Tensor | None = None) -> Applied:
-    """One step: θ_k = θ_{k−1}·decay − η·d/σ.
+    """One step: θ_k = θ_{k−1}·decay − η·d/σ (σ rules), or θ_{k−1}·decay − η·u(d) (direction rules).
 
     `theta` is read, never written; the new θ goes to `out` (a fresh tensor if None).
     `g` is the gradient of step k; `st` is updated in place."""
+    if tables.flips:  # maximize: climb, i.e. step with −g; torch flips g before adding the L2 term
+        g = -g if isinstance(c.sign, float) else g * c.sign
     if tables.wd is not None:  # coupled L2, added to the gradient as torch.optim does
         g = torch.add(g, theta, alpha=tables.wd) if isinstance(tables.wd, float) else torch.addcmul(g, tables.wd, theta)
     raw, scale = g, 1.0  # d = scale·raw
     if tables.uses_m:
+        early = None if tables.d_first is None else _axpy(g * c.c_g, c.c_m, st.m)  # Lion: d from m before it moves
         _axpy(_mul(st.m, c.a_m), c.b_m, g)  # m ← a_m·m + b_m·g
-        if isinstance(c.c_g, float) and c.c_g == 0.0:
+        if tables.d_first is True:
+            raw = early
+        elif isinstance(c.c_g, float) and c.c_g == 0.0:
             raw, scale = st.m, c.c_m  # d = c_m·m: c_m joins η (Adam's bias correction costs no pass)
         else:
             raw = _axpy(g * c.c_g, c.c_m, st.m)  # d = c_g·g + c_m·m
+        if early is not None and tables.d_first is not True:
+            raw, scale = torch.where(tables.d_first, early, raw * scale), 1.0
     sigma = sigma_of(tables, st, g, c) if tables.uses_sigma else None
-    base = theta if isinstance(c.decay, float) and c.decay == 1.0 else theta * c.decay
+    base = theta
+    if tables.anchored:  # schedule-free: y ← lerp(y, z, c_k) before the step (θ is y)
+        base = torch.lerp(theta, st.buf("z", init=theta), c.x["sf_c"])
+    base = base if isinstance(c.decay, float) and c.decay == 1.0 else base * c.decay
     eta = c.eta if isinstance(scale, float) and scale == 1.0 else c.eta * scale  # a float, or a tensor where rows differ
-    if sigma is not None and isinstance(eta, float) and not tables.guard and "adadelta" not in tables.kinds:
+    if sigma is not None and isinstance(eta, float) and tables.fused:
         # θ − η·raw/σ in one fused op: without it `make bench`'s basin row (128² Adam starts) ran 212 → 257 ms
-        return Applied(torch.addcdiv(base, raw, sigma, value=-eta, **_to(out)), g, raw, scale, sigma)
+        return _averaged(Applied(torch.addcdiv(base, raw, sigma, value=-eta, **_to(out)), g, raw, scale, sigma), st, c, tables)
     ratio = raw if sigma is None else raw / sigma
     if sigma is not None and tables.guard:  # book rules have no ε: σ = 0 only where every gradient so far is 0
         ratio = torch.where(raw == 0, torch.zeros_like(ratio), ratio)
     if "adadelta" in tables.kinds:
         after_adadelta(st, ratio * scale, c, tables.kinds["adadelta"])
+    if tables.directions:  # u from d by a direction rule; η is then applied to u alone
+        d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
+        ratio, eta, scale = (None if sigma is None and not tables.kinds else ratio * scale), c.eta, 1.0
+        for kind, rows in tables.directions.items():
+            u = DIRECTION[kind](theta, d, st, c, tables)
+            ratio = u if rows is True or ratio is None else torch.where(rows, u, ratio)
+        if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
+            sigma = torch.where(tables.direction_rows, torch.ones_like(sigma), sigma)
+    if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
+        ratio = _mul(st.buf("p"), c.a_p).add_(ratio)
+    if tables.wd_u:  # schedule-free AdamW: u ← u + λ·y
+        ratio = _axpy(ratio * 1.0, c.x["wd_u"], theta)
     if isinstance(eta, float):
         new = torch.add(base, ratio, alpha=-eta, **_to(out))
     else:
         new = torch.addcmul(base, eta, ratio, value=-1.0, **_to(out))
-    return Applied(new, g, raw, scale, sigma)
+    report = None
+    if tables.anchored:  # z ← z − η'_k·u; the reported θ is x = lerp(y, z, 1 − 1/β)
+        z = st.buf("z")
+        z.sub_(ratio, alpha=c.x["sf_lr"]) if isinstance(c.x["sf_lr"], float) else z.addcmul_(c.x["sf_lr"], ratio, value=-1.0)
+        report = torch.lerp(new, z, c.x["sf_x"])
+    if tables.directions or tables.uses_p or tables.anchored or tables.wd_u:  # the direction taken: step = η·scale·(raw/σ)
+        raw = ratio if sigma is None else ratio * sigma
+    return _averaged(Applied(new, g, raw, scale, sigma, report), st, c, tables)
+
+
+def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> torch.Tensor:
+    """θ + ρ·g/(‖g‖ + 10⁻¹²), SAM's ascent point (Foret et al. 2021), ‖g‖ per parameter (each
+    row's in the race); rows with ρ = 0 stay at θ.  A network's ‖g‖ spans all its parameters:
+    `LabOptimizer` forms that one itself."""
+    norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
+        if tables.param_dims is not None else torch.linalg.vector_norm(g)
+    return theta + g * (c.x["sam_rho"] / (norm + 1e-12))
+
+
+def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
+    """θ̄ ← θ̄ + μ_k(θ_k − θ̄), θ̄ = θ_k while μ_k = 1 (ASGD's averaged sequence, torch's state "ax")."""
+    if tables.averages:
+        ax, mu = st.buf("ax"), c.x["mu_avg"]
+        if isinstance(mu, float):
+            ax.copy_(step.theta) if mu == 1.0 else ax.add_(step.theta.sub(ax).mul_(mu))
+        else:
+            ax.copy_(torch.where(mu == 1.0, step.theta, ax + (step.theta - ax) * mu))
+    return step
 
 
 def _to(out: torch.Tensor | None) -> dict:
@@ -287,11 +522,19 @@ def row_coeffs(spec, hp: dict, lr_t: np.ndarray) -> RowCoeffs:
         k = k[:, None]
     mrule, srule = spec.momentum_rule, spec.scaling_rule
     mc = mrule.coeffs(k, lr_t, hp)
-    sc = srule.coeffs(k, hp)
+    sc = srule.coeffs(k, lr_t, hp)
     wd = hp.get("weight_decay", 0.0)
+    decoupled = spec.decoupled or bool(hp.get("decoupled_weight_decay", False))
     ones = np.ones(lr_t.shape if lr_t.ndim == 1 else (T, 1))
+    sc.extra = {**sc.extra, **mc.extra}
+    if spec.scaled_momentum:  # RMSprop's `momentum` flag: the scaled-heavy-ball rule's coefficient
+        mc.a_p = MOMENTUM["scaled-heavy-ball"].coeffs(k, lr_t, hp).a_p
+    if spec.sam is not None:
+        sc.extra["sam_rho"] = hp["rho"] * ones
+    if spec.wd_on_step:  # schedule-free AdamW: λ·y joins the scaled step u
+        sc.extra["wd_u"], wd = wd * ones, 0.0
     return RowCoeffs(
-        momentum=mc, scaling=sc, eta=(ones if mrule.eta_inside else lr_t) * sc.f, lr=lr_t,
-        decay=(1.0 - lr_t * wd) if spec.decoupled else ones, wd=0.0 if spec.decoupled else wd,
-        guard=srule.needs_eps_guard,
+        momentum=mc, scaling=sc, eta=(ones if mrule.eta_inside or srule.eta_own else lr_t) * sc.f * mc.f, lr=lr_t,
+        decay=((1.0 - lr_t * wd) if decoupled else ones) * sc.decay, wd=0.0 if decoupled else wd,
+        guard=srule.needs_eps_guard, sign=-1.0 if hp.get("maximize") else 1.0, d_first=mrule.d_first,
     )

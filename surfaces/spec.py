@@ -17,7 +17,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Param:
-    """One numeric knob: default, inclusive range, and how a slider should show it."""
+    """One knob: default, inclusive range, and how a slider should show it.  A `boolean`
+    knob is a switch (torch's `amsgrad=True`): default False/True, range [0, 1], its values
+    Python bools; it is set per racer, never swept."""
 
     name: str
     default: float
@@ -28,10 +30,13 @@ class Param:
     label_en: str = ""
     label_zh: str = ""
     latex: str = ""
+    boolean: bool = False
 
     def check(self, value: object, owner: str) -> float:
-        """Return `value` as a float (or int) inside the range, else raise ValueError."""
+        """Return `value` as a float (or int, or bool for a switch) inside the range, else raise ValueError."""
         field = f"{owner}.{self.name}" if owner else self.name
+        if self.boolean:
+            return _switch(value, field)
         if isinstance(value, bool):
             value = float(value)
         try:
@@ -52,6 +57,8 @@ class Param:
         """`check` for an array of values (one per row of a sweep), in one vectorized pass:
         the same rules (finite, whole where integer, inside [lo, hi]); the first offending value is named."""
         field = f"{owner}.{self.name}" if owner else self.name
+        if self.boolean:
+            raise ValueError(f"{field}: a switch (true/false) is set per racer, it cannot take one value per row")
         try:
             arr = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
@@ -69,6 +76,25 @@ class Param:
 
     def label(self, lang: str) -> str:
         return (self.label_zh if lang == "zh" else self.label_en) or self.name
+
+
+def switch(name: str, default: bool, label_en: str, label_zh: str, latex: str = "") -> Param:
+    """A boolean knob (torch's flags: `amsgrad`, `maximize`, …)."""
+    return Param(name, default, 0, 1, boolean=True, label_en=label_en, label_zh=label_zh, latex=latex)
+
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _switch(value: object, field: str) -> bool:
+    """A switch's value: a bool, 0/1, or the words true/false (as typed on a command line)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{field}: expected true or false, got {value!r}")
 
 
 def _fmt(x: float) -> str:

@@ -97,13 +97,17 @@ def racers_of(args) -> list[Racer]:
         takers = [n for n, kw in parsed if (not dot or n == target) and pname in _param_names(kw)]
         if not takers:
             raise UsageError(f"--opt {key}: no optimizer named takes a parameter {pname!r}")
-        for n in takers:
-            hparams[n][pname] = num(value, f"--opt {key}")
+        for n in takers:  # a switch's true/false is parsed where every value is checked (Param.check)
+            hparams[n][pname] = value if _is_switch(dict(parsed)[n], pname) else num(value, f"--opt {key}")
     sched = {k: num(v, f"--sched {k}") for k, v in kv(args.sched, "--sched")}
     return [
         Racer(**kw, lr=args.lr, hparams=hparams[n], schedule=args.schedule, sched_params=sched, batch_size=args.batch_size)
         for n, kw in parsed
     ]
+
+
+def _is_switch(kw: dict, name: str) -> bool:
+    return any(p.name == name and p.boolean for p in Racer(**kw).spec().params)
 
 
 def _param_names(kw: dict) -> set[str]:

@@ -16,7 +16,7 @@ from optim_lab.engine import Racer, race
 from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
 from surfaces import get_surface
-from tests.oracles import BOOK_OPTIMIZERS, OPTIM_DB, SCHED_DB
+from tests.oracles import BOOK_OPTIMIZERS, OPTIM_DB, PAPER_DB, PLAIN_STEP, SCHED_DB, torch_optimizer
 
 RTOL = 1e-9
 STEPS = 200
@@ -31,26 +31,31 @@ PARITY_SCHEDULES = ["constant", "step", "cosine"]
 
 
 def torch_reference(problem, opt_name, lr, start, steps, sched_name="constant"):
-    ours, cls, kwargs = OPTIM_DB[opt_name]
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, cls)([p], lr=lr, **kwargs)
+    # torch's Muon takes matrices: θ is the 1×2 matrix the race treats it as
+    p = torch.tensor([start] if opt_name == "muon" else start, dtype=torch.float64, requires_grad=True)
+    opt = torch_optimizer(opt_name, [p], lr)
     sp, factory = SCHED_DB[sched_name]
     sched = factory(opt, lr, sp)
-    out = [p.detach().clone()]
+    out = [p.detach().reshape(2).clone()]
     for _ in range(steps):
-        p.grad = problem.grad(p.detach().unsqueeze(0))[0].clone()
+        p.grad = problem.grad(p.detach().reshape(1, 2)).reshape(p.shape).clone()
         opt.step()
         sched.step()
-        out.append(p.detach().clone())
+        out.append(p.detach().reshape(2).clone())
     return torch.stack(out).numpy()
+
+
+ORACLES = {**{n: e[0] for n, e in OPTIM_DB.items()}, **{n: PAPER_DB[n][0] for n in PLAIN_STEP}}  # SAM, schedule-free: test_beyond_torch.py
 
 
 def test_every_optimizer_has_an_entry():
     registered = set(OPTIMIZERS)
-    covered = set(OPTIM_DB) | BOOK_OPTIMIZERS
+    covered = set(OPTIM_DB) | set(PAPER_DB) | BOOK_OPTIMIZERS
     assert registered == covered, f"parity entries missing for {registered - covered}, stale for {covered - registered}"
     for name in OPTIM_DB:
         assert OPTIMIZERS[name].torch_name == OPTIM_DB[name][1]
+    for name in PAPER_DB:
+        assert OPTIMIZERS[name].torch_name is None and OPTIMIZERS[name].paper
 
 
 def test_every_schedule_has_an_entry():
@@ -62,9 +67,9 @@ def test_every_schedule_has_an_entry():
 def test_engine_matches_torch_optim(case, sched_name):
     surface, params, start, base_lr = case
     problem = get_surface(surface).build(**params)
-    names = list(OPTIM_DB)
+    names = list(ORACLES)
     lrs = {n: base_lr * (100 if n == "adadelta" else 1) for n in names}
-    racers = [Racer(n, lr=lrs[n], hparams=OPTIM_DB[n][0], schedule=sched_name, sched_params=SCHED_DB[sched_name][0]) for n in names]
+    racers = [Racer(n, lr=lrs[n], hparams=ORACLES[n], schedule=sched_name, sched_params=SCHED_DB[sched_name][0]) for n in names]
     res = race(problem, racers, [start], STEPS)
     assert (res.diverged_at < 0).all()
     for i, n in enumerate(names):

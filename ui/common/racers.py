@@ -121,6 +121,8 @@ UI_MAX_STEP_PARAM = 2000  # step counts (t_max, warm-up, step size) beyond the a
 def param_control(sh, key: str, p: Param, container, default=None, context=None):
     default = p.default if default is None else default
     label = p.label(sh.lang)
+    if p.boolean:  # a torch switch (amsgrad, maximize, …): on or off
+        return sh.controls.toggle(key, label, default=bool(default), container=container, context=context)
     if p.integer and p.hi > UI_MAX_STEP_PARAM:
         p = Param(p.name, min(p.default, UI_MAX_STEP_PARAM), p.lo, UI_MAX_STEP_PARAM, integer=True, label_en=p.label_en,
                   label_zh=p.label_zh, latex=p.latex)
@@ -136,7 +138,7 @@ def param_control(sh, key: str, p: Param, container, default=None, context=None)
                                   container=container, fmt="%.3g", **ctx)
     if p.integer:
         return sh.controls.slider(key, label, p.lo, p.hi, default, integer=True, container=container, **ctx)
-    step = 10 ** math.floor(math.log10(max((p.hi - p.lo) / 1000, 1e-6)))
+    step = 10.0 ** math.floor(math.log10(max((p.hi - p.lo) / 1000, 1e-6)))  # a float: wide ranges (ASGD t0) gave an int step
     return sh.controls.slider(key, label, p.lo, p.hi, default, step=step, container=container, fmt="%.4g", **ctx)
 
 
