@@ -24,7 +24,7 @@ import streamlit as st
 import torch
 
 from ui.common import keys, presets, quiz
-from ui.common.state import Controls, reset_page
+from ui.common.state import Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +258,11 @@ def page_setup(page_id: str) -> Shell:
     torch.set_num_threads(1)  # tiny 2-D problems: one intra-op thread is faster and fair to other sessions
     page = PAGE_BY_ID[page_id]
     ss = st.session_state
+    if ss.get(keys.URL_PAGE) != page_id:
+        # a new page starts from its link alone (from a bare menu link: its own settings of this
+        # session); nothing of the page visited before carries over.  Before any widget is drawn:
+        # a widget's state deleted after it was drawn in the same run breaks the next run's values
+        forget_page_state()
     qp_lang = st.query_params.get("lang")
     if keys.LANG not in ss:
         ss[keys.LANG] = qp_lang if qp_lang in LANGS else _browser_lang()

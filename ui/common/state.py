@@ -93,13 +93,23 @@ def forget(*names: str) -> None:
             del own[pair]
 
 
-def reset_page(page_id: str) -> None:
-    """Button callback: every control of the page back to its default (the URL follows)."""
+def forget_page_state() -> None:
+    """Drop every control's state and every page's own session value, keeping only what is
+    the session's (language, presentation mode, each page's last query, the quiz): what a
+    preset, the reset button and a change of page do before the page reads its settings.
+
+    Widget keys are URL parameter names, and pages share names (`steps`, `lr`, `seed`, `bs`):
+    kept across a page change, one page's values would become the next page's settings."""
     ss = st.session_state
     for key in list(ss.keys()):
         if key not in keys.KEEP_ON_PRESET:
             del ss[key]
-    ss.get(keys.PAGE_QUERIES, {}).pop(page_id, None)
+
+
+def reset_page(page_id: str) -> None:
+    """Button callback: every control of the page back to its default (the URL follows)."""
+    forget_page_state()
+    st.session_state.get(keys.PAGE_QUERIES, {}).pop(page_id, None)
     load_snapshot(page_id, {})
 
 

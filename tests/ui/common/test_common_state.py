@@ -110,3 +110,48 @@ def test_home_and_back_keeps_the_page_settings():
 def test_a_number_box_says_what_it_accepts():
     at = open_pg()
     assert "-2" in at.number_input(key="x0").help and "2" in at.number_input(key="x0").help
+
+
+def follow_menu(at, page_id: str, lang: str = "en"):
+    """What a click on the menu does: the page's script with only the shell's parameters."""
+    at.query_params.clear()
+    at.query_params["lang"] = lang
+    return at.switch_page(PAGE_BY_ID[page_id].path).run()
+
+
+def control_values(at) -> dict:
+    """Every keyed control of the page and what it holds."""
+    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.number_input, *at.toggle, *at.radio]
+    return {w.key: w.value for w in widgets if w.key and not w.key.startswith("_") and w.key not in ("lang_choice", "big_choice")}
+
+
+def test_no_setting_leaks_into_the_next_page():
+    """Issue 19 item 2: /inside-network?lr=0.5&steps=100&bs=64, then §3.2 in the menu opened
+    /batch-momentum?steps=100&lr=0.5&bs=40, and the playground picked up steps."""
+    fresh = {pid: apptest.open_page(PAGE_BY_ID[pid].path, "en") for pid in ("batch-momentum", "playground")}
+    at = apptest.open_page(PAGE_BY_ID["inside-network"].path, "en", {"lr": "0.5", "steps": "100", "bs": "64"}, timeout=300)
+    assert query(at)["steps"] == "100"
+    for pid in ("batch-momentum", "playground"):
+        follow_menu(at, pid)
+        assert not at.exception and not apptest.ignored_notices(at)
+        assert query(at) == {"lang": "en"}, pid
+        assert control_values(at) == control_values(fresh[pid]), pid
+
+
+def test_a_prepared_link_opens_exactly_its_view_after_another_page():
+    at = open_pg({"steps": "80", "seed": "7", "surface": "beale"})
+    at.query_params.clear()
+    for k, v in {"lang": "en", "steps": "30"}.items():
+        at.query_params[k] = v
+    at.switch_page(PAGE_BY_ID["batch-momentum"].path).run()
+    assert not at.exception and not apptest.ignored_notices(at)
+    assert query(at) == {"lang": "en", "steps": "30"}
+    assert at.slider(key="steps").value == 30 and at.number_input(key="seed").value == 0
+
+
+def test_a_page_revisited_through_the_menu_keeps_its_own_settings():
+    at = open_pg({"steps": "80", "surface": "beale"})
+    follow_menu(at, "batch-momentum")
+    follow_menu(at, "playground")
+    assert not at.exception and not apptest.ignored_notices(at)
+    assert query(at)["steps"] == "80" and at.selectbox(key="surface").value == "beale"
