@@ -54,7 +54,7 @@ def test_each_optimizer_brings_its_own_learning_rate():
     at.selectbox(key="o1").set_value("adam").run()
     assert at.session_state["o1_lr__exact"] == pytest.approx(0.05)  # Adam's own default, not SGD's η
     assert "o1_lr" not in query(at)  # a default never lands in the URL
-    at.slider(key="o1_lr__log").set_value(-1.5).run()
+    at.select_slider(key="o1_lr__log").set_value(-1.5).run()
     assert query(at)["o1_lr"] == "0.03162"  # what the label shows, not 10**-1.5 to 17 digits
     at.selectbox(key="o1").set_value("sgd").run()
     assert at.session_state["o1_lr__exact"] == pytest.approx(0.001) and "o1_lr" not in query(at)
@@ -155,3 +155,16 @@ def test_a_page_revisited_through_the_menu_keeps_its_own_settings():
     follow_menu(at, "playground")
     assert not at.exception and not apptest.ignored_notices(at)
     assert query(at)["steps"] == "80" and at.selectbox(key="surface").value == "beale"
+
+
+def test_a_learning_rate_slider_reads_the_rate_itself():
+    """Issue 19 item 8: the slider read "10^-0.70"; it shows η = 0.2, and every position
+    reads a number (the log scale is the slider's own business)."""
+    at = open_pg({"o1_lr": "0.2", "n": "2", "o2": "adam", "o2_lr": "0.0302"})
+    w = at.select_slider(key="o1_lr__log")
+    assert w.format_func(w.value) == "0.2" and "0.2" in w.options
+    assert not [o for o in w.options if "^" in o or "e" in o]
+    w2 = at.select_slider(key="o2_lr__log")
+    assert w2.format_func(w2.value) == "0.0302"  # an exact value from a link reads as it is, not 10^-1.52
+    w2.set_value(-1.0).run()
+    assert at.select_slider(key="o2_lr__log").format_func(-1.0) == "0.1" and query(at)["o2_lr"] == "0.1"
