@@ -161,7 +161,7 @@ class Shell:
     @property
     def font(self) -> int:
         """The charts' font size."""
-        return self.size(13, 16)
+        return self.size(13, 18)  # 18 px: read from the back row (the chart look keeps every text of a chart there)
 
     @property
     def query(self) -> dict[str, str]:

@@ -74,7 +74,7 @@ def pick_grid_trace(box, labels: Labels, n: int = 25) -> go.Scatter:
     pts = grid(box, n).points
     return go.Scatter(
         x=typed(pts[:, 0]), y=typed(pts[:, 1]), mode="markers",
-        marker=dict(size=14, opacity=0, color="#ffffff"), unselected=dict(marker=dict(opacity=0)),
+        marker=dict(size=14, opacity=0, color="white"), unselected=dict(marker=dict(opacity=0)),
         selected=dict(marker=dict(opacity=0)), hovertemplate=f"{labels.pick}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
         showlegend=False, name="pick",
     )

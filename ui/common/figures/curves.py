@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from ui.common.figures.axes import log_axis, log_floor
 from ui.common.figures.contour import Labels
 from ui.common.figures.lean import LeanFigure, typed
+from ui.common.figures.theme import REFERENCE
 
 
 @dataclass
@@ -92,7 +93,7 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
                                 "font": {"size": max(font_size - 2, 9)}, "bgcolor": "rgba(255,255,255,0.7)"})
         if marker_step is not None:
             shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=marker_step, x1=marker_step,
-                               y0=0, y1=1, line=dict(color="#888", dash="dot", width=1)))
+                               y0=0, y1=1, line=dict(color=REFERENCE, dash="dot", width=1)))
     fig._layout_json.update(layout, annotations=annotations, shapes=shapes, height=height,
                             margin=dict(l=60, r=20, t=40, b=60), font=dict(size=font_size),
                             # below the step-axis title, whatever the number of rows
