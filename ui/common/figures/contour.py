@@ -13,6 +13,7 @@ from ui.common.figures.lean import LeanFigure, typed
 from ui.common.figures.paths import MAX_FRAMES, MAX_TRAIL_POINTS, _thin, _trail, frame_steps, thin_path, turn_scores
 from ui.common.figures.theme import COLORSCALE, KIND_STYLE, MODEBAR_PX, bottom_legend, legend_rows_px, legend_top, top_legend
 
+TITLE_STANDOFF = 8  # px between an animated chart's x tick labels and its title (animation_controls counts on it)
 ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
 
 
@@ -163,13 +164,15 @@ def contour_figure(
         ))
     annotations = arrow_annotations(arrows or [], font_size)
     xa, ya, notes = plane_axes(box, labels.x, labels.y, labels.not_to_scale)
-    n_legend = len(paths) + len(_by_kind(crit or [])) + (start is not None) + (taylor is not None)
+    names = ([labels.taylor] if taylor is not None else []) + [labels.kinds.get(k, k) for k in _by_kind(crit or [])] \
+        + [p.name for p in paths] + ([labels.start] if start is not None else [])
+    n_legend = len(names)
     animated = bool(animate and paths and T > 0)
     if legend_below and not animated:  # the projector: the plot area under the toolbar, its legend under the x-axis
-        top, bottom = MODEBAR_PX + 4, 50 + legend_rows_px(n_legend, font_size)
+        top, bottom = MODEBAR_PX + 4, 50 + legend_rows_px(n_legend, font_size, names)
         legend = bottom_legend(font_size)
     else:
-        top, bottom = legend_top(n_legend, font_size), 50
+        top, bottom = legend_top(n_legend, font_size, names), 50
         legend = top_legend(font_size, bgcolor="rgba(255,255,255,0.6)")
     fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
         height=height, margin=dict(l=60, r=10, t=top, b=bottom), font=dict(size=font_size),
@@ -177,6 +180,7 @@ def contour_figure(
         clickmode="event+select", dragmode="pan", uirevision="surface", annotations=annotations + notes,
     )
     if animated:
+        xa["title"]["standoff"] = TITLE_STANDOFF
         _add_animation(fig, paths, T, first_dynamic, labels, n_frames, scores)
     return fig
 
@@ -212,7 +216,8 @@ def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: 
     width with its "step k" label on its own line, so nothing covers the axis title or the label.
     Positions are paper fractions computed from the chart's pixel height."""
     scale = font_size / 14
-    axis_px = int(58 * scale)  # tick labels and the x-axis title
+    # tick labels (ticks, then ≈ 1.7 lines of the font), the title TITLE_STANDOFF px under them, a gap
+    axis_px = int(5 + 1.7 * font_size + TITLE_STANDOFF + 1.4 * font_size + 12)
     buttons_px = int(34 * scale)
     bottom = axis_px + buttons_px + int(ANIM_BAR * scale)
     plot_h = max(height - margin_t - bottom, 100)

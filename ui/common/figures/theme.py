@@ -50,19 +50,47 @@ COLORSCALE = "Viridis"
 MODEBAR_PX = 34  # the chart's toolbar: a row kept free above the legend
 
 
-LEGEND_COLUMNS = 2  # legend entries a row, counted low for the top margin (plotly grows it when more rows are needed)
+LEGEND_COLUMNS = 2  # legend entries a row when their names are not known
+LEGEND_FIGURE_PX = 480  # the narrowest a chart with a legend is drawn (a half column at 1280 px, on the projector too)
 
 
-def legend_rows_px(entries: int, font_size: int) -> int:
-    """Height of a horizontal legend of LEGEND_COLUMNS entries a row."""
-    rows = math.ceil(entries / LEGEND_COLUMNS) if entries else 0
+def legend_width(font_size: int) -> int:
+    """Where a horizontal legend above the plot wraps in the narrowest chart: the plot area's
+    width, the figure's less the y-axis's margin (60 px) and a colour bar with its labels
+    (≈ 68 px + 4.75 × font), as measured in the browser at 14 and 18 px."""
+    return max(200, int(LEGEND_FIGURE_PX - 128 - 4.75 * font_size))
+
+
+def _text_px(text: str, font_size: int) -> float:
+    """About how wide `text` is drawn: a CJK character is as wide as the font is tall, others ≈ 0.6 of it."""
+    return sum(font_size if ord(ch) > 0x2E7F else 0.6 * font_size for ch in text)
+
+
+def legend_rows(names: list[str], font_size: int, width: int | None = None) -> int:
+    """Rows of a horizontal legend of these entries in a chart `width` px wide (each entry: its
+    symbol, its name, a gap), packed as plotly packs them, left to right."""
+    width = width or legend_width(font_size)
+    rows, used = 0, width
+    for name in names:
+        w = 40 + _text_px(name, font_size) + 10
+        if used + w > width:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
+def legend_rows_px(entries: int, font_size: int, names: list[str] | None = None) -> int:
+    """Height of a horizontal legend: of these `names` in the narrowest chart, else of
+    LEGEND_COLUMNS entries a row."""
+    rows = legend_rows(names, font_size) if names is not None else math.ceil(entries / LEGEND_COLUMNS) if entries else 0
     return rows * int(1.55 * font_size)
 
 
-def legend_top(entries: int, font_size: int) -> int:
-    """Top margin for a horizontal legend of LEGEND_COLUMNS entries a row above the plot, under
-    the toolbar's row: the toolbar no longer covers the legend."""
-    return MODEBAR_PX + legend_rows_px(entries, font_size) + 4
+def legend_top(entries: int, font_size: int, names: list[str] | None = None) -> int:
+    """Top margin for a horizontal legend above the plot, under the toolbar's row: the toolbar
+    does not cover the legend, and plotly need not push the plot down (which would move an
+    animation's controls, placed in fractions of the plot's height, over the x-axis title)."""
+    return MODEBAR_PX + legend_rows_px(entries, font_size, names) + 4
 
 
 def bottom_legend(font_size: int) -> dict:
