@@ -140,3 +140,29 @@ def test_racers_take_the_palettes_colour_and_dash_in_turn():
     main = next(s for k, s in specs.items() if k.endswith("-main"))
     runs = [tr for tr in main["data"] if tr.get("type") == "scatter" and tr.get("mode") == "lines" and tr.get("name")]
     assert [(tr["line"]["color"], tr["line"]["dash"]) for tr in runs] == [(style(i).color, style(i).dash) for i in range(4)]
+
+
+def test_preset_buttons_get_as_many_columns_as_keep_their_words_whole():
+    from ui.shell import preset_columns
+
+    inside = ["稳定性边缘（梯度下降）", "稳定性边缘（Adam）", "尖锐与平坦的极小值", "最小值比例（图 3.6）", "一个 CNN 的误差表面"]
+    assert preset_columns(inside, 5, big=True) < 5  # "稳定性边缘（梯度下/降）" at five a row on the projector
+    assert preset_columns(["梯度下降与动量法的稳定边界", "放大分形边界", "x"], 3, big=True) == 2
+    assert preset_columns(["Saddle", "Escape", "Ravine", "Bowl"], 4, big=True) == 4
+    assert preset_columns(["a"], 4, big=False) == 1
+
+
+def test_the_contour_reserves_its_legends_rows_and_the_titles_room():
+    from ui.common.figures.contour import TITLE_STANDOFF
+    from ui.common.figures.theme import legend_rows
+
+    xs = np.linspace(-1, 1, 20)
+    g = Grid(xs, xs, np.add.outer(xs**2, xs**2))
+    xy = np.c_[np.linspace(1, 0, 30), np.linspace(1, 0, 30)]
+    few = contour_figure(g, [Run("GD", style(0).color, xy)], (-1, 1, -1, 1), Labels(), font_size=18).to_dict()["layout"]
+    names = [f"SGD + 动量（Nesterov）{i}" for i in range(8)]
+    many = contour_figure(g, [Run(n, style(i).color, xy) for i, n in enumerate(names)], (-1, 1, -1, 1), Labels(),
+                          font_size=18).to_dict()["layout"]
+    assert legend_rows(names, 18) >= 8 > legend_rows(["GD", "start"], 18)
+    assert many["margin"]["t"] - few["margin"]["t"] >= 6 * int(1.55 * 18)
+    assert many["xaxis"]["title"]["standoff"] == TITLE_STANDOFF
