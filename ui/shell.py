@@ -25,7 +25,7 @@ import torch
 
 from ui.classroom import room as classroom
 from ui.common import keys, presets, quiz
-from ui.common.state import Controls, reset_page
+from ui.common.state import Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,9 @@ def _on_big_change() -> None:
     st.session_state[keys.BIG] = st.session_state[keys.BIG_CHOICE]
 
 
-# Both modes: nothing is cut.  Menu items and buttons wrap instead of ending in "…"; long
+# Both modes: nothing is cut.  Menu items and buttons wrap instead of ending in "…"; a button's
+# label wraps at its spaces and punctuation, never inside a Chinese word (keep-all; only a run
+# wider than the button breaks, `preset_columns` keeps the presets' runs narrower); long
 # display equations may break at their relations and operators (KaTeX splits them there).
 BASE_CSS = """
 <style>
@@ -100,6 +102,7 @@ button [data-testid="stMarkdownContainer"], button [data-testid="stMarkdownConta
 .stMarkdownEllipsis, .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
+button [data-testid="stMarkdownContainer"] p { word-break: keep-all; overflow-wrap: anywhere; }
 .katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal !important; }
 .katex-display > .katex > .katex-html > .base { margin-bottom: 0.35em; }
 </style>
@@ -132,6 +135,42 @@ h3 { font-size: 1.65rem !important; } h4 { font-size: 1.4rem !important; }
 """
 
 
+# The preset bar at 1280 px, the narrowest screen a class uses: the main column's width and the
+# room a button keeps for its 🎯 and padding (measured in Chromium), the buttons' type size.
+MAIN_PX = {False: 860, True: 845}
+BUTTON_ROOM_PX = {False: 32, True: 58}
+BUTTON_FONT_PX = {False: 16, True: 18.4}
+COLUMN_GAP_PX = 16
+_BREAKS = set(" \t/·,:;)）：，；、。！？-–—")
+
+
+def _run_px(run: str, font: float) -> float:
+    return sum(font if ord(ch) > 0x2E7F else 0.62 * font for ch in run)
+
+
+def preset_columns(labels: list[str], columns: int, big: bool) -> int:
+    """How many preset buttons a row: at most `columns`, and few enough that the longest
+    unbreakable run of any label (Chinese between spaces and punctuation, an English word)
+    fits on one line of its button at 1280 px, so no label breaks inside a word."""
+    font = BUTTON_FONT_PX[big]
+    runs, run = [], ""
+    for label in labels:
+        for ch in label + " ":
+            if ch in "(（":  # a line may break before an opening bracket
+                runs.append(run)
+                run = ch
+            elif ch in _BREAKS:  # … and after a space or any other punctuation
+                runs.append(run + ch.strip())
+                run = ""
+            else:
+                run += ch
+    widest = max((_run_px(r, font) for r in runs), default=0.0)
+    n = max(1, min(columns, len(labels)))
+    while n > 1 and (MAIN_PX[big] - COLUMN_GAP_PX * (n - 1)) / n - BUTTON_ROOM_PX[big] < widest:
+        n -= 1
+    return n
+
+
 def numbered(page: PageInfo) -> str:
     """"§3.2" for a section of the chapter, the label itself otherwise ("HW3")."""
     return f"§{page.section}" if page.section[:1].isdigit() else page.section
@@ -162,7 +201,7 @@ class Shell:
     @property
     def font(self) -> int:
         """The charts' font size."""
-        return self.size(13, 16)
+        return self.size(13, 18)  # 18 px: read from the back row (the chart look keeps every text of a chart there)
 
     @property
     def query(self) -> dict[str, str]:
@@ -211,7 +250,7 @@ class Shell:
             return None
         if not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
             st.markdown(f"**{self.t('presets')}**")
-        cols = st.columns(min(columns, len(mine)))
+        cols = st.columns(preset_columns([self.t(p.title) for p in mine], columns, self.big))
         for i, p in enumerate(mine):
             cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply, args=(p,),
                                        width="stretch", icon="🎯" if self.big else None, help=self.t("presets"))
@@ -259,6 +298,11 @@ def page_setup(page_id: str) -> Shell:
     torch.set_num_threads(1)  # tiny 2-D problems: one intra-op thread is faster and fair to other sessions
     page = PAGE_BY_ID[page_id]
     ss = st.session_state
+    if ss.get(keys.URL_PAGE) != page_id:
+        # a new page starts from its link alone (from a bare menu link: its own settings of this
+        # session); nothing of the page visited before carries over.  Before any widget is drawn:
+        # a widget's state deleted after it was drawn in the same run breaks the next run's values
+        forget_page_state()
     qp_lang = st.query_params.get("lang")
     if keys.LANG not in ss:
         ss[keys.LANG] = qp_lang if qp_lang in LANGS else _browser_lang()

@@ -94,3 +94,37 @@ FIRST_CHART_TOP_JS = r"""() => { const main = document.querySelector('[data-test
     const area = c.querySelector('.nsewdrag');  // the plot area itself, under the toolbar and a legend above it
     return (area || c).getBoundingClientRect().top - main; });
   return tops.length ? Math.min(...tops) : null; }"""
+
+# Where a button's label wraps inside a word: between two characters neither of which is a space
+# or punctuation (a line may break after those, and before an opening bracket).  One entry per
+# break: the label and the two characters around it.
+MIDWORD_JS = r"""() => {
+  const after = /[\s\/·,:;)）：，；、。！？\-–—]/, before = /[\s(（]/, out = [];
+  for (const p of document.querySelectorAll('[data-testid=stMain] button [data-testid=stMarkdownContainer] p')) {
+    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+    const chars = [];  // every character; a space that ends a line may have no box of its own
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+      for (let i = 0; i < n.textContent.length; i++) {
+        const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+        const rect = [...r.getClientRects()].find(q => q.width > 0);
+        chars.push({ch: n.textContent[i], top: rect ? rect.top : null});
+      }
+    let last = -1;
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i].top === null) continue;
+      if (last >= 0 && chars[i].top > chars[last].top + 2) {
+        const between = chars.slice(last, i + 1).map(c => c.ch).join('');  // the last char of a line … the first of the next
+        const ok = after.test(between.slice(0, -1)) || before.test(chars[i].ch);
+        if (!ok) out.push({label: p.textContent.trim(), at: chars[last].ch + '|' + chars[i].ch});
+      }
+      last = i;
+    }
+  }
+  return out; }"""
+
+# Each animated chart (one with Play/Pause buttons): the bottom of its x-axis title and the top
+# of its buttons, in px.
+ANIM_TITLE_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]
+  .filter(p => p.querySelector('.updatemenu-container .updatemenu-button') && p.querySelector('.g-xtitle text'))
+  .map(p => ({title_bottom: p.querySelector('.g-xtitle text').getBoundingClientRect().bottom,
+              buttons_top: Math.min(...[...p.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect().top))}))"""

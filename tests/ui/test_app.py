@@ -49,7 +49,7 @@ def test_url_values_set_widgets():
     assert at.selectbox(key="surface").value == "himmelblau"
     assert at.slider(key="steps").value == 123
     assert at.selectbox(key="o2").value == "adam"
-    assert at.slider(key="o2_lr__log").value == pytest.approx(-1.52, abs=0.006)
+    assert at.select_slider(key="o2_lr__log").value == pytest.approx(-1.52, abs=0.006)
     theta = [t for t in chart_specs(at)[0]["data"] if t.get("type") == "scatter"]
     assert theta, "the race is drawn"
 

@@ -39,7 +39,8 @@ INSPECT = "inspect"  # "step" or "point"
 INSPECT_X, INSPECT_Y = "ix", "iy"
 FORMULA_OK = "_formula_ok"  # the last typed formula that parsed
 
-# kept when a preset resets the page's controls
+# the session's own keys: kept when a preset, the reset button or a change of page forgets the page's state
+# (CLASS: the teacher's secret, or what a student follows)
 KEEP_ON_PRESET = (LANG, BIG, LANG_CHOICE, BIG_CHOICE, URL_PAGE, PAGE_QUERIES, QUIZ, CLASS)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from ui.common import keys
-from ui.common.state import load_snapshot
+from ui.common.state import forget_page_state, load_snapshot
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,9 @@ def for_home(page_ids: list[str]) -> list[Preset]:
 
 def apply(preset: Preset) -> None:
     """Button callback: forget the page's controls, then load the preset like a link."""
-    ss = st.session_state
-    for key in list(ss.keys()):
-        if key not in keys.KEEP_ON_PRESET:
-            del ss[key]
+    forget_page_state()
     load_snapshot(preset.page, preset.params)
-    ss[keys.PRESET] = preset.id
+    st.session_state[keys.PRESET] = preset.id
 
 
 def active(page: str) -> Preset | None:

@@ -152,10 +152,14 @@ class Race:
     seed: int
     result: RaceResult
     problem: object
+    dashes: list[str] | None = None  # per row (None: every row solid)
 
     @property
     def spec(self):
         return self.problem.spec
+
+    def dash(self, i: int) -> str:
+        return self.dashes[i] if self.dashes else "solid"
 
     def diverged(self, i: int) -> int | None:
         return self.result.diverged(i)

@@ -22,6 +22,7 @@ Between runs each control remembers its value, its default and its *context* (`H
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import streamlit as st
 
 from ui.common import keys
 from ui.common.markdown import code, escape
+from ui.common.numbers import num
 from ui.text import t
 
 GLOBAL_KEYS = ("lang", "big")  # handled by the shell on every page
@@ -93,18 +95,37 @@ def forget(*names: str) -> None:
             del own[pair]
 
 
-def reset_page(page_id: str) -> None:
-    """Button callback: every control of the page back to its default (the URL follows)."""
+def forget_page_state() -> None:
+    """Drop every control's state and every page's own session value, keeping only what is
+    the session's (language, presentation mode, each page's last query, the quiz): what a
+    preset, the reset button and a change of page do before the page reads its settings.
+
+    Widget keys are URL parameter names, and pages share names (`steps`, `lr`, `seed`, `bs`):
+    kept across a page change, one page's values would become the next page's settings."""
     ss = st.session_state
     for key in list(ss.keys()):
         if key not in keys.KEEP_ON_PRESET:
             del ss[key]
-    ss.get(keys.PAGE_QUERIES, {}).pop(page_id, None)
+
+
+def reset_page(page_id: str) -> None:
+    """Button callback: every control of the page back to its default (the URL follows)."""
+    forget_page_state()
+    st.session_state.get(keys.PAGE_QUERIES, {}).pop(page_id, None)
     load_snapshot(page_id, {})
 
 
 def current_query() -> dict[str, str]:
     return {k: st.query_params.get(k) for k in st.query_params.keys()}
+
+
+@functools.lru_cache(maxsize=64)
+def _log_positions(lo: float, hi: float, decimals: int) -> tuple[list[float], dict[float, str]]:
+    """A log slider's positions log10(x) from lo to hi at 10^(-decimals) and the value each
+    reads (four digits), made once per range: a slider has ~900 of them."""
+    scale = 10**decimals
+    positions = [k / scale for k in range(round(math.log10(lo) * scale), round(math.log10(hi) * scale) + 1)]
+    return positions, {p: num(shown(10.0**p)) for p in positions}
 
 
 class Controls:
@@ -191,18 +212,21 @@ class Controls:
         return value
 
     def log_slider(self, key, label, lo, hi, default, container=st, help=None, decimals=2, context=None):
-        """A slider over log10(x), any value at 10^(1/100) resolution; the URL holds x itself.
+        """A slider over log10(x) that reads x itself ("0.2", never "10^-0.70"): a select
+        slider over the positions log10(x) at 10^(1/100) resolution, each labelled with its
+        value; the URL holds x itself.
 
         A value that arrives exactly (a link, a preset, a default) is kept exactly while the
-        slider sits on its rounded logarithm; moving the slider takes 10^position rounded to
-        the four digits the label shows, and the default's position means the default."""
-        llo, lhi = math.log10(lo), math.log10(hi)
+        slider sits on its rounded logarithm, and its position is labelled with it; moving the
+        slider takes 10^position rounded to the four digits the label shows, and the default's
+        position means the default."""
         wkey, xkey = keys.log_key(key), keys.exact_key(key)
         ss = st.session_state
         default = float(default)
+        positions, texts = _log_positions(lo, hi, decimals)
 
         def pos(x: float) -> float:
-            return round(math.log10(x), decimals)
+            return min(max(round(math.log10(x), decimals), positions[0]), positions[-1])
 
         def parse(raw):
             try:
@@ -224,8 +248,12 @@ class Controls:
         current = held_value(ss[wkey]) if ss.get(wkey) is not None else None
         value = self._settle(key, default, parse, current, context)
         ss[xkey], ss[wkey] = value, pos(value)
-        lx = container.slider(f"{label} = {value:.4g}", round(llo, decimals), round(lhi, decimals), step=10.0**-decimals,
-                              key=wkey, help=help, format="10^%.2f")
+        marks = {pos(default): num(default), pos(value): num(value)}  # exact values read as they are
+
+        def text(p: float) -> str:
+            return marks.get(p) or texts[p]
+
+        lx = container.select_slider(label, positions, key=wkey, help=help, format_func=text)
         value = held_value(lx)
         self._hold(key, value, default, context)
         if value != default:

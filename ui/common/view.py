@@ -13,7 +13,8 @@ from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
 from ui.common import compute, export, keys
-from ui.common.figures import PALETTE, Grid, Labels, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.figures import Grid, Labels, LeanFigure, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.figures.theme import look, style
 from ui.common.markdown import escape
 from ui.common.numbers import num, tex
 from ui.common.racers import RacerConfig
@@ -170,8 +171,10 @@ def run_race(sh: Shell, surface: str, params: dict, configs: list[RacerConfig], 
         st.error(sh.t("run_failed", error=str(exc)))
         return None
     names = _unique(names or [racer_name(sh, c) for c in configs])
-    colors = [c.color or PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)]
-    return Race(surface, params, list(configs), names, colors, tuple(start), steps, seed, result, problem)
+    # a racer the page did not style takes the palette's pair of row i: its colour and its dash
+    colors = [c.color or style(i).color for i, c in enumerate(configs)]
+    dashes = [style(i).dash if c.color is None and c.dash == "solid" else c.dash for i, c in enumerate(configs)]
+    return Race(surface, params, list(configs), names, colors, tuple(start), steps, seed, result, problem, dashes)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -258,12 +261,16 @@ def divergence_notes(sh: Shell, race: Race) -> None:
 
 def paths_of(race: Race) -> list[Path]:
     r = race.result
-    return [Path(n, color, r.theta[:, i], race.diverged(i), race.configs[i].dash, r.loss[:, i]) for i, n, color in race.rows()]
+    return [Path(n, color, r.theta[:, i], race.diverged(i), race.dash(i), r.loss[:, i]) for i, n, color in race.rows()]
 
 
 def chart(fig, key: str, **kw) -> None:
-    """A Plotly chart the app's way: our own colours, no Plotly logo."""
-    st.plotly_chart(fig, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
+    """A Plotly chart the app's way: our own colours, no Plotly logo, the app's look
+    (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart)."""
+    spec = look(fig if isinstance(fig, dict) else fig.to_dict(), bool(st.session_state.get(keys.BIG)))
+    ready = LeanFigure()  # the JSON as it is: plotly validates nothing twice
+    ready._data_json, ready._layout_json, ready._frames_json = spec.get("data", []), spec.get("layout", {}), spec.get("frames", [])
+    st.plotly_chart(ready, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
 
 
 def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
@@ -303,11 +310,12 @@ def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tupl
     series = {"loss": [], "grad": [], "lr": [], "eig": []}
     for i, n, col in race.rows():
         d = race.diverged(i)
-        series["loss"].append(Series(n, col, r.loss[:, i], diverged_at=d))
-        series["grad"].append(Series(n, col, r.grad_norm[:, i], diverged_at=d))
-        series["lr"].append(Series(n, col, r.lr[:, i], x0=1, diverged_at=d))
-        if r.eigvals is not None:
-            series["eig"].append(Series(f"{n} λ₁", col, r.eigvals[:, i, 0], diverged_at=d, dash="dot", group=n))
+        dash = race.dash(i)
+        series["loss"].append(Series(n, col, r.loss[:, i], diverged_at=d, dash=dash))
+        series["grad"].append(Series(n, col, r.grad_norm[:, i], diverged_at=d, dash=dash))
+        series["lr"].append(Series(n, col, r.lr[:, i], x0=1, diverged_at=d, dash=dash))
+        if r.eigvals is not None:  # here the dash tells λ₁ from λ₂, the colour the racer
+            series["eig"].append(Series(f"{n} λ₁", col, r.eigvals[:, i, 0], diverged_at=d, dash="dash", group=n))
             series["eig"].append(Series(f"{n} λ₂", col, r.eigvals[:, i, 1], diverged_at=d, group=n))
     if log_loss is None:
         log_loss = sh.controls.toggle(keys.LOG_LOSS, sh.t("log_loss"), bool(race.spec.log_levels))

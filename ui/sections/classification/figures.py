@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.common.figures import Path, log_axis, plane_axes
+from ui.common.figures.theme import REFERENCE, style
 from ui.common.numbers import num
 
 # Magma, with the darkest stop lifted off pure black (the app's chart renderer drew the
@@ -22,12 +23,12 @@ def gap_figure(delta: float, ratio: float, *, x_label: str, y_label: str, curve_
     top = max(6.0, math.ceil(delta) + 1.0)
     d = np.linspace(0.0, top, 200)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=d, y=np.exp(d), mode="lines", name=curve_label, line=dict(color="#0072B2", width=2.5),
+    fig.add_trace(go.Scatter(x=d, y=np.exp(d), mode="lines", name=curve_label, line=dict(color=style(0).color, width=2.5),
                              hovertemplate="Δ = %{x:.3g}<br>e^Δ = %{y:.4g}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=d, y=1.0 + d, mode="lines", name="1 + Δ", line=dict(color="#999", width=1.5, dash="dot"),
+    fig.add_trace(go.Scatter(x=d, y=1.0 + d, mode="lines", name="1 + Δ", line=dict(color=REFERENCE, width=1.5, dash="dash"),
                              hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=[delta], y=[ratio], mode="markers+text", name=point_label, text=[f"{ratio:.4g}"],
-                             textposition="top left", marker=dict(color="#D55E00", size=13, line=dict(color="white", width=2)),
+                             textposition="top left", marker=dict(color=style(1).color, size=13, line=dict(color="white", width=2)),
                              hovertemplate=f"Δ = {delta:.4g}<br>{ratio:.6g}<extra></extra>"))
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=70, r=10, t=20, b=50),
                       xaxis=dict(title=x_label, range=[0, top]), yaxis=dict(title=y_label) | log_axis([np.exp(d)]),

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui.common import compute, view
 from ui.common.figures import bars_figure, contour_figure
+from ui.common.figures.theme import style
 from ui.common.grid import grad_norm_grid
 from ui.common.racers import racer_editor
 from ui.sections.classification import calc
@@ -47,7 +48,7 @@ def softmax_calculator(sh: Shell) -> None:
         c2.metric(sh.t("cl_ratio"), f"{ratio:.5g}")
         st.caption(sh.t("cl_gap_caption", delta=f"{delta:.3g}", ratio=f"{ratio:.4g}", exp=f"{np.exp(delta):.4g}"))
     with right:
-        fig = bars_figure(names, {sh.t("cl_prob"): [float(p) for p in probs]}, ["#0072B2"], title=sh.t("cl_bars_title"),
+        fig = bars_figure(names, {sh.t("cl_prob"): [float(p) for p in probs]}, [style(0).color], title=sh.t("cl_bars_title"),
                           height=sh.size(300, 340), font_size=sh.font, y_range=[0, 1.15])
         fig.update_layout(margin=dict(l=50, b=40), showlegend=False)
         view.chart(fig, "probs")

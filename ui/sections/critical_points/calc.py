@@ -9,10 +9,11 @@ import numpy as np
 
 from optim_lab.analysis import Inspection
 from ui.common.figures import Grid
+from ui.common.figures.theme import NON_RUN
 from ui.common.result import Race
 
-EIGEN_COLORS = ("#FF4B4B", "#FFFFFF")
-JUMP_COLOR = "#FF4B4B"
+EIGEN_COLORS = (NON_RUN["arrow"], NON_RUN["white"])
+JUMP_COLOR = NON_RUN["arrow"]
 
 
 def eigen_arrows(info: Inspection, box, colors=EIGEN_COLORS) -> list[dict]:

@@ -6,7 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-FEATURE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+from ui.common.figures.theme import REFERENCE, style
+
+FEATURE_COLORS = tuple(style(j).color for j in range(5))
 
 
 def stages_figure(stages: list[tuple[str, np.ndarray]], feature_names: list[str], *, height: int = 380,
@@ -31,7 +33,7 @@ def stages_figure(stages: list[tuple[str, np.ndarray]], feature_names: list[str]
             line=dict(color=col, width=1), opacity=0.55 if b > 12 else 0.85, marker=dict(size=7, color=col),
             connectgaps=False, hovertemplate="#%{customdata}<br>%{x}: %{y:.4g}<extra></extra>",
         ), row=1, col=j + 1)
-        fig.add_hline(y=0, line=dict(color="#bbb", width=1, dash="dot"), row=1, col=j + 1)
+        fig.add_hline(y=0, line=dict(color=REFERENCE, width=1, dash="dash"), row=1, col=j + 1)
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(automargin=True)
     fig.update_layout(height=height, font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=50))
@@ -42,7 +44,7 @@ def batch_stats_figure(mu: np.ndarray, sd: np.ndarray, run_mean: np.ndarray, run
                        feature_names: list[str], *, titles: tuple[str, str], step_label: str, batch_label: str,
                        running_label: str, true_label: str, height: int = 420, font_size: int = 13,
                        colors=FEATURE_COLORS) -> go.Figure:
-    """Batch μ and σ over the training batches (dots), the running averages (lines) and the truth (dotted)."""
+    """Batch μ and σ over the training batches (dots), the running averages (lines) and the truth (dashed)."""
     mu, sd = np.asarray(mu), np.asarray(sd)
     run_mean, run_sd = np.asarray(run_mean), np.asarray(run_sd)
     n, f = mu.shape
@@ -66,7 +68,7 @@ def batch_stats_figure(mu: np.ndarray, sd: np.ndarray, run_mean: np.ndarray, run
             ), row=1, col=panel)
             fig.add_trace(go.Scatter(
                 x=[0, n], y=[float(truth[j])] * 2, mode="lines", name=f"{name} · {true_label}", legendgroup=name,
-                line=dict(color=col, width=1.5, dash="dot"), showlegend=False, hoverinfo="skip",
+                line=dict(color=col, width=1.5, dash="dash"), showlegend=False, hoverinfo="skip",
             ), row=1, col=panel)
     fig.update_xaxes(title_text=step_label, automargin=True)
     fig.update_yaxes(automargin=True)  # room for the tick labels: "−2" kept its minus sign only with a margin that fits it

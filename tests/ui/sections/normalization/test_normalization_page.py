@@ -38,7 +38,7 @@ def test_scale_and_batch_size_change_the_charts():
     at = _open("en")
     raw = apptest.chart(at, "fs_raw")["data"][0]["z"]
     noise = apptest.chart(at, "bn_noise")["data"][0]["y"]
-    at.slider(key="s_scale2__log").set_value(1.0).run()  # scale of x₂: 100 → 10
+    at.select_slider(key="s_scale2__log").set_value(1.0).run()  # scale of x₂: 100 → 10
     apptest.assert_clean(at)
     assert apptest.chart(at, "fs_raw")["data"][0]["z"] != raw
     at.slider(key="bn_bs").set_value(32).run()
