@@ -24,12 +24,6 @@ NOT_A_CHART = {"ui/sections/training_lab/canvas.py": "the drawing canvas's CSS"}
 # onto `style(i)` / `NON_RUN` when the branches merge: an entry that is gone fails too, so the
 # list only shrinks.
 KNOWN_OFFENDERS = {
-    "ui/sections/batch_momentum/page.py": {"#888888"},
-    "ui/sections/batch_momentum/figures.py": {"#FFD700"},
-    "ui/sections/adaptive_lr/calc.py": {"#882255", "#8C564B"},
-    "ui/sections/adaptive_lr/figures.py": {"#888888"},
-    "ui/sections/lr_schedule/figures.py": {"#777777", "#B06F00"},
-    "ui/sections/inside_network/figures.py": {"#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#888888"},
     "ui/sections/maps/page.py": {"#555555"},
     "ui/sections/maps/calc.py": {"#8C564B", "#2CA02C", "#17BECF", "#BCBD22", "#A0A0A0", "#D62728", "#C6DBEF", "#08306B",
                                  "#FCBBA1", "#67000D", "#440154", "#482878", "#3E4A89", "#31688E", "#26828E", "#1F9E89",

@@ -26,16 +26,17 @@ class Entrant:
 
 
 # racer id (its URL keys: the switch `<id>`, η `lr_<id>`) → what runs; "agd" is book AdaGrad with
-# η/√(t+1) and shares agb's η, "gd"/"gd2" take η in units of 2/λ_max
+# η/√(t+1) and shares agb's η, "gd"/"gd2" take η in units of 2/λ_max.  Colours from the one
+# palette (Okabe–Ito, `ui.common.figures.theme`), each racer with its own dash; Adam in black.
 LINEUP = {
-    "gd": Entrant("sgd", "constant", "#0072B2", on=True),
-    "gd2": Entrant("sgd", "constant", "#56B4E9"),
-    "agb": Entrant("adagrad-book", "constant", "#D55E00", on=True),
-    "agd": Entrant("adagrad-book", "inverse-time", "#882255"),  # wine: beside agb's vermillion, not a second orange
-    "agt": Entrant("adagrad", "constant", "#8C564B", "dash"),
-    "rmb": Entrant("rmsprop-book", "constant", "#009E73", on=True),
-    "rmt": Entrant("rmsprop", "constant", "#CC79A7", "dash"),
-    "adam": Entrant("adam", "constant", "#000000", on=True),
+    "gd": Entrant("sgd", "constant", "#0072B2", "solid", on=True),
+    "gd2": Entrant("sgd", "constant", "#56B4E9", "dash"),
+    "agb": Entrant("adagrad-book", "constant", "#D55E00", "dashdot", on=True),
+    "agd": Entrant("adagrad-book", "inverse-time", "#E69F00", "longdash"),
+    "agt": Entrant("adagrad", "constant", "#999999", "longdashdot"),
+    "rmb": Entrant("rmsprop-book", "constant", "#009E73", "24px,6px,8px,6px", on=True),
+    "rmt": Entrant("rmsprop", "constant", "#CC79A7", "12px,5px,4px,5px,4px,5px"),
+    "adam": Entrant("adam", "constant", "#000000", "30px,8px", on=True),
 }
 OWN_LR = ("agb", "agt", "rmb", "rmt", "adam")  # racers with a learning-rate slider of their own
 # RMSProp's α (the book gives none): 0.99 as in PyTorch.  With a small α, σ follows |g| almost

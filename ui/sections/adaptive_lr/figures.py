@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.common.figures import log_axis, log_floor
+from ui.common.figures.theme import REFERENCE
 
 
 @dataclass
@@ -63,7 +64,7 @@ def loss_grad_figure(runs: list[LossGrad], text: LossGradText, *, marker_step: i
         fig.add_annotation(text=text.zero_floor, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
                            showarrow=False, font=dict(size=max(font_size - 2, 9)), bgcolor="rgba(255,255,255,0.7)")
     if marker_step is not None:
-        fig.add_vline(x=marker_step, line=dict(color="#888", dash="dot", width=1))
+        fig.add_vline(x=marker_step, line=dict(color=REFERENCE, dash="dash", width=1.5))
     fig.update_yaxes(title_text=text.loss, secondary_y=False, **log_axis([r.loss for r in runs]))
     fig.update_yaxes(title_text=text.grad, secondary_y=True, showgrid=False, **log_axis([r.grad for r in runs]))
     fig.update_xaxes(title_text=text.step, automargin=True)

@@ -133,7 +133,7 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
     fig.add_trace(go.Scatter(x=first[3].x, y=first[3].y, mode="markers", name=text.point, hoverinfo="skip",
                              marker=dict(color=color, size=14, line=dict(color="white", width=2))))
     fig.add_trace(go.Scatter(x=first[4].x, y=first[4].y, mode="markers", name=text.bmin, hoverinfo="skip",
-                             marker=dict(symbol="star", color="#FFD700", size=18, line=dict(color="black", width=1))))
+                             marker=dict(symbol="star", color="#F0E442", size=18, line=dict(color="black", width=1))))
     dynamic = [0] + list(range(len(fig.data) - 4, len(fig.data)))
     xa, ya, notes = plane_axes(box, text.x, text.y, text.not_to_scale)
     top = legend_top(5 if full_z is not None else 4, font_size) + (int(1.8 * font_size) if text.title else 0)

@@ -11,6 +11,7 @@ from ui.common import compute, keys, live, state, view
 from ui.common.boxes import widened
 from ui.common.figures import Grid as ViewGrid
 from ui.common.figures import Labels
+from ui.common.figures.theme import REFERENCE
 from ui.common.numbers import num, tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
 from ui.sections.batch_momentum import calc
@@ -142,7 +143,7 @@ def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> Non
         marks.append((c.mark, color))
     x_range = None
     if by == "updates":
-        marks = [(k, "#888")]
+        marks = [(k, REFERENCE)]
     else:
         x_range = (0.0, calc.epoch_axis_end(n, sizes.values(), steps))
     fig = curves_xy_figure(curves, CurvesText(x=sh.t(f"bm_axis_{by}"), y=sh.t("bm_axis_loss")), log_y=log_y, markers=marks,

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.common.figures import log_axis
+from ui.common.figures.theme import PALETTE, REFERENCE, style
 
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+THRESHOLD_DASH = "8px,4px"  # a run's limit (2/η, 38/η): short dashes, unlike any run's own line (theme.DASHES)
 
 
 def _layout(fig: go.Figure, height: int, font_size: int, **kw) -> go.Figure:
@@ -33,7 +34,7 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels["sharp_title"], labels["loss_title"]), horizontal_spacing=0.1)
     x_end = 1.0
     for i, r in enumerate(runs):
-        c = COLOURS[i % len(COLOURS)]
+        c, dash = style(i).color, style(i).dash
         k = r.get("diverged_at")
         upd, sharp = np.asarray(r["update"]), _finite(r["sharp"])
         loss = _finite(r["loss"])
@@ -43,10 +44,10 @@ def sharpness_figure(runs: list[dict], labels: dict, height: int = 460, font_siz
         end = float(max(np.max(upd, initial=0), len(loss) - 1, 1))
         x_end = max(x_end, end)
         fig.add_trace(go.Scatter(x=upd, y=sharp, mode="lines+markers", name=r["name"],
-                                 line=dict(color=c, width=2.5), marker=dict(size=5 if len(upd) > 1 else 10), legendgroup=r["name"],
+                                 line=dict(color=c, dash=dash, width=2.5), marker=dict(size=5 if len(upd) > 1 else 10), legendgroup=r["name"],
                                  hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"), 1, 1)
         fig.add_trace(go.Scatter(x=[0, end], y=[r["threshold"]] * 2, mode="lines",
-                                 name=r["threshold_name"], line=dict(color=c, dash="dash", width=1.5), legendgroup=r["name"],
+                                 name=r["threshold_name"], line=dict(color=c, dash=THRESHOLD_DASH, width=2), legendgroup=r["name"],
                                  hoverinfo="skip"), 1, 1)
         fig.add_trace(go.Scatter(x=np.arange(len(loss)), y=loss, mode="lines", line=dict(color=c, width=1.2), showlegend=False,
                                  legendgroup=r["name"], hovertemplate=f"{labels['update']} %{{x}}<br>%{{y:.4g}}<extra>{r['name']}</extra>"),
@@ -75,7 +76,7 @@ def line_figure(runs: list[dict], labels: dict, height: int = 420, font_size: in
     fig = go.Figure()
     for i, r in enumerate(runs):
         fig.add_trace(go.Scatter(x=np.asarray(r["alpha"]), y=_finite(r["curve"]), mode="lines", name=r["name"],
-                                 line=dict(color=COLOURS[i % len(COLOURS)], width=3),
+                                 line=dict(color=style(i).color, dash=style(i).dash, width=3),
                                  hovertemplate="α = %{x:.3g}<br>L = %{y:.4g}<extra></extra>"))
     fig.update_xaxes(title_text=labels["alpha"], zeroline=True)
     fig.update_yaxes(title_text=labels["loss_axis"], rangemode="tozero")
@@ -100,14 +101,14 @@ def ratio_figure(dots: list[dict], labels: dict, height: int = 460, font_size: i
         fig.add_trace(go.Scatter(
             x=[d["loss"] for d in ds], y=[d["minimum_ratio"] for d in ds], mode="markers",
             name=labels["converged"] if conv else labels["not_converged"],
-            marker=dict(size=11, color="#1f77b4", symbol="circle" if conv else "circle-open", line=dict(width=2, color="#1f77b4")),
+            marker=dict(size=11, color=PALETTE[0], symbol="circle" if conv else "circle-open", line=dict(width=2, color=PALETTE[0])),
             customdata=[[d["grad_norm"], d["positive"], d["negative"], d["zero"], d["seed"]] for d in ds],
             hovertemplate=(f"{labels['loss']} %{{x:.4g}}<br>{labels['ratio']} %{{y:.3f}}<br>‖g‖ %{{customdata[0]:.2e}}<br>"
                            "+%{customdata[1]} / −%{customdata[2]} / 0: %{customdata[3]}<extra>seed %{customdata[4]}</extra>"),
         ))
     xs = [d["loss"] for d in dots] or [0.0]
     fig.add_trace(go.Scatter(x=[0, max(xs) * 1.05], y=[1, 1], mode="lines", name=labels["minimum_line"],
-                             line=dict(color="#888", dash="dash"), hoverinfo="skip"))
+                             line=dict(color=REFERENCE, dash="dash"), hoverinfo="skip"))
     fig.update_xaxes(title_text=labels["loss"], rangemode="tozero")
     fig.update_yaxes(title_text=labels["ratio"], range=[0, 1.05])
     return _layout(fig, height, font_size)

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.common.figures import log_axis
+from ui.common.figures.theme import INK, REFERENCE
 
 
 @dataclass
@@ -36,7 +37,7 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
                 marker=dict(color=c.color, size=11, line=dict(color="white", width=2)),
             ))
     if marker_step is not None:
-        fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
+        fig.add_vline(x=marker_step, line=dict(color=REFERENCE, dash="dash", width=1.5))
     n = max((len(c.eta) for c in curves), default=1)
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
@@ -61,14 +62,14 @@ def rectifier_figure(r: np.ndarray, *, sgd_label: str, r_label: str = "r_t", ste
         edge = float(off[-1]) + 1.5
         fig.add_vrect(x0=0.5, x1=edge, fillcolor="#E69F00", opacity=0.25, line_width=0)
         fig.add_annotation(x=edge, y=1.0, xref="x", yref="y", xanchor="left", yanchor="top", showarrow=False,
-                           text=f"← {sgd_label} (1–{int(off[-1]) + 1})", font=dict(color="#B06F00"))
+                           text=f"← {sgd_label} (1–{int(off[-1]) + 1})", font=dict(color=INK))
     fig.add_trace(go.Scatter(
         x=k, y=np.where(np.isnan(r), None, r), mode="lines+markers" if len(r) <= 60 else "lines", name=r_label,
         line=dict(color=color, width=2.5), marker=dict(size=5),
         hovertemplate=f"{step_label} %{{x}}<br>{r_label} = %{{y:.4f}}<extra></extra>",
     ))
     if marker_step is not None:
-        fig.add_vline(x=marker_step, line=dict(color="#777", dash="dot", width=1.5))
+        fig.add_vline(x=marker_step, line=dict(color=REFERENCE, dash="dash", width=1.5))
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
         margin=dict(l=60, r=10, t=40 if title else 20, b=50),

@@ -13,10 +13,11 @@ def test_sharpness_figure_draws_each_run_with_its_dashed_threshold_in_the_same_c
     runs = [{"name": f"η = {lr}", "update": np.arange(0, 101, 10), "sharp": np.linspace(1, 2 / lr, 11), "threshold": 2 / lr,
              "threshold_name": "2/η", "loss": np.linspace(1, 0.1, 100)} for lr in (0.2, 0.1)]
     fig = figures.sharpness_figure(runs, LAB)
-    dashed = [tr for tr in fig.data if tr.line.dash == "dash"]
+    dashed = [tr for tr in fig.data if tr.line.dash == figures.THRESHOLD_DASH]
     assert [tr.y[0] for tr in dashed] == [10.0, 20.0]
-    solid = [tr for tr in fig.data if tr.mode == "lines+markers"]
-    assert [tr.line.color for tr in solid] == [tr.line.color for tr in dashed]
+    lines = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    assert [tr.line.color for tr in lines] == [tr.line.color for tr in dashed]
+    assert len({tr.line.dash for tr in lines} | {figures.THRESHOLD_DASH}) == 3  # each run its own dash, the limits theirs
     assert fig.layout.yaxis2.type == "log"
 
 
