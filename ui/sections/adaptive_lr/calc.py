@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from optim_lab.family import positions
-from ui.common.racers import RacerConfig, default_lr
+from ui.common.lineup import RacerConfig, default_lr
 from ui.common.result import RaceResult
 
 SECTION = "adaptive_lr"

@@ -8,7 +8,7 @@ import numpy as np
 from optim_lab.rules import radam_rectifier
 from optim_lab.schedules import SCHEDULES
 from ui.common.figures import PALETTE
-from ui.common.racers import RacerConfig, default_lr
+from ui.common.lineup import RacerConfig, default_lr
 from ui.common.result import RaceResult
 
 SECTION = "lr_schedule"

@@ -10,7 +10,7 @@ import numpy as np
 from optim_lab.engine import BATCH_SIZE
 from optim_lab.maps.basins import DIVERGED
 from optim_lab.schedules import get_schedule
-from ui.common.racers import RacerConfig
+from ui.common.lineup import RacerConfig
 
 # one hue per minimum (Okabe–Ito without black, then more); greys and black are reserved
 BASIN_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#8C564B", "#7B2CBF",

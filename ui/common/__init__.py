@@ -1,0 +1,1 @@
+"""What several sections share: the surface view, figures, the racer editor, URL state, jobs, live controls."""
