@@ -111,11 +111,6 @@ def hvp_operator(L: Callable, theta: torch.Tensor) -> Callable[[torch.Tensor], t
     return matvec
 
 
-def hvp(L: Callable, theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """H(θ)·v (no Hessian is formed)."""
-    return hvp_operator(L, theta)(v)
-
-
 def power_iteration(matvec: Callable, v0: torch.Tensor, tol: float = 1e-4, max_iter: int = 100) -> tuple[float, torch.Tensor, int]:
     """The eigenvalue of largest magnitude of a symmetric operator and its unit eigenvector.
 

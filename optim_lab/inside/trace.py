@@ -71,11 +71,6 @@ def _criterion(loss: Criterion) -> Callable:
     return loss if callable(loss) else (lambda out, t: loss_value(out, t, loss))
 
 
-def full_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criterion) -> float:
-    with eval_mode(model), torch.no_grad():
-        return float(_criterion(loss)(model(x), y))
-
-
 def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     with eval_mode(model), torch.no_grad():
         return float((model(x).argmax(-1) == y).to(torch.float64).mean())

@@ -19,11 +19,9 @@ import numpy as np
 import torch
 
 N_CLASSES = 10
-IMAGE_SIDE = 8
 PIXEL_MAX = 16.0  # load_digits stores integer intensities 0..16
 VAL_FRACTION = 0.15
 TEST_FRACTION = 0.10
-CLASS_NAMES = tuple(str(i) for i in range(N_CLASSES))
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,6 @@ import torch
 import torch.nn.functional as F
 
 LOSSES = ("ce", "mse", "half-mse")
-FORMULAS = {  # LaTeX of each loss, for a page that shows what it trains on
-    "ce": r"L = -\frac{1}{B}\sum_{b=1}^{B} \log \operatorname{softmax}(z_b)_{y_b}",
-    "mse": r"L = \frac{1}{B}\sum_{b=1}^{B} \sum_{i} (\hat y_{b,i} - y'_{b,i})^2,\quad \hat y = \operatorname{softmax}(z)",
-    "half-mse": r"L = \frac{1}{B}\sum_{b=1}^{B} \tfrac12 \lVert f(x_b) - e_{y_b} \rVert^2",
-}
 
 
 def criterion(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
