@@ -1,13 +1,16 @@
-""""The code for this run": a standalone PyTorch script that reproduces a run's numbers.
+""""The code for this run": a standalone PyTorch script that reproduces a run's numbers exactly.
 
-The script needs torch and scikit-learn only, reads like pytorch/examples' mnist
+The script needs torch, numpy and scikit-learn only, reads like pytorch/examples' mnist
 (`train()` / `evaluate()` functions, argparse flags that mirror the settings,
-`torch.manual_seed` once) and follows HW3's loop.  The data split, the transforms and
-the model classes are copied from this package's own source (`inspect.getsource`), so
-they cannot drift.  The optimizer cannot be copied — the app's update lives in the
-engine's coefficient tables — so the script writes the chosen rule's update out in a
-few lines: the one allowed second copy, which `tests/training/test_codegen.py` proves
-equal to the engine's by running the script and comparing every epoch's numbers.
+`torch.manual_seed` once) and follows HW3's loop.  The data split, the transforms, the
+model classes, the loss and the learning-rate schedule are copied from this package's and
+the engine's own source (`inspect.getsource`), so they cannot drift.  The optimizer cannot
+be copied — the app's update lives in the engine's coefficient tables — so the script
+writes the chosen rule's update out in a few lines: the one allowed second copy, in the
+same tensor operations and order as `optim_lab.update.apply`, with the same per-step
+coefficients computed the same way, on one thread as the app trains.
+`tests/training/test_codegen.py` runs the script and finds every epoch's numbers equal to
+the app's, bit for bit (every optimizer, every schedule, random settings).
 """
 
 from __future__ import annotations
