@@ -20,24 +20,34 @@ from surfaces.base import grid, newton
 from .engine import DTYPE, eigvals2
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
-ZERO_TOL = 1e-6  # |λ| ≤ ZERO_TOL·max(1, |λ|_max) counts as zero
+ZERO_TOL = 1e-6  # |λ| ≤ ZERO_TOL·max(1, |λ|_max) counts as zero (2-D surfaces and networks alike)
 
 
 def _pt(at) -> torch.Tensor:
     return torch.as_tensor(np.asarray(at, dtype=np.float64).reshape(-1, 2), dtype=DTYPE)
 
 
+def eigen_counts(eigvals, tol: float = ZERO_TOL) -> tuple[int, int, int]:
+    """(#positive, #negative, #zero) of Hessian eigenvalues, any number of them: |λ| ≤
+    tol·max(1, max|λ|) counts as zero (the test says nothing about it), and so does a
+    non-finite λ (an overflowed Hessian)."""
+    lam = np.asarray(eigvals, dtype=np.float64).reshape(-1)
+    finite = np.isfinite(lam)
+    scale = max(1.0, float(np.abs(lam[finite]).max())) if finite.any() else 1.0
+    tau = tol * scale
+    pos, neg = int((finite & (lam > tau)).sum()), int((finite & (lam < -tau)).sum())
+    return pos, neg, lam.size - pos - neg
+
+
 def classify(eigvals, tol: float = ZERO_TOL) -> str:
-    """The kind of a critical point from its two Hessian eigenvalues."""
-    lam = np.asarray(eigvals, dtype=np.float64)
-    if not np.isfinite(lam).all():  # overflowed Hessian: the test says nothing (NaN fails every comparison)
+    """The kind of a critical point from its Hessian eigenvalues (the one Hessian test of the
+    project: the 2-D pages, the network-plane inspector, the minimum ratio's counts)."""
+    pos, neg, zero = eigen_counts(eigvals, tol)
+    if zero:
         return "degenerate"
-    scale = max(1.0, float(np.abs(lam).max()))
-    if (np.abs(lam) <= tol * scale).any():
-        return "degenerate"
-    if (lam > 0).all():
+    if neg == 0:
         return "minimum"
-    if (lam < 0).all():
+    if pos == 0:
         return "maximum"
     return "saddle"
 
@@ -45,9 +55,8 @@ def classify(eigvals, tol: float = ZERO_TOL) -> str:
 def minimum_ratio(eigvals, tol: float = ZERO_TOL) -> float:
     """Share of positive eigenvalues (the book's "minimum ratio").  An eigenvalue that
     `classify` counts as zero is not positive, whatever its rounding-error sign."""
-    lam = np.asarray(eigvals, dtype=np.float64)
-    scale = max(1.0, float(np.nan_to_num(np.abs(lam), nan=0.0).max()))
-    return float((lam > tol * scale).sum() / lam.size)
+    pos, neg, zero = eigen_counts(eigvals, tol)
+    return pos / (pos + neg + zero)
 
 
 @dataclass

@@ -42,6 +42,18 @@ def test_import_contracts_catch_an_upward_import(tmp_path):
     assert "no UI library below ui BROKEN" in " ".join(proc.stdout.split())
 
 
+def test_import_contracts_catch_a_section_reaching_into_another(tmp_path):
+    """import-linter's independence contract over ui.sections.*."""
+    for pkg in ("ui", "optim_lab", "surfaces"):
+        shutil.copytree(ROOT / pkg, tmp_path / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    assert "0 broken" in _lint(tmp_path).stdout
+    calc = tmp_path / "ui" / "sections" / "playground" / "calc.py"
+    calc.write_text(calc.read_text(encoding="utf-8") + "\nfrom ui.sections.maps import calc as other  # noqa\n", encoding="utf-8")
+    out = " ".join(_lint(tmp_path).stdout.split())
+    assert "sections never import each other (what two share lives in ui/common) BROKEN" in out
+
+
 def _sources() -> list[Path]:
     files = sorted(p for pkg in PURE_PACKAGES for p in (ROOT / pkg).rglob("*.py"))
     assert files, "no sources found"
@@ -95,3 +107,11 @@ def test_test_file_names_are_unique():
     test modules by their base name: two test files of one name break collection."""
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted(set(names)) == sorted(names), sorted({n for n in names if names.count(n) > 1})
+
+
+def test_common_imports_no_section():
+    """ui/common has no __init__.py, so import-linter's graph does not hold it (a namespace
+    package): this one rule is read from the source until it becomes a package."""
+    pattern = re.compile(r"^\s*(?:from|import)\s+ui\.sections\.\w+", re.M)
+    for path in (ROOT / "ui" / "common").rglob("*.py"):
+        assert not pattern.findall(path.read_text(encoding="utf-8")), path.name

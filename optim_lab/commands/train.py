@@ -1,7 +1,11 @@
 """`python -m optim_lab train`: the training lab's run (HW3's workflow on the digits) from the shell.
 
 The same function as the page (`optim_lab.training.train.train_run`); several
-`--optimizer` flags train side by side from the same initial weights and batches.
+`--optimizer` flags train side by side from the same initial weights and batches.  The
+command line is no shared server: runs are checked against the engine's limits
+(`ENGINE_LIMITS`, thousands of updates), not the page's.  `--sharpness-every K` rides
+along the same run as a hook of the one loop; `--export-script PATH` writes the standalone
+script the page offers ("the code for this run"), which prints the same epochs.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..training.losses import LOSSES
 from . import UsageError
 from .args import json_floats, racer_args, racers_of
 
@@ -24,7 +29,8 @@ def add_arguments(p) -> None:
     p.add_argument("--activation", choices=["relu", "tanh"], default="relu", help="mlp only")
     p.add_argument("--bn", action=argparse.BooleanOptionalAction, default=True, help="batch normalization")
     p.add_argument("--residual", action="store_true", help="residual connections (HW3 report Q2)")
-    p.add_argument("--loss", choices=["ce", "mse"], default="ce")
+    p.add_argument("--loss", choices=list(LOSSES), default="ce",
+                   help="ce: cross-entropy; mse: the book's Σ(ŷ − y′)² on softmax outputs; half-mse: ½‖out − onehot‖² on raw outputs")
     racer_args(p)
     p.add_argument("--batch-size", default=None, metavar="B|full", help="default 64 (HW3's), or all samples when fewer")
     when = p.add_mutually_exclusive_group()
@@ -38,12 +44,14 @@ def add_arguments(p) -> None:
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--sharpness-every", type=int, default=0, metavar="K",
                    help="also λ_max of the training loss every K updates (power iteration; optim_lab.inside)")
+    p.add_argument("--export-script", metavar="PATH", default=None,
+                   help="also write the standalone script of the run (the page's \"code for this run\"); one optimizer")
     p.add_argument("--json", action="store_true")
 
 
 def configs_of(args) -> list:
     from ..training.models import ModelConfig
-    from ..training.train import MAX_RUNS, RunConfig
+    from ..training.train import ENGINE_LIMITS, MAX_RUNS, RunConfig
 
     if args.batch_size is None:
         batch = 64 if args.samples is None or args.samples > 64 else None
@@ -65,7 +73,7 @@ def configs_of(args) -> list:
     return [
         RunConfig(model=model, racer=r, loss=args.loss, batch_size=batch, epochs=epochs, steps=args.steps,
                   samples=args.samples, augment=args.augment, normalize=args.normalize, clip=args.clip,
-                  seed=args.seed, dtype=args.dtype).checked()
+                  seed=args.seed, dtype=args.dtype).checked(ENGINE_LIMITS)
         for r in racers
     ]
 
@@ -76,13 +84,13 @@ def run(args) -> str:
     from ..training.train import train_run
 
     cfgs = configs_of(args)  # every run validated before the first one trains
+    if args.export_script is not None:
+        write_script(cfgs, args.export_script)
     torch.set_num_threads(1)  # as the app trains: same numbers, and small nets are faster on one thread
-    records = [train_run(c) for c in cfgs]
-    sharp = None
-    if args.sharpness_every:  # the same runs replayed with λ_max measured along them (optim_lab.inside.runs)
-        from ..inside.runs import sharpness_of_run
-
-        sharp = [sharpness_of_run(c, args.sharpness_every) for c in cfgs]
+    hooks = [sharpness_hook(c, args.sharpness_every) if args.sharpness_every else None for c in cfgs]
+    records = [train_run(c, hooks=[h] if h else ()) for c, h in zip(cfgs, hooks, strict=True)]
+    sharp = [[{"update": p["update"], "lambda_max": p["lambda_max"]} for p in h.points] for h in hooks] \
+        if args.sharpness_every else None
     if args.json:
         runs = [r.as_json() | ({"sharpness": sharp[i]} if sharp else {}) for i, r in enumerate(records)]
         return json.dumps(json_floats({"runs": runs}), ensure_ascii=False)
@@ -97,5 +105,32 @@ def run(args) -> str:
         if r.diverged_at is not None:
             lines.append(f"  diverged at epoch {r.diverged_epoch} (update {r.diverged_at})")
         if sharp:
-            lines.append("  λ_max: " + ", ".join(f"{p['update']}: {p['lambda_max']:.4g}" for p in sharp[i]))
+            lines.append(f"  λ_max (2/η = {2 / c.racer.resolved_lr():.4g}) at update: " + ", ".join(f"{p['update']}: {p['lambda_max']:.4g}" for p in sharp[i]))
     return "\n".join(lines)
+
+
+def sharpness_hook(cfg, every: int):
+    """λ_max of the run's training loss (all its training samples, test_tfm, its criterion) at
+    updates 0, K, 2K, … and at its end, measured along the run itself (warm-started power iteration)."""
+    from ..inside.sharpness import SharpnessHook
+    from ..training.losses import criterion
+    from ..training.train import prepare
+
+    if int(every) < 1:
+        raise UsageError(f"--sharpness-every: expected a whole number ≥ 1, got {every}")
+    p = prepare(cfg)
+    return SharpnessHook(int(every), p.test_tfm(p.x_train), p.y_train, lambda out, y: criterion(out, y, cfg.loss))
+
+
+def write_script(cfgs: list, path: str) -> None:
+    from pathlib import Path
+
+    from ..training.codegen import script
+
+    if len(cfgs) != 1:
+        raise UsageError("--export-script: writes the script of one run; name one optimizer")
+    target = Path(path)
+    try:
+        target.write_text(script(cfgs[0], filename=target.name), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--export-script: cannot write {path}: {exc.strerror}") from None

@@ -1,7 +1,7 @@
 """The two presets of the inside views, as plain functions of a frozen config.
 
 Edge of stability (Cohen et al. 2021): full-batch gradient descent with step η on a tanh
-MLP, loss ½‖out − onehot‖² (no softmax) averaged over a subset of the digits.  λ_max
+MLP, loss "half-mse" = ½‖out − onehot‖² (no softmax) averaged over a subset of the digits.  λ_max
 rises while training ("progressive sharpening") until it reaches 2/η — §3.3's stability
 limit of a quadratic — and then hovers there while the loss keeps falling, not
 monotonically.  The step size the network trains at sets its own curvature.
@@ -21,12 +21,12 @@ import numpy as np
 import torch
 
 from ..engine import Racer
+from ..training.train import ENGINE_LIMITS
 from .hessian import adam_threshold, lambda_max
 from .landscape import line, random_directions
-from .loop import LoopConfig, accuracy, train
+from .trace import TraceConfig, accuracy, traced
 
 DTYPE = torch.float32
-MAX_STEPS = 5000
 LATE = 0.25  # "where λ_max ends": the last quarter of the measurements
 
 
@@ -77,8 +77,8 @@ class EosConfig:
             raise ValueError(f"samples: {self.samples} is outside the allowed range [20, 1347]")
         if not 8 <= self.width <= 256 or not 1 <= self.depth <= 4:
             raise ValueError(f"network: width {self.width} (8..256), depth {self.depth} (1..4)")
-        if not 1 <= self.steps <= MAX_STEPS or not 1 <= self.every <= self.steps:
-            raise ValueError(f"steps: {self.steps} (1..{MAX_STEPS}), every {self.every} (1..steps)")
+        if not 1 <= self.steps <= ENGINE_LIMITS.updates or not 1 <= self.every <= self.steps:
+            raise ValueError(f"steps: {self.steps} (1..{ENGINE_LIMITS.updates}), every {self.every} (1..steps)")
         return self
 
 
@@ -130,7 +130,7 @@ def edge_of_stability(cfg: EosConfig = EosConfig(), progress: Callable[[int, int
     for i, lr in enumerate(cfg.lrs):
         model = mlp(cfg.width, cfg.depth, "tanh", cfg.seed)
         report = None if progress is None else (lambda k, total, i=i: progress(i * total + k, n * total))
-        tr = train(model, x, y, "mse", LoopConfig(Racer(cfg.optimizer, lr=float(lr)), cfg.steps, None, cfg.every), report)
+        tr = traced(model, x, y, "half-mse", TraceConfig(Racer(cfg.optimizer, lr=float(lr)), cfg.steps, None, cfg.every), report)
         a = tr.as_arrays()
         runs.append(EosRun(float(lr), a["sharp_update"], a["lambda_max"], a["loss"], tr.diverged_at, cfg.optimizer,
                            a["preconditioned"] if cfg.optimizer == "adam" else None))
@@ -157,8 +157,8 @@ class SharpFlatConfig:
             raise ValueError("batches: exactly two batch sizes (small, large)")
         if not 1e-4 <= self.lr <= 2.0:
             raise ValueError(f"lr: {self.lr} is outside the allowed range [1e-4, 2]")
-        if not 1e-4 <= self.target_loss <= 2.0 or not 1 <= self.max_steps <= MAX_STEPS:
-            raise ValueError(f"target loss {self.target_loss} (1e-4..2), max steps {self.max_steps} (1..{MAX_STEPS})")
+        if not 1e-4 <= self.target_loss <= 2.0 or not 1 <= self.max_steps <= ENGINE_LIMITS.updates:
+            raise ValueError(f"target loss {self.target_loss} (1e-4..2), max steps {self.max_steps} (1..{ENGINE_LIMITS.updates})")
         if not 3 <= self.points <= 201 or not 0 < self.span <= 10:
             raise ValueError(f"curve: {self.points} points (3..201) over span {self.span} (0..10]")
         return self
@@ -190,8 +190,8 @@ def sharp_vs_flat(cfg: SharpFlatConfig = SharpFlatConfig(), progress: Callable[[
     out = []
     for i, batch in enumerate(cfg.batches):
         model = mlp(cfg.width, cfg.depth, "relu", cfg.seed)
-        lc = LoopConfig(Racer("sgd", lr=cfg.lr), cfg.max_steps, batch, every=0, seed=cfg.seed, stop_loss=cfg.target_loss)
-        tr = train(model, x, y, "ce", lc)
+        lc = TraceConfig(Racer("sgd", lr=cfg.lr), cfg.max_steps, batch, every=0, seed=cfg.seed, stop_loss=cfg.target_loss)
+        tr = traced(model, x, y, "ce", lc)
         s = lambda_max(model, x, y, "ce", tol=1e-4, max_iter=200)
         d = random_directions(model, cfg.direction_seed, k=1)[0]
         curve = line(model, x, y, d, alpha, "ce")

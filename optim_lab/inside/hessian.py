@@ -21,19 +21,9 @@ from dataclasses import dataclass
 
 import torch
 from torch.func import functional_call, hessian
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-LOSSES = ("ce", "mse")
-
-
-def loss_value(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    """Mean cross-entropy on logits, or Cohen et al.'s MSE: ½‖out − onehot(y)‖² averaged over samples."""
-    if loss == "ce":
-        return torch.nn.functional.cross_entropy(out, y)
-    if loss == "mse":
-        if y.dtype in (torch.int64, torch.int32):
-            y = torch.nn.functional.one_hot(y, out.shape[-1]).to(out.dtype)
-        return 0.5 * ((out - y) ** 2).reshape(out.shape[0], -1).sum(1).mean()
-    raise ValueError(f"loss: {loss!r} is not one of {LOSSES}")
+from ..training.losses import criterion as loss_value  # noqa: F401  (the one definition of each loss name)
 
 
 @dataclass(frozen=True)
@@ -62,13 +52,18 @@ class Flat:
 
 def flat_params(model: torch.nn.Module) -> torch.Tensor:
     """θ (P,): a detached copy of every parameter, in `named_parameters` order."""
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    return parameters_to_vector(model.parameters()).detach()
 
 
 def load_flat(model: torch.nn.Module, theta: torch.Tensor) -> None:
+    """Copy θ (P,) into the model's parameters (buffers such as BN's running statistics untouched).
+    `vector_to_parameters` makes each parameter a view of the vector it is given: a private copy,
+    so that θ itself stays the caller's."""
+    size = sum(p.numel() for p in model.parameters())
+    if theta.numel() != size:
+        raise ValueError(f"theta: {theta.numel()} values for {size} parameters")
     with torch.no_grad():
-        for p, t in zip(model.parameters(), theta.split([p.numel() for p in model.parameters()]), strict=True):
-            p.copy_(t.reshape(p.shape))
+        vector_to_parameters(theta.detach().to(next(model.parameters()).dtype).clone(), model.parameters())
 
 
 @contextmanager
@@ -86,7 +81,8 @@ Criterion = str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def loss_fn(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss: Criterion = "ce") -> Callable:
-    """L(θ) over the fixed samples (x, y), θ flat; `loss` is "ce", "mse" or any criterion(out, y).
+    """L(θ) over the fixed samples (x, y), θ flat; `loss` is a name of `optim_lab.training.losses`
+    ("ce", "mse", "half-mse") or any criterion(out, y).
     Call inside `eval_mode(model)` when the model has BatchNorm.  Buffers (running
     statistics) are passed as they are, never changed."""
     flat = Flat.of(model)
@@ -113,11 +109,6 @@ def hvp_operator(L: Callable, theta: torch.Tensor) -> Callable[[torch.Tensor], t
             return torch.autograd.grad(g, t, v, retain_graph=True)[0].detach()
 
     return matvec
-
-
-def hvp(L: Callable, theta: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """H(θ)·v (no Hessian is formed)."""
-    return hvp_operator(L, theta)(v)
 
 
 def power_iteration(matvec: Callable, v0: torch.Tensor, tol: float = 1e-4, max_iter: int = 100) -> tuple[float, torch.Tensor, int]:

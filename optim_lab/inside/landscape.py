@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from .hessian import Criterion, Flat, eval_mode, flat_params, hvp_operator, load_flat, loss_fn, loss_value
+from .hessian import Criterion, Flat, eval_mode, flat_params, hvp_operator, loss_fn, loss_value
 
 ACT_BUDGET = 2.5e7  # activations (elements) alive at once in one batched chunk: ≈ 100 MB in float32
 PLANES = ("random", "pca")
@@ -131,21 +131,6 @@ def batched_losses(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, the
             for i in range(0, len(thetas), chunk):
                 out.append(many(thetas[i : i + chunk]))
     return torch.cat(out).to(torch.float64).numpy()
-
-
-def loop_losses(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor,
-                loss: Criterion = "ce") -> np.ndarray:
-    """The same numbers the slow way: load each weight vector into the model, forward once.
-    (The reference for tests and the benchmark; the model's weights are restored.)"""
-    crit = loss if callable(loss) else (lambda out, t: loss_value(out, t, loss))
-    keep = flat_params(model)
-    out = []
-    with eval_mode(model), torch.no_grad():
-        for th in thetas:
-            load_flat(model, th)
-            out.append(float(crit(model(x), y)))
-    load_flat(model, keep)
-    return np.asarray(out)
 
 
 @dataclass

@@ -10,7 +10,8 @@ is), and there the FULL Hessian ∇²L is formed and all of its eigenvalues comp
 The full Hessian, not the Gauss–Newton matrix HW2-2 uses: Gauss–Newton is positive
 semi-definite by construction, so it can never show a saddle.  Eigenvalues with |λ| ≤ τ
 (τ relative to the largest |λ|) are counted apart as "zero" — the book's test says
-nothing about them — and are not counted as positive.  A local minimum would have ratio
+nothing about them — and are not counted as positive (the tolerance rule of
+`optim_lab.analysis.classify`, the one Hessian test of the project).  A local minimum would have ratio
 1; every network here stops at a saddle-like point with ratio well below 1.
 """
 
@@ -24,10 +25,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..analysis import ZERO_TOL, eigen_counts
 from ..engine import Racer
+from ..training.loop import Hook, fit
+from ..training.losses import criterion
+from ..training.train import ENGINE_LIMITS
 from .hessian import eigenvalues, flat_params, load_flat, loss_fn
 
-ZERO_TOL = 1e-6  # |λ| ≤ ZERO_TOL · max|λ| counts as a zero eigenvalue
 ACTIVATIONS = ("relu", "tanh")
 
 
@@ -77,10 +81,11 @@ class RatioConfig:
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: unknown {self.activation!r} (choose from: {', '.join(ACTIVATIONS)})")
         lo, hi = self.train_steps
-        if not 1 <= lo <= hi <= 20000:
-            raise ValueError(f"train steps: expected 1 ≤ low ≤ high ≤ 20000, got {lo}, {hi}")
-        if not 0 <= self.gnorm_steps <= 20000:
-            raise ValueError(f"gradient-norm steps: {self.gnorm_steps} is outside the allowed range [0, 20000]")
+        top = ENGINE_LIMITS.updates
+        if not 1 <= lo <= hi <= top:
+            raise ValueError(f"train steps: expected 1 ≤ low ≤ high ≤ {top}, got {lo}, {hi}")
+        if not 0 <= self.gnorm_steps <= top:
+            raise ValueError(f"gradient-norm steps: {self.gnorm_steps} is outside the allowed range [0, {top}]")
         return self
 
     @property
@@ -149,7 +154,7 @@ class Ensemble(nn.Module):
         return (h * self.w2[:, None, :]).sum(-1) + self.b2
 
     def losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """(K,) each network's ½·mean (ŷ − y)²."""
+        """(K,) each network's loss, "half-mse": ½·mean (ŷ − y)²."""
         return 0.5 * ((self(x) - y[:, 0]) ** 2).mean(-1)
 
     def rows(self) -> torch.Tensor:
@@ -170,58 +175,95 @@ def _grad_norms(ens: Ensemble, x, y, create_graph: bool) -> tuple[torch.Tensor, 
     return sq, grads
 
 
-def train_ensemble(ens: Ensemble, x, y, racer: Racer, stops: list[int]) -> torch.Tensor:
-    """Train all rows together for max(stops) updates; row i's weights after stops[i] updates (K, P)."""
-    from ..torch_optim import LabOptimizer
+def ensemble_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The sum over the K networks of each one's "half-mse": the outputs (K, n) read as K outputs
+    per sample, the target repeated for each."""
+    return criterion(out.T, y.expand(-1, out.shape[0]), "half-mse")
 
-    total = max(stops)
-    out = torch.empty_like(ens.rows())
-    opt = LabOptimizer(ens.parameters(), racer, total)
-    for k in range(total + 1):
-        for i in np.flatnonzero(np.asarray(stops) == k):
-            out[i] = ens.rows()[i]
-        if k == total:
-            break
-        opt.zero_grad()
-        ens.losses(x, y).sum().backward()
-        opt.step()
-    return out
+
+class _KeepRows(Hook):
+    """Row i's weights after stops[i] updates (rows not reached when the run ends: its last weights)."""
+
+    def __init__(self, ens: Ensemble, stops: list[int]):
+        self.ens, self.stops = ens, np.asarray(stops)
+        self.out = torch.empty_like(ens.rows())
+        self.kept = np.zeros(len(stops), dtype=bool)
+
+    def step(self, f) -> None:
+        rows = np.flatnonzero(self.stops == f.k)
+        if len(rows):
+            self.out[rows] = self.ens.rows()[rows]
+            self.kept[rows] = True
+
+    def end(self, f) -> None:
+        rest = np.flatnonzero(~self.kept)
+        if len(rest):
+            self.out[rest] = self.ens.rows()[rest]
+
+
+def train_ensemble(ens: Ensemble, x, y, racer: Racer, stops: list[int]) -> torch.Tensor:
+    """Train all rows together (full batch, the one loop) for max(stops) updates; row i's weights
+    after stops[i] updates (K, P)."""
+    keep = _KeepRows(ens, stops)
+    fit(ens, x, y, ensemble_loss, racer, max(stops), hooks=[keep])
+    return keep.out
+
+
+class _GradNormSq(nn.Module):
+    """‖∇L_i‖² of every network of the ensemble (K,), as a module of the ensemble's own parameters:
+    its input is the samples with their targets, (n, 2)."""
+
+    def __init__(self, ens: Ensemble):
+        super().__init__()
+        self.ens = ens
+
+    def forward(self, xy: torch.Tensor) -> torch.Tensor:
+        return _grad_norms(self.ens, xy[:, :1], xy[:, 1:], create_graph=torch.is_grad_enabled())[0]
+
+
+class _FreezeAtTol(Hook):
+    """Keeps row i's weights at the first point where ‖∇L_i‖ < tol (or turned non-finite); ends the
+    run once every row is kept; rows never kept: their last weights."""
+
+    def __init__(self, ens: Ensemble, x, y, tol: float):
+        self.ens, self.x, self.y, self.tol = ens, x, y, tol
+        K = ens.w1.shape[0]
+        self.out, self.gn, self.done = ens.rows(), np.full(K, np.inf), np.zeros(K, dtype=bool)
+
+    def _keep(self, norms: np.ndarray, last: bool) -> bool:
+        fresh = ~self.done & ((norms < self.tol) | last | ~np.isfinite(norms))
+        if fresh.any():
+            rows = self.ens.rows()
+            for i in np.flatnonzero(fresh):
+                self.out[i], self.gn[i] = rows[i], norms[i]
+            self.done |= fresh
+        return bool(self.done.all())
+
+    def batch(self, f) -> None:  # f.out: ‖∇L_i‖² at the weights before this update
+        if self._keep(f.out.detach().sqrt().numpy(), last=False):
+            f.done = True
+
+    def end(self, f) -> None:
+        if not self.done.all():
+            with torch.enable_grad():
+                sq = _grad_norms(self.ens, self.x, self.y, create_graph=False)[0]
+            self._keep(sq.detach().sqrt().numpy(), last=True)
 
 
 def drive_to_critical(ens: Ensemble, x, y, racer: Racer, steps: int, tol: float) -> tuple[torch.Tensor, np.ndarray]:
-    """Minimize each row's ‖∇L_i‖² (LabOptimizer with `racer`); a row's weights are kept at
-    the first update where ‖∇L_i‖ < tol (else after the last).  Returns (K, P) and ‖∇L_i‖ (K,)."""
-    from ..torch_optim import LabOptimizer
-
-    K = ens.w1.shape[0]
-    out, gn = ens.rows(), np.full(K, np.inf)
-    done = np.zeros(K, dtype=bool)
-    opt = LabOptimizer(ens.parameters(), racer, max(1, steps))
-    for k in range(steps + 1):
-        sq, _ = _grad_norms(ens, x, y, create_graph=k < steps)
-        norms = sq.detach().sqrt().numpy()
-        fresh = ~done & ((norms < tol) | (k == steps) | ~np.isfinite(norms))
-        if fresh.any():
-            rows = ens.rows()
-            for i in np.flatnonzero(fresh):
-                out[i], gn[i] = rows[i], norms[i]
-            done |= fresh
-        if done.all():
-            break
-        opt.zero_grad()
-        sq.sum().backward()
-        opt.step()
-    return out, gn
-
-
-def classify(eig: np.ndarray, zero_tol: float) -> tuple[int, int, int]:
-    """(#positive, #negative, #zero) with |λ| ≤ zero_tol · max|λ| counted as zero."""
-    tau = zero_tol * max(1e-300, float(np.abs(eig).max()))
-    return int((eig > tau).sum()), int((eig < -tau).sum()), int((np.abs(eig) <= tau).sum())
+    """Minimize each row's ‖∇L_i‖² (the one loop, full batch, `racer`); a row's weights are kept
+    at the first update where ‖∇L_i‖ < tol (else after the last).  Returns (K, P) and ‖∇L_i‖ (K,)."""
+    freeze = _FreezeAtTol(ens, x, y, tol)
+    if steps > 0:
+        fit(_GradNormSq(ens), torch.cat([x, y], dim=1), y, lambda sq, _: sq.sum(), racer, steps, hooks=[freeze],
+            loss_bound=math.inf)
+    else:
+        freeze.end(None)
+    return freeze.out, freeze.gn
 
 
 def minimum_ratios(cfg: RatioConfig, progress: Callable[[int, int], None] | None = None) -> list[Dot]:
-    """One dot per network.  The loss is ½(ŷ − y)² averaged over the samples ("mse").
+    """One dot per network.  The loss is ½(ŷ − y)² averaged over the samples ("half-mse").
     `progress(done, total)` after each phase (train, ‖∇L‖², eigenvalues)."""
     cfg = cfg.checked()
     x, y = regression_data(cfg.samples)
@@ -242,10 +284,10 @@ def minimum_ratios(cfg: RatioConfig, progress: Callable[[int, int], None] | None
     dots = []
     for i in range(cfg.networks):
         net = ens.net(i, cfg.width, cfg.activation, critical[i])
-        L = loss_fn(net, x, y, "mse")
+        L = loss_fn(net, x, y, "half-mse")
         theta = flat_params(net)
         eig = eigenvalues(L, theta).numpy()
-        pos, neg, zero = classify(eig, cfg.zero_tol)
+        pos, neg, zero = eigen_counts(eig, cfg.zero_tol)
         dots.append(Dot(cfg.seed + i, stops[i], float(L(theta).detach()), float(gn[i]), float(before[i]), eig, pos, neg, zero,
                         bool(gn[i] < cfg.gnorm_tol)))
     if progress is not None:

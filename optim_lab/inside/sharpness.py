@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from ..training.loop import Every
 from .hessian import Criterion, adam_threshold, eval_mode, flat_params, loss_fn, preconditioned_sharpness, top_eigen
 
 TOL = 1e-3  # relative change of the Rayleigh quotient that ends a measurement
@@ -73,34 +74,16 @@ class SharpnessMeter:
         return point
 
 
-class SharpnessEvery:
-    """A per-update hook for the training lab's `train_run`: `hook(k, model, prepared)` measures
-    λ_max of the run's training loss (all its training samples, test_tfm, its criterion) at
-    k = 0, K, 2K, …  After the run, `hook.points` is [{"update": k, "lambda_max": …}, …]."""
+class SharpnessHook(Every):
+    """A hook of the one training loop (`optim_lab.training.loop.fit`): λ_max of the loss over
+    the fixed samples (x, y) at updates 0, k, 2k, … and at the end of the run (for Adam also
+    the preconditioned sharpness).  `points` are the meter's, in order."""
 
-    def __init__(self, every: int, tol: float = TOL, max_iter: int = MAX_ITER):
-        if every < 1:
-            raise ValueError(f"sharpness every: expected a whole number ≥ 1, got {every}")
-        self.every = int(every)
-        self.tol, self.max_iter = tol, max_iter
-        self.meter: SharpnessMeter | None = None
+    def __init__(self, every: int, x: torch.Tensor, y: torch.Tensor, loss: Criterion, tol: float = TOL,
+                 max_iter: int = MAX_ITER):
+        super().__init__(every, lambda f: self.meter.measure(f.model, f.k, f.opt))
+        self.meter = SharpnessMeter(x, y, loss, tol, max_iter)
 
     @property
     def points(self) -> list[dict]:
-        return [{"update": p["update"], "lambda_max": p["lambda_max"]} for p in (self.meter.points if self.meter else [])]
-
-    def __call__(self, k: int, model: torch.nn.Module, prepared, opt=None) -> None:
-        if k % self.every:
-            return
-        if self.meter is None:
-            from ..training.train import criterion
-
-            loss = prepared.cfg.loss
-            x = prepared.test_tfm(prepared.x_train)
-            self.meter = SharpnessMeter(x, prepared.y_train, lambda out, y: criterion(out, y, loss), self.tol, self.max_iter)
-        self.meter.measure(model, k, opt)
-
-
-def sharpness_every(every: int, tol: float = TOL, max_iter: int = MAX_ITER) -> SharpnessEvery:
-    """The hook behind `train … --sharpness-every K`."""
-    return SharpnessEvery(every, tol, max_iter)
+        return self.meter.points

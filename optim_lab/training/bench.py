@@ -25,7 +25,7 @@ from ..timing import best_of_pair
 from .data import load_digits_split
 from .models import BLOCKS, WIDTH, ModelConfig, build_model
 from .presets import DEFAULT
-from .train import EPOCHS, MAX_UPDATES, RunConfig, make_optimizer, train_run
+from .train import PAGE_LIMITS, RunConfig, make_optimizer, train_run
 
 
 def _epoch(make_opt) -> None:
@@ -45,15 +45,15 @@ def _epoch(make_opt) -> None:
 
 
 def worst_config(batch_options: tuple[int, ...] | None = None) -> RunConfig:
-    """The bounds' most expensive run through the largest network: a run costs per update
-    and per sample passed, so the most sample passes the bounds allow (every epoch of the
-    whole split) in the most updates that still fit MAX_UPDATES.  `batch_options`: only
+    """A page's most expensive run (`PAGE_LIMITS`) through the largest network: a run costs per
+    update and per sample passed, so the most sample passes the bounds allow (every epoch of
+    the whole split) in the most updates that still fit the page's bound.  `batch_options`: only
     these batch sizes (a page's choices); the samples are then cut so that every epoch
     still makes as many updates."""
     n = len(load_digits_split(0).y_train)
-    epochs = int(EPOCHS.hi)
-    per_epoch = MAX_UPDATES // epochs
-    batch = math.ceil(n / per_epoch)  # the smallest batch whose epochs fit MAX_UPDATES
+    epochs = PAGE_LIMITS.epochs
+    per_epoch = PAGE_LIMITS.updates // epochs
+    batch = math.ceil(n / per_epoch)  # the smallest batch whose epochs fit the page's bound
     samples = None
     if batch_options is not None:
         batch = max(b for b in batch_options if b <= batch)

@@ -128,5 +128,4 @@ PRESETS: tuple[TrainPreset, ...] = (
         ("HW3 sample",), _claim_hw3,
     ),
 )
-PRESET_BY_NAME = {p.name: p for p in PRESETS}
 DEFAULT = PRESETS[0]

@@ -1,21 +1,23 @@
 """One training run of the lab, in HW3's loop, with the chapter's optimizers.
 
-Per update (HW3's order): forward → loss → zero_grad → backward → clip_grad_norm_ →
-optimizer.step().  The optimizer is `optim_lab.torch_optim.LabOptimizer`: the same
-update, coefficient tables and schedule as the 2-D races, as a `torch.optim.Optimizer`
-(the scheduled η_k is applied inside its `step()`).  Per epoch: the mean training loss
-and accuracy of the epoch's batches (train mode), then the validation loss and
-accuracy (`model.eval()` + `torch.no_grad()`).
+The loop itself is `optim_lab.training.loop.fit` (the one loop of the project): per update
+forward → loss → zero_grad → backward → clip_grad_norm_ → optimizer.step(), the optimizer
+being `optim_lab.torch_optim.LabOptimizer` (the same update, coefficient tables and
+schedule as the 2-D races).  What this module adds is the lab's run: its config
+(`RunConfig`), its data, transforms and model (`prepare`), and per epoch the mean training
+loss and accuracy of the epoch's batches (train mode), then the validation loss and
+accuracy (`model.eval()` + `torch.no_grad()`) and the probed pre-activations (`RunRecord`).
 
 Fair comparisons come from the seeds: the model's initial weights come from
 `build_model(cfg.model, seed)`; the batches from a generator seeded with `seed` that
-draws one `randperm` per epoch (the order of `optim_lab.batches`); augmentation from a
-second generator seeded with `seed + 1`.  Two runs with the same seed and batch size
-therefore see the same batches in the same order, whatever their optimizers.
+draws one `randperm` per epoch; augmentation from a second generator seeded with
+`seed + 1`.  Two runs with the same seed and batch size therefore see the same batches
+in the same order, whatever their optimizers.
 
-A run ends early when it diverges (a non-finite loss or weight, a batch loss above
-`LOSS_BOUND` or a weight beyond `WEIGHT_BOUND`): `diverged_at` is the update that produced it.  `should_stop()` is
-asked between updates.
+Bounds belong to their caller: `ENGINE_LIMITS` are what the engine and the command line
+accept (thousands of updates); `PAGE_LIMITS` keep a page's worst run ≤ 10 s on a shared
+server.  `RunConfig.checked()` applies the page's by default (the pages call it);
+`train_run` and the command line check against the engine's.
 """
 
 from __future__ import annotations
@@ -26,33 +28,45 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from surfaces.spec import Param
 
 from ..engine import Racer
 from .data import load_digits_split, subset
+from .loop import LOSS_BOUND, Fit, Hook, fit, make_optimizer
+from .losses import LOSSES, criterion
 from .models import ModelConfig, build_model
 from .transforms import make_transforms
 
-LOSSES = ("ce", "mse")
+__all__ = ["LOSSES", "criterion", "make_optimizer"]  # re-exported: one definition each, in losses.py / loop.py
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-# The worst allowed run (the bench's train-worst) costs ≈ 13 ms per update of the widest network
-# plus ≈ 0.14 ms per sample passed through it (measured): ≤ 400 updates and ≤ 15 epochs hold it ≤ 10 s.
-MAX_UPDATES = 400
-EPOCHS = Param("epochs", 10, 1, 15, integer=True, label_en="epochs", label_zh="训练回合数（epoch）")
-STEPS = Param("steps", 200, 1, MAX_UPDATES, integer=True, label_en="updates", label_zh="更新次数")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most a run may ask for: `updates` in all, `epochs` when given in epochs."""
+
+    updates: int
+    epochs: int
+
+
+# The engine's own limits (the command line: no shared server; LabOptimizer's tables allow far more).
+ENGINE_LIMITS = Limits(updates=20_000, epochs=1_000)
+# A page's: the worst allowed run (the bench's train-worst) costs ≈ 13 ms per update of the widest
+# network plus ≈ 0.14 ms per sample passed through it (measured): ≤ 400 updates and ≤ 15 epochs hold it ≤ 10 s.
+PAGE_LIMITS = Limits(updates=400, epochs=15)
+MAX_UPDATES = PAGE_LIMITS.updates  # the pages' names for their bound
+EPOCHS = Param("epochs", 10, 1, PAGE_LIMITS.epochs, integer=True, label_en="epochs", label_zh="训练回合数（epoch）")
 CLIP = Param("clip", 10.0, 1e-3, 1e3, log=True, label_en="gradient clipping max_norm", label_zh="梯度裁剪 max_norm")
 SEED = Param("seed", 0, 0, 2**31 - 1, integer=True, label_en="seed", label_zh="随机种子")
 MIN_SAMPLES = 20
-WEIGHT_BOUND = 1e8
-LOSS_BOUND = 1e6  # a batch loss above this (cross-entropy ≈ 2.3 at the start) counts as divergence
 # batch sizes of the BN pitfall (evaluating in train mode by mistake); from 2 up, since a BatchNorm1d
 # (the MLP's) has one value per channel in a batch of one and refuses to normalize it
 PITFALL_BATCHES = (2, 8, 32)
@@ -79,8 +93,9 @@ class RunConfig:
     dtype: str = "float32"
 
     # -- validation -------------------------------------------------------------
-    def checked(self) -> RunConfig:
-        """The same run with every value validated and defaults filled in (ValueError else)."""
+    def checked(self, limits: Limits = PAGE_LIMITS) -> RunConfig:
+        """The same run with every value validated and defaults filled in (ValueError else).
+        `limits`: the caller's bound on updates and epochs (a page's by default)."""
         model = self.model.checked()
         if self.loss not in LOSSES:
             raise ValueError(f"loss: unknown {self.loss!r} (choose from: {', '.join(LOSSES)})")
@@ -103,14 +118,16 @@ class RunConfig:
         from ..schedules import get_schedule
 
         get_schedule(racer.schedule).resolve(dict(racer.sched_params))
-        epochs = None if self.epochs is None else int(EPOCHS.check(self.epochs, ""))
-        steps = None if self.steps is None else int(STEPS.check(self.steps, ""))
+        epochs = None if self.epochs is None else int(
+            Param("epochs", 10, 1, limits.epochs, integer=True).check(self.epochs, ""))
+        steps = None if self.steps is None else int(
+            Param("steps", 200, 1, limits.updates, integer=True).check(self.steps, ""))
         per_epoch = math.ceil(n / (batch or n))
         total = steps if steps is not None else epochs * per_epoch
-        if total > MAX_UPDATES:
+        if total > limits.updates:
             raise ValueError(
                 f"updates: {epochs} epochs × {per_epoch} updates per epoch = {total} updates; the allowed maximum is "
-                f"{MAX_UPDATES} (use fewer epochs, a larger batch or fewer samples)")
+                f"{limits.updates} (use fewer epochs, a larger batch or fewer samples)")
         if model.kind == "mlp" and model.bn and ((batch or n) == 1 or n % (batch or n) == 1):
             raise ValueError("batch_size: BatchNorm1d needs at least 2 samples in every batch "
                              f"({n} samples in batches of {batch or n} leave a batch of 1); change the batch size or turn BN off")
@@ -161,7 +178,7 @@ class RunConfig:
 
     def key(self) -> str:
         """A canonical string for this run (cache key): the checked config, defaults resolved."""
-        return json.dumps(self.checked().as_dict(), sort_keys=True)
+        return json.dumps(self.checked(ENGINE_LIMITS).as_dict(), sort_keys=True)
 
 
 @dataclass
@@ -235,23 +252,6 @@ PREACT_QUANTILES = (0.02, 0.16, 0.5, 0.84, 0.98)
 PREACT_BINS = np.linspace(-6.0, 6.0, 49)
 
 
-def make_optimizer(params, racer: Racer, total_steps: int) -> torch.optim.Optimizer:
-    """The chapter's optimizer as a torch.optim.Optimizer: the engine's own update."""
-    from ..torch_optim import LabOptimizer
-
-    return LabOptimizer(params, racer, total_steps)
-
-
-def criterion(logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    """Cross-entropy on logits, or the book's MSE on softmax outputs: Σ_i (ŷ_i − y′_i)²
-    summed over the classes, averaged over the batch (§3.6)."""
-    if loss == "mse":
-        p = torch.softmax(logits, dim=1)
-        onehot = F.one_hot(y, logits.shape[1]).to(p.dtype)
-        return ((p - onehot) ** 2).sum(dim=1).mean()
-    return F.cross_entropy(logits, y)
-
-
 def probe_module(model: torch.nn.Module) -> torch.nn.Module:
     """The layer whose INPUT is recorded as "pre-activations": the activation of the last
     convolution block (cnn) or of the last hidden layer (mlp); with BN on, its input is
@@ -273,10 +273,11 @@ def evaluate(model, x, y, loss: str, batch_size: int | None = None, train_mode: 
     with torch.no_grad():
         for i in range(0, len(y), bs):
             logits = model(x[i : i + bs])
-            total_loss += float(criterion(logits, y[i : i + bs], loss)) * len(logits)
+            value = float(criterion(logits, y[i : i + bs], loss))
+            total_loss += value if bs >= len(y) else value * len(logits)  # one batch: its mean as it is
             correct += int((logits.argmax(-1) == y[i : i + bs]).sum())
     model.train(was)
-    return total_loss / len(y), correct / len(y)
+    return (total_loss if bs >= len(y) else total_loss / len(y)), correct / len(y)
 
 
 @dataclass
@@ -291,11 +292,10 @@ class Prepared:
     train_tfm: Callable
     test_tfm: Callable
     model: torch.nn.Module
-    batch_gen: torch.Generator
 
 
-def prepare(cfg: RunConfig) -> Prepared:
-    cfg = cfg.checked()
+def prepare(cfg: RunConfig, limits: Limits = ENGINE_LIMITS) -> Prepared:
+    cfg = cfg.checked(limits)
     dtype = DTYPES[cfg.dtype]
     split = load_digits_split(cfg.split_seed)
     x_tr, y_tr = subset(split.x_train, split.y_train, cfg.samples, cfg.split_seed)
@@ -303,90 +303,74 @@ def prepare(cfg: RunConfig) -> Prepared:
     train_tfm, test_tfm = make_transforms(split.mean, split.std, cfg.augment, cfg.normalize, aug_gen)
     return Prepared(
         cfg, x_tr.to(dtype), y_tr, test_tfm(split.x_val.to(dtype)), split.y_val, train_tfm, test_tfm,
-        build_model(cfg.model, cfg.seed, dtype), torch.Generator().manual_seed(cfg.seed),
+        build_model(cfg.model, cfg.seed, dtype),
     )
 
 
-@torch.no_grad()
-def _finite_weights(model) -> bool:
-    return all(bool(torch.isfinite(p).all()) and float(p.abs().max()) <= WEIGHT_BOUND for p in model.parameters())
+def fit_run(p: Prepared, hooks: Sequence[Hook] = (), should_stop: Callable[[], bool] | None = None) -> Fit:
+    """The run's updates: `fit` with the run's data, transforms, criterion, optimizer, batches,
+    clipping and seed (the inside views train a run through here too: the same weights, bit for bit)."""
+    cfg = p.cfg
+    return fit(p.model, p.x_train, p.y_train, lambda out, y: criterion(out, y, cfg.loss), cfg.racer, cfg.total_updates,
+               batch_size=cfg.batch_size, seed=cfg.seed, clip=cfg.clip, transform=p.train_tfm, hooks=hooks,
+               should_stop=should_stop, optimizer=make_optimizer)
+
+
+class _LabEpochs(Hook):
+    """The lab's record: per epoch the batches' mean loss and accuracy, the validation loss and
+    accuracy, the probed pre-activations; progress after every epoch and every `every` updates."""
+
+    def __init__(self, rec: RunRecord, p: Prepared, progress, every: int):
+        self.rec, self.p, self.progress, self.every = rec, p, progress, every
+        self.probe = _PreactProbe(probe_module(p.model))
+        self.loss_sum, self.correct, self.seen, self.t0 = 0.0, 0, 0, time.perf_counter()
+
+    def start(self, f: Fit) -> None:
+        _probe(self.rec, self.probe, f.model, self.p.x_val)
+
+    def step(self, f: Fit) -> None:
+        self.rec.batch_loss.append(f.value)
+        self.loss_sum += f.value * len(f.yb)
+        self.correct += (f.out.argmax(-1) == f.yb).sum()  # a tensor: one sync per epoch, not per update
+        self.seen += len(f.yb)
+        if self.progress is not None and f.k % self.every == 0 and f.epoch_updates < f.per_epoch:
+            self.progress(self.rec, f.k, f.total)
+
+    def epoch(self, f: Fit) -> None:
+        p, rec = self.p, self.rec
+        val_loss, val_acc = evaluate(f.model, p.x_val, p.y_val, p.cfg.loss)
+        if not math.isfinite(val_loss) or val_loss > LOSS_BOUND:
+            f.diverged_at = f.k
+            return
+        rec.epochs.append(EpochRecord(f.epoch, f.k, self.loss_sum / self.seen, int(self.correct) / self.seen, val_loss, val_acc,
+                                      time.perf_counter() - self.t0))
+        _probe(rec, self.probe, f.model, p.x_val)
+        if self.progress is not None:
+            self.progress(rec, f.k, f.total)
+        self.loss_sum, self.correct, self.seen, self.t0 = 0.0, 0, 0, time.perf_counter()
+
+    def end(self, f: Fit) -> None:
+        self.probe.remove()
 
 
 def train_run(cfg: RunConfig, progress: Callable[[RunRecord, int, int], None] | None = None,
               should_stop: Callable[[], bool] | None = None, progress_every: int = 50,
-              evaluate_after: bool = False) -> RunRecord:
+              evaluate_after: bool = False, hooks: Sequence[Hook] = ()) -> RunRecord:
     """Train one run.  `progress(record, updates_done, total_updates)` is called after every
     epoch and every `progress_every` updates; `should_stop()` is asked between updates.
-    `evaluate_after`: a finished, undiverged run also gets its `evaluation`."""
+    `evaluate_after`: a finished, undiverged run also gets its `evaluation`.  `hooks`: more
+    `optim_lab.training.loop.Hook`s riding along (e.g. λ_max every k updates)."""
     t_run = time.perf_counter()
     p = prepare(cfg)
     cfg, model = p.cfg, p.model
     from ..schedules import get_schedule
 
-    total, B = cfg.total_updates, cfg.batch_size or cfg.n_train
+    total = cfg.total_updates
     rec = RunRecord(cfg, lr=get_schedule(cfg.racer.schedule).etas(cfg.racer.resolved_lr(), total, dict(cfg.racer.sched_params)))
     rec.init_val_loss, rec.init_val_acc = evaluate(model, p.x_val, p.y_val, cfg.loss)
-    hook = _PreactProbe(probe_module(model))
-    _probe(rec, hook, model, p.x_val)
-    params = [q for q in model.parameters()]
-    opt = make_optimizer(params, cfg.racer, total)
-    orders: list[np.ndarray] = []
-    k = 0
-    n = cfg.n_train
-    for epoch in range(1, cfg.n_epochs + 1):
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=p.batch_gen)
-        orders.append(perm.numpy().astype(np.int32))
-        model.train()
-        loss_sum, correct, seen = 0.0, 0, 0
-        for j in range(cfg.updates_per_epoch):
-            if k == total:
-                break
-            if should_stop is not None and should_stop():
-                rec.stopped = True
-                break
-            idx = perm[j * B : (j + 1) * B]
-            xb, yb = p.train_tfm(p.x_train[idx]), p.y_train[idx]
-            logits = model(xb)
-            loss = criterion(logits, yb, cfg.loss)
-            lv = float(loss.detach())
-            if not math.isfinite(lv) or lv > LOSS_BOUND:  # θ_k (made by update k) gives no usable loss
-                rec.diverged_at = max(k, 1)
-                break
-            opt.zero_grad()
-            loss.backward()
-            if cfg.clip is not None:
-                torch.nn.utils.clip_grad_norm_(params, max_norm=cfg.clip)
-            opt.step()
-            k += 1
-            rec.batch_loss.append(lv)
-            loss_sum += lv * len(yb)
-            correct += (logits.argmax(-1) == yb).sum()  # a tensor: one sync per epoch, not per update
-            seen += len(yb)
-            # non-finite weights show up as a non-finite loss at the next update (or at the
-            # validation below); the bound on their size is checked once per epoch
-            if progress is not None and k % progress_every == 0 and j + 1 < cfg.updates_per_epoch:
-                progress(rec, k, total)
-        if rec.diverged_at is None and seen and not _finite_weights(model):
-            rec.diverged_at = k
-        if rec.diverged_at is not None:
-            rec.diverged_epoch = epoch
-            break
-        if seen == 0:  # stopped before the epoch's first update
-            break
-        correct = int(correct)
-        val_loss, val_acc = evaluate(model, p.x_val, p.y_val, cfg.loss)
-        if not math.isfinite(val_loss) or val_loss > LOSS_BOUND:
-            rec.diverged_at, rec.diverged_epoch = k, epoch
-            break
-        rec.epochs.append(EpochRecord(epoch, k, loss_sum / seen, correct / seen, val_loss, val_acc, time.perf_counter() - t0))
-        _probe(rec, hook, model, p.x_val)
-        if progress is not None:
-            progress(rec, k, total)
-        if rec.stopped:
-            break
-    hook.remove()
-    rec.batch_order = np.stack(orders) if orders else np.zeros((0, n), dtype=np.int32)
+    f = fit_run(p, [_LabEpochs(rec, p, progress, progress_every), *hooks], should_stop)
+    rec.diverged_at, rec.diverged_epoch, rec.stopped = f.diverged_at, f.diverged_epoch, f.stopped
+    rec.batch_order = np.stack(f.orders) if f.orders else np.zeros((0, cfg.n_train), dtype=np.int32)
     rec.state_dict = {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()}
     rec.finished = not rec.stopped
     if evaluate_after and rec.finished and rec.diverged_at is None:

@@ -289,3 +289,29 @@ def test_eigvals2_matches_eigvalsh(entries):
 def test_eigvals2_book_cases():
     h = torch.tensor([[[0.0, -2.0], [-2.0, 0.0]], [[0.5, -1.0], [-1.0, 0.5]]], dtype=torch.float64)
     np.testing.assert_allclose(eigvals2(h).numpy(), [[-2.0, 2.0], [-0.5, 1.5]], atol=1e-15)
+
+
+# ---------------------------------------------------------------------------- the one Hessian test, any size
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_counts_kind_and_minimum_ratio_follow_one_tolerance_rule(lam):
+    """The 2-D pages, the network-plane inspector and the minimum ratio share one rule:
+    |λ| ≤ tol·max(1, max|λ|) is zero; the kind and the ratio follow from the counts."""
+    from optim_lab.analysis import ZERO_TOL, eigen_counts
+
+    a = np.asarray(lam)
+    tau = ZERO_TOL * max(1.0, float(np.abs(a).max()))
+    pos, neg, zero = eigen_counts(a)
+    assert (pos, neg, zero) == (int((a > tau).sum()), int((a < -tau).sum()), int((np.abs(a) <= tau).sum()))
+    assert minimum_ratio(a) == pos / a.size
+    kind = classify(a)
+    assert kind == ("degenerate" if zero else "minimum" if not neg else "maximum" if not pos else "saddle")
+
+
+def test_a_non_finite_eigenvalue_is_counted_as_zero():
+    from optim_lab.analysis import eigen_counts
+
+    assert eigen_counts([np.nan, 2.0, -1.0, np.inf]) == (1, 1, 2)
+    assert classify([np.inf, 1.0]) == "degenerate"

@@ -20,7 +20,7 @@ def _data(n=24, seed=1):
     return torch.randn(n, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (n,), generator=g)
 
 
-@pytest.mark.parametrize("loss", ["ce", "mse"])
+@pytest.mark.parametrize("loss", ["ce", "mse", "half-mse"])
 @pytest.mark.parametrize("act", [nn.Tanh, nn.ReLU])
 def test_hvp_equals_full_hessian_times_v(loss, act):
     model, (x, y) = _net(act), _data()
@@ -29,10 +29,10 @@ def test_hvp_equals_full_hessian_times_v(loss, act):
     H = hs.full_hessian(L, theta)
     assert H.shape == (theta.numel(), theta.numel())
     v = torch.randn(theta.shape, generator=torch.Generator().manual_seed(3), dtype=theta.dtype)
-    torch.testing.assert_close(hs.hvp(L, theta, v), H @ v, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(hs.hvp_operator(L, theta)(v), H @ v, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("loss", ["ce", "mse"])
+@pytest.mark.parametrize("loss", ["ce", "mse", "half-mse"])
 def test_power_iteration_finds_the_top_eigenvalue_of_the_full_hessian(loss):
     model, (x, y) = _net(), _data()
     L = hs.loss_fn(model, x, y, loss)
@@ -41,12 +41,12 @@ def test_power_iteration_finds_the_top_eigenvalue_of_the_full_hessian(loss):
     top = hs.top_eigen(L, theta, tol=1e-8, max_iter=2000)
     assert top.lambda_max == pytest.approx(float(eig[-1]), rel=1e-5)
     # the vector is an eigenvector: Hv ≈ λv
-    torch.testing.assert_close(hs.hvp(L, theta, top.vector), top.lambda_max * top.vector, rtol=0, atol=1e-3 * abs(top.lambda_max))
+    torch.testing.assert_close(hs.hvp_operator(L, theta)(top.vector), top.lambda_max * top.vector, rtol=0, atol=1e-3 * abs(top.lambda_max))
 
 
 def test_warm_start_from_the_eigenvector_stops_at_once():
     model, (x, y) = _net(), _data()
-    L = hs.loss_fn(model, x, y, "mse")
+    L = hs.loss_fn(model, x, y, "half-mse")
     theta = hs.flat_params(model)
     cold = hs.top_eigen(L, theta, tol=1e-8, max_iter=2000)
     warm = hs.top_eigen(L, theta, v0=cold.vector, tol=1e-8, max_iter=2000)
@@ -90,7 +90,7 @@ def test_bn_is_measured_in_eval_mode_and_the_mode_and_statistics_are_kept():
 
 def test_preconditioned_sharpness_is_the_top_eigenvalue_of_p_inv_h():
     model, (x, y) = _net(), _data()
-    L = hs.loss_fn(model, x, y, "mse")
+    L = hs.loss_fn(model, x, y, "half-mse")
     theta = hs.flat_params(model)
     H = hs.full_hessian(L, theta)
     p = 0.1 + torch.rand(theta.shape, generator=torch.Generator().manual_seed(5), dtype=theta.dtype)
@@ -112,6 +112,10 @@ def test_flat_round_trip_and_load():
     other = _net(seed=9)
     hs.load_flat(other, theta)
     assert torch.equal(hs.flat_params(other), theta)
+    theta += 1.0  # the model got its own copy: changing θ afterwards leaves it alone
+    assert not torch.equal(hs.flat_params(other), theta)
+    with pytest.raises(ValueError, match="theta"):
+        hs.load_flat(other, theta[:-1])
 
 
 def test_unknown_loss_is_refused():

@@ -64,18 +64,22 @@ def test_minimum_ratio_json_has_one_dot_per_network(capsys):
     assert code == 0 and "largest minimum ratio" in out
 
 
-def test_sharpness_of_a_run_for_train_sharpness_every():
+def test_the_sharpness_hook_rides_along_the_run_without_changing_it():
+    """train … --sharpness-every K measures along the run itself (a hook of the one loop): the
+    record is the same, bit for bit, with and without it; points at 0, K, 2K, … and the end."""
+    from optim_lab.commands.train import sharpness_hook
     from optim_lab.engine import Racer
-    from optim_lab.inside.runs import sharpness_of_run
     from optim_lab.training.models import ModelConfig
-    from optim_lab.training.train import RunConfig
+    from optim_lab.training.train import RunConfig, train_run
 
     cfg = RunConfig(model=ModelConfig("mlp", 8, depth=1, bn=False), racer=Racer("sgd", lr=0.1), batch_size=None, epochs=None,
                     steps=7, samples=40).checked()
-    pts = sharpness_of_run(cfg, 3)
-    assert [p["update"] for p in pts] == [0, 3, 6, 7] and all(p["lambda_max"] > 0 for p in pts)
-    with pytest.raises(ValueError):
-        sharpness_of_run(cfg, 0)
+    hook = sharpness_hook(cfg, 3)
+    with_hook, without = train_run(cfg, hooks=[hook]), train_run(cfg)
+    assert with_hook.batch_loss == without.batch_loss
+    for k, v in without.state_dict.items():
+        assert np.array_equal(with_hook.state_dict[k], v), k
+    assert [p["update"] for p in hook.points] == [0, 3, 6, 7] and all(p["lambda_max"] > 0 for p in hook.points)
 
 
 def test_train_sharpness_every_adds_lambda_max_to_the_json(capsys):
@@ -87,4 +91,6 @@ def test_train_sharpness_every_adds_lambda_max_to_the_json(capsys):
     code, out, _ = _run(capsys, ["train", *RUN, "--json"])
     assert "sharpness" not in json.loads(out)["runs"][0]
     code, out, _ = _run(capsys, ["train", *RUN, "--sharpness-every", "2"])
-    assert code == 0 and "λ_max: 0:" in out
+    assert code == 0 and "λ_max (2/η = " in out and "at update: 0:" in out
+    code, _, err = _run(capsys, ["train", *RUN, "--sharpness-every", "-1"])
+    assert code == 2 and "--sharpness-every" in err

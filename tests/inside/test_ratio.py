@@ -22,11 +22,11 @@ def test_the_ensemble_steps_each_network_as_if_it_were_alone():
         opt = LabOptimizer(net.parameters(), Racer("adam", lr=1e-2), k)
         for _ in range(k):
             opt.zero_grad()
-            hs.loss_value(net(x), y, "mse").backward()
+            hs.loss_value(net(x), y, "half-mse").backward()
             opt.step()
         torch.testing.assert_close(row, hs.flat_params(net), rtol=1e-10, atol=1e-12)
     # the ensemble's per-row loss is each network's own loss
-    alone = torch.stack([hs.loss_value(ens.net(i, 5, "tanh", trained[i])(x), y, "mse") for i in range(2)])
+    alone = torch.stack([hs.loss_value(ens.net(i, 5, "tanh", trained[i])(x), y, "half-mse") for i in range(2)])
     with torch.no_grad():
         for p, part in zip(ens.parameters(), trained.split([5, 5, 5, 1], dim=1), strict=True):
             p.copy_(part)
@@ -41,13 +41,18 @@ def test_driving_to_a_critical_point_lowers_the_gradient_norm_of_every_network()
     assert (gn < before).all()
     for i in range(3):
         net = ens.net(i, 4, "tanh", rows[i])
-        g = torch.func.grad(hs.loss_fn(net, x, y, "mse"))(hs.flat_params(net))
+        g = torch.func.grad(hs.loss_fn(net, x, y, "half-mse"))(hs.flat_params(net))
         assert float(g.norm()) == pytest.approx(gn[i], rel=1e-9)
 
 
-def test_classify_counts_small_eigenvalues_apart():
+def test_the_counts_are_the_projects_one_hessian_test():
+    """ratio.py counts with analysis.eigen_counts: |λ| ≤ tol·max(1, max|λ|) apart, as `classify` does."""
+    from optim_lab.analysis import classify, eigen_counts
+
     eig = np.array([-2.0, -1e-9, 0.0, 1e-8, 0.5, 3.0])
-    assert rt.classify(eig, 1e-6) == (2, 1, 3)
+    assert eigen_counts(eig, 1e-6) == (2, 1, 3)
+    assert classify(eig) == "degenerate" and classify(eig[[0, 4, 5]]) == "saddle" and classify(eig[4:]) == "minimum"
+    assert not hasattr(rt, "classify")
 
 
 def test_bad_settings_are_refused():

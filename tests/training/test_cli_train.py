@@ -62,3 +62,43 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle):
     rc, out, err = _run(capsys, *argv)
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and needle in err, err
+
+
+def test_the_command_line_takes_the_engines_limits_and_shows_the_edge_of_stability(capsys):
+    """450 full-batch updates (a page allows 400): the run trains, and λ_max of Cohen et al.'s
+    square loss settles at 2/η = 10 (the edge of stability, small scale)."""
+    import numpy as np
+
+    rc, out, err = _run(capsys, "--model", "mlp", "--depth", "2", "--width", "32", "--activation", "tanh", "--loss", "half-mse",
+                        "--no-bn", "--optimizer", "sgd", "--lr", "0.2", "--batch-size", "full", "--samples", "200",
+                        "--steps", "450", "--sharpness-every", "50", "--json")
+    assert rc == 0, err
+    run = json.loads(out)["runs"][0]
+    assert run["updates"] == 450 and run["diverged_at"] is None and run["settings"]["loss"] == "half-mse"
+    lam = np.array([p["lambda_max"] for p in run["sharpness"]])
+    assert [p["update"] for p in run["sharpness"]] == list(range(0, 451, 50))
+    assert 0.9 <= np.median(lam[len(lam) // 2 :]) / 10.0 <= 1.2, lam
+    rc, _, err = _run(capsys, "--samples", "60", "--steps", "20001", "--batch-size", "full")
+    assert rc == 2 and "steps" in err and "20000" in err
+
+
+def test_export_script_writes_the_pages_script_which_prints_the_same_epochs(capsys, tmp_path):
+    from optim_lab.engine import Racer
+    from optim_lab.training.codegen import script
+    from optim_lab.training.models import ModelConfig
+    from optim_lab.training.train import ENGINE_LIMITS, RunConfig
+
+    path = tmp_path / "adam_run.py"
+    rc, out, err = _run(capsys, "--samples", "80", "--epochs", "2", "--batch-size", "32", "--optimizer", "adam", "--lr", "0.01",
+                        "--width", "4", "--export-script", str(path), "--json")
+    assert rc == 0, err
+    cfg = RunConfig(model=ModelConfig(width=4), racer=Racer("adam", lr=0.01), batch_size=32, epochs=2, samples=80)
+    assert path.read_text(encoding="utf-8") == script(cfg.checked(ENGINE_LIMITS), filename="adam_run.py")  # the page's script
+    ns = {"__name__": "exported"}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), ns)  # noqa: S102 — the file we just wrote
+    assert ns["main"](["--json"]) == json.loads(out)["runs"][0]["epochs"]  # the same records, bit for bit
+    capsys.readouterr()
+    rc, _, err = _run(capsys, "--optimizer", "sgd", "--optimizer", "adam", "--export-script", str(path))
+    assert rc == 2 and "one" in err
+    rc, _, err = _run(capsys, "--samples", "60", "--epochs", "1", "--export-script", str(tmp_path / "no" / "dir.py"))
+    assert rc == 2 and "--export-script" in err

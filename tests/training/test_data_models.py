@@ -93,3 +93,22 @@ def test_residual_and_bounds():
         with pytest.raises(ValueError):
             bad.checked()
 
+
+
+def test_the_splits_pixel_statistics_do_not_depend_on_the_thread_count():
+    """The cached split is often made before one thread is set (at import, in the fork server);
+    its mean and std — and so every run's numbers — must not change with torch's thread count."""
+    import torch
+
+    from optim_lab.training.data import load_digits_split
+
+    before = torch.get_num_threads()
+    try:
+        stats = []
+        for threads in (1, 4):
+            torch.set_num_threads(threads)
+            s = load_digits_split.__wrapped__(0)
+            stats.append((s.mean, s.std))
+    finally:
+        torch.set_num_threads(before)
+    assert stats[0] == stats[1]

@@ -69,18 +69,3 @@ def test_a_page_reads_only_its_own_sections_presets(extra_section, monkeypatch):
     assert [p.id for p in presets.for_page("zz-extra")] == ["first"]
     assert loaded == ["zz_extra"]
     presets._of_section.cache_clear()
-
-
-def test_no_section_imports_another_and_common_imports_none():
-    """What two sections share lives in ui/common; a section never reaches into another."""
-    import re
-    from pathlib import Path
-
-    root = Path(sections.__file__).parent
-    pattern = re.compile(r"^\s*(?:from|import)\s+ui\.sections\.(\w+)", re.M)
-    for slug in sections.slugs():
-        for path in (root / slug).rglob("*.py"):
-            others = set(pattern.findall(path.read_text(encoding="utf-8"))) - {slug}
-            assert not others, f"{path.relative_to(root)} imports {sorted(others)}"
-    for path in (root.parent / "common").rglob("*.py"):
-        assert not pattern.findall(path.read_text(encoding="utf-8")), path.name

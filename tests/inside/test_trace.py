@@ -1,4 +1,4 @@
-"""The inside views' training loop (stepped by LabOptimizer) and sharpness along training."""
+"""The inside views' trace of a run (the one loop with their hooks) and sharpness along training."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from torch import nn
 from optim_lab.engine import Racer
 from optim_lab.inside import hessian as hs
 from optim_lab.inside import sharpness as sp
-from optim_lab.inside.loop import LoopConfig, train
+from optim_lab.inside.trace import TraceConfig as LoopConfig
+from optim_lab.inside.trace import traced as train
 
 
 def _net(seed=0):
@@ -24,14 +25,17 @@ def _data(n=40, seed=1):
 
 
 def test_full_batch_gd_is_torch_sgd():
-    """The oracle: the same run with torch.optim.SGD written out in the test."""
+    """The oracle: the same run with torch.optim.SGD written out in the test (the loop permutes
+    the full batch once per epoch, from a generator seeded with the run's seed)."""
     x, y = _data()
     a, b = _net(), _net()
-    train(a, x, y, "mse", LoopConfig(Racer("sgd", lr=0.3), 25, every=0))
+    train(a, x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.3), 25, every=0))
     opt = torch.optim.SGD(b.parameters(), lr=0.3)
+    gen = torch.Generator().manual_seed(0)
     for _ in range(25):
+        perm = torch.randperm(len(y), generator=gen)
         opt.zero_grad()
-        hs.loss_value(b(x), y, "mse").backward()
+        hs.loss_value(b(x[perm]), y[perm], "half-mse").backward()
         opt.step()
     torch.testing.assert_close(hs.flat_params(a), hs.flat_params(b), rtol=1e-12, atol=1e-14)
 
@@ -52,9 +56,9 @@ def test_mini_batches_are_seeded_and_epochs_reshuffle():
 def test_sharpness_every_k_updates_matches_the_full_hessian_at_the_end():
     x, y = _data()
     model = _net()
-    tr = train(model, x, y, "mse", LoopConfig(Racer("sgd", lr=0.2), 40, every=10, tol=1e-8, max_iter=2000))
+    tr = train(model, x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.2), 40, every=10, tol=1e-8, max_iter=2000))
     assert [p["update"] for p in tr.sharpness] == [0, 10, 20, 30, 40]
-    top = float(hs.eigenvalues(hs.loss_fn(model, x, y, "mse"), hs.flat_params(model))[-1])
+    top = float(hs.eigenvalues(hs.loss_fn(model, x, y, "half-mse"), hs.flat_params(model))[-1])
     assert tr.sharpness[-1]["lambda_max"] == pytest.approx(top, rel=1e-5)
     a = tr.as_arrays()
     assert a["lambda_max"].shape == (5,) and np.isnan(a["preconditioned"]).all()
@@ -65,7 +69,7 @@ def test_progress_and_should_stop():
     x, y = _data()
     seen = []
     calls = iter(range(1000))
-    tr = train(_net(), x, y, "mse", LoopConfig(Racer("sgd", lr=0.1), 50, every=10),
+    tr = train(_net(), x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.1), 50, every=10),
                progress=lambda k, total: seen.append((k, total)), should_stop=lambda: next(calls) >= 25)
     assert tr.stopped and tr.updates == 25
     assert seen[:2] == [(10, 50), (20, 50)] and seen[-1] == (50, 50)
@@ -73,7 +77,7 @@ def test_progress_and_should_stop():
 
 def test_divergence_is_reported_with_its_update():
     x, y = _data()
-    tr = train(_net(), x * 30, y, "mse", LoopConfig(Racer("sgd", lr=50.0), 100, every=0))
+    tr = train(_net(), x * 30, y, "half-mse", LoopConfig(Racer("sgd", lr=50.0), 100, every=0))
     assert tr.diverged_at is not None and tr.updates < 100
 
 
@@ -115,27 +119,6 @@ def test_a_run_with_adam_records_the_preconditioned_sharpness():
     a = tr.as_arrays()
     assert np.isnan(a["preconditioned"][0])  # no second moment before the first step
     assert np.isfinite(a["preconditioned"][1:]).all() and (a["threshold"][1:] == pytest.approx(3800.0))
-
-
-class _Prepared:
-    """What the training lab's `Prepared` offers the hook (duck-typed here)."""
-
-    def __init__(self, x, y, loss):
-        self.x_train, self.y_train = x, y
-        self.test_tfm = lambda t: t
-        self.cfg = type("C", (), {"loss": loss})()
-
-
-def test_the_sharpness_every_hook_measures_at_multiples_of_k():
-    x, y = _data()
-    model = _net()
-    hook = sp.sharpness_every(3)
-    for k in range(8):
-        hook(k, model, _Prepared(x, y, "ce"))
-    assert [p["update"] for p in hook.points] == [0, 3, 6]
-    assert set(hook.points[0]) == {"update", "lambda_max"}
-    with pytest.raises(ValueError):
-        sp.sharpness_every(0)
 
 
 @pytest.mark.parametrize("batch, augment, bn", [(32, False, False), (32, True, True), (None, False, True)])
