@@ -131,6 +131,10 @@ def write_script(cfgs: list, path: str) -> None:
         raise UsageError("--export-script: writes the script of one run; name one optimizer")
     target = Path(path)
     try:
-        target.write_text(script(cfgs[0], filename=target.name), encoding="utf-8")
+        src = script(cfgs[0], filename=target.name)
+    except ValueError as exc:
+        raise UsageError(f"--export-script: {exc}") from None
+    try:
+        target.write_text(src, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--export-script: cannot write {path}: {exc.strerror}") from None

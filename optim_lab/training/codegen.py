@@ -129,6 +129,31 @@ GUARDED = {"adagrad-book", "rmsprop-book"}  # no ε: σ = 0 exactly where every 
 PARAM_ATTR = {"lambda": "lam"}  # a Python keyword cannot be an attribute name
 
 
+# What the written-out update does not reproduce: the rules and switches the engine gained
+# beyond the book's optimizers (sign and Rprop steps, factored and orthogonalised steps,
+# averaged sequences, a second gradient, and torch's switches).  A run that uses one gets no
+# script, with the reason: a script that printed other numbers than the app would be worse
+# than none.
+PLAIN_SWITCHES = {"maximize": False, "amsgrad": False, "centered": False, "decoupled_weight_decay": False,
+                  "initial_accumulator_value": 0.0}
+
+
+def unwritten(racer) -> str | None:
+    """Why `racer`'s update cannot be written out in the script (None: it can)."""
+    spec = racer.spec()
+    hp = spec.resolve(dict(racer.hparams))
+    if spec.momentum not in MOMENTUM_CODE or spec.scaling not in SCALING_CODE:
+        return f"{spec.label_en} (momentum rule {spec.momentum!r}, scaling rule {spec.scaling!r})"
+    for name, plain in PLAIN_SWITCHES.items():
+        if name in hp and hp[name] != plain:
+            return f"{name}={hp[name]!r}"
+    if spec.scaling != "adadelta" and hp.get("rho", 0.0):  # SAM's ρ (AdaDelta's own ρ is another thing)
+        return f"SAM's second gradient (rho={hp['rho']!r})"
+    if spec.scaling == "rmsprop" and spec.momentum == "none" and hp.get("momentum", 0.0):
+        return f"RMSprop's momentum={hp['momentum']!r}"
+    return None
+
+
 def _indent(code: str, n: int) -> str:
     return textwrap.indent(code, " " * n)
 
@@ -235,8 +260,14 @@ app's numbers for this run, epoch by epoch:
 
 
 def script(cfg: RunConfig, filename: str = "train_digits.py") -> str:
-    """The standalone script of `cfg` (its argparse defaults are the run's settings)."""
-    cfg = cfg.checked()
+    """The standalone script of `cfg` (its argparse defaults are the run's settings).  ValueError
+    when its update cannot be written out (`unwritten`)."""
+    from .train import ENGINE_LIMITS
+
+    why = unwritten(cfg.racer)
+    if why is not None:
+        raise ValueError(f"no script for this run: its update uses {why}, which the script does not write out")
+    cfg = cfg.checked(limits=ENGINE_LIMITS)
     m = cfg.model
     spec = cfg.racer.spec()
     hp = spec.resolve(dict(cfg.racer.hparams))

@@ -85,6 +85,8 @@ def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
                         residual=shared.residual)
     batch = batch_value(r.batch)
     B = min(batch or n, n)
+    if r.racer.spec().scaling == "orthogonal":  # Muon: matrices only, and every network here has biases too
+        return Plan(None, ("tl_muon_matrices", {}))
     if model.kind == "mlp" and model.bn and (B == 1 or n % B == 1):
         return Plan(None, ("tl_bn_batch_of_one", {"n": n, "b": B}))
     epochs = fitted_epochs(shared.epochs, n, batch)

@@ -16,7 +16,12 @@ def show_code(sh: Shell, runs: list[calc.NamedRun]) -> None:
         st.markdown(sh.t("tl_code_text"))
         names = [r.name for r in runs]
         pick = sh.controls.select("code", sh.t("tl_code_of"), names, names[0])
-        src = codegen.script(runs[names.index(pick)].config)
+        run = runs[names.index(pick)]
+        why = codegen.unwritten(run.config.racer)
+        if why is not None:  # the engine's newer rules are not written out: no script rather than a wrong one
+            st.info(sh.t("tl_code_none", why=why), icon="ℹ️")
+            return
+        src = codegen.script(run.config)
         st.download_button(sh.t("tl_download"), src, file_name="train_digits.py", mime="text/x-python", key="tl_download")
         st.caption(sh.t("tl_code_language"))
         st.code(src, language="python", wrap_lines=sh.big)

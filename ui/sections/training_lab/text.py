@@ -29,6 +29,9 @@ EN = {
         "a batch of 1. Choose another batch size for it or turn its BN off; the other runs train."
     ),
     "tl_cannot_train": "{run} cannot train with these settings ({error}); the other runs train.",
+    "tl_muon_matrices": "{run} cannot train here: Muon orthogonalises weight matrices only, and every network of the lab "
+                        "also has biases (and the CNN convolution kernels). torch's documentation pairs Muon for the matrices "
+                        "with AdamW for the rest; the lab does not split a run that way yet. The other runs train.",
     "tl_no_runs": "No run can train with these settings: see the note of each run above.",
     # step 1
     "tl_s1": "1 · Libraries",
@@ -176,6 +179,9 @@ EN = {
     "tl_code_of": "Script of",
     "tl_download": "Download the script",
     "tl_code_language": "The script's names and comments are in English, as in HW3's sample code.",
+    "tl_code_none": "No script for this run: its update uses {why}, which the script does not write out yet. The script "
+                    "covers the book's optimizers and torch's classic ones, each written out so that it prints exactly the "
+                    "app's numbers.",
     # presets
     "preset_tl_optimizers": "SGD vs momentum vs Adam",
     "preset_tl_bn-sgd": "BN lets plain SGD train fast",
@@ -219,6 +225,8 @@ ZH = {
         "请给这一组换一个批量大小，或关闭它的 BN；其他各组照常训练。"
     ),
     "tl_cannot_train": "{run}无法用这些设置训练（{error}）；其他各组照常训练。",
+    "tl_muon_matrices": "{run}在这里无法训练：Muon 只对权重矩阵做正交化，而本实验室的每个网络都还有偏置（CNN 还有卷积核）。"
+                        "PyTorch 的文档建议矩阵用 Muon、其余参数用 AdamW；实验室还不能把一组训练这样拆分。其他各组照常训练。",
     "tl_no_runs": "按这些设置，没有一组能够训练：请看上方每一组的说明。",
     "tl_s1": "1 · 导入库",
     "tl_s1_text": "每个导入的用途（HW3 导入的也是这些，另加 torchvision 做图像变换）。",
@@ -354,6 +362,8 @@ ZH = {
     "tl_code_of": "脚本：",
     "tl_download": "下载脚本",
     "tl_code_language": "脚本里的变量名和注释都是英文，与 HW3 的示例代码一样；每一段做什么，见本页第 1–7 步的说明。",
+    "tl_code_none": "这个运行没有脚本：它的更新用到了 {why}，脚本还没有把它写出来。脚本涵盖书中的优化器和 PyTorch 的经典优化器，"
+                    "每一个都逐行写出，打印的数字与本页完全相同。",
     "preset_tl_optimizers": "SGD vs 动量 vs Adam",
     "preset_tl_bn-sgd": "BN 让普通 SGD 训练得快",
     "preset_tl_batch-size": "批量 8 vs 64 vs 全批量",

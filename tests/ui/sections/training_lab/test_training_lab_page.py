@@ -129,3 +129,24 @@ def test_the_bn_views_twin_trains_as_a_job_and_joins_the_chart():
     apptest.assert_clean(at)
     names = [d["name"] for d in apptest.chart(at, "tl_preact")["data"] if d.get("mode") == "lines+markers"]  # the medians
     assert len(names) == 2 and names[1] == f"{names[0]} · {t('tl_no_bn', 'zh')}", names
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_run_whose_update_the_script_does_not_write_out_says_so_instead_of_a_script(lang):
+    """Lion trains like any optimizer, but the script writes out only the rules it reproduces exactly:
+    the code view says why there is no script, in the page's language, and shows none."""
+    at = _open(lang, {"n": "1", "o1": "lion", "epochs": "1", "samples": "200"})
+    apptest.assert_clean(at)
+    said = t("tl_code_none", lang, why="\x00").split("\x00")[0]
+    assert any(i.value.startswith(said) for i in at.info)
+    assert not [c for c in at.code if "def train(" in c.value]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_muon_is_that_runs_note_and_the_other_runs_train(lang):
+    """Muon orthogonalises matrices only: a Muon run says why it does not train here, the others train."""
+    at = _open(lang, {"n": "2", "o1": "muon", "epochs": "1", "samples": "200"})
+    apptest.assert_clean(at)
+    said = t("tl_muon_matrices", lang, run="\x00").split("\x00")[1][:20]
+    assert any(said in w.value for w in [*at.warning, *at.info, *at.markdown, *at.caption])
+    assert len({d["name"] for d in apptest.chart(at, "tl_curves")["data"]}) == 1
