@@ -25,11 +25,8 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -449,64 +446,3 @@ def evaluate_trained(rec: RunRecord, batches: tuple[int, ...] = PITFALL_BATCHES)
             pitfall[f"train_{b}"] = evaluate(copy.deepcopy(model), x, split.y_val, cfg.loss, batch_size=b,
                                              train_mode=True)[1]
     return Evaluation(probs, pitfall)
-
-
-# -- a class at once: at most one training per core --------------------------------
-class Slots:
-    """A process-wide queue: at most `n` trainings run at once, the others wait in
-    arrival order.  `place(ticket)` is a waiting ticket's 1-based position."""
-
-    def __init__(self, n: int | None = None):
-        self.n = max(1, n or os.cpu_count() or 1)
-        self._cond = threading.Condition()
-        self._running = 0
-        self._queue: list[int] = []
-        self._next = 0
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    def place(self, ticket: int) -> int:
-        with self._cond:
-            return self._queue.index(ticket) + 1 if ticket in self._queue else 0
-
-    @contextmanager
-    def slot(self, wait: Callable[[int], None] | None = None, poll: float = 0.25):
-        """Hold one slot for the block.  While waiting, `wait(place)` is called every `poll`
-        seconds (a page updates its "place in the queue" there; an exception raised in
-        it — Streamlit's rerun — leaves the queue cleanly)."""
-        with self._cond:
-            ticket = self._next
-            self._next += 1
-            self._queue.append(ticket)
-        try:
-            while True:
-                with self._cond:
-                    if self._queue[0] == ticket and self._running < self.n:
-                        self._queue.pop(0)
-                        self._running += 1
-                        self._cond.notify_all()
-                        break
-                    place = self._queue.index(ticket) + 1
-                    if wait is None:
-                        self._cond.wait(poll)
-                        continue
-                wait(place)  # outside the lock: it may draw on the page, or raise
-                with self._cond:
-                    self._cond.wait(poll)
-        except BaseException:
-            with self._cond:
-                if ticket in self._queue:
-                    self._queue.remove(ticket)
-                self._cond.notify_all()
-            raise
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._running -= 1
-                self._cond.notify_all()
-
-
-SLOTS = Slots()
