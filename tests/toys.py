@@ -63,3 +63,18 @@ def hold_task(args, report, should_stop):
 
 def fail_task(args, report, should_stop):
     raise ValueError("no such thing\nsecond line")
+
+
+# -- a tiny float64 network and its data, for the training loop's tests ---------------------------
+def tiny_net(seed=0):
+    """Linear(5, 8) → tanh → Linear(8, 3), float64, its weights from `seed`."""
+    from torch import nn
+
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3)).double()
+
+
+def tiny_data(n=40, seed=1):
+    """n inputs of 5 features and labels of 3 classes, from `seed`."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 5, generator=g, dtype=torch.float64), torch.randint(0, 3, (n,), generator=g)

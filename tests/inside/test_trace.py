@@ -5,30 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from optim_lab.engine import Racer
 from optim_lab.inside import hessian as hs
 from optim_lab.inside import sharpness as sp
 from optim_lab.inside.trace import TraceConfig as LoopConfig
 from optim_lab.inside.trace import traced as train
-
-
-def _net(seed=0):
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3)).double()
-
-
-def _data(n=40, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, 5, generator=g, dtype=torch.float64), torch.randint(0, 3, (n,), generator=g)
+from tests.toys import tiny_data, tiny_net
 
 
 def test_full_batch_gd_is_torch_sgd():
     """The oracle: the same run with torch.optim.SGD written out in the test (the loop permutes
     the full batch once per epoch, from a generator seeded with the run's seed)."""
-    x, y = _data()
-    a, b = _net(), _net()
+    x, y = tiny_data()
+    a, b = tiny_net(), tiny_net()
     train(a, x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.3), 25, every=0))
     opt = torch.optim.SGD(b.parameters(), lr=0.3)
     gen = torch.Generator().manual_seed(0)
@@ -41,9 +31,9 @@ def test_full_batch_gd_is_torch_sgd():
 
 
 def test_mini_batches_are_seeded_and_epochs_reshuffle():
-    x, y = _data()
+    x, y = tiny_data()
     cfg = LoopConfig(Racer("momentum", lr=0.05, hparams={"momentum": 0.9}), 30, batch_size=8, every=0, seed=3)
-    a, b, c = _net(), _net(), _net()
+    a, b, c = tiny_net(), tiny_net(), tiny_net()
     ta = train(a, x, y, "ce", cfg)
     train(b, x, y, "ce", cfg)
     train(c, x, y, "ce", LoopConfig(cfg.racer, 30, batch_size=8, every=0, seed=4))
@@ -54,8 +44,8 @@ def test_mini_batches_are_seeded_and_epochs_reshuffle():
 
 
 def test_sharpness_every_k_updates_matches_the_full_hessian_at_the_end():
-    x, y = _data()
-    model = _net()
+    x, y = tiny_data()
+    model = tiny_net()
     tr = train(model, x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.2), 40, every=10, tol=1e-8, max_iter=2000))
     assert [p["update"] for p in tr.sharpness] == [0, 10, 20, 30, 40]
     top = float(hs.eigenvalues(hs.loss_fn(model, x, y, "half-mse"), hs.flat_params(model))[-1])
@@ -66,30 +56,30 @@ def test_sharpness_every_k_updates_matches_the_full_hessian_at_the_end():
 
 
 def test_progress_and_should_stop():
-    x, y = _data()
+    x, y = tiny_data()
     seen = []
     calls = iter(range(1000))
-    tr = train(_net(), x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.1), 50, every=10),
+    tr = train(tiny_net(), x, y, "half-mse", LoopConfig(Racer("sgd", lr=0.1), 50, every=10),
                progress=lambda k, total: seen.append((k, total)), should_stop=lambda: next(calls) >= 25)
     assert tr.stopped and tr.updates == 25
     assert seen[:2] == [(10, 50), (20, 50)] and seen[-1] == (50, 50)
 
 
 def test_divergence_is_reported_with_its_update():
-    x, y = _data()
-    tr = train(_net(), x * 30, y, "half-mse", LoopConfig(Racer("sgd", lr=50.0), 100, every=0))
+    x, y = tiny_data()
+    tr = train(tiny_net(), x * 30, y, "half-mse", LoopConfig(Racer("sgd", lr=50.0), 100, every=0))
     assert tr.diverged_at is not None and tr.updates < 100
 
 
 def test_stop_loss_ends_the_run_once_reached():
-    x, y = _data()
-    tr = train(_net(), x, y, "ce", LoopConfig(Racer("adam", lr=0.05), 2000, batch_size=10, every=0, stop_loss=0.3))
+    x, y = tiny_data()
+    tr = train(tiny_net(), x, y, "ce", LoopConfig(Racer("adam", lr=0.05), 2000, batch_size=10, every=0, stop_loss=0.3))
     assert tr.reached and tr.final_loss <= 0.3 and tr.updates < 2000 and tr.updates % 4 == 0
 
 
 def test_adam_preconditioner_is_torch_adams_and_its_sharpness_the_top_eigenvalue_of_p_inv_h():
-    x, y = _data()
-    a, b = _net(), _net()
+    x, y = tiny_data()
+    a, b = tiny_net(), tiny_net()
     from optim_lab.torch_optim import LabOptimizer
 
     opt = LabOptimizer(a.parameters(), Racer("adam", lr=0.01), 12)
@@ -114,8 +104,8 @@ def test_adam_preconditioner_is_torch_adams_and_its_sharpness_the_top_eigenvalue
 
 
 def test_a_run_with_adam_records_the_preconditioned_sharpness():
-    x, y = _data()
-    tr = train(_net(), x, y, "ce", LoopConfig(Racer("adam", lr=0.01), 20, every=10))
+    x, y = tiny_data()
+    tr = train(tiny_net(), x, y, "ce", LoopConfig(Racer("adam", lr=0.01), 20, every=10))
     a = tr.as_arrays()
     assert np.isnan(a["preconditioned"][0])  # no second moment before the first step
     assert np.isfinite(a["preconditioned"][1:]).all() and (a["threshold"][1:] == pytest.approx(3800.0))

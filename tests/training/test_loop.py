@@ -10,16 +10,7 @@ from torch import nn
 from optim_lab.engine import Racer
 from optim_lab.training.loop import Every, Fit, Hook, Progress, Snapshots, StopAtLoss, fit
 from optim_lab.training.losses import LOSSES, criterion
-
-
-def _net(seed=0):
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3)).double()
-
-
-def _data(n=40, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, 5, generator=g, dtype=torch.float64), torch.randint(0, 3, (n,), generator=g)
+from tests.toys import tiny_data, tiny_net
 
 
 def _ce(out, y):
@@ -46,8 +37,8 @@ class _Log(Hook):
 def test_the_loop_is_hw3s_order_with_one_permutation_per_epoch():
     """The oracle: HW3's loop with torch.optim.SGD + momentum written out here, the same seeded
     permutation per epoch; batches are its consecutive slices (the last one shorter)."""
-    x, y = _data()
-    a, b = _net(), _net()
+    x, y = tiny_data()
+    a, b = tiny_net(), tiny_net()
     f = fit(a, x, y, _ce, Racer("momentum", lr=0.05, hparams={"momentum": 0.9}), 12, batch_size=16, seed=3, clip=1.0)
     opt = torch.optim.SGD(b.parameters(), lr=0.05, momentum=0.9)
     gen, losses, k = torch.Generator().manual_seed(3), [], 0
@@ -71,19 +62,19 @@ def test_the_loop_is_hw3s_order_with_one_permutation_per_epoch():
 
 
 def test_hooks_are_called_at_start_after_each_update_each_epoch_and_at_the_end():
-    x, y = _data(20)
+    x, y = tiny_data(20)
     log = _Log()
-    fit(_net(), x, y, _ce, Racer("sgd", lr=0.1), 5, batch_size=8, hooks=[log])  # 3 updates per epoch
+    fit(tiny_net(), x, y, _ce, Racer("sgd", lr=0.1), 5, batch_size=8, hooks=[log])  # 3 updates per epoch
     assert log.calls == [("start", 0), ("step", 1), ("step", 2), ("step", 3), ("epoch", 3), ("step", 4), ("step", 5),
                          ("epoch", 5), ("end", 5)]
 
 
 def test_every_snapshots_and_progress():
-    x, y = _data()
+    x, y = tiny_data()
     seen, marks = [], []
     snaps = Snapshots(4)
     every = Every(3, lambda f: marks.append(f.k))
-    f = fit(_net(), x, y, _ce, Racer("sgd", lr=0.1), 10, batch_size=10, hooks=[snaps, every, Progress(5, lambda k, n: seen.append((k, n)))])
+    f = fit(tiny_net(), x, y, _ce, Racer("sgd", lr=0.1), 10, batch_size=10, hooks=[snaps, every, Progress(5, lambda k, n: seen.append((k, n)))])
     assert marks == [0, 3, 6, 9, 10] and snaps.updates == [0, 4, 8, 10]
     assert seen == [(5, 10), (10, 10), (10, 10)]  # every 5 updates, and once at the end
     torch.testing.assert_close(snaps.weights[-1], torch.cat([p.detach().reshape(-1) for p in f.model.parameters()]))
@@ -93,12 +84,12 @@ def test_every_snapshots_and_progress():
 
 
 def test_should_stop_between_updates_and_stop_at_loss_after_an_epoch():
-    x, y = _data()
+    x, y = tiny_data()
     calls = iter(range(1000))
-    f = fit(_net(), x, y, _ce, Racer("sgd", lr=0.1), 50, should_stop=lambda: next(calls) >= 7)
+    f = fit(tiny_net(), x, y, _ce, Racer("sgd", lr=0.1), 50, should_stop=lambda: next(calls) >= 7)
     assert f.stopped and f.k == 7 and not f.done
     target = StopAtLoss(lambda m: _ce(m(x), y), 0.3)
-    f = fit(_net(), x, y, _ce, Racer("adam", lr=0.05), 2000, batch_size=10, hooks=[target])
+    f = fit(tiny_net(), x, y, _ce, Racer("adam", lr=0.05), 2000, batch_size=10, hooks=[target])
     assert f.done and target.reached and f.k < 2000 and f.k % 4 == 0
     assert target.values[0][0] == 0 and target.values[-1][1] <= 0.3 < target.values[-2][1]
 
@@ -108,14 +99,14 @@ def test_a_batch_hook_can_end_the_run_before_the_update():
         def batch(self, f: Fit):
             f.done = f.k == 4
 
-    x, y = _data()
-    f = fit(_net(), x, y, _ce, Racer("sgd", lr=0.1), 10, hooks=[Enough()])
+    x, y = tiny_data()
+    f = fit(tiny_net(), x, y, _ce, Racer("sgd", lr=0.1), 10, hooks=[Enough()])
     assert f.done and f.k == 4
 
 
 def test_divergence_is_the_update_that_made_the_bad_weights():
-    x, y = _data()
-    f = fit(_net(), x * 30, y, lambda o, t: criterion(o, t, "half-mse"), Racer("sgd", lr=50.0), 100)
+    x, y = tiny_data()
+    f = fit(tiny_net(), x * 30, y, lambda o, t: criterion(o, t, "half-mse"), Racer("sgd", lr=50.0), 100)
     assert f.diverged_at is not None and 1 <= f.diverged_at <= f.k < 100 and f.diverged_epoch == f.epoch
 
 

@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from optim_lab.cli import main
 from surfaces import get_surface
 from tests import apptest
-from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from tests.ui.sections.live_cli import cli_trail
 from ui.common.live import unpack
 from ui.sections.adaptive_lr.calc import ETA_POSITIONS, curvature
 from ui.shell import PAGE_BY_ID
@@ -46,13 +45,9 @@ def test_the_classic_slider_stays_and_the_control_starts_at_its_value(page_en):
 def test_a_position_shows_the_command_lines_run(page_en, capsys, u):
     problem = get_surface("long-valley").build()
     unit = 2.0 / curvature(problem, problem.start)[1]
-    assert main(["run", "--surface", "long-valley", "--optimizer", "sgd", "--lr", repr(u * unit), "--steps", "1000",
-                 "--format", "json"]) == 0
-    run = json.loads(capsys.readouterr().out)["trajectories"][0]
-    theta = np.array(run["theta"])
+    run, theta, keep = cli_trail(["run", "--surface", "long-valley", "--optimizer", "sgd", "--lr", repr(u * unit), "--steps", "1000",
+                 "--format", "json"], capsys)
     d = run["diverged_at"]
-    k = len(theta) - 1 if d is None else d - 1
-    keep = thin_path(k + 1, MAX_TRAIL_POINTS, turn_scores(theta[:k + 1]))
 
     data = live_data(page_en)
     i = data["values"].index(u)

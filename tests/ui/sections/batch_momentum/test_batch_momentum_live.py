@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from optim_lab.cli import main
 from surfaces import get_surface
 from tests import apptest
-from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from tests.ui.sections.live_cli import cli_trail
 from ui.common.live import unpack
 from ui.common.racers import default_lr
 from ui.sections.batch_momentum.calc import LAMBDA_POSITIONS
@@ -51,13 +50,9 @@ def test_a_position_shows_the_command_lines_run(page_zh, capsys, lam):
     problem = get_surface("six-hump-camel").build()
     lr = default_lr("sgd", "six-hump-camel")
     x0, y0 = problem.start
-    assert main(["run", "--surface", "six-hump-camel", "--optimizer", "momentum-book", "--lr", repr(lr),
-                 "--opt", f"lambda={lam!r}", "--start", f"{x0!r},{y0!r}", "--steps", "300", "--format", "json"]) == 0
-    run = json.loads(capsys.readouterr().out)["trajectories"][0]
-    theta = np.array(run["theta"])
+    run, theta, keep = cli_trail(["run", "--surface", "six-hump-camel", "--optimizer", "momentum-book", "--lr", repr(lr),
+                 "--opt", f"lambda={lam!r}", "--start", f"{x0!r},{y0!r}", "--steps", "300", "--format", "json"], capsys)
     d = run["diverged_at"]
-    k = len(theta) - 1 if d is None else d - 1
-    keep = thin_path(k + 1, MAX_TRAIL_POINTS, turn_scores(theta[:k + 1]))
     data = live_data(page_zh)
     i = data["values"].index(lam)
     trail = next(tr for tr in data["charts"][0]["traces"] if tr["match"].get("line.width") == 3)

@@ -8,11 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from optim_lab.cli import main
 from optim_lab.schedules import SCHEDULES
 from surfaces import get_surface
 from tests import apptest
-from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from tests.ui.sections.live_cli import cli_trail
 from ui.common.live import unpack
 from ui.sections.lr_schedule.calc import SCHED_ETA, lr_default, warmup_positions
 from ui.shell import PAGE_BY_ID
@@ -51,14 +50,9 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, w):
     problem = get_surface("rosenbrock").build()
     lr = lr_default("adam", "rosenbrock")
     x0, y0 = problem.start
-    assert main(["run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", repr(lr), "--schedule", "warmup-cosine",
+    run, theta, keep = cli_trail(["run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", repr(lr), "--schedule", "warmup-cosine",
                  "--sched", f"warmup={w}", "--sched", f"t_max={STEPS}", "--sched", "eta_min=0", "--start", f"{x0!r},{y0!r}",
-                 "--steps", str(STEPS), "--format", "json"]) == 0
-    run = json.loads(capsys.readouterr().out)["trajectories"][0]
-    theta = np.array(run["theta"])
-    d = run["diverged_at"]
-    k = len(theta) - 1 if d is None else d - 1
-    keep = thin_path(k + 1, MAX_TRAIL_POINTS, turn_scores(theta[:k + 1]))
+                 "--steps", str(STEPS), "--format", "json"], capsys)
     data = live_data(page_en)
     i = data["values"].index(w)
     charts = {c["key"]: c["traces"] for c in data["charts"]}
