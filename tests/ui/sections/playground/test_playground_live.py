@@ -103,3 +103,12 @@ def test_the_payload_of_eight_racers_stays_under_2_mb_and_speaks_chinese():
     data = json.loads(el.proto.json)
     assert data["label"] == t("pg_live_label", "zh") and len(data["charts"][0]["traces"]) == 8 * 3
     assert any("发散" in r for r in data["readouts"])
+
+
+def test_a_racer_whose_eta_times_m_would_leave_the_engines_range_keeps_the_classic_selector_alone():
+    at = apptest.open_page(PAGE, "en", {"n": "2", "o1": "sgd", "o1_lr": "1e-08", "steps": "30"})
+    apptest.assert_clean(at)
+    assert not at.get("bidi_component")  # 1e-8 × 0.1 is below the engine's η range: no live control
+    assert at.selectbox(key="lrx").value == 1.0 and len(at.dataframe) >= 1  # the race itself is drawn
+    at.selectbox(key="lrx").set_value(0.1).run()
+    assert [e.value for e in at.error] and not at.exception  # one message, the page stays usable
