@@ -107,3 +107,35 @@ def test_arrow_keys_move_it_and_the_url_follows(streamlit_server, page, page_err
     expect(page.locator(".st-key-eta_u [data-testid=stSliderThumbValue]")).to_have_text("0.53")
     assert query_of(page.url)["eta_u"] == "0.53"
     assert page_errors == []
+
+
+# §3.5's one control for the whole race: racer 1's and racer 2's trails (the palette's first two colours)
+PG_TRAILS = [["main", {"mode": "lines", "line.color": c, "line.width": 3}] for c in ("#0072B2", "#D55E00")]
+
+
+def test_the_playground_multiplier_moves_every_path_then_one_rerun(streamlit_server, page, page_errors, wait_idle,
+                                                                   wait_rerun, ws_counter):
+    frames = ws_counter(page)
+    page.goto(f"{streamlit_server}/playground?lang=en&n=2&steps=200")
+    wait_idle(page)
+    ctl = page.locator("[data-live=lrx]")
+    expect(ctl).to_have_attribute("aria-valuenow", "1")
+    ctl.scroll_into_view_if_needed()
+    before = [page.evaluate(TRACE_D, tr) for tr in PG_TRAILS]
+    box = ctl.bounding_box()
+    y = box["y"] + box["height"] / 2
+    frames.reset()
+    page.mouse.move(box["x"] + 0.5 * box["width"], y)
+    page.mouse.down()
+    for f in (0.55, 0.6, 0.65, 0.7):
+        page.mouse.move(box["x"] + f * box["width"], y)
+    value = ctl.get_attribute("aria-valuenow")
+    assert float(value) > 1
+    expect(page.locator("[data-testid=stBidiComponentIsolated] .live")).to_have_attribute("data-drawn", re.compile(r"\d+"))
+    after = [page.evaluate(TRACE_D, tr) for tr in PG_TRAILS]
+    assert all(a != b for a, b in zip(after, before, strict=True))  # every racer's path moved with the hand
+    assert frames.sent == 0
+    wait_rerun(page, page.mouse.up)
+    assert query_of(page.url)["lrx"] == value
+    expect(page.locator(".st-key-lrx").get_by_role("combobox")).to_have_value(f"× {value}")  # the classic selector
+    assert page_errors == []

@@ -28,11 +28,14 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import CHROMIUM_ARGS, CONNECTED_SELECTOR, IDLE_SELECTOR, RENDERED_JS, StreamlitServer, chromium_path
 
-# page slug → (URL key of the live control, the chart key and trace match whose path both controls change)
+# page slug → (URL key of the live control, the chart key and trace match whose path both controls change,
+# the query; optionally the widget key of the classic slider when it is not the live control's own)
 CASES = {
     "adaptive-lr": ("eta_u", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}, ""),
     "batch-momentum": ("lam", "main", {"mode": "lines", "line.color": "#D55E00", "line.width": 3}, "&part=momentum"),
     "lr-schedule": ("sp_warmup", "eta_editor", {"meta": "ls-sched-eta"}, ""),
+    # §3.5's η × m over 8 racers (its classic control is a selector: racer 1's own η slider reruns the same race)
+    "playground": ("lrx", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}, "&n=8", "o1_lr__log"),
 }
 
 LIVE = "() => document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot.querySelector('.live').__live"
@@ -103,7 +106,8 @@ def pct(xs) -> str:
 
 
 def run(slug: str, moves: int, classic: int) -> dict:
-    param, chart, match, query = CASES[slug]
+    param, chart, match, query, *other = CASES[slug]
+    classic_key = other[0] if other else param
     out: dict = {"page": slug, "param": param}
     with tempfile.TemporaryDirectory() as tmp:
         server = StreamlitServer(Path(tmp) / "server.log")
@@ -139,7 +143,7 @@ def run(slug: str, moves: int, classic: int) -> dict:
                 out["runs_after_release"] = frames.finished - before_runs
 
                 # classic: the Streamlit slider of the same parameter, one arrow key, its rerun
-                thumb = page.locator(f'.st-key-{param} [data-testid=stSlider] [tabindex="0"]').first
+                thumb = page.locator(f'.st-key-{classic_key} [data-testid=stSlider] [tabindex="0"]').first
                 classic_ms = []
                 for j in range(classic):
                     before = page.evaluate(PATH_D, [chart, match])

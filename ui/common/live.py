@@ -136,7 +136,8 @@ def racer_key(cfg: RacerConfig) -> str:
     return json.dumps(cfg.engine_dict(), sort_keys=True)
 
 
-@st.cache_data(max_entries=16, max_size=128 * 2**20, show_spinner=False)
+# 64: the playground keeps one family per racer (up to 8 a view); the bytes stay bounded by max_size
+@st.cache_data(max_entries=64, max_size=128 * 2**20, show_spinner=False)
 def family_view(surface: str, params: tuple, racer: str, axis: str, values: tuple, start: tuple, steps: int, seed: int,
                 color: str, curve_meta: str | None = None) -> FamilyView:
     """Every position of `axis` (`values`) for the racer `racer` (`RacerConfig.engine_dict`

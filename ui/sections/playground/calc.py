@@ -10,6 +10,10 @@ from __future__ import annotations
 from ui.common.numbers import tex
 from ui.common.result import StepRecord
 
+# The playground's one live control: every racer's η × m, m on a log grid of 41 positions from
+# 1/10 to 10 (20 a decade, 3 significant digits: the URL and the selector show them as they are).
+MULTIPLIERS = tuple(float(f"{10 ** (k / 20):.3g}") for k in range(-20, 21))
+
 
 def _col(v, sig: int) -> str:
     return rf"\begin{{bmatrix}}{tex(v[0], sig)}\\{tex(v[1], sig)}\end{{bmatrix}}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import streamlit as st
 
-from optim_lab.optimizers import CUSTOM, OPTIMIZERS
-from ui.common import compute, view
+from optim_lab.optimizers import CUSTOM, LR_MAX, LR_MIN, OPTIMIZERS
+from ui.common import compute, live, view
 from ui.common.racers import racer_editor
 from ui.sections.playground import calc
 from ui.shell import Shell
@@ -13,7 +16,39 @@ from ui.shell import Shell
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 300
 MAX_RACERS = 8
+LRX = "lrx"  # URL key of the η multiplier
 DEFAULT_LINEUP = ("sgd", "momentum", "rmsprop", "adam", "adagrad", "nesterov", "adamw", CUSTOM)
+
+
+def scaled(configs: list, m: float) -> list:
+    """Every racer with its η × m (at m = 1 the racers themselves: the page is unchanged)."""
+    return configs if m == 1.0 else [c.replace(lr=c.lr * m) for c in configs]
+
+
+def live_multiplier(sh: Shell, race, configs: list, m: float, container=None) -> None:
+    """η × m, live: drag it and every racer's path follows at once.  One batched engine call
+    per racer (its family: `engine.sweep` over η × every position, cached per racer), every
+    position an exact run; on release the page reruns once."""
+    ms = np.array(calc.MULTIPLIERS)
+    if not all(LR_MIN <= c.lr * ms[0] and c.lr * ms[-1] <= LR_MAX for c in configs):
+        return  # some racer's η × m would leave the engine's range: the classic selector alone (it reports the error)
+    pk = compute.params_key(race.params)
+    paths, bad = [], np.zeros(len(ms), dtype=bool)
+    gone: list[list[str]] = [[] for _ in ms]
+    for cfg, name, color in zip(configs, race.names, race.colors, strict=True):
+        fam = live.family_view(race.surface, pk, live.racer_key(cfg), "lr", tuple((cfg.lr * ms).tolist()),
+                               tuple(race.start), race.steps, race.seed, color)
+        for swap in fam.paths:
+            if "name" in swap.attrs:
+                swap = dataclasses.replace(swap, attrs=swap.attrs | {"name": [name] * len(ms)})
+            paths.append(swap)
+        for i in np.flatnonzero(fam.diverged_at >= 0):
+            bad[i] = True
+            gone[i].append(name)
+    readouts = [sh.t("pg_live_diverged", names=", ".join(g)) if g else sh.t("pg_live_none") for g in gone]
+    data = live.payload(LRX, sh.t("pg_live_label"), ms, m, [f"× {v:g}" for v in ms], readouts, bad, {"main": paths},
+                        marks=[(1.0, "× 1")], font=sh.size(15, 20))
+    live.live_slider(LRX, data, container=container)
 
 
 def live_equations(sh: Shell, race, k: int) -> None:
@@ -51,21 +86,26 @@ def render(sh: Shell) -> None:
         st.latex(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     sh.preset_bar()
 
+    # presentation mode: the live η × m heads the sidebar (in the page it would push the chart off the first screen)
+    live_slot = st.sidebar.container() if sh.big else None
     surface, params = view.surface_controls(sh, DEFAULT_SURFACE, custom=True)
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=problem.n_samples is not None)
     n = sh.controls.slider("n", sh.t("n_racers"), 1, MAX_RACERS, 4, integer=True, container=st.sidebar)
+    m = sh.controls.select(LRX, sh.t("pg_lrx"), calc.MULTIPLIERS, 1.0, format_func=lambda v: f"× {v:g}",
+                           container=st.sidebar, help=sh.t("pg_lrx_help"))
     configs = []
     for i in range(1, n + 1):
         with st.sidebar.expander(f"{i} · {sh.t('racer')}", expanded=i == 1):
             configs.append(racer_editor(sh, i, surface, default_opt=DEFAULT_LINEUP[i - 1], container=st,
                                         data_n=problem.n_samples, steps=steps))
 
-    race = view.run_race(sh, surface, params, configs, start, steps, seed)
+    race = view.run_race(sh, surface, params, scaled(configs, m), start, steps, seed)
     if race is None:
         return
     view.divergence_notes(sh, race)
+    live_multiplier(sh, race, configs, m, container=live_slot)
     view.step_view(lambda: selected_step(sh, race, steps), race)
     st.markdown(f"**{sh.t('results')}**")
     view.results_table(sh, race)
