@@ -147,21 +147,22 @@ def thin_steps(last: int, points: int = HOVER_POINTS) -> np.ndarray:
     return np.concatenate([idx, np.full(points - len(idx), last, dtype=idx.dtype)]) if len(idx) < points else idx
 
 
-def last_step(steps: int, diverged_at: int) -> int:
-    """The last drawn step of a path: the one before divergence (as the surface chart draws it)."""
-    return steps if diverged_at < 0 else max(0, min(steps, diverged_at - 1))
+def last_step(steps: int, diverged_at):
+    """The last drawn step of a path (of each path, for an array): the one before divergence (as the surface chart draws it)."""
+    d = np.asarray(diverged_at)
+    return np.where(d < 0, steps, np.clip(d - 1, 0, steps))
 
 
 def hover_paths(path: np.ndarray, diverged_at: np.ndarray, shape: tuple[int, int]):
     """(rows, cols, (hy, hx, 2, HOVER_POINTS) float32) of an engine sweep's `path` (T+1, R, 2), R = ny·nx."""
     T = path.shape[0] - 1
     rows, cols = hover_index(shape[0]), hover_index(shape[1])
-    out = np.empty((len(rows), len(cols), 2, HOVER_POINTS), dtype=np.float32)
-    for a, i in enumerate(rows):
-        for b, j in enumerate(cols):
-            r = int(i) * shape[1] + int(j)
-            out[a, b] = path[thin_steps(last_step(T, int(diverged_at[r]))), r].T
-    return rows, cols, out
+    r = (rows[:, None] * shape[1] + cols[None, :]).ravel()  # the engine rows of the kept cells
+    last = last_step(T, diverged_at[r])
+    table = {int(k): thin_steps(int(k)) for k in np.unique(last)}
+    idx = np.stack([table[int(k)] for k in last])  # (cells, P) steps
+    out = path[idx, r[:, None]].astype(np.float32)  # (cells, P, 2)
+    return rows, cols, out.transpose(0, 2, 1).reshape(len(rows), len(cols), 2, HOVER_POINTS).copy()
 
 
 def check_request(racer: Racer, x: Axis, y: Axis, steps: int, data_n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
