@@ -24,6 +24,13 @@ from .basins import MAX_GRID, find_minima
 from .refusal import Refusal
 
 SHARE = 0.01  # "99 % of the way down"
+# Hover paths: every cell's path kept with the map (exact engine rows, thinned), for the page to
+# show a hovered cell's path in the browser.  At most HOVER_MAX cells per side (a larger map keeps
+# the paths of an evenly spread HOVER_MAX × HOVER_MAX subgrid, its ends included: a hover snaps to
+# the nearest of those), HOVER_POINTS points each, float32: 64 × 64 × 41 × 2 × 4 B = 1.34 MB
+# (1.79 MB as base64), under the 2 MB a view may send.
+HOVER_MAX = 64
+HOVER_POINTS = 41
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ class SweepMap:
     diverged_at: np.ndarray  # (ny, nx) int, −1 if none
     steps_to_99: np.ndarray  # (ny, nx) int, −1 if never 99 % of the way down
     boundary: list | None = None  # [(x, y), …] analytic stability boundary (quadratics), in axis units
+    hover_rows: np.ndarray | None = None  # (hy,) the rows i that have hover paths (`hover_index`)
+    hover_cols: np.ndarray | None = None  # (hx,) the columns j that have hover paths
+    hover: np.ndarray | None = None  # (hy, hx, 2, HOVER_POINTS) float32: x then y of the thinned path (`thin_steps`)
 
     def as_json(self) -> dict:
         return {
@@ -118,6 +128,41 @@ class SweepMap:
     def cell(self, i: int, j: int) -> dict:
         """The settings of cell (row i, column j): axis name → value."""
         return {self.x.name: float(self.xs[j]), self.y.name: float(self.ys[i])}
+
+
+def hover_index(n: int, most: int = HOVER_MAX) -> np.ndarray:
+    """Indices of at most `most` evenly spread cells of an axis of n (both ends kept)."""
+    return np.arange(n) if n <= most else np.unique(np.round(np.linspace(0, n - 1, most)).astype(np.intp))
+
+
+def thin_steps(last: int, points: int = HOVER_POINTS) -> np.ndarray:
+    """`points` step indices 0 … last of a path: every s-th step, s odd (an oscillation that flips
+    sign every step keeps its zigzag; an even stride would show one side only), `last` itself at
+    the end, padded with `last` when the path is short."""
+    s = max(1, math.ceil(last / (points - 1)))
+    s += 1 - s % 2
+    idx = np.arange(0, last + 1, s)
+    if idx[-1] != last:
+        idx = np.append(idx, last)
+    return np.concatenate([idx, np.full(points - len(idx), last, dtype=idx.dtype)]) if len(idx) < points else idx
+
+
+def last_step(steps: int, diverged_at):
+    """The last drawn step of a path (of each path, for an array): the one before divergence (as the surface chart draws it)."""
+    d = np.asarray(diverged_at)
+    return np.where(d < 0, steps, np.clip(d - 1, 0, steps))
+
+
+def hover_paths(path: np.ndarray, diverged_at: np.ndarray, shape: tuple[int, int]):
+    """(rows, cols, (hy, hx, 2, HOVER_POINTS) float32) of an engine sweep's `path` (T+1, R, 2), R = ny·nx."""
+    T = path.shape[0] - 1
+    rows, cols = hover_index(shape[0]), hover_index(shape[1])
+    r = (rows[:, None] * shape[1] + cols[None, :]).ravel()  # the engine rows of the kept cells
+    last = last_step(T, diverged_at[r])
+    table = {int(k): thin_steps(int(k)) for k in np.unique(last)}
+    idx = np.stack([table[int(k)] for k in last])  # (cells, P) steps
+    out = path[idx, r[:, None]].astype(np.float32)  # (cells, P, 2)
+    return rows, cols, out.transpose(0, 2, 1).reshape(len(rows), len(cols), 2, HOVER_POINTS).copy()
 
 
 def check_request(racer: Racer, x: Axis, y: Axis, steps: int, data_n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +182,7 @@ def check_request(racer: Racer, x: Axis, y: Axis, steps: int, data_n: int | None
 def sweep_map(problem, racer: Racer, x: Axis, y: Axis, start, steps: int, seed: int = 0) -> SweepMap:
     xs, ys = check_request(racer, x, y, steps, problem.n_samples)
     gx, gy = np.meshgrid(xs, ys)
-    res = sweep(problem, racer, {x.name: gx.ravel(), y.name: gy.ravel()}, start, steps, seed)
+    res = sweep(problem, racer, {x.name: gx.ravel(), y.name: gy.ravel()}, start, steps, seed, paths=True)
     mins = [m.loss for m in find_minima(problem)] if problem.n_samples is None or problem.minima() else []
     loss = res.loss
     finite = loss[np.isfinite(loss)]
@@ -151,11 +196,12 @@ def sweep_map(problem, racer: Racer, x: Axis, y: Axis, start, steps: int, seed: 
     d = res.diverged_at
     first = np.where((d >= 0) & (first >= d), -1, first)
     shape = (len(ys), len(xs))
+    rows, cols, hover = hover_paths(res.path, d, shape)
     return SweepMap(
         x=x, y=y, xs=xs, ys=ys, racer=racer, start=tuple(float(v) for v in res.start), steps=res.steps, seed=res.seed,
         floor=floor, start_loss=float(loss[0, 0]), final_loss=loss[-1].reshape(shape), ratio=ratio.reshape(shape),
         diverged_at=d.reshape(shape), steps_to_99=first.reshape(shape),
-        boundary=stability_boundary(problem, racer, x, y, xs, ys),
+        boundary=stability_boundary(problem, racer, x, y, xs, ys), hover_rows=rows, hover_cols=cols, hover=hover,
     )
 
 

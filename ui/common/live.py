@@ -202,3 +202,30 @@ def live_slider(key: str, data: dict, container=None, integer: bool = False) -> 
     where = container if container is not None else st
     with where.container():
         _component(key=ck, data=data, on_value_change=take(key, ck, lo, hi, integer), height="content")
+
+
+# -- hover sources: a chart whose points each have a precomputed path ----------------------------
+def hover_payload(source: str, target: str, traces: list[dict], xs, ys, paths: np.ndarray, idle: str, shown: str,
+                  names: tuple[str, str], values: tuple, font: int = 14) -> dict:
+    """What a hover source receives (JSON): hovering the chart `source` at the grid point nearest
+    (xs[b], ys[a]) (its axis coordinates) draws `paths[a, b]` ((ny, nx, 2, P): x then y) into the
+    traces of the chart `target` that `traces` pick out — dicts of `match` (as `TraceSwap.match`)
+    and `kind` ("line": the whole path, "head": its last point).  The readout says `idle`; while
+    hovering, `shown` with "{cell}" replaced by "<names[0]> = <values[0][b]>, <names[1]> = <values[1][a]>"
+    (numbers as Python's `:.4g`)."""
+    paths = np.asarray(paths)
+    return {
+        "mode": "hover", "source": source, "target": target, "traces": traces, "xs": np.asarray(xs, dtype=np.float64).tolist(),
+        "ys": np.asarray(ys, dtype=np.float64).tolist(), "points": int(paths.shape[-1]), "paths": f32(paths.ravel()),
+        "idle": idle, "shown": shown, "names": list(names), "values": [np.asarray(v, dtype=np.float64).tolist() for v in values],
+        "font": int(font), "token": hashlib.sha1(paths.tobytes()).hexdigest()[:16],
+    }
+
+
+def hover_source(key: str, data: dict, container=None) -> None:
+    """Mount a hover source (`hover_payload`): it reports nothing to the server (a click on the
+    source chart stays that chart's own selection); its box carries `data-cell` (the hovered
+    grid point, empty when the target shows its own drawing)."""
+    where = container if container is not None else st
+    with where.container():
+        _component(key=key, data=data, height="content")

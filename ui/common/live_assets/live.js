@@ -239,6 +239,7 @@ function draw(s) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  if (data && data.mode === "hover") return hoverMount(component);
   let s = parentElement.__live;
   if (!s) {
     s = build(parentElement);
@@ -249,5 +250,99 @@ export default function (component) {
   return () => {
     s.destroy();
     parentElement.__live = undefined;
+  };
+}
+
+// A hover source (ui/common/live.py `hover_source`): hovering a grid point of one chart (a sweep
+// map) draws that point's precomputed path into another chart (the selected cell's trajectory)
+// at once, in the browser, and reports nothing; leaving the chart puts back what it drew.
+function hoverCell(h, e) {
+  const gd = chartDiv(h.data.source);
+  const L = gd && gd._fullLayout;
+  if (!L || !gd.contains(e.target)) return -1;
+  const xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
+  if (!xa || !ya || !xa.p2c) return -1;
+  const px = e.clientX - r.left - xa._offset, py = e.clientY - r.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return -1;
+  const near = (vals, v) => vals.reduce((best, w, k) => (Math.abs(w - v) < Math.abs(vals[best] - v) ? k : best), 0);
+  return near(h.data.ys, ya.p2c(py)) * h.data.xs.length + near(h.data.xs, xa.p2c(px));
+}
+
+// A number as Python's f"{v:.4g}" writes it.
+function g4(v) {
+  if (!Number.isFinite(v) || v === 0) return String(v);
+  const e = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(4)))));
+  if (e >= -4 && e < 4) return String(Number(v.toPrecision(4)));
+  const [m, x] = v.toExponential(3).split("e");
+  const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
+  const n = Math.abs(Number(x));
+  return `${mant}e${Number(x) < 0 ? "-" : "+"}${n < 10 ? "0" : ""}${n}`;
+}
+
+function hoverText(d, c) {
+  const nx = d.xs.length, a = Math.floor(c / nx), b = c % nx;
+  return `${d.names[0]} = ${g4(d.values[0][b])}, ${d.names[1]} = ${g4(d.values[1][a])}`;
+}
+
+function hoverRestore(h) {
+  for (const [el, name, value] of h.saved) el.setAttribute(name, value);
+  h.saved = [];
+}
+
+function hoverDraw(h) {
+  h.frame = 0;
+  const d = h.data, c = h.cell;
+  h.box.dataset.cell = c < 0 ? "" : String(c);
+  h.box.classList.toggle("live-on", c >= 0);
+  h.box.textContent = c < 0 ? d.idle : d.shown.replace("{cell}", hoverText(d, c));
+  if (c < 0) { hoverRestore(h); return; }
+  const gd = chartDiv(d.target);
+  if (!gd || !gd.data) return;
+  if (!h.all) h.all = decode(d.paths);  // the packed family, decoded once per family
+  const P = d.points, X = h.all.subarray(2 * P * c, 2 * P * c + P), Y = h.all.subarray(2 * P * c + P, 2 * P * (c + 1));
+  const nodes = traceNodes(gd);
+  for (const tr of d.traces) {
+    const at = gd.data.findIndex((t) => Object.entries(tr.match).every(([k, v]) => getPath(t, k) === v));
+    const node = nodes.get(at);
+    if (!node) continue;
+    if (!h.saved.some(([el]) => node.el.contains(el))) {  // what the server drew, put back on leave
+      for (const el of node.el.querySelectorAll("path.js-line, path.point")) {
+        const name = el.classList.contains("point") ? "transform" : "d";
+        h.saved.push([el, name, el.getAttribute(name) || ""]);
+      }
+    }
+    if (tr.kind === "head") moveTrace(gd, node, X.subarray(P - 1), Y.subarray(P - 1));
+    else moveTrace(gd, node, X, Y);
+  }
+}
+
+function hoverMount(component) {
+  const { data, parentElement } = component;
+  let h = parentElement.__hover;
+  if (!h) {
+    const box = document.createElement("div");
+    box.className = "live live-hover";
+    parentElement.appendChild(box);
+    h = { box, data: null, cell: -1, frame: 0, saved: [], all: null };
+    h.move = (e) => {
+      const c = hoverCell(h, e);
+      if (c === h.cell) return;
+      h.cell = c;
+      if (!h.frame) h.frame = requestAnimationFrame(() => hoverDraw(h));
+    };
+    document.addEventListener("pointermove", h.move, { passive: true });
+    parentElement.__hover = h;
+  }
+  if (!h.data || h.data.token !== data.token) h.all = null;
+  h.data = data;
+  h.saved = [];  // a rerun drew the target afresh
+  h.cell = -1;
+  h.box.style.setProperty("--live-font", `${data.font}px`);
+  hoverDraw(h);
+  return () => {
+    document.removeEventListener("pointermove", h.move);
+    cancelAnimationFrame(h.frame);
+    h.box.remove();
+    parentElement.__hover = undefined;
   };
 }

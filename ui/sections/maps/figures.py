@@ -13,9 +13,10 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from optim_lab.maps.sweep import HOVER_MAX, hover_index
 from ui.common.figures import typed
 
-PICK_MAX = 64  # pick points per side at most (a click snaps to the nearest cell)
+PICK_MAX = HOVER_MAX  # pick points per side at most (a click snaps to the nearest cell); the cells with hover paths
 
 
 def png_uri(img: np.ndarray) -> str:
@@ -84,9 +85,8 @@ def _axis(ax: MapAxis, lo: float, hi: float) -> dict:
 
 def pick_points(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cell centres thinned to at most PICK_MAX per side (both ends kept)."""
-    def thin(v):
-        return v if len(v) <= PICK_MAX else v[np.unique(np.round(np.linspace(0, len(v) - 1, PICK_MAX)).astype(int))]
-    gx, gy = np.meshgrid(thin(np.asarray(xs)), thin(np.asarray(ys)))
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    gx, gy = np.meshgrid(xs[hover_index(len(xs), PICK_MAX)], ys[hover_index(len(ys), PICK_MAX)])
     return gx.ravel(), gy.ravel()
 
 

@@ -17,7 +17,7 @@ from optim_lab.maps import sweep as S
 from optim_lab.maps import tasks as T
 from optim_lab.maps.refusal import Refusal
 from optim_lab.optimizers import LR_MAX, LR_MIN
-from ui.common import compute, jobs, view
+from ui.common import compute, jobs, live, view
 from ui.common.racers import RacerConfig, default_lr, racer_editor
 from ui.sections.maps import calc
 from ui.sections.maps.figures import MapAxis, MapSpec, Overlay, map_figure
@@ -312,13 +312,32 @@ def sweep_view(sh: Shell, surface: str, params: dict, problem) -> None:
             h = S.constant_hessian(problem)
             note += " " + sh.t("mp_boundary_note", lam=f"{float(np.linalg.eigvalsh(h).max()):.4g}")
         st.caption(note)
-    cell_view(sh, surface, params, cfg, {x.name: float(xs[j]), y.name: float(ys[i])}, names, start, steps, seed)
+    cell_view(sh, surface, params, cfg, {x.name: float(xs[j]), y.name: float(ys[i])}, names, start, steps, seed,
+              hover=None if smap is None else (smap, xs_d, ys_d))
+
+
+def hover_data(sh: Shell, smap: S.SweepMap, xs_d: np.ndarray, ys_d: np.ndarray, names: dict, color: str) -> dict | None:
+    """The sweep's hover paths for the browser: hovering the map draws that cell's path (exact engine
+    rows, thinned, `S.hover_paths`) into the trajectory chart "cell_view" — its faint path, trail and
+    head in the racer's `color` — without a rerun.  None when the map kept no paths."""
+    if smap.hover is None:
+        return None
+    rows, cols = smap.hover_rows, smap.hover_cols
+    n = max(len(smap.xs), len(smap.ys))
+    idle = sh.t("mp_hover_idle_snap", n=S.HOVER_MAX) if n > S.HOVER_MAX else sh.t("mp_hover_idle")
+    traces = [{"match": {"mode": "lines", "line.color": color, "opacity": 0.35}, "kind": "line"},
+              {"match": {"mode": "lines", "line.color": color, "line.width": 3}, "kind": "line"},
+              {"match": {"mode": "markers", "marker.color": color, "showlegend": False}, "kind": "head"}]
+    return live.hover_payload("sweep", "cell_view", traces, xs_d[cols], ys_d[rows], smap.hover, idle,
+                              sh.t("mp_hover_shown", cell="{cell}"), (names[smap.x.name], names[smap.y.name]),
+                              (smap.xs[cols], smap.ys[rows]), font=sh.size(14, 18))
 
 
 def cell_view(sh: Shell, surface: str, params: dict, cfg: RacerConfig, values: dict, names: dict, start, steps: int,
-              seed: int) -> None:
+              seed: int, hover: tuple | None = None) -> None:
     """The selected sweep cell as a race of its own: its path on the surface and its curves, side by
-    side on a wide screen, one under the other on the projector (each big enough to read)."""
+    side on a wide screen, one under the other on the projector (each big enough to read).  `hover`:
+    (the map, its display coordinates): hovering a cell of the map shows its path here at once."""
     cell_cfg = calc.cell_racer(cfg, values)
     settings = ", ".join(f"{names[k]} = {v:.4g}" for k, v in values.items())
     st.subheader(sh.t("mp_cell_settings", settings=settings))
@@ -327,6 +346,9 @@ def cell_view(sh: Shell, surface: str, params: dict, cfg: RacerConfig, values: d
         view.divergence_notes(sh, race)
         left, right = (st.container(), st.container()) if sh.big else st.columns(2)
         with left:
+            data = hover_data(sh, *hover, names, race.rows()[0][2]) if hover is not None else None
+            if data is not None:
+                live.hover_source("sweep_hover", data)
             view.show_surface(sh, race, key="cell_view")
         with right:
             view.show_curves(sh, race, panels=("loss", "grad"))

@@ -3,6 +3,8 @@ and box-zoom callbacks, an oversized request explained in the page."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests import apptest
@@ -141,3 +143,54 @@ def test_the_default_basin_map_is_a_job(monkeypatch):
     assert not at.exception
     assert at.slider(key="grid").value == 64 and any(t("job_placeholder", "en") in c.value for c in at.caption)
     assert not at.metric  # no map yet, and no wait for it
+
+
+def _hover_data(at) -> dict:
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "optim_lab.live"]
+    return json.loads(el.proto.json)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_sweep_sends_every_cells_path_for_hover_and_keeps_its_click(lang):
+    """Without JavaScript the page is the classic one (a click picks the cell); the hover source
+    carries the map's own thinned paths, in the page's language, under 2 MB."""
+    import numpy as np
+
+    from optim_lab.maps.sweep import HOVER_POINTS
+    from ui.common.live import unpack
+
+    at = _open(lang, {"map": "sweep", "surface": "quadratic", "o1": "momentum", "sgrid": "16", "steps": "30",
+                      "hx": "0.05", "hy": "0.5"})
+    apptest.assert_clean(at)
+    data = _hover_data(at)
+    assert data["mode"] == "hover" and (data["source"], data["target"]) == ("sweep", "cell_view")
+    assert len(data["xs"]) == len(data["ys"]) == 16 and data["points"] == HOVER_POINTS
+    paths = unpack(data["paths"]).reshape(16, 16, 2, HOVER_POINTS)
+    sweep_fig, cell_fig = apptest.chart(at, "sweep"), apptest.chart(at, "cell_view")
+    # the selected cell (named by the subheader) has the hover path whose last point is the drawn head
+    (nx, ny), (vx, vy) = data["names"], data["values"]
+    cells = [f"{nx} = {x:.4g}, {ny} = {y:.4g}" for y in vy for x in vx]  # what the readout writes (live.js `g4`)
+    (c,) = [k for k, cell in enumerate(cells) if t("mp_cell_settings", lang, settings=cell) == at.subheader[0].value]
+    color = data["traces"][2]["match"]["marker.color"]
+    (head,) = [tr for tr in cell_fig["data"] if tr.get("mode") == "markers" and tr.get("showlegend") is False
+               and (tr.get("marker") or {}).get("color") == color]
+    np.testing.assert_allclose(paths[c // 16, c % 16, :, -1], [head["x"][0], head["y"][0]], rtol=1e-5)
+    assert data["idle"] == t("mp_hover_idle", lang) and data["shown"] == t("mp_hover_shown", lang, cell="{cell}")
+    assert len(at.get("bidi_component")) == 1  # no other live control on the maps
+    assert len(json.dumps(data)) <= 2 * 10**6
+    # the classic path is untouched: the chart still selects points and the callback picks the cell
+    assert cell_fig["data"] and sweep_fig["layout"]["clickmode"] == "event+select"
+
+
+def test_a_default_sweep_payload_is_measured_under_2_mb_and_a_large_one_snaps():
+    at = _open("en", {"map": "sweep", "sgrid": "64"})
+    apptest.assert_clean(at)
+    data = _hover_data(at)
+    size = len(json.dumps(data))
+    print(f"hover payload 64 × 64 × 100 steps: {size:,} B")
+    assert len(data["xs"]) == 64 and size <= 2 * 10**6
+    at = _open("zh", {"map": "sweep", "sgrid": "100", "steps": "30"})
+    apptest.assert_clean(at)
+    data = _hover_data(at)
+    assert len(data["xs"]) == len(data["ys"]) == 64 and data["idle"] == t("mp_hover_idle_snap", "zh", n=64)
+    assert len(json.dumps(data)) <= 2 * 10**6
