@@ -20,15 +20,13 @@ HEX = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b")
 THEME = "ui/common/figures/theme.py"  # where the palette and the non-run colours are written, once
 NOT_A_CHART = {"ui/sections/training_lab/canvas.py": "the drawing canvas's CSS"}
 
-# Colours other helpers' sections still write themselves (file → colours), for the lead to move
-# onto `style(i)` / `NON_RUN` when the branches merge: an entry that is gone fails too, so the
-# list only shrinks.
+# Colours a section writes itself that are no run's or racer's: the basin maps' hue families (one per
+# minimum, lightness by speed) and their colour scales.  An entry that is gone fails too, so the list
+# only shrinks.
 KNOWN_OFFENDERS = {
-    "ui/sections/maps/page.py": {"#555555"},
     "ui/sections/maps/calc.py": {"#8C564B", "#2CA02C", "#17BECF", "#BCBD22", "#A0A0A0", "#D62728", "#C6DBEF", "#08306B",
                                  "#FCBBA1", "#67000D", "#440154", "#482878", "#3E4A89", "#31688E", "#26828E", "#1F9E89",
                                  "#35B779", "#6DCD59", "#B4DE2C", "#FDE725"},
-    "ui/sections/maps/figures.py": {"#444444"},
 }
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 
 from optim_lab.maps.sweep import HOVER_MAX, hover_index
 from ui.common.figures import typed
+from ui.common.figures.theme import REFERENCE
 
 PICK_MAX = HOVER_MAX  # pick points per side at most (a click snaps to the nearest cell); the cells with hover paths
 
@@ -108,7 +109,7 @@ def map_figure(spec: MapSpec, *, height: int = 560, font_size: int = 13, box_sel
     ))
     for label, color in spec.legend:  # swatches: markers off the plot area, shown in the legend only
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
-                                 marker=dict(symbol="square", size=14, color=color, line=dict(color="#444", width=1))))
+                                 marker=dict(symbol="square", size=14, color=color, line=dict(color=REFERENCE, width=1))))
     if spec.colorbar:
         cb = spec.colorbar
         ticks = np.arange(math.ceil(cb["lo"]), math.floor(cb["hi"]) + 1)

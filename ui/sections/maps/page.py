@@ -121,9 +121,9 @@ def basin_legend(sh: Shell, minima: list[B.Minimum]) -> list[tuple[str, str]]:
 
 def swatches(items: list[tuple[str, str]], lines: list[tuple[str, str]] = ()) -> None:
     """One row of colour swatches (and line samples) under the maps: the legend, in the page's language."""
-    chips = [f"<span style='display:inline-block;width:0.9em;height:0.9em;background:{c};border:1px solid #555;"
+    chips = [f"<span style='display:inline-block;width:0.9em;height:0.9em;background:{c};border:1px solid #666666;"
              f"vertical-align:middle;margin-right:0.3em'></span>{html.escape(t)}" for t, c in items]
-    chips += [f"<span style='display:inline-block;width:1.6em;height:0.35em;background:{c};border:1px solid #555;"
+    chips += [f"<span style='display:inline-block;width:1.6em;height:0.35em;background:{c};border:1px solid #666666;"
               f"vertical-align:middle;margin-right:0.3em'></span>{html.escape(t)}" for t, c in lines]
     st.markdown("&emsp;".join(chips), unsafe_allow_html=True)
 
