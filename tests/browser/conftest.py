@@ -20,7 +20,7 @@ Fixtures
     ``@pytest.mark.parametrize("page", ["zh-CN"], indirect=True)``, or use ``new_page``.
 ``new_page`` -> callable ``new_page(locale="en-US", viewport=(1400, 1000)) -> Page`` (contexts closed after the test).
 ``page_errors`` -> list of uncaught JS errors (str) of ``page``; request it before navigating, assert it is empty.
-``wait_idle``, ``wait_rerun``, ``screenshot``, ``ws_counter`` -> the helper functions below, as fixtures, so tests
+``wait_idle``, ``wait_jobs``, ``wait_rerun``, ``screenshot``, ``ws_counter`` -> the helper functions below, as fixtures, so tests
     need no import (they can also do ``from .conftest import wait_idle`` inside this package).
 
 Helpers
@@ -32,6 +32,9 @@ Helpers
     at "notRunning" the charts are still skeletons for 1-3 s, longer under load). Before its first run the
     state is "initial", so it is safe right after ``page.goto``.
 ``expect`` (playwright.sync_api) timeout is raised to 30 s for these tests (5 s is too short on a busy CI box).
+``wait_jobs(page, timeout=240_000)``
+    Waits until no job of the worker pool is computing for the page (no progress bar left: the fragment has
+    rerun the page with the result), then ``wait_idle``. Returns at once on a page without a job.
 ``wait_rerun(page, action, timeout=60_000)``
     Runs ``action()`` (a click, a fill+Enter...) and waits until the rerun it triggered has finished (a new
     ``script_finished`` message on the websocket), then ``wait_idle``. Use it after widget interactions: a bare
@@ -367,6 +370,13 @@ _SCRIPT_RUNS_ATTR = "_optlab_script_runs"
 _TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
+def wait_jobs(page, timeout: float = 240_000) -> None:
+    """Until no job of the page is computing (the worker pool's progress bars are gone: the fragment
+    has rerun the page with the result), then ``wait_idle``.  Returns at once on a page without a job."""
+    page.locator("[data-testid=stProgress]").first.wait_for(state="detached", timeout=timeout)
+    wait_idle(page, timeout=timeout)
+
+
 def wait_rerun(page, action: Callable[[], object], timeout: float = 60_000) -> None:
     """Run ``action()`` (a click, fill+Enter...) and wait until the rerun it triggers has finished.
 
@@ -437,6 +447,11 @@ def ws_counter(page) -> WsCounter:
 @pytest.fixture(name="wait_idle")
 def _wait_idle_fixture():
     return wait_idle
+
+
+@pytest.fixture(name="wait_jobs")
+def _wait_jobs_fixture():
+    return wait_jobs
 
 
 @pytest.fixture(name="wait_rerun")

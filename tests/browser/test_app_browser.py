@@ -131,10 +131,10 @@ def test_two_sessions_never_share_state(start_server, new_page, wait_idle, wait_
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page_info", SECTION_PAGES, ids=[p.id for p in SECTION_PAGES])
-def test_screenshot_of_every_page(streamlit_server, new_page, wait_idle, screenshot, page_info, lang):
+def test_screenshot_of_every_page(streamlit_server, new_page, wait_jobs, screenshot, page_info, lang):
     page = new_page(viewport=(1500, 2400))
     page.goto(f"{streamlit_server}/{page_info.id}?lang={lang}")
-    wait_idle(page)
+    wait_jobs(page)  # a page whose result is a job (the real network's views) draws its chart when the job is done
     no_exception(page)
     expect(page.locator("[data-testid=stPlotlyChart]").first).to_be_visible()
     page.wait_for_timeout(500)  # let Plotly finish painting before the picture (not an assertion)

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from tests.browser.conftest import wait_jobs
 from tests.browser.layout_checks import FIRST_CHART_TOP_JS, METRIC_JS, OVERFLOW_JS
 from ui.shell import PAGES
 from ui.text import t
@@ -32,10 +33,7 @@ def _open(new_page, wait_idle, url: str, lang: str, size: tuple[int, int] = VIEW
     page = new_page(locale=LOCALE[lang], viewport=size)
     page.goto(url)
     wait_idle(page, timeout=150_000)  # a busy 2-core machine: the charts of a big page take their time
-    bars = page.locator("[data-testid=stProgress]")
-    if bars.count():  # a job of the worker pool: its fragment reruns the page with the chart when it is done
-        bars.first.wait_for(state="detached", timeout=150_000)
-        wait_idle(page, timeout=150_000)
+    wait_jobs(page, timeout=240_000)  # a job of the worker pool: its fragment reruns the page with the chart when it is done
     exc = page.locator("[data-testid=stException]")
     assert exc.count() == 0, exc.first.inner_text()
     return page
