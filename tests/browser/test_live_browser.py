@@ -17,7 +17,7 @@ TRACE_D = """([key, match]) => {
   const el = [...gd.querySelectorAll('g.trace.scatter')].find(g => g.__data__[0].trace.index === at);
   return el.querySelector('path.js-line').getAttribute('d');
 }"""
-GD_TRAIL = ["main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}]
+GD_TRAIL = ["main", {"meta": "path-trail", "line.color": "#0072B2"}]
 GD_LOSS = ["al_lossgrad", {"meta": "al-gd-loss"}]
 
 
@@ -63,7 +63,7 @@ def test_dragging_moves_the_paths_without_the_server_then_one_rerun(streamlit_se
 
 # the other live controls: (page and query, URL key, the chart trace the drag redraws)
 OTHERS = [
-    ("batch-momentum?lang=en&part=momentum", "lam", ["main", {"mode": "lines", "line.color": "#D55E00", "line.width": 3}]),
+    ("batch-momentum?lang=en&part=momentum", "lam", ["main", {"meta": "path-trail", "line.color": "#D55E00"}]),
     ("lr-schedule?lang=zh", "sp_warmup", ["eta_editor", {"meta": "ls-sched-eta"}]),
 ]
 
@@ -110,7 +110,7 @@ def test_arrow_keys_move_it_and_the_url_follows(streamlit_server, page, page_err
 
 
 # §3.5's one control for the whole race: racer 1's and racer 2's trails (the palette's first two colours)
-PG_TRAILS = [["main", {"mode": "lines", "line.color": c, "line.width": 3}] for c in ("#0072B2", "#D55E00")]
+PG_TRAILS = [["main", {"meta": "path-trail", "line.color": c}] for c in ("#0072B2", "#D55E00")]
 
 
 def test_the_playground_multiplier_moves_every_path_then_one_rerun(streamlit_server, page, page_errors, wait_idle,
@@ -139,3 +139,27 @@ def test_the_playground_multiplier_moves_every_path_then_one_rerun(streamlit_ser
     assert query_of(page.url)["lrx"] == value
     expect(page.locator(".st-key-lrx").get_by_role("combobox")).to_have_value(f"× {value}")  # the classic selector
     assert page_errors == []
+
+
+FAINT = """([key, color]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const at = gd.data.findIndex(t => t.meta === 'path-faint' && t.line.color === color);
+  const el = [...gd.querySelectorAll('g.trace.scatter')].find(g => g.__data__[0].trace.index === at);
+  return el.querySelector('path.js-line').getAttribute('d');
+}"""
+
+
+def test_on_the_projector_the_trail_moves_and_not_only_its_faint_path(streamlit_server, page, wait_idle):
+    """Presentation mode widens every line to 3 px: the live control still tells the trail from the faint
+    full path (they say which they are, `meta`), so both move to the new position."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{streamlit_server}/adaptive-lr?lang=en&big=1")
+    wait_idle(page)
+    ctl = page.locator("[data-live=eta_u]")
+    expect(ctl).to_have_attribute("aria-valuenow", "0.95")
+    before = [page.evaluate(TRACE_D, GD_TRAIL), page.evaluate(FAINT, ["main", "#0072B2"])]
+    ctl.focus()
+    for _ in range(15):
+        ctl.press("ArrowLeft")
+    after = [page.evaluate(TRACE_D, GD_TRAIL), page.evaluate(FAINT, ["main", "#0072B2"])]
+    assert after[0] != before[0] and after[1] != before[1] and after[0] != after[1]

@@ -31,11 +31,11 @@ from tests.browser.conftest import CHROMIUM_ARGS, CONNECTED_SELECTOR, IDLE_SELEC
 # page slug → (URL key of the live control, the chart key and trace match whose path both controls change,
 # the query; optionally the widget key of the classic slider when it is not the live control's own)
 CASES = {
-    "adaptive-lr": ("eta_u", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}, ""),
-    "batch-momentum": ("lam", "main", {"mode": "lines", "line.color": "#D55E00", "line.width": 3}, "&part=momentum"),
+    "adaptive-lr": ("eta_u", "main", {"meta": "path-trail", "line.color": "#0072B2"}, ""),
+    "batch-momentum": ("lam", "main", {"meta": "path-trail", "line.color": "#D55E00"}, "&part=momentum"),
     "lr-schedule": ("sp_warmup", "eta_editor", {"meta": "ls-sched-eta"}, ""),
     # §3.5's η × m over 8 racers (its classic control is a selector: racer 1's own η slider reruns the same race)
-    "playground": ("lrx", "main", {"mode": "lines", "line.color": "#0072B2", "line.width": 3}, "&n=8", "o1_lr__log"),
+    "playground": ("lrx", "main", {"meta": "path-trail", "line.color": "#0072B2"}, "&n=8", "o1_lr__log"),
 }
 
 LIVE = "() => document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot.querySelector('.live').__live"

@@ -31,6 +31,7 @@ import streamlit as st
 from optim_lab.family import family
 from ui.common import compute
 from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
+from ui.common.figures.contour import PATH_FAINT, PATH_HEAD, PATH_TRAIL
 from ui.common.racers import RacerConfig
 
 ASSETS = Path(__file__).with_name("live_assets")
@@ -93,10 +94,9 @@ def path_swaps(theta: np.ndarray, diverged_at: np.ndarray, color: str, names: Se
         head_y.append(f32(xy[k:k + 1, 1]))
         symbols.append("x" if d >= 0 and k < T else "circle")
     return [
-        TraceSwap({"mode": "lines", "line.color": color, "opacity": 0.35}, faint_x, faint_y),
-        TraceSwap({"mode": "lines", "line.color": color, "line.width": 3}, trail_x, trail_y, {"name": list(names)}),
-        TraceSwap({"mode": "markers", "marker.color": color, "showlegend": False}, head_x, head_y,
-                  {"marker.symbol": symbols}),
+        TraceSwap({"meta": PATH_FAINT, "line.color": color}, faint_x, faint_y),
+        TraceSwap({"meta": PATH_TRAIL, "line.color": color}, trail_x, trail_y, {"name": list(names)}),
+        TraceSwap({"meta": PATH_HEAD, "marker.color": color}, head_x, head_y, {"marker.symbol": symbols}),
     ]
 
 

@@ -16,6 +16,10 @@ from ui.common.figures.theme import COLORSCALE, KIND_STYLE, MODEBAR_PX, bottom_l
 TITLE_STANDOFF = 8  # px between an animated chart's x tick labels and its title (animation_controls counts on it)
 ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
 
+# what a path's three traces say they are (`meta`): a live control finds them by it (with their
+# colour), whatever the presentation mode made of their widths
+PATH_FAINT, PATH_TRAIL, PATH_HEAD = "path-faint", "path-trail", "path-head"
+
 
 @dataclass
 class Grid:
@@ -128,6 +132,7 @@ def contour_figure(
         fig.add_trace(go.Scatter(
             x=typed(p.xy[:end, 0]), y=typed(p.xy[:end, 1]), mode="lines",
             line=dict(color=p.color, width=1, dash=p.dash), opacity=0.35, hoverinfo="skip", showlegend=False,
+            meta=PATH_FAINT,
         ))
     first_dynamic = len(fig.data)
     scores = [turn_scores(p.xy[:_last(p, T) + 1]) for p in paths]
@@ -136,7 +141,7 @@ def contour_figure(
         tr = _trail(p.xy, k, thin_path(k + 1, MAX_TRAIL_POINTS, sc))
         fig.add_trace(go.Scatter(
             x=typed(tr[:, 0]), y=typed(tr[:, 1]), mode="lines", line=dict(color=p.color, width=3, dash=p.dash), name=p.name,
-            hoverinfo="skip", legendgroup=p.name,
+            hoverinfo="skip", legendgroup=p.name, meta=PATH_TRAIL,
         ))
     for p in paths:
         k = _last(p, T)
@@ -144,7 +149,7 @@ def contour_figure(
         fig.add_trace(go.Scatter(
             x=[float(p.xy[k, 0])], y=[float(p.xy[k, 1])], mode="markers",
             marker=dict(color=p.color, size=13, symbol="x" if diverged else "circle", line=dict(color="white", width=2)),
-            showlegend=False, hoverinfo="skip", legendgroup=p.name,
+            showlegend=False, hoverinfo="skip", legendgroup=p.name, meta=PATH_HEAD,
         ))
     if start is not None:
         fig.add_trace(go.Scatter(

@@ -18,6 +18,7 @@ from optim_lab.maps import tasks as T
 from optim_lab.maps.refusal import Refusal
 from optim_lab.optimizers import LR_MAX, LR_MIN
 from ui.common import compute, jobs, live, view
+from ui.common.figures.contour import PATH_FAINT, PATH_HEAD, PATH_TRAIL
 from ui.common.racers import RacerConfig, default_lr, racer_editor
 from ui.sections.maps import calc
 from ui.sections.maps.figures import MapAxis, MapSpec, Overlay, map_figure
@@ -325,9 +326,9 @@ def hover_data(sh: Shell, smap: S.SweepMap, xs_d: np.ndarray, ys_d: np.ndarray, 
     rows, cols = smap.hover_rows, smap.hover_cols
     n = max(len(smap.xs), len(smap.ys))
     idle = sh.t("mp_hover_idle_snap", n=S.HOVER_MAX) if n > S.HOVER_MAX else sh.t("mp_hover_idle")
-    traces = [{"match": {"mode": "lines", "line.color": color, "opacity": 0.35}, "kind": "line"},
-              {"match": {"mode": "lines", "line.color": color, "line.width": 3}, "kind": "line"},
-              {"match": {"mode": "markers", "marker.color": color, "showlegend": False}, "kind": "head"}]
+    traces = [{"match": {"meta": PATH_FAINT, "line.color": color}, "kind": "line"},
+              {"match": {"meta": PATH_TRAIL, "line.color": color}, "kind": "line"},
+              {"match": {"meta": PATH_HEAD, "marker.color": color}, "kind": "head"}]
     return live.hover_payload("sweep", "cell_view", traces, xs_d[cols], ys_d[rows], smap.hover, idle,
                               sh.t("mp_hover_shown", cell="{cell}"), (names[smap.x.name], names[smap.y.name]),
                               (smap.xs[cols], smap.ys[rows]), font=sh.size(14, 18))

@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from ui.common.figures import PALETTE, LeanFigure, log_axis
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]
-DASHES = ("solid", "dash", "dot", "dashdot")
 
 
 @dataclass
@@ -40,7 +39,7 @@ def colour(i: int) -> str:
 def curves_figure(runs: list[CurveRun], by: str, labels: dict, epochs: int, total_updates: int,
                   height: int = 420, font_size: int = 13) -> go.Figure:
     """Loss (left) and accuracy (right) against epochs or updates; validation solid,
-    training dotted; by updates the per-update batch loss is drawn faintly too.  Axis
+    training dashed (a dotted line fades on a projector); by updates the per-update batch loss is drawn faintly too.  Axis
     ranges are fixed to the planned run, so the curves grow into a still frame.
 
     The traces and the layout are plain JSON (`LeanFigure`): this figure is redrawn every
@@ -59,9 +58,9 @@ def curves_figure(runs: list[CurveRun], by: str, labels: dict, epochs: int, tota
                          "line": {"color": c, "width": 1}, "name": f"{r.name} · {labels['batch_loss']}",
                          "legendgroup": r.name, "showlegend": False, "xaxis": "x", "yaxis": "y", "hoverinfo": "skip"})
         for key, yaxis, xaxis, dash, what in (("val_loss", "y", "x", "solid", labels["val"]),
-                                              ("train_loss", "y", "x", "dot", labels["train"]),
+                                              ("train_loss", "y", "x", "dash", labels["train"]),
                                               ("val_acc", "y2", "x2", "solid", labels["val"]),
-                                              ("train_acc", "y2", "x2", "dot", labels["train"])):
+                                              ("train_acc", "y2", "x2", "dash", labels["train"])):
             data.append({"type": "scatter", "x": x, "y": [float(v) for v in getattr(r, key)], "mode": "lines+markers",
                          "marker": {"size": 5}, "line": {"color": c, "dash": dash, "width": 2}, "name": r.name,
                          "legendgroup": r.name, "showlegend": key == "val_loss", "xaxis": xaxis, "yaxis": yaxis,

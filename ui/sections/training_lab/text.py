@@ -118,7 +118,7 @@ EN = {
     "tl_epoch": "epoch",
     "tl_update": "update",
     "tl_batch_loss": "batch loss",
-    "tl_curves_title": "Loss and accuracy (solid: validation, dotted: training)",
+    "tl_curves_title": "Loss and accuracy (solid: validation, dashed: training)",
     # step 6
     "tl_s6": "6 · Evaluate",
     "tl_acc_table": "Accuracy per run (model.eval(), validation set)",
@@ -307,7 +307,7 @@ ZH = {
     "tl_epoch": "回合（epoch）",
     "tl_update": "更新次数",
     "tl_batch_loss": "批量损失",
-    "tl_curves_title": "损失与准确率（实线：验证集，点线：训练集）",
+    "tl_curves_title": "损失与准确率（实线：验证集，虚线：训练集）",
     "tl_s6": "6 · 评估",
     "tl_acc_table": "各组准确率（model.eval()，验证集）",
     "tl_col_run": "训练",

@@ -52,7 +52,7 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, u):
     data = live_data(page_en)
     i = data["values"].index(u)
     surface = next(c for c in data["charts"] if c["key"] == "main")
-    trail = next(tr for tr in surface["traces"] if tr["match"].get("line.width") == 3)
+    trail = next(tr for tr in surface["traces"] if tr["match"].get("meta") == "path-trail")
     np.testing.assert_array_equal(unpack(trail["x"][i]), theta[keep, 0].astype(np.float32))
     np.testing.assert_array_equal(unpack(trail["y"][i]), theta[keep, 1].astype(np.float32))
     loss = next(c for c in data["charts"] if c["key"] == "al_lossgrad")["traces"][0]

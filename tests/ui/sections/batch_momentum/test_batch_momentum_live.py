@@ -55,7 +55,7 @@ def test_a_position_shows_the_command_lines_run(page_zh, capsys, lam):
     d = run["diverged_at"]
     data = live_data(page_zh)
     i = data["values"].index(lam)
-    trail = next(tr for tr in data["charts"][0]["traces"] if tr["match"].get("line.width") == 3)
+    trail = next(tr for tr in data["charts"][0]["traces"] if tr["match"].get("meta") == "path-trail")
     np.testing.assert_array_equal(unpack(trail["x"][i]), theta[keep, 0].astype(np.float32))
     np.testing.assert_array_equal(unpack(trail["y"][i]), theta[keep, 1].astype(np.float32))
     assert (d is not None) == data["bad"][i]

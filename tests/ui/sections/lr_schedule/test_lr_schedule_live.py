@@ -56,7 +56,7 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, w):
     data = live_data(page_en)
     i = data["values"].index(w)
     charts = {c["key"]: c["traces"] for c in data["charts"]}
-    trail = next(tr for tr in charts["main"] if tr["match"].get("line.width") == 3)
+    trail = next(tr for tr in charts["main"] if tr["match"].get("meta") == "path-trail")
     np.testing.assert_array_equal(unpack(trail["x"][i]), theta[keep, 0].astype(np.float32))
     np.testing.assert_array_equal(unpack(trail["y"][i]), theta[keep, 1].astype(np.float32))
     (eta,) = charts["eta_editor"]

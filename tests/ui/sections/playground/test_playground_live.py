@@ -85,8 +85,7 @@ def test_a_position_shows_every_racers_command_line_run(page_en, capsys, m):
         theta, d = np.array(run["theta"]), run["diverged_at"]
         k = len(theta) - 1 if d is None else d - 1
         keep = thin_path(k + 1, MAX_TRAIL_POINTS, turn_scores(theta[:k + 1]))
-        trail = next(tr for tr in surface["traces"] if tr["match"] == {"mode": "lines", "line.color": PALETTE[r],
-                                                                      "line.width": 3})
+        trail = next(tr for tr in surface["traces"] if tr["match"] == {"meta": "path-trail", "line.color": PALETTE[r]})
         np.testing.assert_array_equal(unpack(trail["x"][i]), theta[keep, 0].astype(np.float32))
         np.testing.assert_array_equal(unpack(trail["y"][i]), theta[keep, 1].astype(np.float32))
         if d is not None:
