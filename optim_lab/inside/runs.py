@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..training.loop import Progress, Snapshots, StopAtLoss
-from .landscape import Plane, Slice, slice_around
+from .landscape import Plane, Slice, make_plane, slice_around
 from .sharpness import SharpnessHook
 from .trace import Trace, accuracy
 
@@ -65,6 +65,11 @@ def run(cfg, sharpness_every: int = 0, snapshots: int = 40, progress: Callable[[
     f = fit_run(p, hooks, should_stop)
     tr = Trace(f.loss, full.values, sharp.points if sharp else [], snaps.weights, snaps.updates, f.diverged_at, f.stopped)
     return InsideRun(cfg, p.model, x, p.y_train, p.x_val, p.y_val, crit, tr)
+
+
+def plane_of(r: InsideRun, kind: str = "pca", seed: int = 0) -> Plane:
+    """The plane `landscape` slices (its directions), for a caller that sizes the slice's box first."""
+    return make_plane(r.model, kind, seed, r.trajectory if kind == "pca" else None)
 
 
 def landscape(r: InsideRun, kind: str = "pca", n: int = 41, seed: int = 0, extent=None) -> tuple[Slice, Plane]:

@@ -277,12 +277,19 @@ def render(sh: Shell) -> None:
     setting = v.controls(sh)
     if not sh.big:  # on the projector the view's radio names it
         st.subheader(sh.t(f"in_{which}_title"))
-    with sh.intro():  # one fold in presentation mode: the page's intro and the view's explanation
+    # one fold in presentation mode, under the chart (the chart has the projector's first screen): the
+    # page's intro and the view's explanation; above the chart on a screen
+    explain_box = st.container()
+    result_box = st.container()
+    if sh.big:
+        explain_box, result_box = result_box, explain_box
+    with explain_box, sh.intro():
         if sh.big:
             st.markdown(sh.t("in_intro"))
         v.explain(sh, setting)
-    live = None if v.live is None else (lambda job: job.partial and v.live(sh, setting, job.partial))
-    d = _job(sh, v.task, f"{which}|{_key(setting)}", setting, live)
-    if d is not None:
-        v.draw(sh, setting, d)
+    with result_box:
+        live = None if v.live is None else (lambda job: job.partial and v.live(sh, setting, job.partial))
+        d = _job(sh, v.task, f"{which}|{_key(setting)}", setting, live)
+        if d is not None:
+            v.draw(sh, setting, d)
     st.caption(sh.t("job_note"))
