@@ -11,7 +11,7 @@ import pytest
 from optim_lab.analysis import classify
 from tests import apptest
 from ui.common import keys
-from ui.sections.inside_network import calc
+from ui.sections.inside_network import calc, figures
 from ui.sections.inside_network.page import AT_KEY, PICK_KEY
 from ui.sections.inside_network.presets import PRESETS as _PRESETS
 from ui.shell import PAGE_BY_ID
@@ -53,7 +53,7 @@ def test_every_preset_renders_in_both_languages(lang, pid):
 def test_edge_of_stability_preset_states_where_lambda_ends():
     at = _open("en", PRESETS["eos"].params)
     d = apptest.chart(at, "in_eos")
-    thresholds = sorted({round(tr["y"][0], 6) for tr in d["data"] if tr.get("line", {}).get("dash") == "dash"})
+    thresholds = sorted({round(tr["y"][0], 6) for tr in d["data"] if tr.get("line", {}).get("dash") == figures.THRESHOLD_DASH})
     assert thresholds == [10.0, 20.0]  # 2/η for η = 0.2 and 0.1
     rows = [m.value for m in at.markdown if m.value.startswith("- η = ")]
     assert len(rows) == 2 and all("first reaches the limit" in r for r in rows)
