@@ -261,7 +261,7 @@ class Controls:
         return value
 
     def select(self, key, label, options: Sequence, default, format_func=str, container=st, horizontal=None, help=None,
-               radio=False, context=None):
+               radio=False, context=None, label_visibility="visible"):
         opts = list(options)
         default = default if default in opts else opts[0]
         by_text = {str(o): o for o in opts}
@@ -275,9 +275,11 @@ class Controls:
         value = self._settle(key, default, parse, ss.get(key), context)
         ss[key] = value if value in opts else default  # options changed under a stored value
         if radio:
-            value = container.radio(label, opts, key=key, format_func=format_func, horizontal=bool(horizontal), help=help)
+            value = container.radio(label, opts, key=key, format_func=format_func, horizontal=bool(horizontal), help=help,
+                                    label_visibility=label_visibility)
         else:
-            value = container.selectbox(label, opts, key=key, format_func=format_func, help=help)
+            value = container.selectbox(label, opts, key=key, format_func=format_func, help=help,
+                                        label_visibility=label_visibility)
         self._hold(key, value, default, context)
         self._remember(key, value, default, str)
         return value

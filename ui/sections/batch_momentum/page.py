@@ -209,7 +209,8 @@ def batches_step(sh: Shell, race, names: list[str], n: int, steps: int, sizes: d
     # side by side on a screen; stacked on the projector, where half a column would draw them small
     left, right = (place(), place()) if sh.big else place().columns(2)
     with left:
-        st.markdown(f"**{sh.t('bm_full_surface')}**")
+        if not sh.big:  # on the projector the chart has the first screen; its legend names the batch sizes
+            st.markdown(f"**{sh.t('bm_full_surface')}**")
         view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
                           height=sh.size(540, 640))
     with right:

@@ -400,6 +400,7 @@ def render(sh: Shell) -> None:
         st.markdown(sh.t("mp_intro"))
     sh.preset_bar(columns=3)
     kind = sh.controls.select("map", sh.t("mp_kind"), list(KINDS), "basins", radio=True, horizontal=True,
+                              label_visibility="collapsed" if sh.big else "visible",  # the projector: the options say it
                               format_func=lambda k: sh.t(f"mp_kind_{k}"))
     if kind == "fractal":
         fractal_view(sh)
