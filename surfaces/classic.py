@@ -257,6 +257,24 @@ MONKEY_SADDLE = ClosedForm(
 )
 
 
+# -- River valley: ½a·w₁² + c·(√(w₂² + δ²) − δ) --------------------------------
+# The "river valley" picture of Wen et al. 2024 and Hägele et al. 2024: a valley floor that falls
+# gently along w₁ (the river) between walls that rise steeply along w₂ (the hillsides).  The wall is
+# a smoothed |w₂| (curvature c/δ at the floor, falling off beside it): a large constant η cannot
+# settle there and bounces across the valley in a 2-cycle of half-width √((ηc/2)² − δ²), while
+# each step still moves it along w₁.  Only a smaller η brings it down to the floor.
+def _river_root(y, p):
+    return torch.sqrt(y * y + p["delta"] ** 2)
+
+
+RIVER_VALLEY = ClosedForm(
+    f=lambda x, y, p: 0.5 * p["a"] * x * x + p["c"] * (_river_root(y, p) - p["delta"]),
+    df=lambda x, y, p: (p["a"] * x, p["c"] * y / _river_root(y, p)),
+    d2f=lambda x, y, p: (p["a"], 0.0, p["c"] * p["delta"] ** 2 / _river_root(y, p) ** 3),
+    minima=lambda p: [(0.0, 0.0, 0.0)],
+)
+
+
 def _spec(name, label_en, label_zh, latex, box, start, form, blurb_en, blurb_zh, **kw) -> SurfaceSpec:
     return SurfaceSpec(
         name=name, label_en=label_en, label_zh=label_zh, latex=latex, box=box, start=start,
@@ -350,5 +368,20 @@ CLASSIC_SURFACES: tuple[SurfaceSpec, ...] = (
         (-1.5, 1.5, -1.5, 1.5), (0.6, 0.05), MONKEY_SADDLE,
         "A critical point whose Hessian is zero: the eigenvalue test cannot classify it, and there is no minimum.",
         "原点是海森矩阵为零的临界点：特征值判据无法判断，而且函数没有极小值。",
+    ),
+    _spec(
+        "river-valley", "River valley (steep walls, gentle slope)", "河谷（陡峭谷壁，平缓坡度）",
+        r"L = \tfrac12\, a\, w_1^2 + c\left(\sqrt{w_2^2 + \delta^2} - \delta\right)",
+        (-11.0, 1.0, -1.2, 1.2), (-10.0, 1.0), RIVER_VALLEY,
+        "A valley that falls gently along w₁ between steep walls along w₂: a large η bounces from wall to wall "
+        "while it travels down the river; only a smaller η reaches the floor.",
+        "沿 w₁ 缓缓下降、沿 w₂ 两侧谷壁陡峭的河谷：大学习率在两壁之间来回反弹，同时沿河而下；只有较小的学习率才能落到谷底。",
+        params=(
+            Param("a", 0.01, 1e-4, 1.0, log=True, label_en="a (slope along the river)", label_zh="a（沿河方向的坡度）", latex="a"),
+            Param("c", 1.0, 0.1, 10.0, log=True, label_en="c (steepness of the walls)", label_zh="c（谷壁陡峭程度）", latex="c"),
+            Param("delta", 0.05, 1e-3, 1.0, log=True, label_en="δ (width of the floor)", label_zh="δ（谷底宽度）",
+                  latex=r"\delta"),
+        ),
+        log_levels=True,
     ),
 )

@@ -50,6 +50,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("batch-momentum", "pages/batch-momentum.py", "3.2", "🎲"),
     PageInfo("adaptive-lr", "pages/adaptive-lr.py", "3.3", "📐"),
     PageInfo("lr-schedule", "pages/lr-schedule.py", "3.4", "📅"),
+    PageInfo("beyond-adam", "pages/beyond-adam.py", "3.4+", "🚀"),
     PageInfo("playground", "pages/playground.py", "3.5", "🏁"),
     PageInfo("maps", "pages/maps.py", "3.5+", "🗺️"),
     PageInfo("classification", "pages/classification.py", "3.6", "🔤"),

@@ -178,6 +178,25 @@ def weights_ok(model: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) and float(p.abs().max()) <= WEIGHT_BOUND for p in model.parameters())
 
 
+def _sam_closure(model, criterion, xb, yb, params, clip):
+    """SAM's `step(closure)`: the optimizer calls it once before the step (the gradient at θ is
+    already in .grad, from the loop's own backward: nothing to redo) and once at θ + ρg/‖g‖, where it
+    recomputes the batch's loss and its gradient (clipped as the loop clips)."""
+    calls = [0]
+
+    def closure():
+        calls[0] += 1
+        if calls[0] == 1:
+            return None
+        value = criterion(model(xb), yb)
+        value.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, max_norm=clip)
+        return value
+
+    return closure
+
+
 def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
         racer, total: int, *, batch_size: int | None = None, seed: int = 0, clip: float | None = None,
         transform: Callable | None = None, hooks: Sequence[Hook] = (), should_stop: Callable[[], bool] | None = None,
@@ -223,7 +242,10 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: Cal
             value.backward()
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(params, max_norm=clip)
-            f.opt.step()
+            if getattr(getattr(f.opt, "tables", None), "sam", False):  # SAM: the second gradient, at θ + ρg/‖g‖
+                f.opt.step(_sam_closure(model, criterion, xb, yb, params, clip))
+            else:
+                f.opt.step()
             f.k += 1
             f.epoch_updates += 1
             f.loss.append(lv)

@@ -65,7 +65,7 @@ LR_HINT = {
     "softmax-mse": (1.0, 0.5), "rosenbrock": (1e-3, 0.05), "beale": (1e-3, 0.05), "himmelblau": (0.01, 0.1),
     "booth": (0.02, 0.2), "rastrigin": (2e-3, 0.05), "ackley": (0.05, 0.1), "six-hump-camel": (0.02, 0.05),
     "three-hump-camel": (0.01, 0.05), "matyas": (0.5, 0.1), "styblinski-tang": (0.01, 0.1), "monkey-saddle": (0.01, 0.02),
-    "linreg": (0.05, 0.1), "logreg": (0.5, 0.1), "feature-scale": (1e-5, 0.05),
+    "river-valley": (1.0, 0.05), "linreg": (0.05, 0.1), "logreg": (0.5, 0.1), "feature-scale": (1e-5, 0.05),
     # not a 2-D surface: the training lab's networks on the 8×8 digits (torch's customary η per family)
     "digits": (0.01, 1e-3),
 }
