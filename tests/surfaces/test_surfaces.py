@@ -26,6 +26,7 @@ VARIANTS = [(name, {}) for name in NAMES] + [
     ("logreg", {"separation": 0.0, "n": 200}),
     ("feature-scale", {"standardize": 1}),
     ("feature-scale", {"scale1": 0.01, "scale2": 1000.0}),
+    ("river-valley", {"a": 0.1, "c": 3.0, "delta": 0.01}),
 ]
 VARIANT_IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in p.items()) or 'default'}" for n, p in VARIANTS]
 

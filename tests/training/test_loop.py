@@ -139,3 +139,39 @@ def test_bounds_belong_to_their_caller():
     assert cfg.checked(ENGINE_LIMITS).total_updates == 2500
     with pytest.raises(ValueError, match="updates"):
         RunConfig(batch_size=1, epochs=15).checked(ENGINE_LIMITS)  # 15 × 1347 updates
+
+
+def test_sam_trains_through_the_one_loop_as_its_closure_loop_does():
+    """SAM needs `step(closure)`: `fit` hands it one, and the result is SAM's own loop written out
+    (gradient at θ, then at θ + ρg/‖g‖ on the same batch, θ restored, the step taken)."""
+    from optim_lab.torch_optim import LabOptimizer
+
+    x, y = tiny_data()
+    racer = Racer("sam", lr=0.1, hparams={"rho": 0.2})
+    a, b = tiny_net(), tiny_net()
+    f = fit(a, x, y, _ce, racer, 12, batch_size=16, seed=3)
+    assert f.diverged_at is None and f.k == 12
+    opt = LabOptimizer(list(b.parameters()), racer, 12)
+    gen = torch.Generator().manual_seed(3)
+    k = 0
+    while k < 12:
+        perm = torch.randperm(len(y), generator=gen)
+        for j in range(0, len(y), 16):
+            if k == 12:
+                break
+            idx = perm[j : j + 16]
+
+            def closure(idx=idx):
+                opt.zero_grad()
+                loss = _ce(b(x[idx]), y[idx])
+                loss.backward()
+                return loss
+
+            closure()
+            opt.step(closure)
+            k += 1
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+    plain = tiny_net()
+    fit(plain, x, y, _ce, Racer("sgd", lr=0.1), 12, batch_size=16, seed=3)
+    assert any(not torch.allclose(p, q) for p, q in zip(a.parameters(), plain.parameters(), strict=True))

@@ -69,7 +69,7 @@ EN = {
     "ba_p_wsd": "WSD: the loss drops at the decay",
     "ba_n_wsd": "River valley, η = 1, T = 300, decay over the last 60 steps. The loss stays ≈ 0.45 while η is high (the path bounces between the walls), then falls ≈ 200-fold to ≈ 0.0022 during the decay; cosine ends at ≈ 0.024.",
     "ba_p_muon": "Muon in 2-D: steps of ≈ 0.7·η",
-    "ba_n_muon": "The quadratic bowl, η = 0.05, 100 steps. Every one of Muon's steps measures 0.68–0.72·η: on a 1×2 matrix it is normalised momentum.",
+    "ba_n_muon": "The quadratic bowl, η = 0.05, 100 steps. Every one of Muon's steps measures 0.68–0.71·η: on a 1×2 matrix it is normalised momentum.",
 }
 
 ZH = {
@@ -135,5 +135,5 @@ ZH = {
     "ba_p_wsd": "WSD：衰减时损失骤降",
     "ba_n_wsd": "河谷，η = 1，T = 300，最后 60 步衰减。η 大时损失停在 ≈ 0.45（路径在谷壁间反弹），衰减期间下降约 200 倍，到 ≈ 0.0022；余弦最终 ≈ 0.024。",
     "ba_p_muon": "二维中的 Muon：步长约 0.7·η",
-    "ba_n_muon": "二次碗，η = 0.05，100 步。Muon 每一步的长度都在 0.68–0.72·η：在 1×2 矩阵上它就是归一化动量。",
+    "ba_n_muon": "二次碗，η = 0.05，100 步。Muon 每一步的长度都在 0.68–0.71·η：在 1×2 矩阵上它就是归一化动量。",
 }
