@@ -84,7 +84,7 @@ def wsd_view(sh: Shell, race, roles: list[str]) -> None:
 def muon_view(sh: Shell, race, roles: list[str]) -> None:
     r = race.result
     ratios = [np.linalg.norm(np.diff(r.theta[:, i], axis=0), axis=1) / r.lr[:, i] for i in range(r.n_rows)]
-    _curves(sh, race, [(sh.t("ba_muon_chart"), _panel(sh, race, ratios), False),
+    _curves(sh, race, [(sh.t("ba_muon_chart"), _panel(sh, race, ratios), True),
                        (sh.t("curve_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True)], "ba_muon")
     m = calc.muon_ratio(r, roles)
     T = r.loss.shape[0] - 1
@@ -159,8 +159,12 @@ def render(sh: Shell) -> None:
     sh.preamble(columns=5)
     if not sh.big:
         st.markdown(sh.t("ba_intro"))
+    # on the projector the options name the part: no label, one line
     part = sh.controls.select("part", sh.t("ba_part"), list(calc.PARTS), "lion", radio=True, horizontal=True,
-                              format_func=lambda p: sh.t(f"ba_part_{p}"))
+                              format_func=lambda p: sh.t(f"ba_part_{p}"),
+                              label_visibility="collapsed" if sh.big else "visible")
+    if not sh.big:
+        st.subheader(sh.t(f"ba_title_{part}"))
     if part == "sam":
         sam_part(sh)
     else:

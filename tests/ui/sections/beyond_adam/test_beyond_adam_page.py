@@ -40,7 +40,9 @@ def test_every_preset_link_shows_its_part(preset, lang):
     at = _open(lang, preset.params)
     apptest.assert_clean(at)
     part = preset.params["part"]
-    apptest.chart(at, CHART[part])
+    fig = apptest.chart(at, CHART[part])
+    names = [tr.get("name", "") for tr in fig["data"]]
+    assert len([n for n in names if n]) >= 2 and not [n for n in names if n.startswith("ba_")], names  # every run named
     assert _shows_sentence(at, SENTENCE[part], lang)
     assert not at.info  # a link shows no preset note (a button does: below)
 
