@@ -27,10 +27,11 @@ def sam_figure(runs: list[dict], labels: dict, height: int = 420, font_size: int
     losses = [r["loss"] for r in runs if len(r["loss"])]
     fig._data_json = data
     fig._layout_json = {
-        "height": height, "font": {"size": font_size}, "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "xaxis": {"domain": [0, w], "title": {"text": labels["update"]}, "rangemode": "tozero"},
+        "height": height, "font": {"size": font_size}, "margin": {"l": 60, "r": 20, "t": 50, "b": 40 + 3 * font_size},
+        "xaxis": {"domain": [0, w], "title": {"text": labels["update"], "standoff": 6}, "rangemode": "tozero", "automargin": True},
         "yaxis": {"rangemode": "tozero", "title": {"text": "λ_max"}},
-        "xaxis2": {"domain": [w + gap, 1], "title": {"text": labels["update"]}, "anchor": "y2", "matches": "x"},
+        "xaxis2": {"domain": [w + gap, 1], "title": {"text": labels["update"], "standoff": 6}, "anchor": "y2", "matches": "x",
+                   "automargin": True},
         "yaxis2": {"anchor": "x2", **(log_axis(losses) if losses else {"type": "log"})},
         "annotations": [
             {"text": labels["sharp_title"], "x": w / 2, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
