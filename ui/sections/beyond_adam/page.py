@@ -27,12 +27,12 @@ FORMULAS = {
     "lion": [r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\,g_t,\qquad \theta_t = \theta_{t-1} - \eta_t\big(\operatorname{sign}(c_t) + \lambda\,\theta_{t-1}\big),"
              r"\qquad m_t = \beta_2 m_{t-1} + (1-\beta_2)\,g_t"],
     "sam": [r"\epsilon_t = \rho\,\frac{g_t}{\lVert g_t\rVert},\qquad \theta_t = \theta_{t-1} - \eta\,\nabla L(\theta_{t-1} + \epsilon_t)"],
-    "sf": [r"y_t = (1-\beta)\,z_t + \beta\,x_t,\qquad z_{t+1} = z_t - \eta\,\nabla L(y_t),\qquad "
-           r"x_{t+1} = (1 - c_{t+1})\,x_t + c_{t+1}\,z_{t+1},\quad c_{t+1} = \frac{1}{t+1}",
+    "sf": [r"y_t = (1-\beta)\,z_t + \beta\,x_t,\qquad z_{t+1} = z_t - \eta\,\nabla L(y_t)",
+           r"x_{t+1} = (1 - c_{t+1})\,x_t + c_{t+1}\,z_{t+1},\qquad c_{t+1} = \frac{1}{t+1}",
            r"\text{cosine: } \eta_t = \frac{\eta}{2}\Big(1 + \cos\frac{\pi t}{T}\Big)"],
     "wsd": [SCHEDULES["wsd"].latex],
-    "muon": [r"B_t = \mu B_{t-1} + g_t,\qquad O_t = \mathrm{NS}_5(\mu B_t + g_t) \approx U V^\top,\qquad "
-             r"\theta_t = \theta_{t-1} - \eta\,O_t",
+    "muon": [r"B_t = \mu B_{t-1} + (1-\mu)\,g_t,\qquad O_t = \mathrm{NS}_5\big(\mu B_t + (1-\mu)\,g_t\big) \approx U V^\top",
+             r"\theta_t = \theta_{t-1}(1 - \eta\lambda) - \eta\,\sqrt{\max(1, A/B)}\;O_t \qquad (A\times B\ \text{matrix};\ \lambda = 0\ \text{here})",
              r"1\times 2:\ \ O_t \approx 0.7\,\frac{B}{\lVert B\rVert}\ \ \Rightarrow\ \ \lVert\Delta\theta\rVert \approx 0.7\,\eta"],
 }
 
