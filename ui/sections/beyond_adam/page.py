@@ -29,10 +29,10 @@ FORMULAS = {
     "sam": [r"\epsilon_t = \rho\,\frac{g_t}{\lVert g_t\rVert},\qquad \theta_t = \theta_{t-1} - \eta\,\nabla L(\theta_{t-1} + \epsilon_t)"],
     "sf": [r"y_t = (1-\beta)\,z_t + \beta\,x_t,\qquad z_{t+1} = z_t - \eta\,\nabla L(y_t)",
            r"x_{t+1} = (1 - c_{t+1})\,x_t + c_{t+1}\,z_{t+1},\qquad c_{t+1} = \frac{1}{t+1}",
-           r"\text{cosine: } \eta_t = \frac{\eta}{2}\Big(1 + \cos\frac{\pi t}{T}\Big)"],
+           r"\eta^{(\cos)}_t = \frac{\eta}{2}\Big(1 + \cos\frac{\pi t}{T}\Big)"],
     "wsd": [SCHEDULES["wsd"].latex],
     "muon": [r"B_t = \mu B_{t-1} + (1-\mu)\,g_t,\qquad O_t = \mathrm{NS}_5\big(\mu B_t + (1-\mu)\,g_t\big) \approx U V^\top",
-             r"\theta_t = \theta_{t-1}(1 - \eta\lambda) - \eta\,\sqrt{\max(1, A/B)}\;O_t \qquad (A\times B\ \text{matrix};\ \lambda = 0\ \text{here})",
+             r"\theta_t = \theta_{t-1}(1 - \eta\lambda) - \eta\,\sqrt{\max(1, A/B)}\;O_t ",
              r"1\times 2:\ \ O_t \approx 0.7\,\frac{B}{\lVert B\rVert}\ \ \Rightarrow\ \ \lVert\Delta\theta\rVert \approx 0.7\,\eta"],
 }
 
@@ -106,6 +106,8 @@ def surface_part(sh: Shell, part: str) -> None:
         st.markdown(sh.t(f"ba_{part}_text"))
         for f in FORMULAS[part]:
             st.latex(f)
+        if part == "muon":
+            st.caption(sh.t("ba_muon_shape"))
     configs, roles = calc.lineup(part, float(lr), steps)
     surface = calc.SURFACE[part]
     start = get_surface(surface).start

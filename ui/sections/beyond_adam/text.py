@@ -59,6 +59,7 @@ EN = {
     "ba_wsd_claim": "Until step {start} WSD is constant-η SGD: loss {before:.3g}, bouncing across the valley. In the last {D} steps η decays to 0 and the loss falls {drop:.0f}-fold, to {end:.3g}; cosine over the same T ends at {cos:.3g}, constant η at {const:.3g}.",
     # Muon
     "ba_muon_text": "**Muon** (Jordan et al. 2024) is meant for weight matrices: it replaces the momentum matrix by its nearest orthogonal matrix (five Newton–Schulz iterations), so every direction of the matrix moves by the same amount. On a 2-D surface θ is a 1×2 matrix: its only singular value is set to ≈ 0.7 (the five iterations land there, not on 1), and Muon becomes normalised momentum, steps of ≈ 0.7·η whatever the gradient's size. Where Muon is meant to work is the training lab: Muon for the network's weight matrices, AdamW for the rest.",
+    "ba_muon_shape": "A × B: the shape of the weight matrix (1 × 2 here, so the factor is 1); weight decay λ = 0 here.",
     "ba_muon_chart": "‖Δθ‖ / η_t of each step",
     "ba_muon_name": "Muon (no weight decay)",
     "ba_momentum_name": "SGD with momentum",
@@ -131,6 +132,7 @@ ZH = {
     "ba_cos_name": "SGD + 余弦",
     "ba_wsd_claim": "第 {start} 步之前 WSD 就是固定 η 的 SGD：损失 {before:.3g}，在河谷两侧来回反弹。最后 {D} 步 η 衰减到 0，损失下降 {drop:.0f} 倍，到 {end:.3g}；同样 T 的余弦调度最终为 {cos:.3g}，固定 η 为 {const:.3g}。",
     "ba_muon_text": "**Muon**（Jordan 等，2024）是为权重矩阵设计的：它把动量矩阵换成最接近的正交矩阵（五次 Newton–Schulz 迭代），使矩阵的每个方向移动相同的量。在二维误差表面上 θ 是 1×2 矩阵：唯一的奇异值被设为约 0.7（五次迭代停在这里，而不是 1），Muon 退化为归一化动量，无论梯度大小，步长都约为 0.7·η。Muon 真正发挥作用的地方是训练实验室：网络的权重矩阵用 Muon，其余参数用 AdamW。",
+    "ba_muon_shape": "A × B：权重矩阵的形状（这里是 1 × 2，因子为 1）；这里权重衰减 λ = 0。",
     "ba_muon_chart": "每一步的 ‖Δθ‖ / η_t",
     "ba_muon_name": "Muon（无权重衰减）",
     "ba_momentum_name": "带动量的 SGD",
