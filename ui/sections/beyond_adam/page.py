@@ -54,42 +54,48 @@ def _curves(sh: Shell, race, panels: list[tuple[str, list[Series], bool]], key: 
     view.chart(fig, key)
 
 
-def lion_view(sh: Shell, race, roles: list[str]) -> None:
+def lion_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
+    """The part's chart, and its sentence while every run is whole (none diverged)."""
     r = race.result
     steps = [calc.coordinate_steps(r, i) / np.maximum(r.lr[:, i, None], 1e-300) for i in range(r.n_rows)]
     _curves(sh, race, [(sh.t("ba_lion_b"), _panel(sh, race, [s[:, 0] for s in steps]), True),
                        (sh.t("ba_lion_w"), _panel(sh, race, [s[:, 1] for s in steps]), True),
                        (sh.t("curve_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True)], "ba_lion")
+    if not whole:
+        return
     c = calc.lion_claim(r, roles)
     st.markdown(sh.t("ba_lion_claim", lo=c["lion_min"], hi=c["lion_max"], clo=c["cos_min"], chi=c["cos_max"], amin=c["adam_min"],
                      amax=c["adam_max"], ab=c["adam_last_b"], aw=c["adam_last_w"], ll=c["loss_lion"], la=c["loss_adam"],
                      lc=c["loss_cos"]))
 
 
-def sf_view(sh: Shell, race, roles: list[str]) -> None:
+def sf_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
     r = race.result
     _curves(sh, race, [(sh.t("curve_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True),
                        (sh.t("curve_lr"), _panel(sh, race, [r.lr[:, i] for i in range(r.n_rows)]), False)], "ba_sf")
-    st.markdown(sh.t("ba_sf_claim", **calc.horizon_losses(r, roles)))
+    if whole:
+        st.markdown(sh.t("ba_sf_claim", **calc.horizon_losses(r, roles)))
 
 
-def wsd_view(sh: Shell, race, roles: list[str]) -> None:
+def wsd_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
     r = race.result
     _curves(sh, race, [(sh.t("ba_wsd_chart_eta"), _panel(sh, race, [r.lr[:, i] for i in range(r.n_rows)]), False),
                        (sh.t("ba_wsd_chart_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True)],
             "ba_wsd")
-    st.markdown(sh.t("ba_wsd_claim", **calc.wsd_claim(r, roles)))
+    if whole:
+        st.markdown(sh.t("ba_wsd_claim", **calc.wsd_claim(r, roles)))
 
 
-def muon_view(sh: Shell, race, roles: list[str]) -> None:
+def muon_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
     r = race.result
     ratios = [np.linalg.norm(np.diff(r.theta[:, i], axis=0), axis=1) / r.lr[:, i] for i in range(r.n_rows)]
     _curves(sh, race, [(sh.t("ba_muon_chart"), _panel(sh, race, ratios), True),
                        (sh.t("curve_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True)], "ba_muon")
     m = calc.muon_ratio(r, roles)
     T = r.loss.shape[0] - 1
-    st.markdown(sh.t("ba_muon_claim", lo=float(m.min()), hi=float(m.max()), med=float(np.median(m)), T=T,
-                     lm=float(r.loss[-1, roles.index("muon")]), lk=float(r.loss[-1, roles.index("momentum")])))
+    if whole:
+        st.markdown(sh.t("ba_muon_claim", lo=float(m.min()), hi=float(m.max()), med=float(np.median(m)), T=T,
+                         lm=float(r.loss[-1, roles.index("muon")]), lk=float(r.loss[-1, roles.index("momentum")])))
     st.page_link("pages/training-lab.py", label=sh.t("ba_muon_lab"), icon="🧪", query_params=sh.query)
 
 
@@ -115,7 +121,7 @@ def surface_part(sh: Shell, part: str) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
-    VIEWS[part](sh, race, roles)
+    VIEWS[part](sh, race, roles, all(race.diverged(i) is None for i in range(len(roles))))
     view.show_surface(sh, race, key=f"ba_surface_{part}", crit=False, height=sh.size(520, 620))
 
 

@@ -67,3 +67,12 @@ def test_a_bad_value_in_the_link_is_named_and_the_page_stays_usable():
     assert not at.exception
     assert apptest.ignored_notices(at)
     apptest.chart(at, "ba_sam")
+
+
+def test_a_run_that_diverges_is_named_and_the_sentence_withheld():
+    """Momentum diverges at η = 0.5 on the bowl: the page says where, and states no numbers of a broken run."""
+    at = _open("en", {"part": "muon", "lr_muon": "0.5"})
+    apptest.assert_clean(at)
+    assert any("diverged" in w.value for w in at.warning)
+    assert not _shows_sentence(at, "ba_muon_claim", "en")
+    apptest.chart(at, "ba_muon")
