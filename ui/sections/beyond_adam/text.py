@@ -66,6 +66,13 @@ EN = {
     "ba_muon_claim": "Muon's steps are {lo:.3f}·η to {hi:.3f}·η (median {med:.3f}·η) on every step: normalised momentum. They never shrink, so near the minimum it keeps moving (loss {lm:.3g} after {T} steps, momentum {lk:.3g}).",
     "ba_muon_lab": "Muon for the weight matrices: the training lab",
     # presets
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_ba_q": "Lion and Adam race 300 steps on the long valley with η = 1. Near the end, how far does each of them move along b in one step?",
+    "qz_ba_a": "both about 0.09: the gradient is small there, so both steps have shrunk",
+    "qz_ba_b": "both exactly 1: Adam and Lion both divide the gradient by its own size",
+    "qz_ba_c": "Lion exactly 1, Adam about 0.09",
+    "qz_ba_d": "Lion about 0.09, Adam exactly 1",
+    "qz_ba_why": "Lion steps by η·sign(·) in every coordinate, whatever the gradient's size, so each coordinate moves by exactly η = 1 on every step; Adam's m/√v shrinks once the gradient's sign keeps flipping, to ≈ 0.09·η along b.",
     "ba_p_lion": "Lion: ±η sign steps",
     "ba_n_lion": "The course's long valley, η = 1, 300 steps. Lion's |Δθ_i| equals η in both coordinates on every step; Adam's first step is ±η too, then its steps shrink to ≈ 0.09·η along b and ≈ 0.0003·η along w. Constant-η Lion ends at a loss of ≈ 3.4·10⁵, Adam ≈ 1.10·10⁵, Lion with cosine decay ≈ 1.02·10⁵.",
     "ba_p_sam": "SAM: flatter minimum",
@@ -138,6 +145,13 @@ ZH = {
     "ba_momentum_name": "带动量的 SGD",
     "ba_muon_claim": "Muon 每一步的步长都在 {lo:.3f}·η 到 {hi:.3f}·η 之间（中位数 {med:.3f}·η）：归一化动量。步长从不缩小，所以在极小值附近仍在移动（{T} 步后损失 {lm:.3g}，动量为 {lk:.3g}）。",
     "ba_muon_lab": "权重矩阵用 Muon：训练实验室",
+    # predict, then run (QUESTIONS in presets.py)
+    "qz_ba_q": "Lion 和 Adam 在狭长山谷上以 η = 1 比赛 300 步。快结束时，它们每一步沿 b 各移动多远？",
+    "qz_ba_a": "都约为 0.09：那里梯度很小，两者的步长都缩小了",
+    "qz_ba_b": "都正好是 1：Adam 和 Lion 都用梯度自身的大小去除梯度",
+    "qz_ba_c": "Lion 正好是 1，Adam 约为 0.09",
+    "qz_ba_d": "Lion 约为 0.09，Adam 正好是 1",
+    "qz_ba_why": "Lion 在每个坐标上都走 η·sign(·)，与梯度大小无关，所以每一步每个坐标都正好移动 η = 1；梯度符号反复翻转后，Adam 的 m/√v 会缩小，沿 b 约为 0.09·η。",
     "ba_p_lion": "Lion：±η 符号步",
     "ba_n_lion": "课程的狭长山谷，η = 1，300 步。Lion 每一步两个坐标的 |Δθ_i| 都等于 η；Adam 的第一步也是 ±η，之后沿 b 缩小到约 0.09·η，沿 w 缩小到约 0.0003·η。固定 η 的 Lion 最终损失约 3.4·10⁵，Adam 约 1.10·10⁵，余弦衰减的 Lion 约 1.02·10⁵。",
     "ba_p_sam": "SAM：更平坦",
