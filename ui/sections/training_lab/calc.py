@@ -20,6 +20,7 @@ from optim_lab.training.data import DigitSplit, load_digits_split
 from optim_lab.training.loop import output_layer, param_groups
 from optim_lab.training.models import ModelConfig, build_model
 from optim_lab.training.train import MAX_UPDATES, Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
+from optim_lab.update import DIRECTION_KINDS
 
 BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
 
@@ -194,11 +195,14 @@ def update_formula(racer: Racer) -> str:
     spec = racer.spec()
     sched = get_schedule(racer.schedule)
     m, s = spec.momentum_rule, spec.scaling_rule
+    # a direction rule (sign, Rprop, Adafactor, Muon) makes the step u_t itself, with no σ
+    direction = s.coeffs(np.ones(1), np.full(1, racer.resolved_lr()), spec.resolve(dict(racer.hparams))).kind in DIRECTION_KINDS
     head = (r"\theta_{t+1} = \theta_t + m_{t+1}" if m.eta_inside
+            else (r"\theta_{t+1} = \theta_t - u_t" if s.eta_own else r"\theta_{t+1} = \theta_t - \eta_t\, u_t") if direction
             else r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     lines = [head]
     for part in (m.latex, s.latex, sched.latex):  # one equation per line: narrow columns cut long ones off
-        lines += [x.strip() for x in re.split(r",\\(?:quad|\ )\s*", part)]
+        lines += [x.strip() for x in re.split(r",\\(?:quad|\ )\s*|\\quad\s*", part) if x.strip()]
     return r" \\ ".join(lines)
 
 

@@ -88,6 +88,13 @@ def test_a_muon_run_trains_and_its_note_counts_what_muon_and_adamw_step():
     assert calc.run_plan(calc.Shared(epochs=1), calc.RunSetting(Racer("adamw"), True, "64", "ce"), 1347).split is None
 
 
+def test_the_update_formula_of_a_direction_rule_steps_with_u_not_with_m_over_sigma():
+    assert calc.update_formula(Racer("adam")).startswith(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
+    muon = calc.update_formula(Racer("muon")).split(r" \\ ")
+    assert muon[0] == r"\theta_{t+1} = \theta_t - \eta_t\, u_t" and r"(\text{Newton–Schulz in bfloat16})" in muon
+    assert calc.update_formula(Racer("rprop")).startswith(r"\theta_{t+1} = \theta_t - u_t \\")  # its step sizes are u's own
+
+
 def test_drawing_becomes_a_centred_8x8_digit_in_unit_range():
     pixels = np.zeros((32, 32))
     pixels[4:28, 20:23] = 1  # a thin vertical stroke off to the right
