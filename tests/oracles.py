@@ -161,3 +161,48 @@ def from_torch(cls: str, kwargs: dict) -> tuple[str, float | None, dict]:
 def torch_scheduler(name: str, opt: torch.optim.Optimizer, lr: float):
     sp, factory = SCHED_DB[name]
     return factory(opt, lr, sp)
+
+
+class MuonAdamWReference:
+    """The hybrid torch's documentation recommends, built from torch's own classes: torch.optim.Muon
+    (OPTIM_DB's keywords) for every parameter of ≥ 2 dimensions whose group does not say
+    `use_muon=False` — a convolution kernel as an (out, in·k·k) leaf that shares its storage, its
+    gradient copied in before each step, since torch's Muon takes 2-D parameters only — and
+    torch.optim.AdamW(lr=3e-4, weight_decay=0.01) for the rest; each with the named schedule's
+    torch lr_scheduler (AdamW's built from its own lr)."""
+
+    ADAMW_LR = 3e-4
+
+    def __init__(self, params, lr: float, sched: str = "constant"):
+        groups = list(params)
+        if groups and not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        self.kernels, matrices, rest = [], [], []
+        for g in groups:
+            for p in g["params"]:
+                if p.dim() >= 2 and g.get("use_muon", True):
+                    if p.dim() > 2:
+                        view = torch.nn.Parameter(p.detach().view(p.shape[0], -1))
+                        self.kernels.append((p, view))
+                        p = view
+                    matrices.append(p)
+                else:
+                    rest.append(p)
+        self.opts = [torch.optim.Muon(matrices, lr=lr, **OPTIM_DB["muon"][2])] if matrices else []
+        self.scheds = [torch_scheduler(sched, self.opts[0], lr)] if matrices else []
+        if rest:
+            self.opts.append(torch.optim.AdamW(rest, lr=self.ADAMW_LR, weight_decay=0.01))
+            self.scheds.append(torch_scheduler(sched, self.opts[-1], self.ADAMW_LR))
+
+    def zero_grad(self):
+        for o in self.opts:
+            o.zero_grad()
+        for p, _ in self.kernels:
+            p.grad = None
+
+    def step(self):
+        for p, view in self.kernels:
+            view.grad = None if p.grad is None else p.grad.reshape(view.shape)
+        for o, s in zip(self.opts, self.scheds, strict=True):
+            o.step()
+            s.step()

@@ -142,6 +142,9 @@ def unwritten(racer) -> str | None:
     """Why `racer`'s update cannot be written out in the script (None: it can)."""
     spec = racer.spec()
     hp = spec.resolve(dict(racer.hparams))
+    if spec.scaling == "orthogonal":
+        return ("Muon for the weight matrices and kernels with AdamW for the rest (two updates; torch.optim.Muon "
+                "takes no convolution kernels)")
     if spec.momentum not in MOMENTUM_CODE or spec.scaling not in SCALING_CODE:
         return f"{spec.label_en} (momentum rule {spec.momentum!r}, scaling rule {spec.scaling!r})"
     for name, plain in PLAIN_SWITCHES.items():

@@ -2,7 +2,9 @@
 line all train through `fit`.
 
 Per update (HW3's order): forward → loss → zero_grad → backward → clip_grad_norm_ →
-`optimizer.step()`, the optimizer being `LabOptimizer` (the engine's one update).  Per
+`optimizer.step()`, the optimizer being `LabOptimizer` (the engine's one update; for Muon
+the hybrid torch's documentation recommends, AdamW taking what is not a hidden layer's matrix
+or kernel: `param_groups`).  Per
 epoch one `randperm` of the samples from a generator seeded with `seed` (HW3's
 `DataLoader(shuffle=True)`; a full batch is permuted too, so a full-batch run and the
 same run in mini-batches draw the same numbers from the generator); the epoch's batches
@@ -165,6 +167,28 @@ class StopAtLoss(Hook):
             self._measure(f)
 
 
+def output_layer(model: torch.nn.Module) -> torch.nn.Module | None:
+    """The network's output layer: its last `Linear` (the classifier head of the lab's models)."""
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    return linears[-1] if linears else None
+
+
+def param_groups(model: torch.nn.Module, racer) -> list:
+    """The model's parameters as its optimizer takes them.  For Muon two groups: the output layer
+    goes to AdamW with `use_muon=False` (Muon's authors leave the classifier head to AdamW; the
+    other matrices and kernels get Muon, biases and BN's γ, β AdamW: `torch_optim.muon_split`).
+    For every other racer the plain list, in the model's order."""
+    from ..torch_optim import is_muon
+
+    params = list(model.parameters())
+    head = output_layer(model)
+    if not is_muon(racer) or head is None:
+        return params
+    own = {id(p) for p in head.parameters()}
+    return [{"params": [p for p in params if id(p) not in own]},
+            {"params": [p for p in params if id(p) in own], "use_muon": False}]
+
+
 def make_optimizer(params, racer, total_steps: int) -> torch.optim.Optimizer:
     """The chapter's optimizer as a torch.optim.Optimizer: the engine's own update."""
     from ..torch_optim import LabOptimizer
@@ -207,7 +231,7 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: Cal
     n = len(y)
     B = n if batch_size is None else min(int(batch_size), n)
     params = list(model.parameters())
-    f = Fit(model, optimizer(params, racer, total), int(total), B, math.ceil(n / B))
+    f = Fit(model, optimizer(param_groups(model, racer), racer, total), int(total), B, math.ceil(n / B))
     gen = torch.Generator().manual_seed(int(seed))
     for h in hooks:
         h.start(f)

@@ -102,3 +102,20 @@ def test_export_script_writes_the_pages_script_which_prints_the_same_epochs(caps
     assert rc == 2 and "one" in err
     rc, _, err = _run(capsys, "--samples", "60", "--epochs", "1", "--export-script", str(tmp_path / "no" / "dir.py"))
     assert rc == 2 and "--export-script" in err
+
+
+def test_muon_trains_from_the_command_line_as_the_lab_trains_it(capsys):
+    """`train --optimizer muon`: the one loop's Muon + AdamW hybrid (a Muon-only run would refuse the
+    biases), the same numbers as the lab's run of the same settings."""
+    from optim_lab.engine import Racer
+    from optim_lab.training.models import ModelConfig
+    from optim_lab.training.train import RunConfig, train_run
+
+    rc, out, err = _run(capsys, "--samples", "60", "--epochs", "2", "--batch-size", "20", "--json", "--optimizer", "muon",
+                        "--lr", "0.02", "--width", "4", "--opt", "weight_decay=0.05")
+    assert rc == 0, err
+    run = json.loads(out)["runs"][0]
+    assert run["diverged_at"] is None
+    lab = train_run(RunConfig(model=ModelConfig(width=4), racer=Racer("muon", lr=0.02, hparams={"weight_decay": 0.05}),
+                              batch_size=20, epochs=2, samples=60))
+    assert [e["val_loss"] for e in run["epochs"]] == [e.val_loss for e in lab.epochs]

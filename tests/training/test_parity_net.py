@@ -25,11 +25,10 @@ from optim_lab.optimizers import OPTIMIZERS
 from optim_lab.schedules import SCHEDULES
 from optim_lab.training.models import ModelConfig
 from optim_lab.training.train import RunConfig, train_run
-from tests.oracles import BOOK_OPTIMIZERS, OPTIM_DB, SCHED_DB, torch_optimizer, torch_scheduler
+from tests.oracles import BOOK_OPTIMIZERS, OPTIM_DB, SCHED_DB, MuonAdamWReference, torch_optimizer, torch_scheduler
 
 STEPS = 200
-# torch.optim.Muon (like ours) takes 2-D matrices only, and the CNN has biases and conv kernels: its
-# parity on networks is the optim_db replay's (tests/engine/test_optim_db.py, on a network of matrices)
+# Muon steps the CNN as a hybrid (Muon for matrices and kernels, AdamW for the rest): its own test below
 PYTORCH = [o.name for o in OPTIMIZERS.values() if o.convention == "pytorch" and o.scaling != "orthogonal"]
 OTHER_SCHEDULES = [s for s in SCHEDULES if s != "constant"]
 CASES = [(name, "constant") for name in PYTORCH] + [
@@ -97,3 +96,32 @@ def test_with_bn_the_network_computes_the_same(name, monkeypatch):
     a = [[e.train_loss, e.val_loss, e.val_acc] for e in ours.epochs]
     b = [[e.train_loss, e.val_loss, e.val_acc] for e in theirs.epochs]
     np.testing.assert_allclose(a, b, rtol=1e-8)
+
+
+@pytest.mark.parametrize("sched", ["constant", "warmup-cosine"])
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_muon_steps_the_cnn_as_torch_optim_muon_plus_adamw_do(sched, blocks, monkeypatch):
+    """A Muon run is the hybrid torch's documentation recommends: torch.optim.Muon for the kernels
+    (as (out, in·k·k) matrices) and the hidden Linear, torch.optim.AdamW for the biases and the
+    output layer, each on its own lr_scheduler.  Muon's Newton–Schulz runs in bfloat16 in both
+    and lands on the same values: float64 round-off, as for every other optimizer here."""
+    torch.set_num_threads(1)
+    racer = Racer("muon", lr=0.02, hparams=OPTIM_DB["muon"][0], schedule=sched, sched_params=SCHED_DB[sched][0])
+    cfg = RunConfig(model=ModelConfig(width=4, blocks=blocks, bn=False), racer=racer, batch_size=20, steps=STEPS, epochs=None,
+                    samples=200, dtype="float64", seed=3)
+    ours = train_run(cfg)
+    seen = []
+
+    def reference(params, racer, total):
+        seen.append(params)
+        return MuonAdamWReference(params, racer.resolved_lr(), sched)
+
+    monkeypatch.setattr(train_mod, "make_optimizer", reference)
+    theirs = train_run(cfg)
+    # the output layer came as its own group, marked for AdamW
+    assert [g.get("use_muon", True) for g in seen[0]] == [True, False]
+    assert ours.updates == theirs.updates == STEPS and ours.diverged_at is None
+    assert ours.batch_loss[-1] < 0.5 * ours.batch_loss[0]  # it learns
+    np.testing.assert_allclose(ours.batch_loss, theirs.batch_loss, rtol=1e-9, atol=1e-12)
+    for key, value in theirs.state_dict.items():
+        np.testing.assert_allclose(ours.state_dict[key], value, rtol=1e-8, atol=1e-10, err_msg=key)

@@ -14,10 +14,13 @@ from sklearn.metrics import confusion_matrix
 
 from optim_lab.engine import Racer
 from optim_lab.schedules import get_schedule
+from optim_lab.torch_optim import MUON_PARTNER_HPARAMS, MUON_PARTNER_LR, is_muon, muon_split
 from optim_lab.training import presets as engine_presets
 from optim_lab.training.data import DigitSplit, load_digits_split
-from optim_lab.training.models import ModelConfig
+from optim_lab.training.loop import output_layer, param_groups
+from optim_lab.training.models import ModelConfig, build_model
 from optim_lab.training.train import MAX_UPDATES, Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
+from optim_lab.update import DIRECTION_KINDS
 
 BATCH_OPTIONS = ("1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "full")
 
@@ -72,10 +75,29 @@ class Plan:
     """One run as the page will train it: its engine config, or why it cannot train.
 
     `note` is a text key and its values: "tl_fit_epochs" (the epochs were fitted to the
-    bound), "tl_bn_batch_of_one" or "tl_cannot_train" (`config` is None then)."""
+    bound), "tl_bn_batch_of_one" or "tl_cannot_train" (`config` is None then).  `split`: a
+    Muon run's "tl_muon_split" (which parameters Muon steps, which AdamW)."""
 
     config: RunConfig | None
     note: tuple[str, dict] | None = None
+    split: tuple[str, dict] | None = None
+
+
+def muon_split_note(model: ModelConfig, racer: Racer) -> tuple[str, dict]:
+    """"tl_muon_split" and its counts for this model: what `LabOptimizer` gives Muon (hidden
+    matrices, kernels as (out, in·k·k)) and AdamW (biases, BN's γ and β, the output layer)."""
+    net = build_model(model, 0)
+    muon, rest = muon_split(param_groups(net, racer))
+    head = {id(p) for p in output_layer(net).parameters()}
+    bn = {id(p) for m in net.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for p in m.parameters()}
+    rest_other = [p for p in rest if id(p) not in head and id(p) not in bn]
+    return "tl_muon_split", {
+        "kernels": sum(p.dim() == 4 for p in muon), "matrices": sum(p.dim() == 2 for p in muon),
+        "muon_n": len(muon), "muon_p": sum(p.numel() for p in muon),
+        "biases": len(rest_other), "bn": sum(id(p) in bn for p in rest), "head": sum(id(p) in head for p in rest),
+        "adamw_n": len(rest), "adamw_p": sum(p.numel() for p in rest),
+        "lr": MUON_PARTNER_LR, "wd": MUON_PARTNER_HPARAMS["weight_decay"],
+    }
 
 
 def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
@@ -85,8 +107,6 @@ def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
                         residual=shared.residual)
     batch = batch_value(r.batch)
     B = min(batch or n, n)
-    if r.racer.spec().scaling == "orthogonal":  # Muon: matrices only, and every network here has biases too
-        return Plan(None, ("tl_muon_matrices", {}))
     if model.kind == "mlp" and model.bn and (B == 1 or n % B == 1):
         return Plan(None, ("tl_bn_batch_of_one", {"n": n, "b": B}))
     epochs = fitted_epochs(shared.epochs, n, batch)
@@ -98,9 +118,10 @@ def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
     cfg = RunConfig(model=model, racer=r.racer, loss=r.loss, batch_size=batch, epochs=epochs, samples=shared.samples,
                     augment=shared.augment, normalize=shared.normalize, clip=shared.clip, seed=shared.seed)
     try:
-        return Plan(cfg.checked(), note)
+        cfg = cfg.checked()
     except ValueError as exc:  # what the page's controls cannot reach; said as this run's note
         return Plan(None, ("tl_cannot_train", {"error": str(exc)}))
+    return Plan(cfg, note, muon_split_note(cfg.model, cfg.racer) if is_muon(cfg.racer) else None)
 
 
 @dataclass(frozen=True)
@@ -174,11 +195,14 @@ def update_formula(racer: Racer) -> str:
     spec = racer.spec()
     sched = get_schedule(racer.schedule)
     m, s = spec.momentum_rule, spec.scaling_rule
+    # a direction rule (sign, Rprop, Adafactor, Muon) makes the step u_t itself, with no σ
+    direction = s.coeffs(np.ones(1), np.full(1, racer.resolved_lr()), spec.resolve(dict(racer.hparams))).kind in DIRECTION_KINDS
     head = (r"\theta_{t+1} = \theta_t + m_{t+1}" if m.eta_inside
+            else (r"\theta_{t+1} = \theta_t - u_t" if s.eta_own else r"\theta_{t+1} = \theta_t - \eta_t\, u_t") if direction
             else r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     lines = [head]
     for part in (m.latex, s.latex, sched.latex):  # one equation per line: narrow columns cut long ones off
-        lines += [x.strip() for x in re.split(r",\\(?:quad|\ )\s*", part)]
+        lines += [x.strip() for x in re.split(r",\\(?:quad|\ )\s*|\\quad\s*", part) if x.strip()]
     return r" \\ ".join(lines)
 
 

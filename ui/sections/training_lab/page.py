@@ -37,16 +37,26 @@ def step_train_settings(sh: Shell, train_box):
 
 
 def show_notes(sh: Shell, plans: list[calc.Plan]) -> None:
-    """Each run's own note: its epochs fitted to the bound, or why it cannot train."""
+    """Each run's own notes: its epochs fitted to the bound, or why it cannot train; for Muon,
+    which parameters Muon steps and which AdamW."""
     for i, p in enumerate(plans, start=1):
-        if p.note is None:
-            continue
-        key, values = p.note
-        text = sh.t(key, run=sh.t("tl_run_n", i=i), **values)
-        if p.config is None:
-            st.warning(text, icon="🛑")
-        else:
-            st.info(text, icon="✂️")
+        if p.note is not None:
+            key, values = p.note
+            text = sh.t(key, run=sh.t("tl_run_n", i=i), **values)
+            if p.config is None:
+                st.warning(text, icon="🛑")
+            else:
+                st.info(text, icon="✂️")
+        if p.split is not None:
+            st.info(muon_split_text(sh, i, p.split[1]), icon="🧩")
+
+
+def muon_split_text(sh: Shell, i: int, v: dict) -> str:
+    """"tl_muon_split" with its lists spelled out (only the kinds of parameter this model has)."""
+    sep = sh.t("tl_list_sep")
+    muon = [sh.t(key, n=v[n]) for key, n in (("tl_mu_kernels", "kernels"), ("tl_mu_matrices", "matrices")) if v[n]]
+    adamw = [sh.t(key, n=v[n]) for key, n in (("tl_aw_biases", "biases"), ("tl_aw_bn", "bn"), ("tl_aw_head", "head")) if v[n]]
+    return sh.t("tl_muon_split", run=sh.t("tl_run_n", i=i), muon_what=sep.join(muon), adamw_what=sep.join(adamw), **v)
 
 
 def render(sh: Shell) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from optim_lab.torch_optim import is_muon
 from optim_lab.training import codegen
 from ui.sections.training_lab import calc
 from ui.shell import Shell
@@ -17,6 +18,9 @@ def show_code(sh: Shell, runs: list[calc.NamedRun]) -> None:
         names = [r.name for r in runs]
         pick = sh.controls.select("code", sh.t("tl_code_of"), names, names[0])
         run = runs[names.index(pick)]
+        if is_muon(run.config.racer):  # two optimizers (Muon + AdamW): not written out
+            st.info(sh.t("tl_code_none_muon"), icon="ℹ️")
+            return
         why = codegen.unwritten(run.config.racer)
         if why is not None:  # the engine's newer rules are not written out: no script rather than a wrong one
             st.info(sh.t("tl_code_none", why=why), icon="ℹ️")

@@ -150,6 +150,9 @@ def step_loss_optimizer(sh: Shell, runs: list[calc.NamedRun]) -> None:
             else:
                 st.latex(r"\text{" + sh.t("tl_mse_book") + r"}:\ e = \sum_i (\hat y_i - y'_i)^2")
             st.latex(calc.update_formula(c.racer))
-            wd = c.racer.spec().resolve(dict(c.racer.hparams)).get("weight_decay", 0.0)
-            if wd:
-                st.caption(sh.t("tl_wd_note", wd=wd))
+            spec = c.racer.spec()
+            hp = spec.resolve(dict(c.racer.hparams))
+            wd = hp.get("weight_decay", 0.0)
+            if wd:  # AdamW's kind (Muon, Lion, …) shrinks θ itself; the others add λθ to g
+                decoupled = spec.decoupled or bool(hp.get("decoupled_weight_decay", False))
+                st.caption(sh.t("tl_wd_note_decoupled" if decoupled else "tl_wd_note", wd=wd))

@@ -29,9 +29,18 @@ EN = {
         "a batch of 1. Choose another batch size for it or turn its BN off; the other runs train."
     ),
     "tl_cannot_train": "{run} cannot train with these settings ({error}); the other runs train.",
-    "tl_muon_matrices": "{run} cannot train here: Muon orthogonalises weight matrices only, and every network of the lab "
-                        "also has biases (and the CNN convolution kernels). torch's documentation pairs Muon for the matrices "
-                        "with AdamW for the rest; the lab does not split a run that way yet. The other runs train.",
+    "tl_muon_split": (
+        "{run}: Muon is made for the weight matrices of hidden layers, so here it steps {muon_n} tensors ({muon_p:,} "
+        "weights): {muon_what}. AdamW steps the other {adamw_n} ({adamw_p:,} weights): {adamw_what}. AdamW's settings are "
+        "those of torch.optim.Muon's documentation: η = {lr:g} on this run's schedule, weight decay {wd:g}, β₁ = 0.9, "
+        "β₂ = 0.999 (the same example gives Muon η = 0.02)."
+    ),
+    "tl_mu_kernels": "the convolution kernels ({n}, each as the matrix out × in·k·k, as Muon's authors do)",
+    "tl_mu_matrices": "the hidden fully connected layers' weight matrices ({n})",
+    "tl_aw_biases": "the biases ({n})",
+    "tl_aw_bn": "BN's γ and β ({n})",
+    "tl_aw_head": "the output layer ({n}, as Muon's authors advise)",
+    "tl_list_sep": ", ",
     "tl_no_runs": "No run can train with these settings: see the note of each run above.",
     # step 1
     "tl_s1": "1 · Libraries",
@@ -97,6 +106,7 @@ EN = {
     "tl_clip": "Gradient clipping (clip_grad_norm_)",
     "tl_clip_value": "max_norm",
     "tl_wd_note": "weight decay {wd:g} (L2 term added to g, as torch.optim does)",
+    "tl_wd_note_decoupled": "weight decay {wd:g}, decoupled (AdamW-style): θ is multiplied by (1 − η·{wd:g}) before the step",
     # step 5
     "tl_s5": "5 · Train",
     "tl_epochs": "Epochs",
@@ -179,6 +189,11 @@ EN = {
     "tl_code_of": "Script of",
     "tl_download": "Download the script",
     "tl_code_language": "The script's names and comments are in English, as in HW3's sample code.",
+    "tl_code_none_muon": (
+        "No script for a Muon run yet. A script here writes out one optimizer's update in the app's own operations, so that "
+        "it prints exactly the app's numbers; a Muon run steps with two (Muon for the weight matrices and convolution "
+        "kernels, AdamW for the rest), and torch.optim.Muon itself takes no convolution kernels (2-D parameters only)."
+    ),
     "tl_code_none": "No script for this run: its update uses {why}, which the script does not write out yet. The script "
                     "covers the book's optimizers and torch's classic ones, each written out so that it prints exactly the "
                     "app's numbers.",
@@ -225,8 +240,17 @@ ZH = {
         "请给这一组换一个批量大小，或关闭它的 BN；其他各组照常训练。"
     ),
     "tl_cannot_train": "{run}无法用这些设置训练（{error}）；其他各组照常训练。",
-    "tl_muon_matrices": "{run}在这里无法训练：Muon 只对权重矩阵做正交化，而本实验室的每个网络都还有偏置（CNN 还有卷积核）。"
-                        "PyTorch 的文档建议矩阵用 Muon、其余参数用 AdamW；实验室还不能把一组训练这样拆分。其他各组照常训练。",
+    "tl_muon_split": (
+        "{run}：Muon 是为隐藏层的权重矩阵设计的，所以这里它更新 {muon_n} 个张量（{muon_p:,} 个权重）：{muon_what}。"
+        "其余 {adamw_n} 个张量（{adamw_p:,} 个权重）由 AdamW 更新：{adamw_what}。AdamW 的设置取自 torch.optim.Muon 的文档："
+        "学习率 η = {lr:g}，沿用这一组的学习率调度，权重衰减 {wd:g}，β₁ = 0.9，β₂ = 0.999（同一示例给 Muon 的 η = 0.02）。"
+    ),
+    "tl_mu_kernels": "卷积核（{n} 个，与 Muon 的作者一样，每个当作 out × in·k·k 的矩阵）",
+    "tl_mu_matrices": "隐藏全连接层的权重矩阵（{n} 个）",
+    "tl_aw_biases": "偏置（{n} 个）",
+    "tl_aw_bn": "BN 的 γ 和 β（{n} 个）",
+    "tl_aw_head": "输出层（{n} 个，按 Muon 作者的建议）",
+    "tl_list_sep": "、",
     "tl_no_runs": "按这些设置，没有一组能够训练：请看上方每一组的说明。",
     "tl_s1": "1 · 导入库",
     "tl_s1_text": "每个导入的用途（HW3 导入的也是这些，另加 torchvision 做图像变换）。",
@@ -287,6 +311,7 @@ ZH = {
     "tl_clip": "梯度裁剪（clip_grad_norm_）",
     "tl_clip_value": "max_norm",
     "tl_wd_note": "权重衰减 {wd:g}（与 torch.optim 一样，把 L2 项加到 g 上）",
+    "tl_wd_note_decoupled": "权重衰减 {wd:g}，解耦（AdamW 式）：更新前先把 θ 乘以 (1 − η·{wd:g})",
     "tl_s5": "5 · 训练",
     "tl_epochs": "训练回合数（epoch）",
     "tl_seed": "随机种子（初始权重与批量顺序）",
@@ -362,6 +387,11 @@ ZH = {
     "tl_code_of": "脚本：",
     "tl_download": "下载脚本",
     "tl_code_language": "脚本里的变量名和注释都是英文，与 HW3 的示例代码一样；每一段做什么，见本页第 1–7 步的说明。",
+    "tl_code_none_muon": (
+        "Muon 的运行还没有脚本。这里的脚本用与本页相同的运算逐行写出一个优化器的更新，所以打印的数字与本页完全相同；"
+        "而 Muon 的运行用两个优化器更新（权重矩阵和卷积核用 Muon，其余用 AdamW），并且 torch.optim.Muon 本身不接受卷积核"
+        "（只接受二维参数）。"
+    ),
     "tl_code_none": "这个运行没有脚本：它的更新用到了 {why}，脚本还没有把它写出来。脚本涵盖书中的优化器和 PyTorch 的经典优化器，"
                     "每一个都逐行写出，打印的数字与本页完全相同。",
     "preset_tl_optimizers": "SGD vs 动量 vs Adam",

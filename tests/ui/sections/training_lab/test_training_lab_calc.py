@@ -72,6 +72,29 @@ def test_a_run_that_cannot_train_is_its_own_note_and_the_others_still_train():
     assert len(calc.run_configs(shared, [bad, good])) == 1
 
 
+def test_a_muon_run_trains_and_its_note_counts_what_muon_and_adamw_step():
+    """The default CNN (2 blocks, width 16, BN): Muon steps the 2 convolution kernels and the hidden
+    Linear; AdamW the conv biases, BN's γ and β, the hidden Linear's bias and the output layer."""
+    plan = calc.run_plan(calc.Shared(epochs=1), calc.RunSetting(Racer("muon", lr=0.02), True, "64", "ce"), 1347)
+    assert plan.config is not None and plan.note is None
+    key, v = plan.split
+    # kernels 16·1·3·3 and 32·16·3·3, hidden Linear 64 × (32·2·2); conv biases 16 + 32, BN 2·(16 + 32), its bias 64, head 10·64 + 10
+    want = {"kernels": 2, "matrices": 1, "muon_n": 3, "muon_p": 144 + 4608 + 8192,
+            "biases": 3, "bn": 4, "head": 2, "adamw_n": 9, "adamw_p": 48 + 96 + 64 + 650}
+    assert key == "tl_muon_split" and {k: v[k] for k in want} == want
+    mlp = calc.run_plan(calc.Shared(kind="mlp", depth=3, epochs=1), calc.RunSetting(Racer("muon"), False, "64", "ce"), 1347)
+    v = mlp.split[1]
+    assert (v["kernels"], v["matrices"], v["biases"], v["bn"], v["head"]) == (0, 3, 3, 0, 2)
+    assert calc.run_plan(calc.Shared(epochs=1), calc.RunSetting(Racer("adamw"), True, "64", "ce"), 1347).split is None
+
+
+def test_the_update_formula_of_a_direction_rule_steps_with_u_not_with_m_over_sigma():
+    assert calc.update_formula(Racer("adam")).startswith(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
+    muon = calc.update_formula(Racer("muon")).split(r" \\ ")
+    assert muon[0] == r"\theta_{t+1} = \theta_t - \eta_t\, u_t" and r"(\text{Newton–Schulz in bfloat16})" in muon
+    assert calc.update_formula(Racer("rprop")).startswith(r"\theta_{t+1} = \theta_t - u_t \\")  # its step sizes are u's own
+
+
 def test_drawing_becomes_a_centred_8x8_digit_in_unit_range():
     pixels = np.zeros((32, 32))
     pixels[4:28, 20:23] = 1  # a thin vertical stroke off to the right

@@ -143,10 +143,19 @@ def test_a_run_whose_update_the_script_does_not_write_out_says_so_instead_of_a_s
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_muon_is_that_runs_note_and_the_other_runs_train(lang):
-    """Muon orthogonalises matrices only: a Muon run says why it does not train here, the others train."""
-    at = _open(lang, {"n": "2", "o1": "muon", "epochs": "1", "samples": "200"})
+def test_a_muon_run_trains_with_adamw_for_the_rest_and_says_which_parameters_get_which(lang):
+    """Muon where it is meant to work: the run trains, and its note names what Muon steps (the
+    kernels, the hidden matrix) and what AdamW steps (biases, BN's γ and β, the output layer)."""
+    at = _open(lang, {"n": "2", "o1": "muon", "o1_lr": "0.02", "epochs": "1", "samples": "200"})
     apptest.assert_clean(at)
-    said = t("tl_muon_matrices", lang, run="\x00").split("\x00")[1][:20]
-    assert any(said in w.value for w in [*at.warning, *at.info, *at.markdown, *at.caption])
-    assert len({d["name"] for d in apptest.chart(at, "tl_curves")["data"]}) == 1
+    assert not at.warning
+    notes = [i.value for i in at.info if t("tl_mu_kernels", lang, n=2) in i.value]
+    assert len(notes) == 1, [i.value for i in at.info]
+    for piece in (t("tl_mu_matrices", lang, n=1), t("tl_aw_biases", lang, n=3), t("tl_aw_bn", lang, n=4),
+                  t("tl_aw_head", lang, n=2), "12,944", "858"):
+        assert piece in notes[0], piece
+    assert len({d["name"] for d in apptest.chart(at, "tl_curves")["data"]}) == 2
+    assert any(i.value == t("tl_code_none_muon", lang) for i in at.info)  # the code view: no script, and why
+    captions = [c.value for c in at.caption]
+    assert t("tl_wd_note_decoupled", lang, wd=0.1) in captions  # Muon's decay shrinks θ, it is no L2 term in g
+    assert t("tl_wd_note", lang, wd=0.1) not in captions
