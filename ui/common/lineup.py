@@ -82,6 +82,8 @@ SECTION_LR = {
     "lr_schedule": {"rosenbrock": {"adam": 0.5}},
     # the inside view's full-batch runs: large enough that λ_max climbs to 2/η within the page's updates
     "inside_network": {"digits": {"sgd": 0.1, "momentum": 0.01, "adam": 3e-3}},
+    # the lab's Muon starts at torch.optim.Muon's documented η (its AdamW partner keeps its own 3e-4)
+    "training_lab": {"digits": {"muon": 0.02}},
 }
 UI_LR_MIN, UI_LR_MAX = max(LR_MIN, 1e-8), 10.0
 

@@ -24,7 +24,7 @@ def run_editor(sh: Shell, i: int, n_samples: int) -> calc.RunSetting:
     """Run i's optimizer (the one racer editor: η, β, … follow the optimizer), then what the
     run sets for itself: BN, its batch size (only those one epoch of which fits the bound), its loss."""
     cfg = racer_editor(sh, i, SURFACE, default_opt=DEFAULT_LINEUP[i - 1], container=st, defaults={"s": "adam"},
-                       steps=T_MAX)
+                       steps=T_MAX, section="training_lab")
     bn = sh.controls.toggle(f"r{i}_bn", sh.t("tl_bn"), True)
     opts = calc.batch_options(n_samples)
     bs = sh.controls.select(f"r{i}_bs", sh.t("tl_batch"), opts, "64" if "64" in opts else "full",

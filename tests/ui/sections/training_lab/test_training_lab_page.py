@@ -11,6 +11,7 @@ from optim_lab.jobs import POOL
 from optim_lab.training.presets import PRESETS
 from optim_lab.training.train import MAX_UPDATES
 from tests import apptest
+from ui.common.lineup import default_lr
 from ui.sections.training_lab.training import job_key
 from ui.shell import PAGE_BY_ID
 from ui.text import LANGS, t
@@ -159,3 +160,11 @@ def test_a_muon_run_trains_with_adamw_for_the_rest_and_says_which_parameters_get
     captions = [c.value for c in at.caption]
     assert t("tl_wd_note_decoupled", lang, wd=0.1) in captions  # Muon's decay shrinks θ, it is no L2 term in g
     assert t("tl_wd_note", lang, wd=0.1) not in captions
+
+
+def test_choosing_muon_starts_at_its_documented_learning_rate():
+    """torch.optim.Muon's documented η is 0.02; the lab's other rules keep the digits row of LR_HINT."""
+    at = _open("en", {"n": "2", "o1": "muon", "epochs": "1", "samples": "200"})
+    apptest.assert_clean(at)
+    assert float(at.session_state["o1_lr__exact"]) == 0.02
+    assert float(at.session_state["o2_lr__exact"]) == default_lr(at.session_state["o2"], "digits")
