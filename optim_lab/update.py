@@ -158,6 +158,17 @@ class Tables:
         self.guard = guard
         self.kinds = {k: _mask(kinds, k, shape) for k in SIGMA_KINDS if k in kinds}
         self.directions = {k: _mask(kinds, k, shape) for k in DIRECTION_KINDS if k in kinds}
+        # the rows of each direction rule (None: all), for rules that compute on their own rows only
+        self.direction_index = {k: None if self.directions[k] is True else np.flatnonzero([kk == k for kk in kinds])
+                                for k in self.directions}
+        # Muon's coefficients on its own rows, where they do not change along the steps (they never
+        # do today): a float each where its rows agree, so its Newton–Schulz runs on scalars
+        idx = self.direction_index.get("orthogonal")
+        self.ns_own = None
+        if idx is not None and all(n in extras for n in NS_NAMES):
+            own = [np.broadcast_to(extras[n], (self.T, self.R))[:, idx] for n in NS_NAMES]
+            if all((t == t[:1]).all() for t in own):
+                self.ns_own = [float(t[0, 0]) if (t == t[0, 0]).all() else torch.as_tensor(t[0].copy()) for t in own]
         self.direction_rows = _mask(["d" if k in DIRECTION_KINDS else "s" for k in kinds], "d", shape)
         self.uses_sigma = bool(self.kinds) and (not self.columns["q"].is_zero or set(self.kinds) != {"rms"})
         m = self.columns
@@ -283,7 +294,7 @@ def _per_param(x: torch.Tensor, tables: Tables, fn):
 
 
 def _numel(x: torch.Tensor, tables: Tables) -> int:
-    return x.numel() if tables.param_dims is None else int(np.prod(x.shape[-tables.param_dims:]))
+    return x.numel() if tables.param_dims is None else math.prod(x.shape[-tables.param_dims:])
 
 
 def dir_sign(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -298,13 +309,11 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     s, prev = st.buf("step_size"), st.buf("prev")
     if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
         s.add_(x["s0"])  # s starts at η on step 1
-    agree = d.mul(prev).sign()
-    factor = torch.where(agree > 0, _t(x["eta_plus"], d), torch.where(agree < 0, _t(x["eta_minus"], d), _t(1.0, d)))
-    s.mul_(factor)
-    torch.minimum(torch.maximum(s, _t(x["s_min"], s)), _t(x["s_max"], s), out=s)
-    d = torch.where(factor == _t(x["eta_minus"], d), torch.zeros_like(d), d)
-    prev.copy_(d)
-    return torch.sign(d).mul_(s)
+    agree = d.mul(prev).sign_()
+    factor = torch.where(agree > 0, x["eta_plus"], torch.where(agree < 0, _t(x["eta_minus"], d), 1.0))  # d's dtype
+    s.mul_(factor).clamp_(min=x["s_min"], max=x["s_max"])
+    prev.copy_(d).masked_fill_(factor == x["eta_minus"], 0.0)  # d forgotten where it flipped (torch: factor.eq(η₋))
+    return torch.sign(prev).mul_(s)
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -318,17 +327,16 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
         col.lerp_(torch.norm(d, dim=-2, keepdim=True).square_().div_(d.size(-2)), x["w"])
         var = (row @ col).div_(row.mean(dim=-2, keepdim=True).clamp_(min=x["eps1"]))
     else:
-        var = st.buf("variance").lerp_(d * d, x["w"]).clone()
-    u = torch.maximum(var, _t(x["eps1"], var) ** 2).rsqrt_().mul_(d)
+        var = st.buf("variance").lerp_(d.square(), x["w"])
+    u = var.clamp(min=x["eps1"] * x["eps1"]).rsqrt_().mul_(d)  # a new tensor: the state keeps v
     n = _numel(d, tables)
     if tables.param_dims is None:  # a network's tensor: scalars, as torch computes them
         alpha = max(x["eps2"], theta.norm(2).item() / n**0.5) * x["rho"]
         return u.mul_(alpha / max(1.0, u.norm(2).item() / (n**0.5 * x["d"])))
     dims = tuple(range(-tables.param_dims, 0))
-    rms_theta = torch.linalg.vector_norm(theta, dim=dims, keepdim=True) / n**0.5
-    alpha = torch.maximum(rms_theta, _t(x["eps2"], rms_theta)) * x["rho"]
-    denom = torch.clamp(torch.linalg.vector_norm(u, dim=dims, keepdim=True) / (n**0.5 * _t(x["d"], u)), min=1.0)
-    return u.mul_(alpha / denom)
+    alpha = torch.linalg.vector_norm(theta, dim=dims, keepdim=True).div_(n**0.5).clamp_(min=x["eps2"]).mul_(x["rho"])
+    denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(n**0.5 * x["d"]).clamp_(min=1.0)
+    return u.mul_(alpha.div_(denom))
 
 
 def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
@@ -344,43 +352,133 @@ def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
         for _ in range(int(steps)):
             gram = X @ X.T
             X = torch.addmm(X, torch.addmm(gram, gram, gram, beta=b, alpha=c), X, beta=a)
-    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row, so the matmuls become
-        # elementwise float32 ops rounded to bfloat16 where torch's bfloat16 kernels round
-        # (bfloat16 matmuls of 1×2 matrices cost ~1 ms a step; these, a tenth of it)
+    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row
         assert X.size(-2) == 1, "a stack of matrices is orthogonalised row by row only"
-        X = X.float()
-        a, b, c = (torch.as_tensor(v, dtype=torch.float32) for v in (a, b, c))
-        steps = torch.as_tensor(steps)
-        X = _bf16(X / _bf16(torch.linalg.vector_norm(X, dim=-1, keepdim=True)).clamp(min=float(torch.as_tensor(eps).max())))
-        for i in range(int(steps.max())):
-            gram = _bf16((X * X).sum(-1, keepdim=True))
-            new = _bf16(a * X + _bf16(b * gram + c * (gram * gram)) * X)
-            X = new if steps.dim() == 0 else torch.where(steps > i, new, X)
+        X = torch.from_numpy(ns_rows(G.numpy(), a, b, c, steps, eps))
     return X.mT if tall else X
 
 
-def _bf16(x: torch.Tensor) -> torch.Tensor:
-    """x rounded to bfloat16, kept as float32."""
-    return x.bfloat16().float()
+def ns_rows(G: np.ndarray, a, b, c, steps, eps) -> np.ndarray:
+    """`newton_schulz` of a stack of 1×n rows (N, 1, n), float64 in, float32 out, in numpy:
+    G to bfloat16 as torch converts it (through float32), its float32 norms as torch's
+    `vector_norm` gives them (torch's own call where the squares could under- or overflow)."""
+    if G.shape[-1] == 2 and len(G) <= 4 and all(isinstance(v, float) for v in (a, b, c, steps, eps)):
+        rows = [_ns_pair(row, a, b, c, int(steps), eps) for row in G.reshape(-1, 2).tolist()]
+        if all(r is not None for r in rows):
+            return np.array(rows, dtype=np.float32).reshape(G.shape)
+    X = _bf16_bits(G.astype(np.float32))
+    norm = np.sqrt((X * X).sum(-1, keepdims=True))
+    if not (norm.min() >= 2.0**-50 and norm.max() <= 2.0**60):  # also NaN
+        norm = torch.linalg.vector_norm(torch.from_numpy(X), dim=-1, keepdim=True).numpy()
+    return _ns_rows(X, norm, a, b, c, steps, eps)
+
+
+def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray:
+    """Newton–Schulz on a stack of 1×n rows (float32, already bfloat16 values; `norm` their
+    float32 norms), as torch's bfloat16 kernels compute it: each matmul and addmm in float32,
+    rounded to bfloat16.  A row's XXᵀ is a number, so the matmuls become elementwise float32
+    ops, done in numpy: IEEE float32 rounds as torch does, and numpy's ops cost a fraction of
+    torch's on a few numbers (as torch ops this was ~200 µs a step, 40 % of `make bench`'s race);
+    one row at a time with numpy's float32 scalars where the stack is a few rows."""
+    a, b, c, steps, eps = (v.numpy() if isinstance(v, torch.Tensor) else v for v in (a, b, c, steps, eps))
+    a, b, c = (np.asarray(v, dtype=np.float32) for v in (a, b, c))
+    steps = np.asarray(steps)
+    X = X / np.maximum(_bf16_bits(norm), np.float32(np.max(eps)))
+    rnd = _bf16 if np.abs(X).min() >= _TINY else _bf16_bits  # the first values' size bounds the later ones'
+    X = rnd(X)
+    if X.size <= 8 and a.ndim == b.ndim == c.ndim == steps.ndim == 0:  # a few numbers: scalars
+        return np.array([_ns_row(list(row), a[()], b[()], c[()], int(steps), rnd) for row in X.reshape(-1, X.shape[-1])],
+                        dtype=np.float32).reshape(X.shape)
+    for i in range(int(steps.max())):
+        gram = rnd((X * X).sum(-1, keepdims=True))
+        new = rnd(a * X + rnd(b * gram + c * (gram * gram)) * X)
+        X = new if steps.ndim == 0 else np.where(steps > i, new, X)
+    return X
+
+
+def _ns_pair(g: list, a: float, b: float, c: float, steps: int, eps: float) -> list | None:
+    """`ns_rows` on one 1×2 row in numpy float32 scalars (a few µs where the array ops cost
+    ~60 µs of per-call overhead): the same operations in the same order; None where the
+    norm leaves the range in which it equals torch's."""
+    x = [_bf16_any(np.float32(v)) for v in g]
+    norm = np.sqrt(x[0] * x[0] + x[1] * x[1])
+    if not 2.0**-50 <= norm <= 2.0**60:
+        return None
+    den = max(_bf16(norm), np.float32(eps))
+    x = [_bf16_any(xi / den) for xi in x]
+    rnd = _bf16 if all(xi == 0 or abs(xi) >= _TINY for xi in x) else _bf16_any
+    return _ns_row(x, np.float32(a), np.float32(b), np.float32(c), steps, rnd)
+
+
+def _bf16_any(x: np.float32) -> np.float32:
+    """A float32 scalar rounded to bfloat16: Veltkamp's split where it is exact, else on the bits."""
+    if x == 0 or _TINY <= abs(x) <= 2.0**100:
+        return _bf16(x)
+    return _bf16_bits(np.array([x], dtype=np.float32))[0]
+
+
+def _ns_row(x: list, a, b, c, steps: int, rnd) -> list:
+    """`_ns_rows` on one row, in numpy float32 scalars: the same operations in the same order."""
+    for _ in range(steps):
+        gram = x[0] * x[0]
+        for xi in x[1:]:
+            gram = gram + xi * xi
+        gram = rnd(gram)
+        k = rnd(b * gram + c * (gram * gram))
+        x = [rnd(a * xi + k * xi) for xi in x]
+    return x
+
+
+_BF16_HALF, _BF16_KEEP = np.uint32(0x7FFF), np.uint32(0xFFFF0000)
+_SPLIT = np.float32(65537.0)  # 2¹⁶ + 1: Veltkamp's splitter for 24 − 16 = 8 significant bits
+_TINY = 2.0**-100  # above it (and below 10³³) `_bf16` equals `_bf16_bits` (checked on 10⁸ values and every tie)
+
+
+def _bf16(x):
+    """float32 values (array or scalar) rounded to bfloat16, to nearest with ties to even,
+    kept as float32, by Veltkamp's split: 3 float ops.  Normal values only (not below 2⁻¹⁰⁰:
+    in float32's subnormals it keeps more bits than bfloat16 has)."""
+    big = x * _SPLIT
+    return big - (big - x)
+
+
+def _bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 rounded to bfloat16 on the bits (c10's rounding: bias 0x7FFF, +1 where the kept
+    half is odd), kept as float32; any value, subnormal or huge."""
+    x = np.asarray(x, dtype=np.float32)
+    u = x.view(np.uint32)
+    return ((u + ((u >> 16) & np.uint32(1)) + _BF16_HALF) & _BF16_KEEP).view(np.float32)
+
+
+NS_NAMES = ("ns_a", "ns_b", "ns_c", "ns_steps", "ns_eps")
 
 
 def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """u = √max(1, A/B)·NS(d) (torch.optim.Muon, adjust_lr_fn "original").  A network's
     parameter must be a matrix; in the race each row's θ is a 1×2 matrix, whose NS is
     its direction times a number the iteration leaves near 0.7: normalised momentum."""
-    names = ("ns_a", "ns_b", "ns_c", "ns_steps", "ns_eps")
     if tables.param_dims is None:
         if d.dim() != 2:
             raise ValueError(f"muon: orthogonalises matrices only, got a parameter of shape {tuple(d.shape)}")
-        G, coeffs = d, [c.x[n] for n in names]
-    else:  # each row's θ is a 1×n matrix; coefficients per row where racers differ
-        G = d.reshape(-1, 1, d.shape[-1])
-        per_row = d.shape[:-1] + (1,)
-        coeffs = [v if isinstance(v, float) else v.expand(per_row).reshape(-1, 1, 1) for v in (c.x[n] for n in names)]
-    A, B = G.shape[-2:]
-    ortho = newton_schulz(G, *coeffs[:3], coeffs[3], coeffs[4]).to(d.dtype).reshape(d.shape)
-    ratio = math.sqrt(max(1.0, A / B))
-    return ortho if ratio == 1.0 else ortho.mul_(ratio)
+        coeffs = [c.x[n] for n in NS_NAMES]
+        ortho = newton_schulz(d, *coeffs[:3], coeffs[3], coeffs[4]).to(d.dtype)
+        ratio = math.sqrt(max(1.0, d.shape[0] / d.shape[1]))
+        return ortho if ratio == 1.0 else ortho.mul_(ratio)
+    # the race: each row's θ is a 1×n matrix (√max(1, 1/n) = 1), on Muon's rows only (the
+    # others' u is dropped), gathered and scattered in numpy
+    idx = tables.direction_index["orthogonal"]
+    full = d.numpy()
+    sub = full if idx is None else full[idx]
+    own = [c.x[n] if idx is None else c.x[n][idx] for n in NS_NAMES] if tables.ns_own is None else tables.ns_own
+    coeffs = [v if isinstance(v, float) else
+              np.broadcast_to(np.asarray(v).reshape(-1, *[1] * (sub.ndim - 1)), sub.shape[:-1] + (1,)).reshape(-1, 1, 1)
+              for v in own]
+    ortho = ns_rows(sub.reshape(-1, 1, sub.shape[-1]), *coeffs).reshape(sub.shape)
+    if idx is None:
+        return torch.from_numpy(ortho.astype(np.float64))
+    u = np.zeros(full.shape)
+    u[idx] = ortho
+    return torch.from_numpy(u)
 
 
 DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
@@ -467,7 +565,7 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
             u = DIRECTION[kind](theta, d, st, c, tables)
             ratio = u if rows is True or ratio is None else torch.where(rows, u, ratio)
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
-            sigma = torch.where(tables.direction_rows, torch.ones_like(sigma), sigma)
+            sigma = sigma.masked_fill(tables.direction_rows, 1.0)
     if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
         ratio = _mul(st.buf("p"), c.a_p).add_(ratio)
     if tables.wd_u:  # schedule-free AdamW: u ← u + λ·y
