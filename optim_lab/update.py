@@ -82,9 +82,10 @@ class Step:
     c_v: float | torch.Tensor
     sign: float | torch.Tensor
     x: dict = dataclasses.field(default_factory=dict)  # a direction rule's own columns (`ScalingCoeffs.extra`)
+    t: int = -1  # the step's index in its `Tables` (−1: made by hand)
 
 
-STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name != "x")
+STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name not in ("x", "t"))
 MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs) if f.name not in ("f", "extra"))
 SCALING_FIELDS = tuple(f.name for f in dataclasses.fields(ScalingCoeffs) if f.name not in ("kind", "f", "decay", "extra"))
 
@@ -161,14 +162,17 @@ class Tables:
         # the rows of each direction rule (None: all), for rules that compute on their own rows only
         self.direction_index = {k: None if self.directions[k] is True else np.flatnonzero([kk == k for kk in kinds])
                                 for k in self.directions}
-        # Muon's coefficients on its own rows, where they do not change along the steps (they never
-        # do today): a float each where its rows agree, so its Newton–Schulz runs on scalars
-        idx = self.direction_index.get("orthogonal")
-        self.ns_own = None
-        if idx is not None and all(n in extras for n in NS_NAMES):
-            own = [np.broadcast_to(extras[n], (self.T, self.R))[:, idx] for n in NS_NAMES]
-            if all((t == t[:1]).all() for t in own):
-                self.ns_own = [float(t[0, 0]) if (t == t[0, 0]).all() else torch.as_tensor(t[0].copy()) for t in own]
+        # a direction rule's columns on its own rows (where it computes on them alone): a float
+        # where its rows agree, so numpy runs Muon's Newton–Schulz on scalars
+        self.own = {}
+        for k, names in (("orthogonal", NS_NAMES),):
+            idx = self.direction_index.get(k)
+            if idx is not None:
+                sub = (len(idx), *rest) if len(idx) > 1 else rest
+                self.own[k] = {n: Column(t[:, idx] if t.shape[1] > 1 else t, sub, self.T, dtype)
+                               for n, t in extras.items() if n in names}
+        mu = extras.get("mu_avg")  # ASGD: at steps whose μ_k are all 0 or 1, θ̄ ← lerp(θ̄, θ, μ) is exact
+        self.avg_lerp = None if mu is None else np.broadcast_to(((mu == 0) | (mu == 1)).all(axis=1), (self.T,)).tolist()
         self.direction_rows = _mask(["d" if k in DIRECTION_KINDS else "s" for k in kinds], "d", shape)
         self.uses_sigma = bool(self.kinds) and (not self.columns["q"].is_zero or set(self.kinds) != {"rms"})
         m = self.columns
@@ -184,7 +188,16 @@ class Tables:
         self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
-        return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()})
+        return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()}, t=t)
+
+    def own_values(self, kind: str, c: Step) -> dict:
+        """Step c's columns on the rows of direction rule `kind` only (its rows in
+        `direction_index[kind]`), as floats or numpy arrays; all rows' where it has all."""
+        own = self.own.get(kind) if c.t >= 0 else None
+        if own is None:
+            idx = self.direction_index.get(kind)
+            return {n: v if isinstance(v, float) else (v.numpy() if idx is None else v.numpy()[idx]) for n, v in c.x.items()}
+        return {n: v if isinstance(v, float) else v.numpy() for n, v in ((n, col.values[c.t]) for n, col in own.items())}
 
 
 def _mask(kinds: list[str], kind: str, shape: tuple[int, ...]):
@@ -469,7 +482,8 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     idx = tables.direction_index["orthogonal"]
     full = d.numpy()
     sub = full if idx is None else full[idx]
-    own = [c.x[n] if idx is None else c.x[n][idx] for n in NS_NAMES] if tables.ns_own is None else tables.ns_own
+    own = tables.own_values("orthogonal", c)
+    own = [own[n] for n in NS_NAMES]
     coeffs = [v if isinstance(v, float) else
               np.broadcast_to(np.asarray(v).reshape(-1, *[1] * (sub.ndim - 1)), sub.shape[:-1] + (1,)).reshape(-1, 1, 1)
               for v in own]
@@ -599,6 +613,8 @@ def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
         ax, mu = st.buf("ax"), c.x["mu_avg"]
         if isinstance(mu, float):
             ax.copy_(step.theta) if mu == 1.0 else ax.add_(step.theta.sub(ax).mul_(mu))
+        elif c.t >= 0 and tables.avg_lerp[c.t]:  # every μ_k 0 or 1: lerp's ends are exact (θ̄ kept, θ copied)
+            ax.lerp_(step.theta, mu)
         else:
             ax.copy_(torch.where(mu == 1.0, step.theta, ax + (step.theta - ax) * mu))
     return step
