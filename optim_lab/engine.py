@@ -82,10 +82,20 @@ class RunResult:
     decay: np.ndarray | None = None  # (T, K) decoupled weight decay factor of step k (1 except AdamW)
     eigvals: np.ndarray | None = None  # (T+1, K, 2) ascending Hessian eigenvalues of the full loss
     batches: dict[int, BatchPlan] = field(default_factory=dict)
+    grads_per_step: np.ndarray | None = None  # (K,) gradient evaluations one step of the row takes: 2 for SAM, else 1
 
     @property
     def n_starts(self) -> int:
         return len(self.starts)
+
+    def grad_evals(self, row: int) -> np.ndarray:
+        """(T+1,) gradient evaluations row `row` has spent to reach θ_k (k·1, or k·2 for SAM's
+        two a step): the x of a race at equal gradient budgets."""
+        return np.arange(self.steps + 1) * int(self.grads_per_step[row])
+
+    def steps_within(self, row: int, budget: int) -> int:
+        """The steps row `row` takes on `budget` gradient evaluations (at most the race's)."""
+        return min(self.steps, int(budget) // int(self.grads_per_step[row]))
 
     def row(self, racer: int, start: int = 0) -> int:
         return racer * self.n_starts + start
@@ -109,6 +119,13 @@ def _bounds(problem) -> tuple[np.ndarray, np.ndarray]:
     span = max(x1 - x0, y1 - y0) * BOUND_SPANS
     return c - span, c + span
 
+
+
+def grads_per_step(r: Racer) -> int:
+    """Gradient evaluations one step of `r` takes: 2 for SAM's gradient with ρ > 0 (`sam`, and
+    build-your-own with SAM's gradient), else 1."""
+    spec = r.spec()
+    return spec.gradient_evaluations(spec.resolve(dict(r.hparams)))
 
 
 def _row_coeffs(r: Racer, T: int) -> RowCoeffs:
@@ -173,6 +190,7 @@ def race(
         racers=racers, starts=starts_np, steps=T, seed=seed, theta=theta, loss=loss,
         grad_norm=np.zeros((T + 1, K)), lr=np.repeat(tables.lr, S, axis=1), diverged_at=diverged_at,
         batch_size=row_bs, epoch=_epochs(plans, sizes, S, T, K), batches=plans,
+        grads_per_step=np.repeat(np.array([grads_per_step(r) for r in racers], dtype=np.int64), S),
     )
     frozen = torch.as_tensor(theta.reshape(-1, 2))
     if detail:

@@ -79,6 +79,19 @@ def selected_step(sh: Shell, race, steps: int) -> None:
             view.inspector(sh, race, race.result.at(0, k), sh.t("step_k", k=k))
 
 
+def equal_budget(sh: Shell, race) -> None:
+    """Where a racer takes SAM's two gradients a step: the race at an equal gradient budget."""
+    rows = calc.equal_budget(race.result)
+    if rows is None:
+        return
+    st.markdown(f"**{sh.t('pg_budget_title')}**")
+    st.caption(sh.t("pg_budget_note", budget=race.steps))
+    sh.table([{sh.t("col_optimizer"): name, sh.t("col_grads_per_step"): str(per),
+               sh.t("col_budget_steps", budget=race.steps): str(k),
+               sh.t("col_budget_loss"): "—" if loss is None else f"{loss:.6g}"}
+              for (_, name, _), (per, k, loss) in zip(race.rows(), rows, strict=True)])
+
+
 def render(sh: Shell) -> None:
     sh.header()
     with sh.intro():
@@ -109,6 +122,7 @@ def render(sh: Shell) -> None:
     view.step_view(lambda: selected_step(sh, race, steps), race)
     st.markdown(f"**{sh.t('results')}**")
     view.results_table(sh, race)
+    equal_budget(sh, race)
     view.downloads(sh, race, f"playground-{surface}")
     with st.expander(sh.t("pg_how_it_works")):
         st.markdown(sh.t("pg_how_text"))
