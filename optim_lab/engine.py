@@ -304,6 +304,51 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
                        path=theta_hist.numpy() if paths else None)
 
 
+def sweeps(problem, racers: Sequence[Racer], axes: Sequence[Mapping[str, Sequence[float]]], start: Sequence[float],
+           steps: int, seed: int = 0, paths: bool = False) -> list[SweepResult]:
+    """Several racers' sweeps from one start as ONE batched loop: racer i's rows are its values
+    of `axes[i]` (as `sweep` takes them; batch size is the racer's own), all racers' rows step
+    together through the same `_loop`/`apply` (`Tables.stacked`), as a race steps its racers.
+    One result per racer, as `sweep` returns it (its arrays views of the shared ones)."""
+    racers = list(racers)
+    if not racers or len(racers) != len(axes):
+        raise ValueError(f"sweeps: {len(racers)} racers and {len(axes)} axes; give one axes mapping per racer (at least one)")
+    T = int(STEPS.check(steps, ""))
+    seed = int(SEED.check(seed, ""))
+    start_np = _check_starts(problem, [start])
+    blocks, all_axes = [], []
+    for r, ax in zip(racers, axes, strict=True):
+        ax = {k: np.ravel(np.asarray(v, dtype=np.float64)) for k, v in ax.items()}
+        if not ax or BATCH_SIZE in ax:
+            raise ValueError("sweeps: name at least one axis per racer (batch size is each racer's own)")
+        blocks.append(batched_coeffs(r, T, ax))
+        all_axes.append(ax)
+    R = sum(n for _, n in blocks)
+    if not 1 <= R <= MAX_STARTS * MAX_RACERS:
+        raise ValueError(f"sweeps: {R} rows, the allowed range is [1, {MAX_STARTS * MAX_RACERS}]")
+    if R * (T + 1) > MAX_POINT_STEPS:
+        raise ValueError(f"steps × rows: {T} × {R} is too much work; keep (steps + 1) × rows ≤ {MAX_POINT_STEPS:,}")
+    tables = Tables.stacked(blocks, rest=(1, 1), param_dims=1)
+    sizes_of = [r.batch_size for r, (_, n) in zip(racers, blocks, strict=True) for _ in range(n)]
+    plans, row_bs, sizes = _weights_for(problem, sizes_of, 1, T, seed)
+    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
+    theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
+    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
+    with torch.no_grad():
+        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
+        diverged_at = _find_divergence(problem, theta_hist, loss_t)
+        _freeze(theta_hist, loss_t, diverged_at)
+    theta, loss = theta_hist.numpy(), loss_t.numpy()
+    out, a = [], 0
+    for r, ax, (_, n) in zip(racers, all_axes, blocks, strict=True):
+        rows = slice(a, a + n)
+        out.append(SweepResult(racer=r, axes=ax, start=start_np[0], steps=T, seed=seed, theta=theta[-1, rows].copy(),
+                               loss=loss[:, rows], diverged_at=diverged_at[rows], batch_size=row_bs[rows],
+                               path=theta[:, rows] if paths else None))
+        a += n
+    return out
+
+
 def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
     """θ_k = θ_{k−1}·decay_k − (η_k/σ_k) ⊙ d_k for every row, k = 1..T.  State is
     (R, S, 2): racer, start, coordinate; racers differ only in their coefficients."""

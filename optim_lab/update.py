@@ -123,21 +123,38 @@ class Tables:
         self.rows = []
         T = np.shape(coeffs.lr)[0]
 
-        def two_d(a) -> np.ndarray:
-            a = np.asarray(a, dtype=np.float64)
-            a = a.reshape(1, 1) if a.ndim == 0 else (a[:, None] if a.ndim == 1 else a)
-            if a.shape[0] not in (1, T) or a.shape[1] not in (1, R):
-                raise ValueError(f"coefficients: shape {a.shape} does not broadcast to ({T}, {R})")
-            return a
-
-        tables = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
-        tables |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
-        tables |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr", "sign")}
-        tables["f"] = two_d(coeffs.scaling.f)
-        extras = {n: two_d(v) for n, v in coeffs.scaling.extra.items()}
+        two = _two_d_of(coeffs, R, T)
+        tables = {n: a for n, a in two.items() if not n.startswith("x:")}
+        extras = {n[2:]: a for n, a in two.items() if n.startswith("x:")}
         wd = np.broadcast_to(np.asarray(coeffs.wd, dtype=np.float64).reshape(-1), (R,))
         self._build(tables, extras, R, rest, param_dims, wd, bool(coeffs.guard), [coeffs.scaling.kind] * R,
                     [coeffs.d_first] * R, T, dtype)
+        return self
+
+    @classmethod
+    def stacked(cls, blocks: Sequence[tuple[RowCoeffs, int]], rest: tuple[int, ...] = (), dtype=torch.float64,
+                param_dims: int | None = None) -> Tables:
+        """The rows of several sweeps in one table, block after block: block b is (`coeffs`, n_b)
+        as `batched` takes them (arrays broadcasting to (T, n_b)), of any optimizer — a family of
+        a whole race (racers × positions) steps as ONE loop.  A coefficient stays (1, N) where
+        no block varies it along the steps, so the tables hold what `batched`'s would."""
+        self = cls.__new__(cls)
+        self.rows = []
+        T = np.shape(blocks[0][0].lr)[0]
+        two = [(_two_d_of(c, n, T), n) for c, n in blocks]  # per block: name → (1|T, 1|n) arrays
+
+        def joined(name: str) -> np.ndarray:
+            parts = [(t.get(name, np.zeros((1, 1))), n) for t, n in two]
+            rows = T if any(a.shape[0] != 1 for a, _ in parts) else 1
+            return np.concatenate([np.broadcast_to(a, (rows, n)) for a, n in parts], axis=1)
+
+        names = [*MOMENTUM_FIELDS, *SCALING_FIELDS, "eta", "decay", "lr", "sign", "f"]
+        extra = sorted({n for c, _ in blocks for n in c.scaling.extra})
+        N = sum(n for _, n in blocks)
+        wd = np.concatenate([np.broadcast_to(np.asarray(c.wd, dtype=np.float64).reshape(-1), (n,)) for c, n in blocks])
+        self._build({n: joined(n) for n in names}, {n: joined("x:" + n) for n in extra}, N, rest, param_dims, wd,
+                    any(bool(c.guard) for c, _ in blocks), [k for c, n in blocks for k in [c.scaling.kind] * n],
+                    [f for c, n in blocks for f in [c.d_first] * n], T, dtype)
         return self
 
     def _build(self, tables: dict, extras: dict, R: int, rest: tuple[int, ...], param_dims: int | None, wd: np.ndarray,
@@ -198,6 +215,24 @@ class Tables:
             idx = self.direction_index.get(kind)
             return {n: v if isinstance(v, float) else (v.numpy() if idx is None else v.numpy()[idx]) for n, v in c.x.items()}
         return {n: v if isinstance(v, float) else v.numpy() for n, v in ((n, col.values[c.t]) for n, col in own.items())}
+
+
+def _two_d_of(coeffs: RowCoeffs, R: int, T: int) -> dict[str, np.ndarray]:
+    """A sweep's coefficients (`Tables.batched`, `Tables.stacked`) as (1|T, 1|R) arrays by name
+    (a direction rule's own columns as "x:<name>")."""
+    def two_d(a) -> np.ndarray:
+        a = np.asarray(a, dtype=np.float64)
+        a = a.reshape(1, 1) if a.ndim == 0 else (a[:, None] if a.ndim == 1 else a)
+        if a.shape[0] not in (1, T) or a.shape[1] not in (1, R):
+            raise ValueError(f"coefficients: shape {a.shape} does not broadcast to ({T}, {R})")
+        return a
+
+    out = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
+    out |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
+    out |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr", "sign")}
+    out["f"] = two_d(coeffs.scaling.f)
+    out |= {"x:" + n: two_d(v) for n, v in coeffs.scaling.extra.items()}
+    return out
 
 
 def _mask(kinds: list[str], kind: str, shape: tuple[int, ...]):
