@@ -592,7 +592,7 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         else:
             raw = _axpy(g * c.c_g, c.c_m, st.m)  # d = c_g·g + c_m·m
         if early is not None and tables.d_first is not True:
-            raw, scale = torch.where(tables.d_first, early, raw * scale), 1.0
+            raw, scale = torch.where(tables.d_first, early, _scaled(raw, scale)), 1.0
     sigma = sigma_of(tables, st, g, c) if tables.uses_sigma else None
     base = theta
     if tables.anchored:  # schedule-free: y ← lerp(y, z, c_k) before the step (θ is y)
@@ -609,7 +609,7 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         after_adadelta(st, ratio * scale, c, tables.kinds["adadelta"])
     if tables.directions:  # u from d by a direction rule; η is then applied to u alone
         d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
-        ratio, eta, scale = (None if sigma is None and not tables.kinds else ratio * scale), c.eta, 1.0
+        ratio, eta, scale = (None if sigma is None and not tables.kinds else _scaled(ratio, scale)), c.eta, 1.0
         for kind, rows in tables.directions.items():
             u = DIRECTION[kind](theta, d, st, c, tables)
             ratio = u if rows is True or ratio is None else torch.where(rows, u, ratio)
@@ -633,13 +633,18 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
     return _averaged(Applied(new, g, raw, scale, sigma, report), st, c, tables)
 
 
+def _scaled(x: torch.Tensor, scale) -> torch.Tensor:
+    """scale·x as a new tensor (x itself where scale is the float 1: nothing to multiply)."""
+    return x if isinstance(scale, float) and scale == 1.0 else x * scale
+
+
 def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> torch.Tensor:
     """θ + ρ·g/(‖g‖ + 10⁻¹²), SAM's ascent point (Foret et al. 2021), ‖g‖ per parameter (each
     row's in the race); rows with ρ = 0 stay at θ.  A network's ‖g‖ spans all its parameters:
     `LabOptimizer` forms that one itself."""
     norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
         if tables.param_dims is not None else torch.linalg.vector_norm(g)
-    return theta + g * (c.x["sam_rho"] / (norm + 1e-12))
+    return torch.addcmul(theta, g, torch.div(c.x["sam_rho"], norm.add_(1e-12)))
 
 
 def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
