@@ -182,12 +182,19 @@ class Tables:
         # a direction rule's columns on its own rows (where it computes on them alone): a float
         # where its rows agree, so numpy runs Muon's Newton–Schulz on scalars
         self.own = {}
-        for k, names in (("orthogonal", NS_NAMES),):
+        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES)):
             idx = self.direction_index.get(k)
             if idx is not None:
                 sub = (len(idx), *rest) if len(idx) > 1 else rest
                 self.own[k] = {n: Column(t[:, idx] if t.shape[1] > 1 else t, sub, self.T, dtype)
                                for n, t in extras.items() if n in names}
+        # Muon's coefficients, where they are floats at every step and never change (the race's
+        # usual case): read once, not per step
+        ns = self.own.get("orthogonal")
+        self.ns_const = None
+        if ns is not None and len(ns) == len(NS_NAMES) and all(
+                isinstance(col.values[0], float) and col.values.count(col.values[0]) == self.T for col in ns.values()):
+            self.ns_const = [ns[n].values[0] for n in NS_NAMES]
         mu = extras.get("mu_avg")  # ASGD: at steps whose μ_k are all 0 or 1, θ̄ ← lerp(θ̄, θ, μ) is exact
         self.avg_lerp = None if mu is None else np.broadcast_to(((mu == 0) | (mu == 1)).all(axis=1), (self.T,)).tolist()
         self.direction_rows = _mask(["d" if k in DIRECTION_KINDS else "s" for k in kinds], "d", shape)
@@ -355,6 +362,9 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     d forgotten where it flipped (matches torch.optim.Rprop)."""
     x = c.x
     s, prev = st.buf("step_size"), st.buf("prev")
+    idx = tables.direction_index["rprop"]
+    if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1] == 1 and d.dtype == torch.float64 and c.t >= 0:
+        return _rprop_row(d, s, prev, int(idx[0]), tables.own_values("rprop", c))
     if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
         s.add_(x["s0"])  # s starts at η on step 1
     agree = d.mul(prev).sign_()
@@ -362,6 +372,29 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     s.mul_(factor).clamp_(min=x["s_min"], max=x["s_max"])
     prev.copy_(d).masked_fill_(factor == x["eta_minus"], 0.0)  # d forgotten where it flipped (torch: factor.eq(η₋))
     return torch.sign(prev).mul_(s)
+
+
+RPROP_NAMES = ("s0", "eta_plus", "eta_minus", "s_min", "s_max")
+
+
+def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int, x: dict) -> torch.Tensor:
+    """`dir_rprop` on the race's one Rprop row (row i, one start), in Python floats: the same
+    float64 operations, each exact in IEEE arithmetic as torch's (a race's row is a few
+    numbers, where torch's ~12 ops a step cost ~25 µs)."""
+    D, S, P = d.numpy(), s_t.numpy(), prev_t.numpy()
+    em, ep, lo, hi, s0 = x["eta_minus"], x["eta_plus"], x["s_min"], x["s_max"], x["s0"]
+    u = np.zeros(D.shape)
+    for j, (dj, sj, pj) in enumerate(zip(D[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True)):
+        if s0 != 0.0:
+            sj = sj + s0  # s starts at η on step 1
+        agree = dj * pj
+        factor = ep if agree > 0 else (em if agree < 0 else 1.0)  # NaN: neither, 1 (as torch's where chain)
+        sj = sj * factor
+        sj = sj if sj != sj else min(max(sj, lo), hi)  # clamp; NaN stays NaN
+        pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
+        S[i, 0, j], P[i, 0, j] = sj, pj
+        u[i, 0, j] = (pj if pj != pj else float((pj > 0) - (pj < 0))) * sj
+    return torch.from_numpy(u)
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -516,9 +549,12 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     # others' u is dropped), gathered and scattered in numpy
     idx = tables.direction_index["orthogonal"]
     full = d.numpy()
-    sub = full if idx is None else full[idx]
-    own = tables.own_values("orthogonal", c)
-    own = [own[n] for n in NS_NAMES]
+    sub = full if idx is None else (full[idx[0]:idx[0] + 1] if len(idx) == 1 else full[idx])
+    if tables.ns_const is not None:
+        own = tables.ns_const
+    else:
+        own = tables.own_values("orthogonal", c)
+        own = [own[n] for n in NS_NAMES]
     coeffs = [v if isinstance(v, float) else
               np.broadcast_to(np.asarray(v).reshape(-1, *[1] * (sub.ndim - 1)), sub.shape[:-1] + (1,)).reshape(-1, 1, 1)
               for v in own]
