@@ -374,6 +374,15 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     return torch.sign(prev).mul_(s)
 
 
+@dataclass
+class RowsU:
+    """A direction rule's u on its own rows only (numpy, rows `idx` of the race's state):
+    `apply` writes it into the merged direction in place of a full tensor and a where."""
+
+    idx: np.ndarray
+    values: np.ndarray
+
+
 RPROP_NAMES = ("s0", "eta_plus", "eta_minus", "s_min", "s_max")
 
 
@@ -383,7 +392,7 @@ def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int,
     numbers, where torch's ~12 ops a step cost ~25 µs)."""
     D, S, P = d.numpy(), s_t.numpy(), prev_t.numpy()
     em, ep, lo, hi, s0 = x["eta_minus"], x["eta_plus"], x["s_min"], x["s_max"], x["s0"]
-    u = np.zeros(D.shape)
+    u = []
     for j, (dj, sj, pj) in enumerate(zip(D[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True)):
         if s0 != 0.0:
             sj = sj + s0  # s starts at η on step 1
@@ -393,8 +402,8 @@ def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int,
         sj = sj if sj != sj else min(max(sj, lo), hi)  # clamp; NaN stays NaN
         pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
         S[i, 0, j], P[i, 0, j] = sj, pj
-        u[i, 0, j] = (pj if pj != pj else float((pj > 0) - (pj < 0))) * sj
-    return torch.from_numpy(u)
+        u.append((pj if pj != pj else float((pj > 0) - (pj < 0))) * sj)
+    return RowsU(np.array([i]), np.array(u).reshape(1, 1, -1))
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -561,9 +570,7 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     ortho = ns_rows(sub.reshape(-1, 1, sub.shape[-1]), *coeffs).reshape(sub.shape)
     if idx is None:
         return torch.from_numpy(ortho.astype(np.float64))
-    u = np.zeros(full.shape)
-    u[idx] = ortho
-    return torch.from_numpy(u)
+    return RowsU(idx, ortho)
 
 
 DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
@@ -646,9 +653,15 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
     if tables.directions:  # u from d by a direction rule; η is then applied to u alone
         d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
         ratio, eta, scale = (None if sigma is None and not tables.kinds else _scaled(ratio, scale)), c.eta, 1.0
+        fresh = sigma is not None and ratio is not raw  # ratio is ours to write into (raw/σ, or a where's result)
         for kind, rows in tables.directions.items():
             u = DIRECTION[kind](theta, d, st, c, tables)
-            ratio = u if rows is True or ratio is None else torch.where(rows, u, ratio)
+            if isinstance(u, RowsU):  # its own rows only: written into the merged direction
+                if ratio is None or not fresh:
+                    ratio, fresh = (torch.zeros_like(d) if ratio is None else ratio.clone()), True
+                ratio.numpy()[u.idx] = u.values
+            else:
+                ratio, fresh = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
             sigma = sigma.masked_fill(tables.direction_rows, 1.0)
     if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
