@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,16 +52,24 @@ class Column:
 
     def __init__(self, table: np.ndarray, shape: tuple[int, ...], T: int | None = None, dtype=torch.float64):
         table = np.asarray(table, dtype=np.float64)
-        T = len(table) if T is None else T
+        self._made = (table, shape, len(table) if T is None else T, dtype)
+        self._values = None
         self.is_zero = bool((table == 0).all())
         self.is_one = bool((table == 1).all())
-        if (table == table[:, :1]).all():  # every row has the same value at every step
-            self.values = np.broadcast_to(table[:, 0], (T,)).tolist()
-        elif (table == table[:1]).all():
-            self.values = [torch.as_tensor(np.array(table[0]), dtype=dtype).reshape(shape)] * T
-        else:  # pre-split: indexing a tensor per step costs more than the step's arithmetic on 8 rows
-            full = np.array(np.broadcast_to(table, (T, table.shape[1])))
-            self.values = list(torch.as_tensor(full, dtype=dtype).reshape(T, *shape).unbind(0))
+
+    @property
+    def values(self) -> list:
+        """Made on first use (a race's rule that reads its columns otherwise never splits them)."""
+        if self._values is None:
+            table, shape, T, dtype = self._made
+            if (table == table[:, :1]).all():  # every row has the same value at every step
+                self._values = np.broadcast_to(table[:, 0], (T,)).tolist()
+            elif (table == table[:1]).all():
+                self._values = [torch.as_tensor(np.array(table[0]), dtype=dtype).reshape(shape)] * T
+            else:  # pre-split: indexing a tensor per step costs more than the step's arithmetic on 8 rows
+                full = np.array(np.broadcast_to(table, (T, table.shape[1])))
+                self._values = list(torch.as_tensor(full, dtype=dtype).reshape(T, *shape).unbind(0))
+        return self._values
 
 
 @dataclass
@@ -212,7 +220,7 @@ class Tables:
         self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
-        return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()}, t=t)
+        return Step(*(col.values[t] for col in self._ordered), x=StepExtras(self.extras, t), t=t)
 
     def own_values(self, kind: str, c: Step) -> dict:
         """Step c's columns on the rows of direction rule `kind` only (its rows in
@@ -240,6 +248,24 @@ def _two_d_of(coeffs: RowCoeffs, R: int, T: int) -> dict[str, np.ndarray]:
     out["f"] = two_d(coeffs.scaling.f)
     out |= {"x:" + n: two_d(v) for n, v in coeffs.scaling.extra.items()}
     return out
+
+
+class StepExtras(Mapping):
+    """Step t's values of the direction rules' own columns (`Step.x`), read on use."""
+
+    __slots__ = ("_cols", "_t")
+
+    def __init__(self, cols: dict, t: int):
+        self._cols, self._t = cols, t
+
+    def __getitem__(self, name: str):
+        return self._cols[name].values[self._t]
+
+    def __iter__(self):
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
 
 
 def _mask(kinds: list[str], kind: str, shape: tuple[int, ...]):
@@ -663,7 +689,8 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
             else:
                 ratio, fresh = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
-            sigma = sigma.masked_fill(tables.direction_rows, 1.0)
+            sigma = sigma.masked_fill(tables.direction_rows, 1.0) if sigma is st.v else \
+                sigma.masked_fill_(tables.direction_rows, 1.0)  # σ is ours unless it is the state (Adamax)
     if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
         ratio = _mul(st.buf("p"), c.a_p).add_(ratio)
     if tables.wd_u:  # schedule-free AdamW: u ← u + λ·y
