@@ -54,6 +54,7 @@ class Column:
         table = np.asarray(table, dtype=np.float64)
         self._made = (table, shape, len(table) if T is None else T, dtype)
         self._values = None
+        self.constant = bool((table == table[:1]).all())  # the same value at every step (row by row)
         self.is_zero = bool((table == 0).all())
         self.is_one = bool((table == 1).all())
 
@@ -444,15 +445,27 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
         var = (row @ col).div_(row.mean(dim=-2, keepdim=True).clamp_(min=x["eps1"]))
     else:
         var = st.buf("variance").lerp_(d.square(), x["w"])
-    u = var.clamp(min=x["eps1"] * x["eps1"]).rsqrt_().mul_(d)  # a new tensor: the state keeps v
+    u = var.clamp(min=_once(tables, c, "eps1", "sq", lambda e: e * e)).rsqrt_().mul_(d)  # a new tensor: the state keeps v
     n = _numel(d, tables)
     if tables.param_dims is None:  # a network's tensor: scalars, as torch computes them
         alpha = max(x["eps2"], theta.norm(2).item() / n**0.5) * x["rho"]
         return u.mul_(alpha / max(1.0, u.norm(2).item() / (n**0.5 * x["d"])))
     dims = tuple(range(-tables.param_dims, 0))
     alpha = torch.linalg.vector_norm(theta, dim=dims, keepdim=True).div_(n**0.5).clamp_(min=x["eps2"]).mul_(x["rho"])
-    denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(n**0.5 * x["d"]).clamp_(min=1.0)
+    denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(_once(tables, c, "d", n, lambda v: n**0.5 * v)).clamp_(min=1.0)
     return u.mul_(alpha.div_(denom))
+
+
+def _once(tables: Tables, c: Step, name: str, key, fn):
+    """fn of step c's value of the extra column `name`, computed once where the column never
+    changes along the steps (the same value, so the same result), else at this step."""
+    col = tables.extras.get(name)
+    if col is None or not col.constant or c.t < 0:
+        return fn(c.x[name])
+    cache = tables.__dict__.setdefault("_once", {})
+    if (name, key) not in cache:
+        cache[(name, key)] = fn(col.values[0])
+    return cache[(name, key)]
 
 
 def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
