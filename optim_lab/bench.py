@@ -226,9 +226,55 @@ def bench_family(quick: bool) -> dict:
     }
 
 
-def run_all(quick: bool = False) -> tuple[list[dict], dict]:
+# the playground's 8 default racers on its default surface (rosenbrock): its line-up, each with
+# the default η of `ui.common.lineup` for rosenbrock (GD family 10⁻³, the others 0.05), build-your-own
+# at its default heavy ball × AdaGrad
+PLAYGROUND_RACERS = (Racer("sgd", lr=1e-3), Racer("momentum", lr=1e-3), Racer("rmsprop", lr=0.05), Racer("adam", lr=0.05),
+                     Racer("adagrad", lr=0.05), Racer("nesterov", lr=1e-3), Racer("adamw", lr=0.05),
+                     Racer("custom", lr=0.05, momentum_rule="heavy-ball", scaling_rule="adagrad"))
+PLAYGROUND_MULTIPLIERS = tuple(float(f"{10 ** (k / 20):.3g}") for k in range(-20, 21))  # = ui.sections.playground.calc's
+
+
+def bench_playground_family(quick: bool) -> dict:
+    """The playground's live η × m: its 8 default racers × the 41 positions of m × 1000 steps,
+    paths and ‖g‖ kept, as ONE batched loop (`family.race_family`), against the page's one race
+    (8 racers, 1000 steps, records + Hessian eigenvalues), 1 thread as the app runs 2-D pages."""
+    from .family import race_family
+
+    problem = get_surface("rosenbrock").build()
+    start, steps = (-1.5, 2.0), 1000
+    ms = np.array(PLAYGROUND_MULTIPLIERS)
+    reps = 2 if quick else 4
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t_family = best_of(lambda: race_family(problem, PLAYGROUND_RACERS, "lr", [r.lr * ms for r in PLAYGROUND_RACERS],
+                                               start, steps), reps)
+        t_race = best_of(lambda: race(problem, PLAYGROUND_RACERS, [start], steps, hessian=True), reps)
+    finally:
+        torch.set_num_threads(threads)
+    ratio = t_race / t_family
+    return {
+        "name": "pg-family", "what": f"playground live η × m: 8 racers × {len(ms)} positions × {steps} steps as one loop, "
+                                     "rosenbrock, 1 thread",
+        "ours_s": t_family, "baseline": "the page's one race (8 racers, records + Hessian)", "baseline_s": t_race,
+        "ratio": ratio, "target": "family ≤ 2× the race (ratio ≥ 0.5)", "ok": ratio >= 0.5,
+    }
+
+
+ROWS = {"race": bench_race, "basin": bench_basin, "hessian": bench_hessian, "family": bench_family,
+        "pg-family": bench_playground_family, "lab-muon": lambda q: bench_lab_optimizer("muon", q),
+        "lab-lion": lambda q: bench_lab_optimizer("lion", q)}
+
+
+def run_all(quick: bool = False, only: str | None = None) -> tuple[list[dict], dict]:
+    """Every row (`only`: the engine's row of that name, e.g. "race", alone)."""
+    if only is not None:
+        if only not in ROWS:
+            raise ValueError(f"bench --only {only}: not a row here (rows: {', '.join(ROWS)})")
+        return [ROWS[only](quick)], machine()
     rows = [bench_race(quick), bench_basin(quick), bench_hessian(quick), bench_family(quick),
-            bench_lab_optimizer("muon", quick), bench_lab_optimizer("lion", quick)]
+            bench_playground_family(quick), bench_lab_optimizer("muon", quick), bench_lab_optimizer("lion", quick)]
     from .maps.bench import bench_rows as maps_rows  # the maps' rows (sweep batched vs per cell, the fractal map)
 
     rows += maps_rows(quick)

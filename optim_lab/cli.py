@@ -98,7 +98,10 @@ def cmd_critical(args) -> str:
 
 
 def cmd_bench(args) -> str:
-    rows, machine = run_all(quick=args.quick)
+    try:
+        rows, machine = run_all(quick=args.quick, only=args.only)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     if args.json:
         return json.dumps({"machine": machine, "rows": rows}, indent=1)
     return format_table(rows, machine)
@@ -133,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pb = sub.add_parser("bench", help="speed of the batched engine against torch.optim, measured in one run")
     pb.add_argument("--quick", action="store_true")
+    pb.add_argument("--only", metavar="ROW", help="one row of the engine's: race, basin, hessian, family, pg-family, lab-muon, lab-lion")
     pb.add_argument("--json", action="store_true")
     for mod in discover():
         mod.add_arguments(sub.add_parser(mod.NAME, help=mod.HELP))

@@ -82,10 +82,20 @@ class RunResult:
     decay: np.ndarray | None = None  # (T, K) decoupled weight decay factor of step k (1 except AdamW)
     eigvals: np.ndarray | None = None  # (T+1, K, 2) ascending Hessian eigenvalues of the full loss
     batches: dict[int, BatchPlan] = field(default_factory=dict)
+    grads_per_step: np.ndarray | None = None  # (K,) gradient evaluations one step of the row takes: 2 for SAM, else 1
 
     @property
     def n_starts(self) -> int:
         return len(self.starts)
+
+    def grad_evals(self, row: int) -> np.ndarray:
+        """(T+1,) gradient evaluations row `row` has spent to reach θ_k (k·1, or k·2 for SAM's
+        two a step): the x of a race at equal gradient budgets."""
+        return np.arange(self.steps + 1) * int(self.grads_per_step[row])
+
+    def steps_within(self, row: int, budget: int) -> int:
+        """The steps row `row` takes on `budget` gradient evaluations (at most the race's)."""
+        return min(self.steps, int(budget) // int(self.grads_per_step[row]))
 
     def row(self, racer: int, start: int = 0) -> int:
         return racer * self.n_starts + start
@@ -109,6 +119,13 @@ def _bounds(problem) -> tuple[np.ndarray, np.ndarray]:
     span = max(x1 - x0, y1 - y0) * BOUND_SPANS
     return c - span, c + span
 
+
+
+def grads_per_step(r: Racer) -> int:
+    """Gradient evaluations one step of `r` takes: 2 for SAM's gradient with ρ > 0 (`sam`, and
+    build-your-own with SAM's gradient), else 1."""
+    spec = r.spec()
+    return spec.gradient_evaluations(spec.resolve(dict(r.hparams)))
 
 
 def _row_coeffs(r: Racer, T: int) -> RowCoeffs:
@@ -173,6 +190,7 @@ def race(
         racers=racers, starts=starts_np, steps=T, seed=seed, theta=theta, loss=loss,
         grad_norm=np.zeros((T + 1, K)), lr=np.repeat(tables.lr, S, axis=1), diverged_at=diverged_at,
         batch_size=row_bs, epoch=_epochs(plans, sizes, S, T, K), batches=plans,
+        grads_per_step=np.repeat(np.array([grads_per_step(r) for r in racers], dtype=np.int64), S),
     )
     frozen = torch.as_tensor(theta.reshape(-1, 2))
     if detail:
@@ -286,6 +304,51 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
                        path=theta_hist.numpy() if paths else None)
 
 
+def sweeps(problem, racers: Sequence[Racer], axes: Sequence[Mapping[str, Sequence[float]]], start: Sequence[float],
+           steps: int, seed: int = 0, paths: bool = False) -> list[SweepResult]:
+    """Several racers' sweeps from one start as ONE batched loop: racer i's rows are its values
+    of `axes[i]` (as `sweep` takes them; batch size is the racer's own), all racers' rows step
+    together through the same `_loop`/`apply` (`Tables.stacked`), as a race steps its racers.
+    One result per racer, as `sweep` returns it (its arrays views of the shared ones)."""
+    racers = list(racers)
+    if not racers or len(racers) != len(axes):
+        raise ValueError(f"sweeps: {len(racers)} racers and {len(axes)} axes; give one axes mapping per racer (at least one)")
+    T = int(STEPS.check(steps, ""))
+    seed = int(SEED.check(seed, ""))
+    start_np = _check_starts(problem, [start])
+    blocks, all_axes = [], []
+    for r, ax in zip(racers, axes, strict=True):
+        ax = {k: np.ravel(np.asarray(v, dtype=np.float64)) for k, v in ax.items()}
+        if not ax or BATCH_SIZE in ax:
+            raise ValueError("sweeps: name at least one axis per racer (batch size is each racer's own)")
+        blocks.append(batched_coeffs(r, T, ax))
+        all_axes.append(ax)
+    R = sum(n for _, n in blocks)
+    if not 1 <= R <= MAX_STARTS * MAX_RACERS:
+        raise ValueError(f"sweeps: {R} rows, the allowed range is [1, {MAX_STARTS * MAX_RACERS}]")
+    if R * (T + 1) > MAX_POINT_STEPS:
+        raise ValueError(f"steps × rows: {T} × {R} is too much work; keep (steps + 1) × rows ≤ {MAX_POINT_STEPS:,}")
+    tables = Tables.stacked(blocks, rest=(1, 1), param_dims=1)
+    sizes_of = [r.batch_size for r, (_, n) in zip(racers, blocks, strict=True) for _ in range(n)]
+    plans, row_bs, sizes = _weights_for(problem, sizes_of, 1, T, seed)
+    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
+    theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
+    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
+    with torch.no_grad():
+        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
+        diverged_at = _find_divergence(problem, theta_hist, loss_t)
+        _freeze(theta_hist, loss_t, diverged_at)
+    theta, loss = theta_hist.numpy(), loss_t.numpy()
+    out, a = [], 0
+    for r, ax, (_, n) in zip(racers, all_axes, blocks, strict=True):
+        rows = slice(a, a + n)
+        out.append(SweepResult(racer=r, axes=ax, start=start_np[0], steps=T, seed=seed, theta=theta[-1, rows].copy(),
+                               loss=loss[:, rows], diverged_at=diverged_at[rows], batch_size=row_bs[rows],
+                               path=theta[:, rows] if paths else None))
+        a += n
+    return out
+
+
 def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
     """θ_k = θ_{k−1}·decay_k − (η_k/σ_k) ⊙ d_k for every row, k = 1..T.  State is
     (R, S, 2): racer, start, coordinate; racers differ only in their coefficients."""
@@ -296,6 +359,9 @@ def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) 
     if detail:
         g_hist, d_hist, s_hist = (torch.ones(T, R, S, 2, dtype=DTYPE) for _ in range(3))
         bl_hist = torch.empty(T, K, dtype=DTYPE)
+        # the records are written through numpy views: a copy into a row costs a third of torch's
+        g_rec, d_rec, s_rec = g_hist.numpy(), d_hist.numpy(), s_hist.numpy()
+    h_rec = hist.numpy()
     stepped = hist[0].clone() if tables.anchored else None  # schedule-free steps y; the history shows x
     with torch.no_grad():
         for t in range(T):
@@ -308,11 +374,11 @@ def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) 
             step = apply(at, g, state, c, tables, out=hist[t + 1] if stepped is None else None)
             if stepped is not None:
                 stepped = step.theta
-                hist[t + 1] = step.report
+                h_rec[t + 1] = step.report.numpy()
             if detail:
-                g_hist[t], d_hist[t] = step.g, step.d
+                g_rec[t], d_rec[t] = step.g.numpy(), step.d.numpy()
                 if step.sigma is not None:
-                    s_hist[t] = step.sigma
+                    s_rec[t] = step.sigma.numpy()
                 if w is not None:
                     bl_hist[t] = problem.loss(theta_hist[t], w)
     if detail:

@@ -5,6 +5,8 @@ before it is drawn the server runs every position the control can take: one race
 start, R values of one parameter ("lr", a hyper-parameter of the optimizer or of its
 schedule), as R rows of one `engine.sweep` with the whole paths kept.  Nothing here is
 interpolated: position i is the run `python -m optim_lab run` makes for values[i].
+A control that moves every racer of a race at once (the playground's η multiplier) has the
+family of the whole race: racers × positions as the rows of ONE loop (`race_family`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .engine import Racer, over_points, sweep
+from .engine import Racer, over_points, sweep, sweeps
 
 MAX_POSITIONS = 241  # a control's positions: enough for a slider's every step, bounded
 
@@ -63,3 +65,26 @@ def family(problem, racer: Racer, axis: str, values: Sequence[float], start: Seq
         g = over_points(problem.grad, problem, torch.as_tensor(path.reshape(-1, 2)))
     grad_norm = np.linalg.norm(g.numpy().reshape(path.shape), axis=-1)
     return Family(axis=axis, values=vals, theta=path, loss=res.loss, grad_norm=grad_norm, diverged_at=res.diverged_at)
+
+
+def race_family(problem, racers: Sequence[Racer], axis: str, values: Sequence[Sequence[float]], start: Sequence[float],
+                steps: int, seed: int = 0) -> list[Family]:
+    """Every racer of a race at every position: racer i at values[i] (e.g. its η × every
+    multiplier), racers × positions as the rows of one batched loop (`engine.sweeps`), then
+    ‖g‖ along every path in one pass.  Family i is racer i's, each row the run `python -m
+    optim_lab run` makes for that racer at that value."""
+    vals = [np.ravel(np.asarray(v, dtype=np.float64)) for v in values]
+    if any(not 1 <= len(v) <= MAX_POSITIONS for v in vals):
+        raise ValueError(f"family: {[len(v) for v in vals]} positions, the allowed range is [1, {MAX_POSITIONS}] each")
+    runs = sweeps(problem, racers, [{axis: v} for v in vals], start, steps, seed=seed, paths=True)
+    path = np.concatenate([r.path for r in runs], axis=1)
+    with torch.no_grad():
+        g = over_points(problem.grad, problem, torch.as_tensor(path.reshape(-1, 2)))
+    grad_norm = np.linalg.norm(g.numpy().reshape(path.shape), axis=-1)
+    out, a = [], 0
+    for v, r in zip(vals, runs, strict=True):
+        rows = slice(a, a + len(v))
+        out.append(Family(axis=axis, values=v, theta=r.path, loss=r.loss, grad_norm=grad_norm[:, rows],
+                          diverged_at=r.diverged_at))
+        a += len(v)
+    return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,16 +52,25 @@ class Column:
 
     def __init__(self, table: np.ndarray, shape: tuple[int, ...], T: int | None = None, dtype=torch.float64):
         table = np.asarray(table, dtype=np.float64)
-        T = len(table) if T is None else T
+        self._made = (table, shape, len(table) if T is None else T, dtype)
+        self._values = None
+        self.constant = bool((table == table[:1]).all())  # the same value at every step (row by row)
         self.is_zero = bool((table == 0).all())
         self.is_one = bool((table == 1).all())
-        if (table == table[:, :1]).all():  # every row has the same value at every step
-            self.values = np.broadcast_to(table[:, 0], (T,)).tolist()
-        elif (table == table[:1]).all():
-            self.values = [torch.as_tensor(np.array(table[0]), dtype=dtype).reshape(shape)] * T
-        else:  # pre-split: indexing a tensor per step costs more than the step's arithmetic on 8 rows
-            full = np.array(np.broadcast_to(table, (T, table.shape[1])))
-            self.values = list(torch.as_tensor(full, dtype=dtype).reshape(T, *shape).unbind(0))
+
+    @property
+    def values(self) -> list:
+        """Made on first use (a race's rule that reads its columns otherwise never splits them)."""
+        if self._values is None:
+            table, shape, T, dtype = self._made
+            if (table == table[:, :1]).all():  # every row has the same value at every step
+                self._values = np.broadcast_to(table[:, 0], (T,)).tolist()
+            elif (table == table[:1]).all():
+                self._values = [torch.as_tensor(np.array(table[0]), dtype=dtype).reshape(shape)] * T
+            else:  # pre-split: indexing a tensor per step costs more than the step's arithmetic on 8 rows
+                full = np.array(np.broadcast_to(table, (T, table.shape[1])))
+                self._values = list(torch.as_tensor(full, dtype=dtype).reshape(T, *shape).unbind(0))
+        return self._values
 
 
 @dataclass
@@ -82,9 +91,10 @@ class Step:
     c_v: float | torch.Tensor
     sign: float | torch.Tensor
     x: dict = dataclasses.field(default_factory=dict)  # a direction rule's own columns (`ScalingCoeffs.extra`)
+    t: int = -1  # the step's index in its `Tables` (−1: made by hand)
 
 
-STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name != "x")
+STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step) if f.name not in ("x", "t"))
 MOMENTUM_FIELDS = tuple(f.name for f in dataclasses.fields(MomentumCoeffs) if f.name not in ("f", "extra"))
 SCALING_FIELDS = tuple(f.name for f in dataclasses.fields(ScalingCoeffs) if f.name not in ("kind", "f", "decay", "extra"))
 
@@ -122,21 +132,38 @@ class Tables:
         self.rows = []
         T = np.shape(coeffs.lr)[0]
 
-        def two_d(a) -> np.ndarray:
-            a = np.asarray(a, dtype=np.float64)
-            a = a.reshape(1, 1) if a.ndim == 0 else (a[:, None] if a.ndim == 1 else a)
-            if a.shape[0] not in (1, T) or a.shape[1] not in (1, R):
-                raise ValueError(f"coefficients: shape {a.shape} does not broadcast to ({T}, {R})")
-            return a
-
-        tables = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
-        tables |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
-        tables |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr", "sign")}
-        tables["f"] = two_d(coeffs.scaling.f)
-        extras = {n: two_d(v) for n, v in coeffs.scaling.extra.items()}
+        two = _two_d_of(coeffs, R, T)
+        tables = {n: a for n, a in two.items() if not n.startswith("x:")}
+        extras = {n[2:]: a for n, a in two.items() if n.startswith("x:")}
         wd = np.broadcast_to(np.asarray(coeffs.wd, dtype=np.float64).reshape(-1), (R,))
         self._build(tables, extras, R, rest, param_dims, wd, bool(coeffs.guard), [coeffs.scaling.kind] * R,
                     [coeffs.d_first] * R, T, dtype)
+        return self
+
+    @classmethod
+    def stacked(cls, blocks: Sequence[tuple[RowCoeffs, int]], rest: tuple[int, ...] = (), dtype=torch.float64,
+                param_dims: int | None = None) -> Tables:
+        """The rows of several sweeps in one table, block after block: block b is (`coeffs`, n_b)
+        as `batched` takes them (arrays broadcasting to (T, n_b)), of any optimizer — a family of
+        a whole race (racers × positions) steps as ONE loop.  A coefficient stays (1, N) where
+        no block varies it along the steps, so the tables hold what `batched`'s would."""
+        self = cls.__new__(cls)
+        self.rows = []
+        T = np.shape(blocks[0][0].lr)[0]
+        two = [(_two_d_of(c, n, T), n) for c, n in blocks]  # per block: name → (1|T, 1|n) arrays
+
+        def joined(name: str) -> np.ndarray:
+            parts = [(t.get(name, np.zeros((1, 1))), n) for t, n in two]
+            rows = T if any(a.shape[0] != 1 for a, _ in parts) else 1
+            return np.concatenate([np.broadcast_to(a, (rows, n)) for a, n in parts], axis=1)
+
+        names = [*MOMENTUM_FIELDS, *SCALING_FIELDS, "eta", "decay", "lr", "sign", "f"]
+        extra = sorted({n for c, _ in blocks for n in c.scaling.extra})
+        N = sum(n for _, n in blocks)
+        wd = np.concatenate([np.broadcast_to(np.asarray(c.wd, dtype=np.float64).reshape(-1), (n,)) for c, n in blocks])
+        self._build({n: joined(n) for n in names}, {n: joined("x:" + n) for n in extra}, N, rest, param_dims, wd,
+                    any(bool(c.guard) for c, _ in blocks), [k for c, n in blocks for k in [c.scaling.kind] * n],
+                    [f for c, n in blocks for f in [c.d_first] * n], T, dtype)
         return self
 
     def _build(self, tables: dict, extras: dict, R: int, rest: tuple[int, ...], param_dims: int | None, wd: np.ndarray,
@@ -158,6 +185,27 @@ class Tables:
         self.guard = guard
         self.kinds = {k: _mask(kinds, k, shape) for k in SIGMA_KINDS if k in kinds}
         self.directions = {k: _mask(kinds, k, shape) for k in DIRECTION_KINDS if k in kinds}
+        # the rows of each direction rule (None: all), for rules that compute on their own rows only
+        self.direction_index = {k: None if self.directions[k] is True else np.flatnonzero([kk == k for kk in kinds])
+                                for k in self.directions}
+        # a direction rule's columns on its own rows (where it computes on them alone): a float
+        # where its rows agree, so numpy runs Muon's Newton–Schulz on scalars
+        self.own = {}
+        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES)):
+            idx = self.direction_index.get(k)
+            if idx is not None:
+                sub = (len(idx), *rest) if len(idx) > 1 else rest
+                self.own[k] = {n: Column(t[:, idx] if t.shape[1] > 1 else t, sub, self.T, dtype)
+                               for n, t in extras.items() if n in names}
+        # Muon's coefficients, where they are floats at every step and never change (the race's
+        # usual case): read once, not per step
+        ns = self.own.get("orthogonal")
+        self.ns_const = None
+        if ns is not None and len(ns) == len(NS_NAMES) and all(
+                isinstance(col.values[0], float) and col.values.count(col.values[0]) == self.T for col in ns.values()):
+            self.ns_const = [ns[n].values[0] for n in NS_NAMES]
+        mu = extras.get("mu_avg")  # ASGD: at steps whose μ_k are all 0 or 1, θ̄ ← lerp(θ̄, θ, μ) is exact
+        self.avg_lerp = None if mu is None else np.broadcast_to(((mu == 0) | (mu == 1)).all(axis=1), (self.T,)).tolist()
         self.direction_rows = _mask(["d" if k in DIRECTION_KINDS else "s" for k in kinds], "d", shape)
         self.uses_sigma = bool(self.kinds) and (not self.columns["q"].is_zero or set(self.kinds) != {"rms"})
         m = self.columns
@@ -173,7 +221,52 @@ class Tables:
         self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
-        return Step(*(col.values[t] for col in self._ordered), x={n: col.values[t] for n, col in self.extras.items()})
+        return Step(*(col.values[t] for col in self._ordered), x=StepExtras(self.extras, t), t=t)
+
+    def own_values(self, kind: str, c: Step) -> dict:
+        """Step c's columns on the rows of direction rule `kind` only (its rows in
+        `direction_index[kind]`), as floats or numpy arrays; all rows' where it has all."""
+        own = self.own.get(kind) if c.t >= 0 else None
+        if own is None:
+            idx = self.direction_index.get(kind)
+            return {n: v if isinstance(v, float) else (v.numpy() if idx is None else v.numpy()[idx]) for n, v in c.x.items()}
+        return {n: v if isinstance(v, float) else v.numpy() for n, v in ((n, col.values[c.t]) for n, col in own.items())}
+
+
+def _two_d_of(coeffs: RowCoeffs, R: int, T: int) -> dict[str, np.ndarray]:
+    """A sweep's coefficients (`Tables.batched`, `Tables.stacked`) as (1|T, 1|R) arrays by name
+    (a direction rule's own columns as "x:<name>")."""
+    def two_d(a) -> np.ndarray:
+        a = np.asarray(a, dtype=np.float64)
+        a = a.reshape(1, 1) if a.ndim == 0 else (a[:, None] if a.ndim == 1 else a)
+        if a.shape[0] not in (1, T) or a.shape[1] not in (1, R):
+            raise ValueError(f"coefficients: shape {a.shape} does not broadcast to ({T}, {R})")
+        return a
+
+    out = {name: two_d(getattr(coeffs.momentum, name)) for name in MOMENTUM_FIELDS}
+    out |= {name: two_d(getattr(coeffs.scaling, name)) for name in SCALING_FIELDS}
+    out |= {name: two_d(getattr(coeffs, name)) for name in ("eta", "decay", "lr", "sign")}
+    out["f"] = two_d(coeffs.scaling.f)
+    out |= {"x:" + n: two_d(v) for n, v in coeffs.scaling.extra.items()}
+    return out
+
+
+class StepExtras(Mapping):
+    """Step t's values of the direction rules' own columns (`Step.x`), read on use."""
+
+    __slots__ = ("_cols", "_t")
+
+    def __init__(self, cols: dict, t: int):
+        self._cols, self._t = cols, t
+
+    def __getitem__(self, name: str):
+        return self._cols[name].values[self._t]
+
+    def __iter__(self):
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
 
 
 def _mask(kinds: list[str], kind: str, shape: tuple[int, ...]):
@@ -283,7 +376,7 @@ def _per_param(x: torch.Tensor, tables: Tables, fn):
 
 
 def _numel(x: torch.Tensor, tables: Tables) -> int:
-    return x.numel() if tables.param_dims is None else int(np.prod(x.shape[-tables.param_dims:]))
+    return x.numel() if tables.param_dims is None else math.prod(x.shape[-tables.param_dims:])
 
 
 def dir_sign(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -296,15 +389,48 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     d forgotten where it flipped (matches torch.optim.Rprop)."""
     x = c.x
     s, prev = st.buf("step_size"), st.buf("prev")
+    idx = tables.direction_index["rprop"]
+    if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1] == 1 and d.dtype == torch.float64 and c.t >= 0:
+        return _rprop_row(d, s, prev, int(idx[0]), tables.own_values("rprop", c))
     if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
         s.add_(x["s0"])  # s starts at η on step 1
-    agree = d.mul(prev).sign()
-    factor = torch.where(agree > 0, _t(x["eta_plus"], d), torch.where(agree < 0, _t(x["eta_minus"], d), _t(1.0, d)))
-    s.mul_(factor)
-    torch.minimum(torch.maximum(s, _t(x["s_min"], s)), _t(x["s_max"], s), out=s)
-    d = torch.where(factor == _t(x["eta_minus"], d), torch.zeros_like(d), d)
-    prev.copy_(d)
-    return torch.sign(d).mul_(s)
+    agree = d.mul(prev).sign_()
+    factor = torch.where(agree > 0, x["eta_plus"], torch.where(agree < 0, _t(x["eta_minus"], d), 1.0))  # d's dtype
+    s.mul_(factor).clamp_(min=x["s_min"], max=x["s_max"])
+    prev.copy_(d).masked_fill_(factor == x["eta_minus"], 0.0)  # d forgotten where it flipped (torch: factor.eq(η₋))
+    return torch.sign(prev).mul_(s)
+
+
+@dataclass
+class RowsU:
+    """A direction rule's u on its own rows only (numpy, rows `idx` of the race's state):
+    `apply` writes it into the merged direction in place of a full tensor and a where."""
+
+    idx: np.ndarray
+    values: np.ndarray
+
+
+RPROP_NAMES = ("s0", "eta_plus", "eta_minus", "s_min", "s_max")
+
+
+def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int, x: dict) -> torch.Tensor:
+    """`dir_rprop` on the race's one Rprop row (row i, one start), in Python floats: the same
+    float64 operations, each exact in IEEE arithmetic as torch's (a race's row is a few
+    numbers, where torch's ~12 ops a step cost ~25 µs)."""
+    D, S, P = d.numpy(), s_t.numpy(), prev_t.numpy()
+    em, ep, lo, hi, s0 = x["eta_minus"], x["eta_plus"], x["s_min"], x["s_max"], x["s0"]
+    u = []
+    for j, (dj, sj, pj) in enumerate(zip(D[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True)):
+        if s0 != 0.0:
+            sj = sj + s0  # s starts at η on step 1
+        agree = dj * pj
+        factor = ep if agree > 0 else (em if agree < 0 else 1.0)  # NaN: neither, 1 (as torch's where chain)
+        sj = sj * factor
+        sj = sj if sj != sj else min(max(sj, lo), hi)  # clamp; NaN stays NaN
+        pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
+        S[i, 0, j], P[i, 0, j] = sj, pj
+        u.append((pj if pj != pj else float((pj > 0) - (pj < 0))) * sj)
+    return RowsU(np.array([i]), np.array(u).reshape(1, 1, -1))
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -318,17 +444,28 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
         col.lerp_(torch.norm(d, dim=-2, keepdim=True).square_().div_(d.size(-2)), x["w"])
         var = (row @ col).div_(row.mean(dim=-2, keepdim=True).clamp_(min=x["eps1"]))
     else:
-        var = st.buf("variance").lerp_(d * d, x["w"]).clone()
-    u = torch.maximum(var, _t(x["eps1"], var) ** 2).rsqrt_().mul_(d)
+        var = st.buf("variance").lerp_(d.square(), x["w"])
+    u = var.clamp(min=_once(tables, c, "eps1", "sq", lambda e: e * e)).rsqrt_().mul_(d)  # a new tensor: the state keeps v
     n = _numel(d, tables)
     if tables.param_dims is None:  # a network's tensor: scalars, as torch computes them
         alpha = max(x["eps2"], theta.norm(2).item() / n**0.5) * x["rho"]
         return u.mul_(alpha / max(1.0, u.norm(2).item() / (n**0.5 * x["d"])))
     dims = tuple(range(-tables.param_dims, 0))
-    rms_theta = torch.linalg.vector_norm(theta, dim=dims, keepdim=True) / n**0.5
-    alpha = torch.maximum(rms_theta, _t(x["eps2"], rms_theta)) * x["rho"]
-    denom = torch.clamp(torch.linalg.vector_norm(u, dim=dims, keepdim=True) / (n**0.5 * _t(x["d"], u)), min=1.0)
-    return u.mul_(alpha / denom)
+    alpha = torch.linalg.vector_norm(theta, dim=dims, keepdim=True).div_(n**0.5).clamp_(min=x["eps2"]).mul_(x["rho"])
+    denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(_once(tables, c, "d", n, lambda v: n**0.5 * v)).clamp_(min=1.0)
+    return u.mul_(alpha.div_(denom))
+
+
+def _once(tables: Tables, c: Step, name: str, key, fn):
+    """fn of step c's value of the extra column `name`, computed once where the column never
+    changes along the steps (the same value, so the same result), else at this step."""
+    col = tables.extras.get(name)
+    if col is None or not col.constant or c.t < 0:
+        return fn(c.x[name])
+    cache = tables.__dict__.setdefault("_once", {})
+    if (name, key) not in cache:
+        cache[(name, key)] = fn(col.values[0])
+    return cache[(name, key)]
 
 
 def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
@@ -344,43 +481,135 @@ def newton_schulz(G: torch.Tensor, a, b, c, steps, eps) -> torch.Tensor:
         for _ in range(int(steps)):
             gram = X @ X.T
             X = torch.addmm(X, torch.addmm(gram, gram, gram, beta=b, alpha=c), X, beta=a)
-    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row, so the matmuls become
-        # elementwise float32 ops rounded to bfloat16 where torch's bfloat16 kernels round
-        # (bfloat16 matmuls of 1×2 matrices cost ~1 ms a step; these, a tenth of it)
+    else:  # a stack of 1×n rows (the race): XXᵀ is a number per row
         assert X.size(-2) == 1, "a stack of matrices is orthogonalised row by row only"
-        X = X.float()
-        a, b, c = (torch.as_tensor(v, dtype=torch.float32) for v in (a, b, c))
-        steps = torch.as_tensor(steps)
-        X = _bf16(X / _bf16(torch.linalg.vector_norm(X, dim=-1, keepdim=True)).clamp(min=float(torch.as_tensor(eps).max())))
-        for i in range(int(steps.max())):
-            gram = _bf16((X * X).sum(-1, keepdim=True))
-            new = _bf16(a * X + _bf16(b * gram + c * (gram * gram)) * X)
-            X = new if steps.dim() == 0 else torch.where(steps > i, new, X)
+        X = torch.from_numpy(ns_rows(G.numpy(), a, b, c, steps, eps))
     return X.mT if tall else X
 
 
-def _bf16(x: torch.Tensor) -> torch.Tensor:
-    """x rounded to bfloat16, kept as float32."""
-    return x.bfloat16().float()
+def ns_rows(G: np.ndarray, a, b, c, steps, eps) -> np.ndarray:
+    """`newton_schulz` of a stack of 1×n rows (N, 1, n), float64 in, float32 out, in numpy:
+    G to bfloat16 as torch converts it (through float32), its float32 norms as torch's
+    `vector_norm` gives them (torch's own call where the squares could under- or overflow)."""
+    if G.shape[-1] == 2 and len(G) <= 4 and all(isinstance(v, float) for v in (a, b, c, steps, eps)):
+        rows = [_ns_pair(row, a, b, c, int(steps), eps) for row in G.reshape(-1, 2).tolist()]
+        if all(r is not None for r in rows):
+            return np.array(rows, dtype=np.float32).reshape(G.shape)
+    X = _bf16_bits(G.astype(np.float32))
+    norm = np.sqrt((X * X).sum(-1, keepdims=True))
+    if not (norm.min() >= 2.0**-50 and norm.max() <= 2.0**60):  # also NaN
+        norm = torch.linalg.vector_norm(torch.from_numpy(X), dim=-1, keepdim=True).numpy()
+    return _ns_rows(X, norm, a, b, c, steps, eps)
+
+
+def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray:
+    """Newton–Schulz on a stack of 1×n rows (float32, already bfloat16 values; `norm` their
+    float32 norms), as torch's bfloat16 kernels compute it: each matmul and addmm in float32,
+    rounded to bfloat16.  A row's XXᵀ is a number, so the matmuls become elementwise float32
+    ops, done in numpy: IEEE float32 rounds as torch does, and numpy's ops cost a fraction of
+    torch's on a few numbers (as torch ops this was ~200 µs a step, 40 % of `make bench`'s race);
+    one row at a time with numpy's float32 scalars where the stack is a few rows."""
+    a, b, c, steps, eps = (v.numpy() if isinstance(v, torch.Tensor) else v for v in (a, b, c, steps, eps))
+    a, b, c = (np.asarray(v, dtype=np.float32) for v in (a, b, c))
+    steps = np.asarray(steps)
+    X = X / np.maximum(_bf16_bits(norm), np.float32(np.max(eps)))
+    rnd = _bf16 if np.abs(X).min() >= _TINY else _bf16_bits  # the first values' size bounds the later ones'
+    X = rnd(X)
+    if X.size <= 8 and a.ndim == b.ndim == c.ndim == steps.ndim == 0:  # a few numbers: scalars
+        return np.array([_ns_row(list(row), a[()], b[()], c[()], int(steps), rnd) for row in X.reshape(-1, X.shape[-1])],
+                        dtype=np.float32).reshape(X.shape)
+    for i in range(int(steps.max())):
+        gram = rnd((X * X).sum(-1, keepdims=True))
+        new = rnd(a * X + rnd(b * gram + c * (gram * gram)) * X)
+        X = new if steps.ndim == 0 else np.where(steps > i, new, X)
+    return X
+
+
+def _ns_pair(g: list, a: float, b: float, c: float, steps: int, eps: float) -> list | None:
+    """`ns_rows` on one 1×2 row in numpy float32 scalars (a few µs where the array ops cost
+    ~60 µs of per-call overhead): the same operations in the same order; None where the
+    norm leaves the range in which it equals torch's."""
+    x = [_bf16_any(np.float32(v)) for v in g]
+    norm = np.sqrt(x[0] * x[0] + x[1] * x[1])
+    if not 2.0**-50 <= norm <= 2.0**60:
+        return None
+    den = max(_bf16(norm), np.float32(eps))
+    x = [_bf16_any(xi / den) for xi in x]
+    rnd = _bf16 if all(xi == 0 or abs(xi) >= _TINY for xi in x) else _bf16_any
+    return _ns_row(x, np.float32(a), np.float32(b), np.float32(c), steps, rnd)
+
+
+def _bf16_any(x: np.float32) -> np.float32:
+    """A float32 scalar rounded to bfloat16: Veltkamp's split where it is exact, else on the bits."""
+    if x == 0 or _TINY <= abs(x) <= 2.0**100:
+        return _bf16(x)
+    return _bf16_bits(np.array([x], dtype=np.float32))[0]
+
+
+def _ns_row(x: list, a, b, c, steps: int, rnd) -> list:
+    """`_ns_rows` on one row, in numpy float32 scalars: the same operations in the same order."""
+    for _ in range(steps):
+        gram = x[0] * x[0]
+        for xi in x[1:]:
+            gram = gram + xi * xi
+        gram = rnd(gram)
+        k = rnd(b * gram + c * (gram * gram))
+        x = [rnd(a * xi + k * xi) for xi in x]
+    return x
+
+
+_BF16_HALF, _BF16_KEEP = np.uint32(0x7FFF), np.uint32(0xFFFF0000)
+_SPLIT = np.float32(65537.0)  # 2¹⁶ + 1: Veltkamp's splitter for 24 − 16 = 8 significant bits
+_TINY = 2.0**-100  # above it (and below 10³³) `_bf16` equals `_bf16_bits` (checked on 10⁸ values and every tie)
+
+
+def _bf16(x):
+    """float32 values (array or scalar) rounded to bfloat16, to nearest with ties to even,
+    kept as float32, by Veltkamp's split: 3 float ops.  Normal values only (not below 2⁻¹⁰⁰:
+    in float32's subnormals it keeps more bits than bfloat16 has)."""
+    big = x * _SPLIT
+    return big - (big - x)
+
+
+def _bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 rounded to bfloat16 on the bits (c10's rounding: bias 0x7FFF, +1 where the kept
+    half is odd), kept as float32; any value, subnormal or huge."""
+    x = np.asarray(x, dtype=np.float32)
+    u = x.view(np.uint32)
+    return ((u + ((u >> 16) & np.uint32(1)) + _BF16_HALF) & _BF16_KEEP).view(np.float32)
+
+
+NS_NAMES = ("ns_a", "ns_b", "ns_c", "ns_steps", "ns_eps")
 
 
 def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """u = √max(1, A/B)·NS(d) (torch.optim.Muon, adjust_lr_fn "original").  A network's
     parameter must be a matrix; in the race each row's θ is a 1×2 matrix, whose NS is
     its direction times a number the iteration leaves near 0.7: normalised momentum."""
-    names = ("ns_a", "ns_b", "ns_c", "ns_steps", "ns_eps")
     if tables.param_dims is None:
         if d.dim() != 2:
             raise ValueError(f"muon: orthogonalises matrices only, got a parameter of shape {tuple(d.shape)}")
-        G, coeffs = d, [c.x[n] for n in names]
-    else:  # each row's θ is a 1×n matrix; coefficients per row where racers differ
-        G = d.reshape(-1, 1, d.shape[-1])
-        per_row = d.shape[:-1] + (1,)
-        coeffs = [v if isinstance(v, float) else v.expand(per_row).reshape(-1, 1, 1) for v in (c.x[n] for n in names)]
-    A, B = G.shape[-2:]
-    ortho = newton_schulz(G, *coeffs[:3], coeffs[3], coeffs[4]).to(d.dtype).reshape(d.shape)
-    ratio = math.sqrt(max(1.0, A / B))
-    return ortho if ratio == 1.0 else ortho.mul_(ratio)
+        coeffs = [c.x[n] for n in NS_NAMES]
+        ortho = newton_schulz(d, *coeffs[:3], coeffs[3], coeffs[4]).to(d.dtype)
+        ratio = math.sqrt(max(1.0, d.shape[0] / d.shape[1]))
+        return ortho if ratio == 1.0 else ortho.mul_(ratio)
+    # the race: each row's θ is a 1×n matrix (√max(1, 1/n) = 1), on Muon's rows only (the
+    # others' u is dropped), gathered and scattered in numpy
+    idx = tables.direction_index["orthogonal"]
+    full = d.numpy()
+    sub = full if idx is None else (full[idx[0]:idx[0] + 1] if len(idx) == 1 else full[idx])
+    if tables.ns_const is not None:
+        own = tables.ns_const
+    else:
+        own = tables.own_values("orthogonal", c)
+        own = [own[n] for n in NS_NAMES]
+    coeffs = [v if isinstance(v, float) else
+              np.broadcast_to(np.asarray(v).reshape(-1, *[1] * (sub.ndim - 1)), sub.shape[:-1] + (1,)).reshape(-1, 1, 1)
+              for v in own]
+    ortho = ns_rows(sub.reshape(-1, 1, sub.shape[-1]), *coeffs).reshape(sub.shape)
+    if idx is None:
+        return torch.from_numpy(ortho.astype(np.float64))
+    return RowsU(idx, ortho)
 
 
 DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
@@ -445,7 +674,7 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         else:
             raw = _axpy(g * c.c_g, c.c_m, st.m)  # d = c_g·g + c_m·m
         if early is not None and tables.d_first is not True:
-            raw, scale = torch.where(tables.d_first, early, raw * scale), 1.0
+            raw, scale = torch.where(tables.d_first, early, _scaled(raw, scale)), 1.0
     sigma = sigma_of(tables, st, g, c) if tables.uses_sigma else None
     base = theta
     if tables.anchored:  # schedule-free: y ← lerp(y, z, c_k) before the step (θ is y)
@@ -462,12 +691,19 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         after_adadelta(st, ratio * scale, c, tables.kinds["adadelta"])
     if tables.directions:  # u from d by a direction rule; η is then applied to u alone
         d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
-        ratio, eta, scale = (None if sigma is None and not tables.kinds else ratio * scale), c.eta, 1.0
+        ratio, eta, scale = (None if sigma is None and not tables.kinds else _scaled(ratio, scale)), c.eta, 1.0
+        fresh = sigma is not None and ratio is not raw  # ratio is ours to write into (raw/σ, or a where's result)
         for kind, rows in tables.directions.items():
             u = DIRECTION[kind](theta, d, st, c, tables)
-            ratio = u if rows is True or ratio is None else torch.where(rows, u, ratio)
+            if isinstance(u, RowsU):  # its own rows only: written into the merged direction
+                if ratio is None or not fresh:
+                    ratio, fresh = (torch.zeros_like(d) if ratio is None else ratio.clone()), True
+                ratio.numpy()[u.idx] = u.values
+            else:
+                ratio, fresh = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
-            sigma = torch.where(tables.direction_rows, torch.ones_like(sigma), sigma)
+            sigma = sigma.masked_fill(tables.direction_rows, 1.0) if sigma is st.v else \
+                sigma.masked_fill_(tables.direction_rows, 1.0)  # σ is ours unless it is the state (Adamax)
     if tables.uses_p:  # heavy ball on the scaled step: p ← a_p·p + u (RMSprop's momentum)
         ratio = _mul(st.buf("p"), c.a_p).add_(ratio)
     if tables.wd_u:  # schedule-free AdamW: u ← u + λ·y
@@ -486,13 +722,18 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
     return _averaged(Applied(new, g, raw, scale, sigma, report), st, c, tables)
 
 
+def _scaled(x: torch.Tensor, scale) -> torch.Tensor:
+    """scale·x as a new tensor (x itself where scale is the float 1: nothing to multiply)."""
+    return x if isinstance(scale, float) and scale == 1.0 else x * scale
+
+
 def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> torch.Tensor:
     """θ + ρ·g/(‖g‖ + 10⁻¹²), SAM's ascent point (Foret et al. 2021), ‖g‖ per parameter (each
     row's in the race); rows with ρ = 0 stay at θ.  A network's ‖g‖ spans all its parameters:
     `LabOptimizer` forms that one itself."""
     norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
         if tables.param_dims is not None else torch.linalg.vector_norm(g)
-    return theta + g * (c.x["sam_rho"] / (norm + 1e-12))
+    return torch.addcmul(theta, g, torch.div(c.x["sam_rho"], norm.add_(1e-12)))
 
 
 def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
@@ -501,6 +742,8 @@ def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:
         ax, mu = st.buf("ax"), c.x["mu_avg"]
         if isinstance(mu, float):
             ax.copy_(step.theta) if mu == 1.0 else ax.add_(step.theta.sub(ax).mul_(mu))
+        elif c.t >= 0 and tables.avg_lerp[c.t]:  # every μ_k 0 or 1: lerp's ends are exact (θ̄ kept, θ copied)
+            ax.lerp_(step.theta, mu)
         else:
             ax.copy_(torch.where(mu == 1.0, step.theta, ax + (step.theta - ax) * mu))
     return step

@@ -141,3 +141,46 @@ def test_batch_size_out_of_range():
     problem = get_surface("linreg").build()
     with pytest.raises(ValueError, match=r"batch_size.*\[1, "):
         race(problem, [Racer("sgd", batch_size=problem.n_samples + 1)], [problem.start], 5)
+
+
+class _Counting:
+    """A surface that counts the gradient evaluations of each row (rows of one call)."""
+
+    def __init__(self, problem):
+        self.problem, self.calls = problem, 0
+
+    def __getattr__(self, name):
+        return getattr(self.problem, name)
+
+    def grad(self, pts, w=None):
+        self.calls += 1
+        return self.problem.grad(pts, w)
+
+
+def test_the_race_counts_gradient_evaluations_per_racer():
+    # SAM and build-your-own with SAM's gradient (ρ > 0) take two a step, the others one: the
+    # engine evaluates the second gradient for every row at once, once per step when any racer needs it
+    racers = [Racer("sgd", lr=1e-3), Racer("sam", lr=1e-3),
+              Racer("custom", lr=1e-3, momentum_rule="heavy-ball", scaling_rule="none", hparams={"rho": 0.05}),
+              Racer("custom", lr=1e-3, momentum_rule="heavy-ball", scaling_rule="none", hparams={"rho": 0.0})]
+    counted = _Counting(ROSEN)
+    res = race(counted, racers, [(-1.5, 2.0), (0.5, 0.5)], 40, detail=False)
+    assert res.grads_per_step.tolist() == [1, 1, 2, 2, 2, 2, 1, 1]  # row = racer × start
+    assert counted.calls == 2 * 40
+    assert res.grad_evals(0)[-1] == 40 and res.grad_evals(2)[-1] == 80 and res.grad_evals(2)[3] == 6
+    assert res.steps_within(2, 40) == 20 and res.steps_within(0, 40) == 40 and res.steps_within(0, 100) == 40
+    plain = _Counting(ROSEN)
+    res = race(plain, [racers[0], racers[3]], [(-1.5, 2.0)], 40, detail=False)
+    assert res.grads_per_step.tolist() == [1, 1] and plain.calls == 40
+
+
+@pytest.mark.parametrize("hp", [{}, {"eta_minus": 0.3, "eta_plus": 1.5}, {"step_size_min": 1e-3, "step_size_max": 5e-3}])
+@pytest.mark.parametrize("start", [(-1.5, 2.0), (1.2, 0.8)])
+def test_rprop_and_muon_beside_other_rules_step_as_they_do_alone(hp, start):
+    # in a mixed race their rows take their own short paths (Python floats, numpy float32 scalars):
+    # bit for bit the numbers of the same racer raced alone (sign flips, both clamps, Muon's bfloat16)
+    rp, mu = Racer("rprop", lr=0.05, hparams=hp), Racer("muon", lr=0.02)
+    mixed = race(ROSEN, [Racer("adam", lr=0.05), rp, Racer("lion", lr=1e-3), mu], [start], 300, detail=False)
+    for j, r in ((1, rp), (3, mu)):
+        alone = race(ROSEN, [r], [start], 300, detail=False)
+        np.testing.assert_array_equal(mixed.theta[:, j], alone.theta[:, 0])

@@ -82,3 +82,32 @@ def test_a_multiplier_family_with_batches_and_a_schedule_matches_too(capsys):
     assert not np.array_equal(fam.theta[:, 0], fam.theta[:, 1])  # the positions are different runs
     rows = race(problem, [dataclasses.replace(racer, lr=float(0.05 * m)) for m in ms], [problem.start], 80, seed=3)
     np.testing.assert_array_equal(fam.theta, rows.theta)
+
+
+def test_a_whole_races_family_is_one_loop_and_every_row_the_command_lines_run(capsys):
+    """The playground's η multiplier: every racer × every position as the rows of ONE loop —
+    racers of different rules side by side (Adam with a cosine schedule, SAM, Lion, book AdaGrad),
+    several positions each, one diverging — each row the command line's run at η × m, to float64
+    round-off: where rows of other rules share the loop, a row's coefficients are per-row tensors
+    where alone they are floats, and torch's fused kernels then round a few steps differently
+    in the last bit (as in any race of mixed racers)."""
+    from optim_lab.family import race_family
+
+    problem = get_surface("rosenbrock").build()
+    racers = [Racer("adam", lr=0.05, schedule="cosine", sched_params={"eta_min": 0.001}), Racer("sam", lr=0.001),
+              Racer("lion", lr=0.002), Racer("adagrad-book", lr=0.3)]
+    ms = np.array([0.1, 1.0, 3.16, 10.0])
+    fams = race_family(problem, racers, "lr", [r.lr * ms for r in racers], (-1.5, 2.5), 150)
+    assert [f.theta.shape for f in fams] == [(151, 4, 2)] * 4
+    assert any(f.diverged(3) is not None for f in fams)  # × 10 sends some racer off the map
+    for r, fam in zip(racers, fams, strict=True):
+        for i, m in enumerate(ms):
+            argv = ["--surface", "rosenbrock", "--optimizer", r.optimizer, "--lr", repr(float(r.lr * m)), "--steps", "150",
+                    "--start", "-1.5,2.5", "--schedule", r.schedule, *[a for k, v in r.sched_params.items()
+                                                                      for a in ("--sched", f"{k}={v}")]]
+            run = cli_run(capsys, *argv)
+            assert (run["diverged_at"] if run["diverged_at"] is not None else -1) == fam.diverged_at[i]
+            end = len(run["theta"]) if fam.diverged(i) is None else fam.diverged(i)
+            np.testing.assert_allclose(fam.theta[:end, i], np.array(run["theta"])[:end], rtol=1e-11, atol=1e-14)
+            np.testing.assert_allclose(fam.loss[:end, i], np.array(run["loss"])[:end], rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(fam.grad_norm[:end, i], np.array(run["grad_norm"])[:end], rtol=1e-10, atol=1e-14)

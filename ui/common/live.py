@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from optim_lab.family import family
+from optim_lab.family import Family, family, race_family
 from ui.common import compute
 from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
 from ui.common.figures.contour import PATH_FAINT, PATH_HEAD, PATH_TRAIL
@@ -144,10 +144,26 @@ def family_view(surface: str, params: tuple, racer: str, axis: str, values: tupl
     as JSON) from `start`: one batched engine call (`optim_lab.family`), packed.  With
     `curve_meta`, also the loss and ‖g‖ curves of the traces whose meta is
     "<curve_meta>-loss" / "<curve_meta>-grad"."""
-    import json
-
     cfg = RacerConfig.from_dict(json.loads(racer))
     fam = family(compute.build(surface, params), cfg.racer(), axis, values, start, steps, seed=seed)
+    return _packed(fam, color, curve_meta)
+
+
+# 16: one family per race setting (each up to 8 racers × the positions); bytes bounded by max_size
+@st.cache_data(max_entries=16, max_size=128 * 2**20, show_spinner=False)
+def race_family_view(surface: str, params: tuple, racers: tuple[str, ...], axis: str, values: tuple[tuple, ...],
+                     start: tuple, steps: int, seed: int, colors: tuple[str, ...]) -> list[FamilyView]:
+    """The family of a whole race: racer i (`racer_key`) at `values[i]` of `axis`, every racer
+    × position a row of ONE batched engine call (`optim_lab.family.race_family`), packed per
+    racer in its colour."""
+    cfgs = [RacerConfig.from_dict(json.loads(r)) for r in racers]
+    fams = race_family(compute.build(surface, params), [c.racer() for c in cfgs], axis, values, start, steps, seed=seed)
+    return [_packed(f, c) for f, c in zip(fams, colors, strict=True)]
+
+
+def _packed(fam: Family, color: str, curve_meta: str | None = None) -> FamilyView:
+    """A family packed for the browser (paths, and with `curve_meta` the loss and ‖g‖ curves)."""
+    values = fam.values
     names = [""] * len(values)
     curves = {}
     if curve_meta:

@@ -66,6 +66,7 @@ class RaceResult:
     decay: np.ndarray | None = None  # (T, K) decoupled weight decay factor (None: 1 everywhere)
     eigvals: np.ndarray | None = None  # (T+1, K, 2)
     batches: dict[int, BatchInfo] = field(default_factory=dict)
+    grads_per_step: np.ndarray | None = None  # (K,) gradient evaluations a step takes (2 for SAM)
 
     @classmethod
     def from_engine(cls, res: Any) -> RaceResult:

@@ -32,3 +32,20 @@ def step_latex(step: StepRecord, eta_inside: bool = False) -> str:
         rf"\underbrace{{{_col(step.direction, 3)}}}_{{d_{{{k}}}}}"
         rf"\quad(\eta_{{{k}}}={tex(step.eta, 3)})"
     )
+
+
+def equal_budget(result, budget: int | None = None) -> list[tuple[int, int, int, float | None]] | None:
+    """The race at an equal budget of gradient evaluations, from the engine's own counts: per
+    row (gradients per step, steps the budget buys, loss there; None where the row diverged
+    before).  The budget defaults to the race's steps, what a one-gradient racer spends.
+    None where every racer takes one gradient a step (steps are then the fair axis)."""
+    per = result.grads_per_step
+    if per is None or (per == 1).all():
+        return None
+    budget = result.steps if budget is None else int(budget)
+    rows = []
+    for i in range(result.n_rows):
+        k = min(result.steps, budget // int(per[i]))
+        d = result.diverged(i)
+        rows.append((int(per[i]), k, None if d is not None and k >= d else float(result.loss[k, i])))
+    return rows

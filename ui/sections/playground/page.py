@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.optimizers import CUSTOM, LR_MAX, LR_MIN, OPTIMIZERS
-from ui.common import compute, live, view
+from ui.common import compute, keys, live, view
 from ui.common.racers import racer_editor
 from ui.sections.playground import calc
 from ui.shell import Shell
@@ -26,18 +26,19 @@ def scaled(configs: list, m: float) -> list:
 
 
 def live_multiplier(sh: Shell, race, configs: list, m: float, container=None) -> None:
-    """η × m, live: drag it and every racer's path follows at once.  One batched engine call
-    per racer (its family: `engine.sweep` over η × every position, cached per racer), every
-    position an exact run; on release the page reruns once."""
+    """η × m, live: drag it and every racer's path follows at once.  ONE batched engine call for
+    the whole race (its family: racers × positions as rows of one loop, cached per setting),
+    every position an exact run; on release the page reruns once."""
     ms = np.array(calc.MULTIPLIERS)
     if not all(LR_MIN <= c.lr * ms[0] and c.lr * ms[-1] <= LR_MAX for c in configs):
         return  # some racer's η × m would leave the engine's range: the classic selector alone (it reports the error)
     pk = compute.params_key(race.params)
     paths, bad = [], np.zeros(len(ms), dtype=bool)
     gone: list[list[str]] = [[] for _ in ms]
-    for cfg, name, color in zip(configs, race.names, race.colors, strict=True):
-        fam = live.family_view(race.surface, pk, live.racer_key(cfg), "lr", tuple((cfg.lr * ms).tolist()),
-                               tuple(race.start), race.steps, race.seed, color)
+    fams = live.race_family_view(race.surface, pk, tuple(live.racer_key(c) for c in configs), "lr",
+                                 tuple(tuple((c.lr * ms).tolist()) for c in configs), tuple(race.start), race.steps,
+                                 race.seed, tuple(race.colors))
+    for fam, name in zip(fams, race.names, strict=True):
         for swap in fam.paths:
             if "name" in swap.attrs:
                 swap = dataclasses.replace(swap, attrs=swap.attrs | {"name": [name] * len(ms)})
@@ -65,11 +66,24 @@ def live_equations(sh: Shell, race, k: int) -> None:
         st.latex(calc.step_latex(race.result.step(i, k), spec.momentum_rule.eta_inside))
 
 
-def selected_step(sh: Shell, race, steps: int) -> None:
-    """Everything that shows the selected step (a fragment: ◀ / ▶ rerun only this)."""
+def showing_3d() -> bool:
+    """Whether the surface view is in 3-D this run (its switch, or a link's value it has not read yet)."""
+    ss = st.session_state
+    raw = (ss.get(keys.URL_SNAPSHOT) or {}).get(keys.VIEW_3D)
+    if raw is not None:
+        return str(raw).lower() in ("1", "true", "yes", "on")
+    return bool(ss.get(keys.VIEW_3D, False))
+
+
+def selected_step(sh: Shell, race, steps: int, drawn_3d: bool) -> None:
+    """Everything that shows the selected step (a fragment: ◀ / ▶ rerun only this).  The 3-D
+    switch lives here; the live η × m (outside) moves the contour's traces only, so switching
+    between 2-D and 3-D reruns the page, which shows or hides it."""
     left, right = st.columns([3, 2])
     with left:
         view.show_surface(sh, race)
+    if bool(st.session_state.get(keys.VIEW_3D, False)) != drawn_3d:
+        st.rerun()
     with right:
         k = view.step_picker(sh, sh.t("selected_step"), 1, steps, steps)
         live_equations(sh, race, k)
@@ -77,6 +91,19 @@ def selected_step(sh: Shell, race, steps: int) -> None:
     if race.result.alive(0, k):
         with st.expander(f"{sh.t('inspector')} · {race.names[0]} · {sh.t('step_k', k=k)}"):
             view.inspector(sh, race, race.result.at(0, k), sh.t("step_k", k=k))
+
+
+def equal_budget(sh: Shell, race) -> None:
+    """Where a racer takes SAM's two gradients a step: the race at an equal gradient budget."""
+    rows = calc.equal_budget(race.result)
+    if rows is None:
+        return
+    st.markdown(f"**{sh.t('pg_budget_title')}**")
+    st.caption(sh.t("pg_budget_note", budget=race.steps))
+    sh.table([{sh.t("col_optimizer"): name, sh.t("col_grads_per_step"): str(per),
+               sh.t("col_budget_steps", budget=race.steps): str(k),
+               sh.t("col_budget_loss"): "—" if loss is None else f"{loss:.6g}"}
+              for (_, name, _), (per, k, loss) in zip(race.rows(), rows, strict=True)])
 
 
 def render(sh: Shell) -> None:
@@ -105,10 +132,13 @@ def render(sh: Shell) -> None:
     if race is None:
         return
     view.divergence_notes(sh, race)
-    live_multiplier(sh, race, configs, m, container=live_slot)
-    view.step_view(lambda: selected_step(sh, race, steps), race)
+    drawn_3d = showing_3d()
+    if not drawn_3d:  # in 3-D the live control would move nothing: the classic selector alone
+        live_multiplier(sh, race, configs, m, container=live_slot)
+    view.step_view(lambda: selected_step(sh, race, steps, drawn_3d), race)
     st.markdown(f"**{sh.t('results')}**")
     view.results_table(sh, race)
+    equal_budget(sh, race)
     view.downloads(sh, race, f"playground-{surface}")
     with st.expander(sh.t("pg_how_it_works")):
         st.markdown(sh.t("pg_how_text"))

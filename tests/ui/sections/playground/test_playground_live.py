@@ -111,3 +111,17 @@ def test_a_racer_whose_eta_times_m_would_leave_the_engines_range_keeps_the_class
     assert at.selectbox(key="lrx").value == 1.0 and len(at.dataframe) >= 1  # the race itself is drawn
     at.selectbox(key="lrx").set_value(0.1).run()
     assert [e.value for e in at.error] and not at.exception  # one message, the page stays usable
+
+
+def test_the_3d_view_hides_the_live_control_and_2d_brings_it_back():
+    # the live control moves the contour's traces; in 3-D it would move nothing, so it is not shown
+    at = apptest.open_page(PAGE, "en", RACE | {"view3d": "1"})
+    apptest.assert_clean(at)
+    assert at.toggle(key="view3d").value is True
+    assert not at.get("bidi_component") and at.selectbox(key="lrx").value == 1.0  # the classic selector stays
+    at.toggle(key="view3d").set_value(False).run()
+    apptest.assert_clean(at)
+    assert live_data(at)["param"] == "lrx"
+    at.toggle(key="view3d").set_value(True).run()
+    apptest.assert_clean(at)
+    assert not at.get("bidi_component")
