@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from optim_lab.engine import Racer
 from optim_lab.optimizers import CUSTOM, LR_MIN, OPTIMIZERS, custom_optimizer
 
-GD_FAMILY = {"sgd", "momentum", "nesterov", "momentum-book"}
+# rules whose step is η·g (or η·velocity): they start from the surface's GD η, the others from its adaptive one
+GD_FAMILY = {"sgd", "momentum", "nesterov", "momentum-book", "sam", "asgd", "sgd-schedule-free"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ LR_HINT = {
     # not a 2-D surface: the training lab's networks on the 8×8 digits (torch's customary η per family)
     "digits": (0.01, 1e-3),
 }
+# … where one rule needs its own on a surface (every rule's default runs 300 steps from the surface's
+# start without diverging: tests/ui/common/test_lineup.py) …
+RULE_LR = {
+    # Nesterov's look-ahead with μ = 0.9 is stable only below ≈ 1.36/λ_max, GD's 1e-6 is above it here
+    "long-valley": {"nesterov": 5e-7},
+}
 # … and where a section's own race needs another: section slug → surface → optimizer → η.
 SECTION_LR = {
     # full batch, a mini-batch and B = 1 share one η: one that B = 1 survives
@@ -92,7 +99,11 @@ def default_lr(optimizer: str, surface: str, section: str | None = None) -> floa
     special = SECTION_LR.get(section or "", {}).get(surface, {})
     if optimizer in special:
         return special[optimizer]
+    if optimizer in RULE_LR.get(surface, {}):
+        return RULE_LR[surface][optimizer]
     if optimizer == "adadelta":
         return 1.0
     gd, ada = LR_HINT.get(surface, (1e-2, 1e-2))
+    if optimizer == "radam":  # its first steps (ρ_k ≤ 5) are momentum without σ: they need GD's η too
+        return min(gd, ada)
     return gd if optimizer in GD_FAMILY else ada
