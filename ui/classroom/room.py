@@ -386,15 +386,21 @@ def setup(page_id: str, lang: str) -> None:
         _student_banner(m, lang)
 
 
-def publish(page_id: str | None = None) -> None:
-    """A teacher's run has finished: their page, its URL query and the open poll, to the store.
-    Also called at the end of a fragment's run that changes the URL (the selected step's,
-    `view.step_view`): `page_id` None is the session's page."""
+def publish_fragment() -> None:
+    """The end of a fragment that changes the URL (the selected step's, `view.step_view`):
+    when it ran alone (the teacher moved the step), the teacher's view goes to the store now;
+    inside a full run the shell publishes once the page is done."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if role() == "teacher" and ctx is not None and getattr(ctx, "fragment_ids_this_run", None):
+        publish(st.session_state.get(keys.URL_PAGE, ""))
+
+
+def publish(page_id: str) -> None:
+    """A teacher's run has finished: their page, its URL query and the open poll, to the store."""
     m = st.session_state.get(keys.CLASS, {})
-    if m.get("role") != "teacher":
-        return
-    page_id = page_id or st.session_state.get(keys.URL_PAGE)
-    if not page_id:
+    if m.get("role") != "teacher" or not page_id:
         return
     query = {k: v for k, v in current_query().items() if k not in GLOBAL_KEYS and k not in URL_KEYS}
     question, revealed = poll_of(page_id)

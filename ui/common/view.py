@@ -230,7 +230,7 @@ def _step_fragment(draw, race: Race | None) -> None:
     if race is not None and _start_moved(race):  # a click on a chart in here moved the start: a new race
         st.rerun(scope="app")
     draw()
-    room.publish()  # in a class, the teacher's step (a run of this fragment alone) reaches the students
+    room.publish_fragment()  # in a class, the teacher's step (a run of this fragment alone) reaches the students
 
 
 def step_view(draw, race: Race | None = None) -> None:
