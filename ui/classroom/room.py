@@ -242,15 +242,20 @@ def _check(m: dict) -> None:
 
 
 @st.fragment(run_every=FOLLOW_EVERY_S)
-def _student_banner() -> None:
+def _follow() -> None:
+    """A student's look at the store every second.  It draws nothing and, while the
+    teacher's view stays the same, costs one store read: the page reruns only when the
+    teacher moved (`_apply`) or the class ended."""
     m = me()
     if m.get("role") != "student":
         return
-    was = m.get("role")
     _check(m)
-    if m.get("role") != was:  # the class ended: the whole page says so
+    if m.get("role") != "student":  # the class ended: the whole page says so
         st.rerun(scope="app")
-    lang = _lang()
+
+
+def _student_banner(m: dict, lang: str) -> None:
+    """Whom the student follows, with detach / re-attach and leave (the page's own run)."""
     c1, c2, c3 = st.columns([6, 2, 2], vertical_alignment="center")
     if m.get("attached"):
         c1.info(t("class_following", lang, code=m["code"]))
@@ -260,6 +265,7 @@ def _student_banner() -> None:
         c2.button(t("class_attach", lang), key="_class_attach", on_click=_attach, args=(True,), icon="📡",
                   type="primary", width="stretch")
     c3.button(t("class_leave", lang), key="_class_leave", on_click=leave, icon="🚪", width="stretch")
+    _follow()
 
 
 # --------------------------------------------------------------------------- teacher
@@ -369,21 +375,32 @@ def setup(page_id: str, lang: str) -> None:
         start()
     with st.sidebar:
         _sidebar(m, lang)
+    if m.get("role") == "student" and m.get("attached") and m.get("seen") is None:
+        _check(m)  # just joined or re-attached: go to the teacher now, not in a second
     err = _error_text(m, lang)
     if err:
         st.error(err, icon="🎓")
     if m.get("role") == "teacher" and m.get("show"):
         _join_panel(m, lang)
     elif m.get("role") == "student":
-        if m.get("attached") and m.get("seen") is None:
-            _check(m)  # just joined or re-attached: go to the teacher now, not in a second
-        _student_banner()
+        _student_banner(m, lang)
+
+
+def publish_fragment() -> None:
+    """The end of a fragment that changes the URL (the selected step's, `view.step_view`):
+    when it ran alone (the teacher moved the step), the teacher's view goes to the store now;
+    inside a full run the shell publishes once the page is done."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if role() == "teacher" and ctx is not None and getattr(ctx, "fragment_ids_this_run", None):
+        publish(st.session_state.get(keys.URL_PAGE, ""))
 
 
 def publish(page_id: str) -> None:
     """A teacher's run has finished: their page, its URL query and the open poll, to the store."""
     m = st.session_state.get(keys.CLASS, {})
-    if m.get("role") != "teacher":
+    if m.get("role") != "teacher" or not page_id:
         return
     query = {k: v for k, v in current_query().items() if k not in GLOBAL_KEYS and k not in URL_KEYS}
     question, revealed = poll_of(page_id)

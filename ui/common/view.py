@@ -4,6 +4,8 @@ watch it on the contour (click to move the start), read the curves, inspect a po
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 
 import numpy as np
 import streamlit as st
@@ -12,6 +14,7 @@ from optim_lab.analysis import Inspection
 from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
+from ui.classroom import room
 from ui.common import compute, export, keys
 from ui.common.figures import Grid, Labels, LeanFigure, Path, Series, contour_figure, curves_figure, surface3d_figure
 from ui.common.figures.theme import look, style
@@ -227,6 +230,7 @@ def _step_fragment(draw, race: Race | None) -> None:
     if race is not None and _start_moved(race):  # a click on a chart in here moved the start: a new race
         st.rerun(scope="app")
     draw()
+    room.publish_fragment()  # in a class, the teacher's step (a run of this fragment alone) reaches the students
 
 
 def step_view(draw, race: Race | None = None) -> None:
@@ -264,6 +268,23 @@ def paths_of(race: Race) -> list[Path]:
     return [Path(n, color, r.theta[:, i], race.diverged(i), race.dash(i), r.loss[:, i]) for i, n, color in race.rows()]
 
 
+@st.cache_data(max_entries=64, max_size=96 * 2**20, show_spinner=False)
+def _figure_json(name: str, args_key: bytes, _build, _args: tuple, _kwargs: dict) -> dict:
+    return _build(*_args, **_kwargs).to_dict()
+
+
+def figure(build, *args, **kwargs) -> dict:
+    """`build(*args, **kwargs).to_dict()`, built once per setting for every session: a class
+    whose 60 students follow the teacher asks for the same figure 60 times, and building it
+    (plotly's validation, then `to_dict`) is most of a page's run.  The key is the builder
+    and its arguments (pickled: arrays by their bytes); each caller gets its own copy."""
+    try:
+        key = hashlib.blake2b(pickle.dumps((args, kwargs), protocol=5), digest_size=20).digest()
+    except (pickle.PicklingError, TypeError, AttributeError):  # an argument that does not pickle: build here
+        return build(*args, **kwargs).to_dict()
+    return _figure_json(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs)
+
+
 def chart(fig, key: str, **kw) -> None:
     """A Plotly chart the app's way: our own colours, no Plotly logo, the app's look
     (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart)."""
@@ -296,10 +317,10 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     h = height or sh.size(600, 720)
     with first if first is not None else st.container():
         if three_d:
-            chart(surface3d_figure(grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
+            chart(figure(surface3d_figure, grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
             return
-        fig = contour_figure(grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
-                             taylor=taylor, marker=marker, height=h, font_size=font)
+        fig = figure(contour_figure, grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
+                     taylor=taylor, marker=marker, height=h, font_size=font)
         chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
               config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 
@@ -322,7 +343,8 @@ def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tupl
     titles = {"loss": sh.t("curve_loss"), "grad": sh.t("curve_grad"), "lr": sh.t("curve_lr"), "eig": sh.t("curve_eig")}
     logs = {"loss": log_loss, "grad": True, "lr": False, "eig": False}
     chosen = [(titles[p], series[p], logs[p]) for p in panels if series[p]]
-    fig = curves_figure(chosen, labels_for(sh, race.spec), marker_step=selected, font_size=sh.font, height=sh.size(480, 560))
+    fig = figure(curves_figure, chosen, labels_for(sh, race.spec), marker_step=selected, font_size=sh.font,
+                 height=sh.size(480, 560))
     chart(fig, "curves")
 
 
