@@ -147,6 +147,7 @@ SAM_LRS = (0.05, 0.1, 0.2)
 SAM_RHOS = (0.05, 0.1, 0.2)
 SAM_BATCHES = ("full", "32")
 SAM_ACTIVATIONS = ("relu", "tanh")
+LOSSES_CLOSE = 1.25  # "the training losses are close": the larger within 25 % of the smaller
 
 
 @dataclass(frozen=True)
@@ -227,11 +228,14 @@ def sam_task(s: SamSetting, report, should_stop) -> dict:
 
 
 def sam_claim(d: dict) -> tuple[str, dict]:
-    """The sentence under SAM's chart: SAM's final λ_max against SGD's (only when neither diverged)."""
+    """The sentence under SAM's chart: SAM's final λ_max against SGD's (only when neither diverged),
+    and under `losses` the sentence on the two training losses (close, or not)."""
     sgd, sam = d["runs"]
     if sgd["diverged_at"] is not None or sam["diverged_at"] is not None or not sam["lambda_max"]:
         return "ba_sam_diverged", {}
     a, b = sgd["lambda_max"][-1], sam["lambda_max"][-1]
     values = {"sgd": a, "sam": b, "x": a / b, "loss_sgd": sgd["loss"][-1], "loss_sam": sam["loss"][-1],
               "k": sam["update"][-1]}
+    lo, hi = sorted((values["loss_sgd"], values["loss_sam"]))
+    values["losses"] = "ba_sam_losses_close" if hi <= LOSSES_CLOSE * lo else "ba_sam_losses_differ"
     return ("ba_sam_claim" if b < a else "ba_sam_claim_not"), values

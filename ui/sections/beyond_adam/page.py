@@ -162,7 +162,7 @@ def sam_part(sh: Shell) -> None:
     if claim == "ba_sam_diverged":
         st.warning(sh.t(claim), icon="💥")
     else:
-        st.markdown(sh.t(claim, **values))
+        st.markdown(sh.t(claim, **values) + " " + sh.t(values["losses"], **values))
 
 
 def render(sh: Shell) -> None:
