@@ -71,6 +71,25 @@ def test_lion_sign_steps_at_other_settings(lr, steps):
     assert c["adam_min"] < 0.5  # … then its steps are its own per coordinate
 
 
+def test_lion_steps_along_the_sign_of_the_interpolation_as_the_formulas_say():
+    """This page's c_t = β₁m_{t−1} + (1−β₁)g_t (the training lab's m_t, with memory b_t): Lion's step is
+    −η·sign(c_t), taken before the memory moves with β₂; the sign of the memory itself is another step."""
+    problem = get_surface("long-valley").build()
+    configs, roles = calc.lineup("lion", 1.0, 60)
+    res = race(problem, [configs[roles.index("lion")].racer()], [problem.start], 60)
+    path = res.theta[:, 0]
+    g = problem.grad(torch.tensor(path[:-1], dtype=torch.float64)).numpy()
+    m, c_signs, m_signs = np.zeros(2), [], []
+    for t in range(60):
+        c = 0.9 * m + 0.1 * g[t]
+        m = 0.99 * m + 0.01 * g[t]
+        c_signs.append(np.sign(c))
+        m_signs.append(np.sign(m))
+    step = np.sign(path[:-1] - path[1:])
+    assert (step == np.array(c_signs)).all()
+    assert (step != np.array(m_signs)).any()
+
+
 def test_the_long_valleys_curvatures_differ_about_3e5_fold():
     """Lion's text: 'the two directions' curvatures differ about 3·10⁵-fold' (a quadratic: one Hessian)."""
     problem = get_surface("long-valley").build()
