@@ -1,7 +1,7 @@
 """Beyond Adam: Lion, SAM, schedule-free, WSD and Muon."""
 
 EN = {
-    "ba_intro": "Every optimizer of this chapter is still one update, θ_t = (1 − η_tλ)·θ_{t−1} − η_t·u_t: a step u_t built from the gradients (m_t/σ_t for those of §3.3–3.4), a learning rate η_t from a schedule, at most a weight decay λ. Those of the last few years change one piece of it each: Lion takes only the **sign** of its momentum; SAM takes the **gradient at another point**, uphill of θ; schedule-free SGD keeps **averaged sequences** instead of a learning-rate schedule; WSD is a **schedule** (warm-up, stable, decay); Muon **orthogonalises** a weight matrix's step. Pick a part: each preset makes its point in one click.",
+    "ba_intro": "Every optimizer of this chapter is still one update, θ ← (1 − η_t·λ)·θ − η_t·u_t: a step u_t built from the gradients (m_t/σ_t for those of §3.3–3.4), a learning rate η_t from a schedule, at most a weight decay λ. Those of the last few years change one piece of it each: Lion takes only the **sign** of its momentum; SAM takes the **gradient at another point**, uphill of θ; schedule-free SGD keeps **averaged sequences** instead of a learning-rate schedule; WSD is a **schedule** (warm-up, stable, decay); Muon **orthogonalises** a weight matrix's step. Pick a part: each preset makes its point in one click.",
     "ba_part": "Part",
     "ba_part_lion": "Lion",
     "ba_title_lion": "Lion: sign steps",
@@ -51,7 +51,7 @@ EN = {
     "ba_sf_claim": "Stopped at step {half}, the one schedule-free run has a loss of {sf_half:.3g}; the cosine run told T = {half} has {cos_told_half:.3g}, the one planned for {T} still {cos_planned_T_at_half:.3g}. At step {T}: {sf_T:.3g} against {cos_told_T:.3g}. Constant η ends at {const_T:.3g}. Comparable here without knowing T (at both steps within 5 % of the cosine run told that T, or lower). It is not a rule: at η = 1 and T = 1000 the cosine run told T ends far lower.",
     "ba_sf_claim_not": "Stopped at step {half}, the one schedule-free run has a loss of {sf_half:.3g}; the cosine run told T = {half} has {cos_told_half:.3g}. At step {T}: {sf_T:.3g} against {cos_told_T:.3g} for the cosine run told T. Here knowing T pays: the cosine run told the horizon ends lower, by up to {ratio:.2g}×. Constant η ends at {const_T:.3g}.",
     # WSD
-    "ba_wsd_text": "**WSD** (warm-up, stable, decay; Hu et al. 2024) holds η constant for most of the run and decays it only at the end. The river-valley picture (Wen et al. 2024; Hägele et al. 2024) explains why: the loss is a valley with steep walls (here along w₂) around a river that falls gently (along w₁). A large η bounces from wall to wall, so the loss stays high, but every step also moves it down the river. The decay lets it settle onto the floor, and the progress made along the river appears all at once.",
+    "ba_wsd_text": "**WSD** (warm-up, stable, decay; Hu et al. 2024) holds η constant for most of the run and decays it only at the end. The river-valley picture (Wen et al. 2024; Hägele et al. 2024) explains why: the loss is a valley with steep walls (here along w₂) around a river that falls gently (along w₁). A large η bounces from wall to wall, so the loss stays high, but every step also moves it down the river. The decay lets it settle onto the floor, and the progress made along the river appears all at once. Here w = 1 (η from the first step) and D = T/5, the last fifth of the run.",
     "ba_wsd_chart_eta": "η_t",
     "ba_wsd_chart_loss": "loss (log)",
     "ba_wsd_name": "SGD + WSD",
@@ -87,7 +87,7 @@ EN = {
 }
 
 ZH = {
-    "ba_intro": "本章的每个优化器仍是同一个更新 θ_t = (1 − η_tλ)·θ_{t−1} − η_t·u_t：由梯度构成的一步 u_t（§3.3–3.4 的优化器是 m_t/σ_t）、由学习率调度给出的学习率 η_t，至多再加权重衰减 λ。近几年的优化器各改其中一处：Lion 只取动量的**符号**；SAM 取**另一点的梯度**（θ 的上坡方向）；无调度 SGD 用**平均序列**代替学习率调度；WSD 是一种**学习率调度**（预热、平稳、衰减）；Muon 把权重矩阵的更新量**正交化**。选一个部分，每个预设一键展示要点。",
+    "ba_intro": "本章的每个优化器仍是同一个更新 θ ← (1 − η_t·λ)·θ − η_t·u_t：由梯度构成的一步 u_t（§3.3–3.4 的优化器是 m_t/σ_t）、由学习率调度给出的学习率 η_t，至多再加权重衰减 λ。近几年的优化器各改其中一处：Lion 只取动量的**符号**；SAM 取**另一点的梯度**（θ 的上坡方向）；无调度 SGD 用**平均序列**代替学习率调度；WSD 是一种**学习率调度**（预热、平稳、衰减）；Muon 把权重矩阵的更新量**正交化**。选一个部分，每个预设一键展示要点。",
     "ba_part": "部分",
     "ba_part_lion": "Lion",
     "ba_title_lion": "Lion：符号步",
@@ -133,7 +133,7 @@ ZH = {
     "ba_const_name": "SGD，固定 η",
     "ba_sf_claim": "在第 {half} 步停下时，同一次无调度运行的损失为 {sf_half:.3g}；已知 T = {half} 的余弦运行为 {cos_told_half:.3g}，按 {T} 步规划的余弦运行仍为 {cos_planned_T_at_half:.3g}。第 {T} 步：无调度 {sf_T:.3g}，余弦 {cos_told_T:.3g}。固定 η 最终为 {const_T:.3g}。这里不知道 T 也能与之相当（两个时刻都与已知该 T 的余弦运行相差不到 5 %，或更低）。但这不是定律：η = 1、T = 1000 时，已知 T 的余弦运行最终低得多。",
     "ba_sf_claim_not": "在第 {half} 步停下时，无调度运行的损失为 {sf_half:.3g}；已知 T = {half} 的余弦运行为 {cos_told_half:.3g}。第 {T} 步：无调度 {sf_T:.3g}，已知 T 的余弦运行 {cos_told_T:.3g}。这里知道 T 更有利：已知训练长度的余弦运行损失更低，最多低 {ratio:.2g} 倍。固定 η 最终为 {const_T:.3g}。",
-    "ba_wsd_text": "**WSD**（预热、平稳、衰减；Hu 等，2024）在大部分训练中保持 η 不变，只在最后衰减。河谷图景（Wen 等，2024；Hägele 等，2024）解释了原因：损失像一条河谷，两侧谷壁陡峭（这里沿 w₂），中间的河流缓缓下降（沿 w₁）。大的 η 在两壁之间来回反弹，所以损失居高不下，但每一步也在沿河前进。衰减让它落到谷底，沿河取得的进展一下子显现出来。",
+    "ba_wsd_text": "**WSD**（预热、平稳、衰减；Hu 等，2024）在大部分训练中保持 η 不变，只在最后衰减。河谷图景（Wen 等，2024；Hägele 等，2024）解释了原因：损失像一条河谷，两侧谷壁陡峭（这里沿 w₂），中间的河流缓缓下降（沿 w₁）。大的 η 在两壁之间来回反弹，所以损失居高不下，但每一步也在沿河前进。衰减让它落到谷底，沿河取得的进展一下子显现出来。这里 w = 1（从第一步起就是 η），D = T/5，即最后五分之一的训练。",
     "ba_wsd_chart_eta": "η_t",
     "ba_wsd_chart_loss": "损失（对数）",
     "ba_wsd_name": "SGD + WSD",

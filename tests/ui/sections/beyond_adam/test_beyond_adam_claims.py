@@ -176,7 +176,8 @@ def test_schedule_free_follows_the_pages_formula():
 def test_wsd_preset_note():
     r, roles = _preset("wsd")
     w = calc.wsd_claim(r, roles)
-    assert (w["T"], w["D"], w["start"]) == (300, 60, 240)
+    assert (w["T"], w["D"], w["start"]) == (300, 60, 240)  # "D = T/5"
+    assert calc.wsd_params(300)["warmup"] == 1  # "w = 1"
     assert w["bounces"] and calc.wsd_claim_key(w) == "ba_wsd_claim"
     assert w["before"] == pytest.approx(0.45, rel=0.02) and w["before"] == pytest.approx(w["const_at_start"], rel=1e-12)
     assert w["end"] == pytest.approx(0.0022, rel=0.05) and w["drop"] == pytest.approx(200, rel=0.1)
