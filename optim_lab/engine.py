@@ -88,15 +88,6 @@ class RunResult:
     def n_starts(self) -> int:
         return len(self.starts)
 
-    def grad_evals(self, row: int) -> np.ndarray:
-        """(T+1,) gradient evaluations row `row` has spent to reach θ_k (k·1, or k·2 for SAM's
-        two a step): the x of a race at equal gradient budgets."""
-        return np.arange(self.steps + 1) * int(self.grads_per_step[row])
-
-    def steps_within(self, row: int, budget: int) -> int:
-        """The steps row `row` takes on `budget` gradient evaluations (at most the race's)."""
-        return min(self.steps, int(budget) // int(self.grads_per_step[row]))
-
     def row(self, racer: int, start: int = 0) -> int:
         return racer * self.n_starts + start
 

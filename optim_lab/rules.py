@@ -19,7 +19,7 @@ runs every rule through the same few tensor operations:
          "sign":       u = sign(d)                                  (Lion)
          "rprop":      u = s ⊙ sign(d), s grown/shrunk by sign agreement (Rprop)
          "factored":   u = α_k·d/sqrt(v̂), v̂ factored for matrices    (Adafactor)
-         "orthogonal": u = NS₅(d)·√max(1, A/B)                      (Muon)
+         "orthogonal": u = NS₅(d)·√max(1, r/c), θ of shape r × c       (Muon)
     p  = a_p·p + u                     (heavy ball on the scaled step: RMSprop's momentum)
     θ ← θ·decay_k − (η_k·f_k)·p
 
@@ -251,7 +251,7 @@ MOMENTUM_RULES: tuple[MomentumRule, ...] = (
     ),
     MomentumRule(
         "lion", "Lion interpolation (β₁ to step, β₂ to remember)", "Lion 插值（β₁ 用于步，β₂ 用于记忆）",
-        r"m_t^{\text{step}} = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t",
+        r"m_t = \beta_1 b_{t-1} + (1-\beta_1) g_t,\quad b_t = \beta_2 b_{t-1} + (1-\beta_2) g_t",
         (P_BETA1, Param("beta2", 0.99, 0.0, 0.99999, label_en="β₂ (memory)", label_zh="β₂（记忆）", latex=r"\beta_2")),
         _lion, d_first=True,
     ),
@@ -469,7 +469,7 @@ SCALING_RULES: tuple[ScalingRule, ...] = (
     ),
     ScalingRule(
         "orthogonal", "orthogonalised (Muon)", "正交化（Muon）",
-        r"u_t = \sqrt{\max(1, A/B)}\ \mathrm{NS}_5(m_t)\quad(\text{Newton–Schulz in bfloat16})",
+        r"u_t = \sqrt{\max(1, r/c)}\ \mathrm{NS}_5(m_t)\quad(\theta \in \mathbb{R}^{r \times c};\ \mathrm{bfloat16})",
         (Param("ns_a", 3.4445, -10.0, 10.0, label_en="NS a", label_zh="NS a", latex="a"),
          Param("ns_b", -4.775, -10.0, 10.0, label_en="NS b", label_zh="NS b", latex="b"),
          Param("ns_c", 2.0315, -10.0, 10.0, label_en="NS c", label_zh="NS c", latex="c"),

@@ -167,8 +167,6 @@ def test_the_race_counts_gradient_evaluations_per_racer():
     res = race(counted, racers, [(-1.5, 2.0), (0.5, 0.5)], 40, detail=False)
     assert res.grads_per_step.tolist() == [1, 1, 2, 2, 2, 2, 1, 1]  # row = racer × start
     assert counted.calls == 2 * 40
-    assert res.grad_evals(0)[-1] == 40 and res.grad_evals(2)[-1] == 80 and res.grad_evals(2)[3] == 6
-    assert res.steps_within(2, 40) == 20 and res.steps_within(0, 40) == 40 and res.steps_within(0, 100) == 40
     plain = _Counting(ROSEN)
     res = race(plain, [racers[0], racers[3]], [(-1.5, 2.0)], 40, detail=False)
     assert res.grads_per_step.tolist() == [1, 1] and plain.calls == 40

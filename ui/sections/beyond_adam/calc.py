@@ -23,6 +23,9 @@ DEFAULT_STEPS = {"lion": 300, "sf": 300, "wsd": 300, "muon": 100}
 LR_RANGE = {"lion": (0.05, 5.0), "sf": (0.05, 2.0), "wsd": (0.05, 2.0), "muon": (1e-3, 0.5)}
 WSD_DECAY = 0.2  # the decay phase: the last 20 % of the steps (Hägele et al. 2024 use 10–20 %)
 MUON_SCALE = 0.7  # Newton–Schulz of a 1×2 matrix: its direction times ≈ 0.7 (five steps, torch's coefficients)
+LATE = 20  # "keeps jumping", "bouncing": read off the last LATE steps (of the run, or before WSD's decay)
+COMPARABLE = 1.05  # schedule-free "comparable" to the cosine run told the horizon: within 5 % at T/2 and at T
+WSD_DROP = 2.0  # the decay's drop the page calls a drop
 COLORS = PALETTE
 
 
@@ -68,8 +71,17 @@ def coordinate_steps(result: RaceResult, i: int) -> np.ndarray:
     return np.abs(np.diff(result.theta[:, i], axis=0))
 
 
+def bouncing(path: np.ndarray) -> bool:
+    """Whether a coordinate's path (n,) keeps jumping to and fro at its end: its step turns back
+    on at least half of the last LATE steps."""
+    s = np.sign(np.diff(path[-LATE - 1:]))
+    return bool((s[1:] * s[:-1] < 0).sum() >= LATE // 2)
+
+
 def lion_claim(result: RaceResult, roles: list[str]) -> dict:
-    """Lion's steps over η_k, per coordinate (all exactly 1), Adam's range, and the final losses."""
+    """Lion's steps over η_k, per coordinate (all exactly 1), Adam's range, the final losses, and
+    whether constant-η Lion keeps jumping across the steep direction w: its w-step turns back on
+    at least half of its last LATE steps."""
     li, ai, ci = roles.index("lion"), roles.index("adam"), roles.index("lion_cos")
     lr = result.lr
     lion = coordinate_steps(result, li) / lr[:, li, None]
@@ -81,7 +93,8 @@ def lion_claim(result: RaceResult, roles: list[str]) -> dict:
             "adam_min": float(adam.min()), "adam_max": float(adam.max()),
             "adam_first": float(adam[0].min()), "adam_last_b": float(adam[-1, 0]), "adam_last_w": float(adam[-1, 1]),
             "loss_lion": float(result.loss[-1, li]), "loss_adam": float(result.loss[-1, ai]),
-            "loss_cos": float(result.loss[-1, ci])}
+            "loss_cos": float(result.loss[-1, ci]),
+            "jumps": bouncing(result.theta[:, li, 1])}
 
 
 def horizon_losses(result: RaceResult, roles: list[str]) -> dict:
@@ -94,18 +107,33 @@ def horizon_losses(result: RaceResult, roles: list[str]) -> dict:
     out = {"T": T, "half": half, "sf_half": float(L[half, sf]), "sf_T": float(L[T, sf]), "cos_told_half": float(L[half, ch]),
            "cos_told_T": float(L[T, cT]), "cos_planned_T_at_half": float(L[half, cT]), "const_T": float(L[T, const])}
     out["ratio"] = max(out["sf_half"] / out["cos_told_half"], out["sf_T"] / out["cos_told_T"])
+    out["comparable"] = out["ratio"] <= COMPARABLE
     return out
 
 
+def sf_claim_key(h: dict) -> str:
+    """"Comparable without knowing T" only where it holds at both horizons; else the sentence that
+    says the cosine run told the horizon ended lower."""
+    return "ba_sf_claim" if h["comparable"] else "ba_sf_claim_not"
+
+
 def wsd_claim(result: RaceResult, roles: list[str]) -> dict:
-    """The loss where WSD's decay starts and at T, against cosine and constant η at T."""
+    """The loss where WSD's decay starts and at T, against cosine and constant η at T; whether the
+    path bounces between the walls (along w₂) in the steps before the decay."""
     T = result.loss.shape[0] - 1
     d = wsd_params(T)["decay_steps"]
     w, c, k = (roles.index(r) for r in ("wsd", "cos", "const"))
     L = result.loss
     before, end = float(L[T - d, w]), float(L[T, w])
     return {"T": T, "D": d, "start": T - d, "before": before, "end": end, "drop": before / max(end, 1e-300),
-            "cos": float(L[T, c]), "const": float(L[T, k]), "const_at_start": float(L[T - d, k])}
+            "cos": float(L[T, c]), "const": float(L[T, k]), "const_at_start": float(L[T - d, k]),
+            "bounces": bouncing(result.theta[:T - d + 1, w, 1])}
+
+
+def wsd_claim_key(w: dict) -> str:
+    """The drop sentence where the path bounced and the decay at least halved the loss; else the
+    sentence that says the decay changed little."""
+    return "ba_wsd_claim" if w["bounces"] and w["drop"] >= WSD_DROP else "ba_wsd_claim_small"
 
 
 def muon_ratio(result: RaceResult, roles: list[str]) -> np.ndarray:
@@ -119,6 +147,7 @@ SAM_LRS = (0.05, 0.1, 0.2)
 SAM_RHOS = (0.05, 0.1, 0.2)
 SAM_BATCHES = ("full", "32")
 SAM_ACTIVATIONS = ("relu", "tanh")
+LOSSES_CLOSE = 1.25  # "the training losses are close": the larger within 25 % of the smaller
 
 
 @dataclass(frozen=True)
@@ -199,11 +228,14 @@ def sam_task(s: SamSetting, report, should_stop) -> dict:
 
 
 def sam_claim(d: dict) -> tuple[str, dict]:
-    """The sentence under SAM's chart: SAM's final λ_max against SGD's (only when neither diverged)."""
+    """The sentence under SAM's chart: SAM's final λ_max against SGD's (only when neither diverged),
+    and under `losses` the sentence on the two training losses (close, or not)."""
     sgd, sam = d["runs"]
     if sgd["diverged_at"] is not None or sam["diverged_at"] is not None or not sam["lambda_max"]:
         return "ba_sam_diverged", {}
     a, b = sgd["lambda_max"][-1], sam["lambda_max"][-1]
     values = {"sgd": a, "sam": b, "x": a / b, "loss_sgd": sgd["loss"][-1], "loss_sam": sam["loss"][-1],
               "k": sam["update"][-1]}
+    lo, hi = sorted((values["loss_sgd"], values["loss_sam"]))
+    values["losses"] = "ba_sam_losses_close" if hi <= LOSSES_CLOSE * lo else "ba_sam_losses_differ"
     return ("ba_sam_claim" if b < a else "ba_sam_claim_not"), values

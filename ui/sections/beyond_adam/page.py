@@ -27,13 +27,13 @@ FORMULAS = {
     "lion": [r"c_t = \beta_1 m_{t-1} + (1-\beta_1)\,g_t,\qquad \theta_t = \theta_{t-1} - \eta_t\big(\operatorname{sign}(c_t) + \lambda\,\theta_{t-1}\big),"
              r"\qquad m_t = \beta_2 m_{t-1} + (1-\beta_2)\,g_t"],
     "sam": [r"\epsilon_t = \rho\,\frac{g_t}{\lVert g_t\rVert},\qquad \theta_t = \theta_{t-1} - \eta\,\nabla L(\theta_{t-1} + \epsilon_t)"],
-    "sf": [r"y_t = (1-\beta)\,z_t + \beta\,x_t,\qquad z_{t+1} = z_t - \eta\,\nabla L(y_t)",
-           r"x_{t+1} = (1 - c_{t+1})\,x_t + c_{t+1}\,z_{t+1},\qquad c_{t+1} = \frac{1}{t+1}",
+    "sf": [r"y_t = (1-\beta)\,z_t + \beta\,x_t,\qquad z_{t+1} = z_t - \eta\,\nabla L(y_t)\quad (t \ge 0)",
+           r"x_{t+1} = (1 - c_{t+1})\,x_t + c_{t+1}\,z_{t+1},\quad c_{t+1} = \frac{1}{t+1}\ \ \Rightarrow\ \ x_t = \frac{z_1 + \dots + z_t}{t}",
            r"\eta^{(\cos)}_t = \frac{\eta}{2}\Big(1 + \cos\frac{\pi t}{T}\Big)"],
     "wsd": [SCHEDULES["wsd"].latex],
-    "muon": [r"B_t = \mu B_{t-1} + (1-\mu)\,g_t,\qquad O_t = \mathrm{NS}_5\big(\mu B_t + (1-\mu)\,g_t\big) \approx U V^\top",
-             r"\theta_t = \theta_{t-1}(1 - \eta\lambda) - \eta\,\sqrt{\max(1, A/B)}\;O_t ",
-             r"1\times 2:\ \ O_t \approx 0.7\,\frac{B}{\lVert B\rVert}\ \ \Rightarrow\ \ \lVert\Delta\theta\rVert \approx 0.7\,\eta"],
+    "muon": [r"B_t = \mu B_{t-1} + (1-\mu)\,g_t,\qquad d_t = \mu B_t + (1-\mu)\,g_t,\qquad O_t = \mathrm{NS}_5(d_t) \approx U V^\top",
+             r"\theta_t = \theta_{t-1}(1 - \eta\lambda) - \eta\,\sqrt{\max(1, r/c)}\;O_t",
+             r"1\times 2:\ \ O_t \approx 0.7\,\frac{d_t}{\lVert d_t\rVert}\ \ \Rightarrow\ \ \lVert\Delta\theta\rVert \approx 0.7\,\eta"],
 }
 
 
@@ -66,7 +66,7 @@ def lion_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
     c = calc.lion_claim(r, roles)
     st.markdown(sh.t("ba_lion_claim", lo=c["lion_min"], hi=c["lion_max"], clo=c["cos_min"], chi=c["cos_max"], amin=c["adam_min"],
                      amax=c["adam_max"], ab=c["adam_last_b"], aw=c["adam_last_w"], ll=c["loss_lion"], la=c["loss_adam"],
-                     lc=c["loss_cos"]))
+                     lc=c["loss_cos"]) + (" " + sh.t("ba_lion_jumps", n=calc.LATE) if c["jumps"] else ""))
 
 
 def sf_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
@@ -74,7 +74,8 @@ def sf_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
     _curves(sh, race, [(sh.t("curve_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True),
                        (sh.t("curve_lr"), _panel(sh, race, [r.lr[:, i] for i in range(r.n_rows)]), False)], "ba_sf")
     if whole:
-        st.markdown(sh.t("ba_sf_claim", **calc.horizon_losses(r, roles)))
+        h = calc.horizon_losses(r, roles)
+        st.markdown(sh.t(calc.sf_claim_key(h), **h))
 
 
 def wsd_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
@@ -83,7 +84,8 @@ def wsd_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
                        (sh.t("ba_wsd_chart_loss"), _panel(sh, race, [r.loss[:, i] for i in range(r.n_rows)], 0), True)],
             "ba_wsd")
     if whole:
-        st.markdown(sh.t("ba_wsd_claim", **calc.wsd_claim(r, roles)))
+        w = calc.wsd_claim(r, roles)
+        st.markdown(sh.t(calc.wsd_claim_key(w), **w))
 
 
 def muon_view(sh: Shell, race, roles: list[str], whole: bool) -> None:
@@ -160,7 +162,7 @@ def sam_part(sh: Shell) -> None:
     if claim == "ba_sam_diverged":
         st.warning(sh.t(claim), icon="💥")
     else:
-        st.markdown(sh.t(claim, **values))
+        st.markdown(sh.t(claim, **values) + " " + sh.t(values["losses"], **values))
 
 
 def render(sh: Shell) -> None:

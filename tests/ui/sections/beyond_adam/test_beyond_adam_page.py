@@ -3,6 +3,8 @@ button) and shows its part's chart and sentence; SAM's job is drawn when it is d
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import apptest
@@ -21,8 +23,10 @@ def _open(lang: str, params: dict | None = None):
 
 
 def _shows_sentence(at, key: str, lang: str) -> bool:
-    head = t(key, lang).split("{")[0][:12]
-    return any(m.value.startswith(head) for m in at.markdown)
+    """The sentence `key` is on the page: its longest piece of fixed text (two sentences of a part may
+    start alike, e.g. WSD's drop and its small-η twin)."""
+    piece = max(re.split(r"\{[^}]*\}", t(key, lang)), key=len)
+    return any(piece in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -76,3 +80,34 @@ def test_a_run_that_diverges_is_named_and_the_sentence_withheld():
     assert any("diverged" in w.value for w in at.warning)
     assert not _shows_sentence(at, "ba_muon_claim", "en")
     apptest.chart(at, "ba_muon")
+
+
+@pytest.mark.parametrize(("lang", "params", "bad", "chart"), [
+    ("zh", {"part": "nope"}, "part=nope", "ba_lion"),
+    ("zh", {"part": "lion", "lr_lion": "-1"}, "lr_lion=-1", "ba_lion"),
+    ("en", {"part": "wsd", "steps_wsd": "99999"}, "steps_wsd=99999", "ba_wsd"),
+])
+def test_a_bad_2d_value_gets_one_notice_in_the_pages_language(lang, params, bad, chart):
+    """An unknown part, a negative η, too many steps: one notice in the page's language naming the value, the
+    part drawn at its default, and its sentence."""
+    at = _open(lang, params)
+    assert not at.exception and not at.error
+    notices = apptest.ignored_notices(at)
+    assert len(notices) == 1 and bad in notices[0] and notices[0].startswith(apptest.notice_prefix(lang)), notices
+    apptest.chart(at, chart)
+    part = chart.removeprefix("ba_")
+    assert any(_shows_sentence(at, k, lang) for k in (SENTENCE[part], f"{SENTENCE[part]}_small"))
+
+
+def test_the_wsd_sentence_at_a_small_eta_says_the_decay_changes_little():
+    """At η = 0.05 the path does not bounce and the decay changes little: the page says that, not "falls k-fold"."""
+    at = _open("zh", {"part": "wsd", "lr_wsd": "0.05"})
+    apptest.assert_clean(at)
+    assert _shows_sentence(at, "ba_wsd_claim_small", "zh") and not _shows_sentence(at, "ba_wsd_claim", "zh")
+
+
+def test_the_schedule_free_sentence_where_knowing_t_pays():
+    """At η = 1 and T = 1000 the cosine run told T ends far lower: the page says so instead of "comparable"."""
+    at = _open("en", {"part": "sf", "lr_sf": "1", "steps_sf": "1000"})
+    apptest.assert_clean(at)
+    assert _shows_sentence(at, "ba_sf_claim_not", "en") and not _shows_sentence(at, "ba_sf_claim", "en")

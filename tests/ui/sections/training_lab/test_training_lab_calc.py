@@ -91,8 +91,17 @@ def test_a_muon_run_trains_and_its_note_counts_what_muon_and_adamw_step():
 def test_the_update_formula_of_a_direction_rule_steps_with_u_not_with_m_over_sigma():
     assert calc.update_formula(Racer("adam")).startswith(r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t} \odot m_t")
     muon = calc.update_formula(Racer("muon")).split(r" \\ ")
-    assert muon[0] == r"\theta_{t+1} = \theta_t - \eta_t\, u_t" and r"(\text{Newton–Schulz in bfloat16})" in muon
+    assert muon[0] == r"\theta_{t+1} = \theta_t - \eta_t\, u_t" and r"(\theta \in \mathbb{R}^{r \times c};\ \mathrm{bfloat16})" in muon
     assert calc.update_formula(Racer("rprop")).startswith(r"\theta_{t+1} = \theta_t - u_t \\")  # its step sizes are u's own
+
+
+def test_lions_formula_takes_the_sign_of_the_direction_it_steps_along_and_has_no_english():
+    """Lion's u_t = sign(m_t) where m_t is the interpolation it steps along (its memory is b_t), as the rule
+    computes it; neither Lion's nor Muon's lines hold English words (the page is also Chinese)."""
+    lion = calc.update_formula(Racer("lion")).split(r" \\ ")
+    assert r"m_t = \beta_1 b_{t-1} + (1-\beta_1) g_t" in lion and r"u_t = \operatorname{sign}(m_t)" in lion
+    for name in ("lion", "muon"):
+        assert r"\text{" not in calc.update_formula(Racer(name)), name
 
 
 def test_drawing_becomes_a_centred_8x8_digit_in_unit_range():
