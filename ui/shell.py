@@ -24,7 +24,7 @@ import streamlit as st
 import torch
 
 from ui.classroom import room as classroom
-from ui.common import keys, presets, quiz
+from ui.common import keys, memory, presets, quiz
 from ui.common.state import Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
@@ -348,3 +348,4 @@ def serve(page_id: str, render: Callable[[Shell], None]) -> None:
         render(sh)
     sh.finish()
     classroom.publish(page_id)  # a teacher's page, URL and poll, to the class
+    memory.RELEASER.tick()  # freed memory back to the system, now and then (a class that left)
