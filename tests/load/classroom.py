@@ -322,11 +322,14 @@ async def teacher_step(teacher: Client, step: tuple) -> None:
 async def tour(teacher: Client, followers: list[Client], steps: list, every: float, lat: list[float],
                on_step=None) -> dict[str, int]:
     """The teacher's steps, `every` seconds apart; each follower's first follow of each step
-    (the teacher's page, before the next step) → `lat`.  Returns the follows missed per step."""
+    (the teacher's page, between the teacher's action and the next step's), measured from the
+    action → `lat`.  Returns the follows missed per step."""
     marks = []
     for i, step in enumerate(steps):
-        await teacher_step(teacher, step)
+        # from the teacher's action, not from the end of the teacher's run: a preset's second run
+        # (after st.rerun) ends after the class has already followed its first
         marks.append((time.monotonic(), step[1]))
+        await teacher_step(teacher, step)
         await (on_step(i, step) if on_step else asyncio.sleep(every))
     ends = [m[0] for m in marks[1:]] + [time.monotonic()]
     missed: dict[str, int] = {}
