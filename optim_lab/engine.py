@@ -282,14 +282,7 @@ def sweep(problem, racer: Racer, axes: Mapping[str, Sequence[float]], start: Seq
     else:
         batch_sizes = [racer.batch_size] * R
     tables = Tables.batched(coeffs, R, rest=(1, 1), param_dims=1)
-    plans, row_bs, sizes = _weights_for(problem, batch_sizes, 1, T, seed)
-    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
-    theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
-    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
-    with torch.no_grad():
-        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
-        diverged_at = _find_divergence(problem, theta_hist, loss_t)
-        _freeze(theta_hist, loss_t, diverged_at)
+    theta_hist, loss_t, diverged_at, row_bs = _rows(problem, tables, start_np[0], batch_sizes, T, seed)
     return SweepResult(racer=racer, axes=axes, start=start_np[0], steps=T, seed=seed, theta=theta_hist[-1].numpy().copy(),
                        loss=loss_t.numpy(), diverged_at=diverged_at, batch_size=row_bs,
                        path=theta_hist.numpy() if paths else None)
@@ -321,14 +314,7 @@ def sweeps(problem, racers: Sequence[Racer], axes: Sequence[Mapping[str, Sequenc
         raise ValueError(f"steps × rows: {T} × {R} is too much work; keep (steps + 1) × rows ≤ {MAX_POINT_STEPS:,}")
     tables = Tables.stacked(blocks, rest=(1, 1), param_dims=1)
     sizes_of = [r.batch_size for r, (_, n) in zip(racers, blocks, strict=True) for _ in range(n)]
-    plans, row_bs, sizes = _weights_for(problem, sizes_of, 1, T, seed)
-    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
-    theta_hist[0] = torch.as_tensor(start_np[0], dtype=DTYPE)
-    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
-    with torch.no_grad():
-        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
-        diverged_at = _find_divergence(problem, theta_hist, loss_t)
-        _freeze(theta_hist, loss_t, diverged_at)
+    theta_hist, loss_t, diverged_at, row_bs = _rows(problem, tables, start_np[0], sizes_of, T, seed)
     theta, loss = theta_hist.numpy(), loss_t.numpy()
     out, a = [], 0
     for r, ax, (_, n) in zip(racers, all_axes, blocks, strict=True):
@@ -338,6 +324,22 @@ def sweeps(problem, racers: Sequence[Racer], axes: Sequence[Mapping[str, Sequenc
                                path=theta[:, rows] if paths else None))
         a += n
     return out
+
+
+def _rows(problem, tables: Tables, start: np.ndarray, batch_sizes: list, T: int, seed: int):
+    """R rows from one start through `_loop` (a sweep's, or several racers' sweeps): the paths
+    (T+1, R, 2), the loss at every point and each row's divergence step (rows frozen after it),
+    and each row's batch size."""
+    R = tables.R
+    plans, row_bs, sizes = _weights_for(problem, batch_sizes, 1, T, seed)
+    theta_hist = torch.empty(T + 1, R, 2, dtype=DTYPE)
+    theta_hist[0] = torch.as_tensor(start, dtype=DTYPE)
+    _loop(problem, tables, theta_hist, plans, sizes, R, 1, False, {})
+    with torch.no_grad():
+        loss_t = over_points(problem.loss, problem, theta_hist.reshape(-1, 2)).reshape(T + 1, R)
+        diverged_at = _find_divergence(problem, theta_hist, loss_t)
+        _freeze(theta_hist, loss_t, diverged_at)
+    return theta_hist, loss_t, diverged_at, row_bs
 
 
 def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) -> None:
