@@ -59,7 +59,9 @@ ANSWERED_RE = re.compile(r"(\d+) answered")  # class_poll_answered, en
 SENT_TEXT = "Your answer is in"  # class_poll_sent, en
 ENDED_TEXTS = ("No class has the code", "has ended")  # class_err_unknown / class_err_ended, en
 POLL_PAGE, POLL_ID = "critical-points", "gd-stops"  # the question the teacher polls
-PRESET_ID = "escape"  # a critical-points preset the teacher applies
+PRESET_ID = "escape"  # a critical-points preset the teacher applies …
+PRESET_AGAIN = "valley"  # … and on the second tour another one: a bare link reopens the page as the teacher
+# left it (escape applied), so pressing escape again would change nothing and no student could follow it
 TARGETS = {"follow_p95": 2.0, "free_p95": 1.5, "memory_mb": 100.0}
 SESSION_TTL_S = 5  # Streamlit keeps a disconnected session this long (the servers of this test only)
 
@@ -75,6 +77,8 @@ TOUR = [
     ("url", "batch-momentum", "lang=en"),
     ("url", "classification", "lang=en"),
 ]
+TOUR_AGAIN = [("click", s[1], f"preset_{PRESET_AGAIN}") if s == ("click", "critical-points", f"preset_{PRESET_ID}") else s
+              for s in TOUR]
 POLL = [
     ("url", POLL_PAGE, "lang=en"),
     ("click", POLL_PAGE, f"_quiz_ask_{POLL_PAGE}_{POLL_ID}"),  # then the class answers
@@ -445,7 +449,7 @@ async def main_async(args) -> int:
             else:
                 await asyncio.sleep(args.every)
 
-        for what, n in (await tour(teacher, followers, TOUR + POLL, args.every, class_lat, on_step)).items():
+        for what, n in (await tour(teacher, followers, TOUR_AGAIN + POLL, args.every, class_lat, on_step)).items():
             missed[what] = missed.get(what, 0) + n
         load_class = uptime()
         free_stop.set()
