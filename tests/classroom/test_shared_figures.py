@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
+from plotly.basedatatypes import BaseFigure
 
+from tests import apptest
 from ui.common import view
+from ui.common.figures import ReadyFigure
+from ui.shell import PAGES
 
 
 def _build(xs, *, height):
@@ -27,3 +32,81 @@ def test_a_figure_is_built_once_per_setting_and_each_caller_gets_its_own_copy():
     view.figure(_build, xs, height=400)
     view.figure(_build, xs + 1, height=300)
     assert _build.calls == 3
+
+
+def test_relayout_is_applied_and_is_part_of_the_setting():
+    view._figure_json.clear()
+    _build.calls = 0
+    xs = np.linspace(0, 1, 5)
+    plain = view.figure(_build, xs, height=300)
+    moved = view.figure(_build, xs, height=300, relayout={"margin": {"b": 90}})
+    assert _build.calls == 2
+    assert moved["layout"]["margin"] == {"b": 90} and "margin" not in plain["layout"]
+    assert {k: v for k, v in moved["layout"].items() if k != "margin"} == plain["layout"]
+
+
+def test_a_ready_figure_reaches_streamlit_as_it_is():
+    """`st.plotly_chart` asks a plotly figure for its dict and validates nothing more: the ready
+    spec is what goes out, the same JSON plotly writes for the figure it came from."""
+    import plotly.io
+    import plotly.tools
+
+    spec = _build(np.linspace(0, 1, 5), height=300).to_dict()
+    ready = ReadyFigure(spec)
+    assert isinstance(ready, go.Figure)
+    assert plotly.tools.return_figure_from_figure_or_data(ready, validate_figure=True) is spec
+    assert plotly.io.to_json(ready, validate=False) == plotly.io.to_json(go.Figure(spec), validate=False)
+
+
+# every section page but the training lab, whose curves grow every second while its runs train (the
+# page opens with them training): that live chart is drawn per session, its other charts are shared
+FOLLOWED = [p for p in PAGES if p.section and p.id != "training-lab"]
+
+
+@pytest.mark.parametrize("page", FOLLOWED, ids=[p.id for p in FOLLOWED])
+def test_a_second_student_on_the_same_view_builds_no_figure(page, monkeypatch):
+    """What makes a class cheap to follow: once one session has drawn a view, the next one to
+    open it (a follower) draws every chart from the shared figures and builds none."""
+    for _ in range(2):  # the process's very first run still has torch's default threads (the shell sets one
+        # in its page setup), and a least-squares minimum may differ in its last bit between the two
+        first = apptest.open_page(page.path, "en", None, timeout=120)
+        assert not first.exception
+    built = []
+    init = BaseFigure.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseFigure, "__init__", counting)
+    second = apptest.open_page(page.path, "en", None, timeout=120)
+    assert not second.exception
+    assert second.get("plotly_chart")
+    assert built == []
+
+
+def test_the_setting_is_read_by_value_not_by_how_objects_are_shared():
+    """One session's arguments may share an object where another's hold two equal ones (a
+    race's start is also its paths' first point): the same setting, the same figure."""
+    view._figure_json.clear()
+    a = np.linspace(0, 1, 5)
+    pair = [0]
+
+    def build_pair(xs, ys):
+        pair[0] += 1
+        return go.Figure(go.Scatter(x=xs, y=ys))
+
+    view.figure(build_pair, a, a)
+    view.figure(build_pair, a, a.copy())
+    assert pair[0] == 1
+
+
+def test_an_array_is_read_by_its_values_whatever_its_memory_layout():
+    view._figure_json.clear()
+    _build.calls = 0
+    z = np.arange(12.0).reshape(3, 4)
+    view.figure(_build, z.T, height=300)
+    view.figure(_build, np.ascontiguousarray(z.T), height=300)
+    assert _build.calls == 1
+    view.figure(_build, z.T.astype(np.float32), height=300)  # other values (another dtype): another figure
+    assert _build.calls == 2

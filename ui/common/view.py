@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import pickle
 
 import numpy as np
@@ -16,7 +17,7 @@ from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
 from ui.classroom import room
 from ui.common import compute, export, keys
-from ui.common.figures import Grid, Labels, LeanFigure, Path, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.figures import Grid, Labels, Path, ReadyFigure, Series, contour_figure, curves_figure, surface3d_figure
 from ui.common.figures.theme import look, style
 from ui.common.markdown import escape
 from ui.common.numbers import num, tex
@@ -268,30 +269,58 @@ def paths_of(race: Race) -> list[Path]:
     return [Path(n, color, r.theta[:, i], race.diverged(i), race.dash(i), r.loss[:, i]) for i, n, color in race.rows()]
 
 
-@st.cache_data(max_entries=64, max_size=96 * 2**20, show_spinner=False)
-def _figure_json(name: str, args_key: bytes, _build, _args: tuple, _kwargs: dict) -> dict:
-    return _build(*_args, **_kwargs).to_dict()
+class _ByValue(pickle.Pickler):
+    """Pickles for a digest only (never read back): an array as its dtype, shape and values in
+    C order, whatever its memory layout (a transposed grid and its copy are one setting)."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, np.ndarray):
+            return np.ndarray, (obj.dtype.str, obj.shape, np.ascontiguousarray(obj).tobytes())
+        return NotImplemented
 
 
-def figure(build, *args, **kwargs) -> dict:
-    """`build(*args, **kwargs).to_dict()`, built once per setting for every session: a class
-    whose 60 students follow the teacher asks for the same figure 60 times, and building it
-    (plotly's validation, then `to_dict`) is most of a page's run.  The key is the builder
-    and its arguments (pickled: arrays by their bytes); each caller gets its own copy."""
+def _setting_key(obj) -> bytes:
+    """A digest of `obj` by value: arrays by their values (`_ByValue`), and without pickle's
+    memo, which writes an object met twice as a back-reference, so that equal arguments give
+    equal bytes however one session's objects share parts (a race's start is also its paths'
+    first point)."""
+    buf = io.BytesIO()
+    pickler = _ByValue(buf, protocol=5)
+    pickler.fast = True
+    pickler.dump(obj)
+    return hashlib.blake2b(buf.getbuffer(), digest_size=20).digest()
+
+
+def _built(build, args: tuple, kwargs: dict, relayout: dict | None) -> dict:
+    fig = build(*args, **kwargs)
+    if relayout:
+        fig.update_layout(**relayout)
+    return fig.to_dict()
+
+
+@st.cache_data(max_entries=128, max_size=96 * 2**20, show_spinner=False)
+def _figure_json(name: str, args_key: bytes, _build, _args: tuple, _kwargs: dict, _relayout: dict | None) -> dict:
+    return _built(_build, _args, _kwargs, _relayout)
+
+
+def figure(build, *args, relayout: dict | None = None, **kwargs) -> dict:
+    """`build(*args, **kwargs)` (then `update_layout(**relayout)`) as JSON, built once per
+    setting for every session: a class whose 60 students follow the teacher asks for the same
+    figure 60 times, and building it (plotly's validation, then `to_dict`) is most of a page's
+    run.  Every chart of a page that a class follows is built through here.  The key is the
+    builder and its arguments (pickled: arrays by their bytes); each caller gets its own copy."""
     try:
-        key = hashlib.blake2b(pickle.dumps((args, kwargs), protocol=5), digest_size=20).digest()
-    except (pickle.PicklingError, TypeError, AttributeError):  # an argument that does not pickle: build here
-        return build(*args, **kwargs).to_dict()
-    return _figure_json(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs)
+        key = _setting_key((args, kwargs, relayout))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError):  # an argument that does not pickle: build here
+        return _built(build, args, kwargs, relayout)
+    return _figure_json(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs, relayout)
 
 
 def chart(fig, key: str, **kw) -> None:
     """A Plotly chart the app's way: our own colours, no Plotly logo, the app's look
     (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart)."""
     spec = look(fig if isinstance(fig, dict) else fig.to_dict(), bool(st.session_state.get(keys.BIG)))
-    ready = LeanFigure()  # the JSON as it is: plotly validates nothing twice
-    ready._data_json, ready._layout_json, ready._frames_json = spec.get("data", []), spec.get("layout", {}), spec.get("frames", [])
-    st.plotly_chart(ready, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
+    st.plotly_chart(ReadyFigure(spec), key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
 
 
 def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,

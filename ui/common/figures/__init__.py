@@ -40,7 +40,7 @@ from ui.common.figures.contour import (
     surface3d_figure,
 )
 from ui.common.figures.curves import Series, bars_figure, curves_figure
-from ui.common.figures.lean import LeanFigure, typed, untyped
+from ui.common.figures.lean import LeanFigure, ReadyFigure, typed, untyped
 from ui.common.figures.paths import MAX_FRAMES, MAX_TRAIL_POINTS, _thin, _trail, frame_steps, thin_path, turn_scores
 from ui.common.figures.theme import (
     COLORSCALE,
@@ -56,7 +56,7 @@ from ui.common.figures.theme import (
 
 __all__ = [
     "ANIM_BAR", "COLORSCALE", "KIND_STYLE", "LEGEND_COLUMNS", "MAX_FRAMES", "MAX_PLANE_ASPECT", "MAX_TRAIL_POINTS",
-    "MESH_3D", "MODEBAR_PX", "PALETTE", "PATH_3D_POINTS", "Grid", "Labels", "LeanFigure", "Path", "Series",
+    "MESH_3D", "MODEBAR_PX", "PALETTE", "PATH_3D_POINTS", "Grid", "Labels", "LeanFigure", "Path", "ReadyFigure", "Series",
     "_add_animation", "_around", "_by_kind", "_last", "_thin", "_tick_text", "_trail", "animation_controls",
     "arrow_annotations", "bars_figure", "bottom_legend", "colour_values", "contour_figure", "contour_trace",
     "curves_figure", "frame_steps", "hover_text", "legend_rows_px", "legend_top", "log_axis", "log_floor", "loss_ticks",

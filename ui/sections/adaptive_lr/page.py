@@ -124,7 +124,7 @@ def loss_and_gradient(sh: Shell, race, ids: list[str], k: int) -> None:
     runs = [LossGrad(race.names[i], race.colors[i], r.loss[:, i], r.grad_norm[:, i], race.diverged(i),
                      uid=LOSS_UID if ids[i] == "gd" else None) for i in chosen]
     st.markdown(f"**{sh.t('al_lg_title')}**")
-    fig = loss_grad_figure(runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad"),
+    fig = view.figure(loss_grad_figure, runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad"),
                                                  zero_floor=sh.t("zero_grad_floor")),
                            marker_step=k, height=sh.size(380, 460), font_size=sh.size(12, 15))
     view.chart(fig, "al_lossgrad")
@@ -159,8 +159,8 @@ def coordinate_curves(sh: Shell, race, k: int) -> None:
         panels["step"].append(Series(f"{name} · |Δ{ax.y}|", col, calc.abs_moves_y(r, i), x0=1, diverged_at=d, group=name))
     chosen = [(sh.t("al_panel_eff"), panels["eff"], True), (sh.t("al_panel_sigma"), panels["sigma"], True),
               (sh.t("al_panel_theta", y=ax.y), panels["theta"], False), (sh.t("al_panel_step", y=ax.y), panels["step"], True)]
-    fig = curves_figure(chosen, ax, marker_step=k, font_size=sh.font, height=sh.size(560, 640))
-    fig.update_layout(legend=dict(orientation="h", y=-0.16), margin=dict(b=40))
+    fig = view.figure(curves_figure, chosen, ax, marker_step=k, font_size=sh.font, height=sh.size(560, 640),
+                      relayout=dict(legend=dict(orientation="h", y=-0.16), margin=dict(b=40)))
     view.chart(fig, "al_coords")
     st.caption(sh.t("al_coord_note", x=ax.x, y=ax.y))
 

@@ -109,7 +109,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
         not_to_scale=sh.t("axes_not_to_scale"),
         title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
-    fig = batch_figure(sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
+    fig = view.figure(batch_figure, sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
                        color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
     view.chart(fig, "bm_batch")
     shown = frames[win.active]
@@ -146,7 +146,7 @@ def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> Non
         marks = [(k, REFERENCE)]
     else:
         x_range = (0.0, calc.epoch_axis_end(n, sizes.values(), steps))
-    fig = curves_xy_figure(curves, CurvesText(x=sh.t(f"bm_axis_{by}"), y=sh.t("bm_axis_loss")), log_y=log_y, markers=marks,
+    fig = view.figure(curves_xy_figure, curves, CurvesText(x=sh.t(f"bm_axis_{by}"), y=sh.t("bm_axis_loss")), log_y=log_y, markers=marks,
                            y_from=[c for c in curves if c.showlegend], x_range=x_range, height=sh.size(400, 480),
                            font_size=sh.font)
     view.chart(fig, "bm_curves")
@@ -246,7 +246,7 @@ def weights_view(sh: Shell, race, ids: list[str], ib: int, k: int, lam: float) -
     series = [WeightSeries(race.names[ib], M_COLORS["book"], book)]
     if "torch" in ids:
         series.append(WeightSeries(race.names[ids.index("torch")], M_COLORS["torch"], torch_))
-    fig = weights_figure(js, series, x_title=sh.t("bm_bars_x"), y_title=sh.t("bm_bars_y"), title=sh.t("bm_bars_title", k=k),
+    fig = view.figure(weights_figure, js, series, x_title=sh.t("bm_bars_x"), y_title=sh.t("bm_bars_y"), title=sh.t("bm_bars_title", k=k),
                          height=sh.size(300, 360), font_size=sh.size(12, 15))
     view.chart(fig, "bm_weights")
     st.caption(sh.t("bm_bars_note"))

@@ -49,8 +49,8 @@ def _panel(sh: Shell, race, values: list[np.ndarray], x0: int = 1) -> list[Serie
 
 
 def _curves(sh: Shell, race, panels: list[tuple[str, list[Series], bool]], key: str) -> None:
-    fig = curves_figure(panels, view.labels_for(sh, race.spec), font_size=sh.font, height=sh.size(380, 460),
-                        cols=len(panels))
+    fig = view.figure(curves_figure, panels, view.labels_for(sh, race.spec), font_size=sh.font, height=sh.size(380, 460),
+                      cols=len(panels))
     view.chart(fig, key)
 
 
@@ -143,7 +143,7 @@ def _sam_chart(sh: Shell, s: calc.SamSetting, d: dict) -> None:
     names = [sh.t("ba_sam_sgd"), sh.t("ba_sam_sam", rho=s.rho)]
     runs = [{**r, "name": n} for r, n in zip(d["runs"], names, strict=False) if r["update"]]
     labels = {"update": sh.t("ba_sam_update"), "sharp_title": sh.t("ba_sam_chart"), "loss_title": sh.t("ba_sam_loss_chart")}
-    view.chart(sam_figure(runs, labels, height=sh.size(420, 480), font_size=sh.font), "ba_sam")
+    view.chart(view.figure(sam_figure, runs, labels, height=sh.size(420, 480), font_size=sh.font), "ba_sam")
 
 
 def sam_part(sh: Shell) -> None:

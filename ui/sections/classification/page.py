@@ -48,11 +48,11 @@ def softmax_calculator(sh: Shell) -> None:
         c2.metric(sh.t("cl_ratio"), f"{ratio:.5g}")
         st.caption(sh.t("cl_gap_caption", delta=f"{delta:.3g}", ratio=f"{ratio:.4g}", exp=f"{np.exp(delta):.4g}"))
     with right:
-        fig = bars_figure(names, {sh.t("cl_prob"): [float(p) for p in probs]}, [style(0).color], title=sh.t("cl_bars_title"),
-                          height=sh.size(300, 340), font_size=sh.font, y_range=[0, 1.15])
-        fig.update_layout(margin=dict(l=50, b=40), showlegend=False)
+        fig = view.figure(bars_figure, names, {sh.t("cl_prob"): [float(p) for p in probs]}, [style(0).color],
+                          title=sh.t("cl_bars_title"), height=sh.size(300, 340), font_size=sh.font, y_range=[0, 1.15],
+                          relayout=dict(margin=dict(l=50, b=40), showlegend=False))
         view.chart(fig, "probs")
-        view.chart(gap_figure(delta, ratio, x_label=sh.t("cl_gap_axis"), y_label=sh.t("cl_ratio_axis"), curve_label="e^Δ",
+        view.chart(view.figure(gap_figure, delta, ratio, x_label=sh.t("cl_gap_axis"), y_label=sh.t("cl_ratio_axis"), curve_label="e^Δ",
                               point_label=sh.t("cl_your_logits"), font_size=sh.font, height=sh.size(280, 320)), "gap")
 
 
@@ -60,7 +60,7 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
     cols = st.columns(2)
     for col, s in zip(cols, calc.SURFACES, strict=True):
         race = races[s]
-        fig = contour_figure(compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
+        fig = view.figure(contour_figure, compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
                              view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
         col.markdown(f"<div style='text-align:center'><b>{titles[s]}</b></div>", unsafe_allow_html=True)
         with col:  # both surfaces share the box: a click on either moves the shared start
@@ -77,7 +77,7 @@ def gradient_maps(sh: Shell, races: dict, titles: dict) -> None:
         race = races[s]
         xs, ys, gn = maps[s]
         labels = view.labels_for(sh, race.spec)
-        fig = grad_map_figure(xs, ys, gn, view.paths_of(race), compute.box_of(race.problem), x_label=labels.x, y_label=labels.y,
+        fig = view.figure(grad_map_figure, xs, ys, gn, view.paths_of(race), compute.box_of(race.problem), x_label=labels.x, y_label=labels.y,
                               title=f"‖∇e‖ · {titles[s]}", colorbar="‖g‖", start=race.start, font_size=sh.font,
                               zrange=(GMAP_FLOOR, top), height=sh.size(440, 520), not_to_scale=sh.t("axes_not_to_scale"))
         with col:

@@ -89,7 +89,7 @@ def net_draw(sh: Shell, s: calc.NetSetting, d: dict) -> None:
             st.warning(sh.t("in_diverged", k=k), icon="💥")
     if sh.big and k is None:  # on the projector the view's own chart, the surface, comes first
         net_surface(sh, s, d)
-    view.chart(figures.sharpness_figure(_net_runs(sh, s, d), _sharp_labels(sh), height=sh.size(440, 500), font_size=sh.font,
+    view.chart(view.figure(figures.sharpness_figure, _net_runs(sh, s, d), _sharp_labels(sh), height=sh.size(440, 500), font_size=sh.font,
                                         legend_below=sh.big), "in_sharp_net")
     if k is not None:
         return
@@ -112,7 +112,7 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     at = st.session_state.get(AT_KEY)
     if not at or not (box[0] <= at[0] <= box[1] and box[2] <= at[1] <= box[3]):
         at = (0.0, 0.0)
-    fig = contour_figure(grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
+    fig = view.figure(contour_figure, grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
                          height=sh.size(480, 540), font_size=sh.size(14, 18), legend_below=sh.big)
     view.chart(fig, PICK_KEY, on_select=_picked, selection_mode="points")
     st.caption(sh.t("in_click") + " " + sh.t(key, **values))
@@ -172,7 +172,7 @@ def _eos_chart(sh: Shell, cfg, d: dict) -> None:
         mark = {"diverged_at": k, "diverged": sh.t("in_diverged_short", k=k)} if k is not None else {}
         runs.append({"name": f"η = {r['lr']:g}", "update": r["update"], "sharp": r["curve"], "threshold": r["threshold"],
                      "threshold_name": f"{thr_name} = {r['threshold']:.4g}", "loss": r["loss"], **mark})
-    view.chart(figures.sharpness_figure(runs, _sharp_labels(sh), height=sh.size(460, 500), font_size=sh.font, legend_below=sh.big),
+    view.chart(view.figure(figures.sharpness_figure, runs, _sharp_labels(sh), height=sh.size(460, 500), font_size=sh.font, legend_below=sh.big),
                "in_eos")
 
 
@@ -207,7 +207,7 @@ def sharp_draw(sh: Shell, cfg, d: dict) -> None:
     if key in ("in_sharp_diverged", "in_sharp_not_reached"):
         st.warning(sh.t(key), icon="💥" if key == "in_sharp_diverged" else "⏱️")
     labels = {"alpha": sh.t("in_alpha"), "loss_axis": sh.t("in_loss_axis"), "title": sh.t("in_line_title")}
-    view.chart(figures.line_figure(runs, labels, height=sh.size(420, 480), font_size=sh.font, legend_below=sh.big), "in_line")
+    view.chart(view.figure(figures.line_figure, runs, labels, height=sh.size(420, 480), font_size=sh.font, legend_below=sh.big), "in_line")
 
     def diverged(r):
         return sh.t("in_diverged_short", k=r["diverged_at"]) if r["diverged_at"] is not None else ""
@@ -238,7 +238,7 @@ def ratio_explain(sh: Shell, cfg) -> None:
 def ratio_draw(sh: Shell, cfg, d: dict) -> None:
     labels = {"loss": sh.t("in_loss_axis"), "ratio": sh.t("in_ratio_axis"), "converged": sh.t("in_converged"),
               "not_converged": sh.t("in_not_converged"), "minimum_line": sh.t("in_minimum_line")}
-    view.chart(figures.ratio_figure(d["dots"], labels, height=sh.size(460, 500), font_size=sh.font), "in_ratio")
+    view.chart(view.figure(figures.ratio_figure, d["dots"], labels, height=sh.size(460, 500), font_size=sh.font), "in_ratio")
     key, values = calc.ratio_claim(d["dots"])
     st.markdown(sh.t(key, **values))
     if any(not x["converged"] for x in d["dots"]):

@@ -70,7 +70,7 @@ def step_rows(sh: Shell, race, k: int) -> list[dict]:
 
 def rectifier_view(sh: Shell, beta2: float, steps: int, k: int) -> None:
     rt, first = calc.rectifier(steps, beta2)
-    view.chart(rectifier_figure(rt, sgd_label=sh.t("ls_sgd_steps"), step_label=sh.t("step"), marker_step=k,
+    view.chart(view.figure(rectifier_figure, rt, sgd_label=sh.t("ls_sgd_steps"), step_label=sh.t("step"), marker_step=k,
                                 title=sh.t("ls_rect_title"), font_size=sh.font), "rect")
     st.caption(sh.t("ls_rect_caption", first=first or "—", rk="—" if np.isnan(rt[k - 1]) else f"{rt[k - 1]:.4f}", k=k))
     with st.expander(sh.t("ls_radam_formula"), expanded=False):
@@ -90,9 +90,9 @@ def race_curves(sh: Shell, race, surface: str, k: int) -> None:
         series["move"].append(Series(name, col, calc.move_lengths(r, i), x0=1, diverged_at=d, dash=dash))
     panels = [(sh.t("curve_loss"), series["loss"], bool(race.spec.log_levels) or surface == "rosenbrock"),
               (sh.t("curve_grad"), series["grad"], True), (sh.t("ls_curve_move"), series["move"], True)]
-    fig = curves_figure(panels, view.labels_for(sh, race.spec), marker_step=k, cols=3, font_size=sh.font,
-                        height=sh.size(360, 440))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0), margin=dict(b=90))
+    fig = view.figure(curves_figure, panels, view.labels_for(sh, race.spec), marker_step=k, cols=3, font_size=sh.font,
+                      height=sh.size(360, 440), relayout=dict(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+                                                              margin=dict(b=90)))
     view.chart(fig, "curves")
 
 
@@ -107,7 +107,7 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
         curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash,
                            meta=calc.SCHED_ETA if race.configs[i].color == calc.COLORS["sched"] else None)
                   for i, n, col in race.rows()]
-        view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
+        view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
                               font_size=sh.font, height=sh.size(300, 360)), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
         sh.table(step_rows(sh, race, k))
@@ -173,7 +173,7 @@ def render(sh: Shell) -> None:
         if etas is not None:
             curves = [EtaCurve(n, c.color, e, c.dash, meta=calc.SCHED_ETA if r == "sched" else None)
                       for n, c, e, r in zip(names, configs, calc.scheduled_etas(configs, steps), roles, strict=True)]
-            view.chart(eta_figure(curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_title"),
+            view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_title"),
                                   font_size=sh.font, height=sh.size(320, 380)), "eta_editor")
             st.caption(sh.t("ls_eta_summary", first=f"{etas[0]:.3g}", peak=f"{etas.max():.3g}", k=int(np.argmax(etas)) + 1,
                             last=f"{etas[-1]:.3g}"))

@@ -221,7 +221,7 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
                        pick_hint=sh.t("mp_click"), title=name)
         key = f"basin{r}"
         with col:
-            view.chart(map_figure(spec, height=height, font_size=sh.font), key,
+            view.chart(view.figure(map_figure, spec, height=height, font_size=sh.font), key,
                        on_select=lambda k=key: pick_cell(k, CELL_X, CELL_Y, bmap.xs, bmap.ys), selection_mode="points")
             if sh.big:
                 share(st, r)
@@ -304,7 +304,7 @@ def sweep_view(sh: Shell, surface: str, params: dict, problem) -> None:
                        legend=legend, overlays=overlays, pick_hint=sh.t("mp_click"),
                        colorbar={"title": sh.t(f"mp_cb_{metric}"), "colors": calc.VIRIDIS, "lo": lo, "hi": hi, "log": True})
         # the whole width: two hyper-parameters fill the plot (their units differ), the colour bar at its right
-        view.chart(map_figure(spec, height=sh.size(540, 520), font_size=sh.font, equal_units=False), "sweep",
+        view.chart(view.figure(map_figure, spec, height=sh.size(540, 520), font_size=sh.font, equal_units=False), "sweep",
                    on_select=lambda: pick_cell("sweep", HX, HY, xs, ys, x.log, y.log), selection_mode="points")
         stable = float(((smap.ratio < 1) & (smap.diverged_at < 0)).mean())
         note = sh.t("mp_sweep_stats", conv=f"{stable:.1%}", div=f"{(smap.diverged_at >= 0).mean():.1%}",
@@ -385,7 +385,7 @@ def fractal_view(sh: Shell) -> None:
                        legend=[(sh.t("mp_legend_converged"), calc.CONVERGED_FAMILY[1]),
                                (sh.t("mp_legend_fdiverged"), calc.DIVERGED_FAMILY[1])],
                        pick_hint=sh.t("mp_zoom_hint"))
-        view.chart(map_figure(spec, height=sh.size(600, 560), font_size=sh.font, box_select=True, equal_units=False),
+        view.chart(view.figure(map_figure, spec, height=sh.size(600, 560), font_size=sh.font, box_select=True, equal_units=False),
                    "fractal", on_select=lambda: zoom_to_box("fractal"), selection_mode=("box",))
         c1, c2 = st.columns(2)
         c1.metric(sh.t("mp_converged_share"), f"{fmap.converged_share:.1%}")

@@ -97,7 +97,7 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
         for col, tag in zip(place().columns(len(shown)), shown, strict=True):
             race, problem = races[tag], problems[tag]
             mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
-            fig = contour_figure(compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
+            fig = view.figure(contour_figure, compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
                                  view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
                                  height=sh.size(480, 560))
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)
@@ -161,7 +161,7 @@ def batch_norm(sh: Shell, side) -> None:
     c4.metric(sh.t("nm_book_p"), f"{run.p:g}")
     st.markdown(f"**{sh.t('nm_stages_title')}**")
     stage_names = ["z", "z̃", sh.t("nm_stage_train"), sh.t("nm_stage_eval")]
-    fig = stages_figure(list(zip(stage_names, (run.last, run.z_tilde, run.out_train, run.out_eval), strict=True)), FEATURES,
+    fig = view.figure(stages_figure, list(zip(stage_names, (run.last, run.z_tilde, run.out_train, run.out_eval), strict=True)), FEATURES,
                         font_size=sh.font, height=sh.size(380, 440))
     view.chart(fig, "bn_stages")
     st.caption(sh.t("nm_stages_caption"))
@@ -172,7 +172,7 @@ def batch_norm(sh: Shell, side) -> None:
         sh.t("nm_col_true"): f"{calc.TRUE_MEAN[j]:g} / {calc.TRUE_STD[j]:g}",
     } for j, name in enumerate(FEATURES)])
     st.markdown(f"**{sh.t('nm_noise_title')}**")
-    fig = batch_stats_figure(run.mu, run.sd, run.running_mean, run.running_sd, calc.TRUE_MEAN,
+    fig = view.figure(batch_stats_figure, run.mu, run.sd, run.running_mean, run.running_sd, calc.TRUE_MEAN,
                              calc.TRUE_STD, FEATURES, titles=(sh.t("nm_panel_mu"), sh.t("nm_panel_sigma")),
                              step_label=sh.t("nm_batch_axis"), batch_label=sh.t("nm_batch_value"),
                              running_label=sh.t("nm_running"), true_label=sh.t("nm_truth"), font_size=sh.font,

@@ -10,7 +10,7 @@ from optim_lab.schedules import SCHEDULES
 from optim_lab.training.models import BLOCKS, DEPTH, MLP_WIDTH, WIDTH, build_model, layer_table, n_params
 from optim_lab.training.transforms import make_transforms
 from ui.common.racers import racer_editor
-from ui.common.view import chart
+from ui.common.view import chart, figure
 from ui.sections.training_lab import calc, figures
 from ui.shell import Shell
 
@@ -76,7 +76,7 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
         st.markdown(f"**{sh.t('tl_samples_title')}**")
         idx = np.arange(20) * (n_all // 20)
         imgs = split.x_train[idx, 0].numpy()
-        chart(figures.image_grid(imgs, [str(int(split.y_train[j])) for j in idx], cols=10, font_size=sh.font),
+        chart(figure(figures.image_grid, imgs, [str(int(split.y_train[j])) for j in idx], cols=10, font_size=sh.font),
               "tl_samples", width="stretch", config={"displayModeBar": False})
         st.markdown(f"**{sh.t('tl_aug_title')}**")
         if augment:
@@ -85,8 +85,8 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
             tfm, _ = make_transforms(0.0, 1.0, True, False, torch.Generator().manual_seed(0))
             one = split.x_train[idx[3] : idx[3] + 1].repeat(8, 1, 1, 1)
             variants = tfm(one)[:, 0].numpy()
-            chart(figures.image_grid(np.concatenate([one[:1, 0].numpy(), variants]),
-                                     ["x"] + [f"tfm {j + 1}" for j in range(8)], cols=9, font_size=sh.font),
+            chart(figure(figures.image_grid, np.concatenate([one[:1, 0].numpy(), variants]),
+                         ["x"] + [f"tfm {j + 1}" for j in range(8)], cols=9, font_size=sh.font),
                   "tl_aug", width="stretch", config={"displayModeBar": False})
         else:
             st.caption(sh.t("tl_aug_off"))
@@ -94,12 +94,12 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
         counts = {sh.t("tl_train"): split.class_counts("train"), sh.t("tl_val"): split.class_counts("val"),
                   sh.t("tl_test"): split.class_counts("test")}
         lab = {"title": sh.t("tl_counts_title"), "class": sh.t("tl_class"), "count": sh.t("tl_count")}
-        chart(figures.class_counts_figure(counts, lab, font_size=sh.font), "tl_counts", width="stretch")
+        chart(figure(figures.class_counts_figure, counts, lab, font_size=sh.font), "tl_counts", width="stretch")
         raw = split.x_train.numpy().ravel()
         lab = {"title": sh.t("tl_hist_title"), "raw": sh.t("tl_hist_raw"),
                "norm": sh.t("tl_hist_norm", mean=split.mean, std=split.std), "pixel": sh.t("tl_pixel"),
                "count": sh.t("tl_pixel_count")}
-        chart(figures.pixel_hist_figure(raw, (raw - split.mean) / split.std, lab, font_size=sh.font), "tl_hist",
+        chart(figure(figures.pixel_hist_figure, raw, (raw - split.mean) / split.std, lab, font_size=sh.font), "tl_hist",
               width="stretch")
     return (None if samples == n_all else samples), augment, normalize
 

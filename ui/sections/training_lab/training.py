@@ -19,7 +19,7 @@ from optim_lab.jobs import POOL, JobView
 from optim_lab.training.train import MAX_RUNS, RunConfig, RunRecord
 from optim_lab.training.worker import TASK
 from ui.common import jobs
-from ui.common.view import chart
+from ui.common.view import chart, figure
 from ui.sections.training_lab import calc, figures
 from ui.shell import Shell
 
@@ -58,12 +58,14 @@ def labels(sh: Shell) -> dict:
             "title": sh.t("tl_curves_title")}
 
 
-def curves(sh: Shell, runs: list[calc.NamedRun], records: list[RunRecord | None], by: str):
-    """The curves of every run (a `LeanFigure`: plain JSON, cheap to redraw every second)."""
+def curves(sh: Shell, runs: list[calc.NamedRun], records: list[RunRecord | None], by: str, shared: bool = False):
+    """The curves of every run (a `LeanFigure`: plain JSON, cheap to redraw every second);
+    `shared`: the finished runs' curves, built once for every session that shows them."""
     epochs = max(r.config.n_epochs for r in runs)
     total = max(r.config.total_updates for r in runs)
-    return figures.curves_figure([curve(sh, r, rec) for r, rec in zip(runs, records, strict=True)], by, labels(sh),
-                                 epochs, total, height=sh.size(420, 560), font_size=sh.font)
+    args = ([curve(sh, r, rec) for r, rec in zip(runs, records, strict=True)], by, labels(sh), epochs, total)
+    kw = dict(height=sh.size(420, 560), font_size=sh.font)
+    return figure(figures.curves_figure, *args, **kw) if shared else figures.curves_figure(*args, **kw)
 
 
 def stop_or_restart(sh: Shell, keys: list[str], done: list[bool]) -> None:
@@ -94,7 +96,7 @@ def train_all(sh: Shell, runs: list[calc.NamedRun], by: str, chart_box, info_box
     with chart_box:
         results = jobs.show_all(sh, asks, live=live, every=LIVE_EVERY)
         if not drawn:  # every run finished (or failed): the final curves, outside any fragment
-            chart(curves(sh, runs, results, by), "tl_curves", width="stretch")
+            chart(curves(sh, runs, results, by, shared=True), "tl_curves", width="stretch")
     with info_box:
         stop_or_restart(sh, keys, [r is not None for r in results])
         for run, rec in zip(runs, results, strict=True):
@@ -119,5 +121,5 @@ def show_bn_view(sh: Shell, done: list[tuple[calc.NamedRun, RunRecord]]) -> None
                 if rec is not None:
                     shown.append((twin.name, twin.number, rec))
         lab = {"epoch": sh.t("tl_epoch"), "preact": sh.t("tl_preact")}
-        chart(figures.preact_figure([calc.preact_bands(rec) for _, _, rec in shown], [n for n, _, _ in shown], lab,
+        chart(figure(figures.preact_figure, [calc.preact_bands(rec) for _, _, rec in shown], [n for n, _, _ in shown], lab,
                                     font_size=sh.font, numbers=[i for _, i, _ in shown]), "tl_preact", width="stretch")
