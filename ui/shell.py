@@ -343,9 +343,10 @@ def page_setup(page_id: str) -> Shell:
 def serve(page_id: str, render: Callable[[Shell], None]) -> None:
     """A page script's whole body: set the page up, draw it with `render(sh)` (a failure
     of the page's own computation is contained), write the URL back."""
-    sh = page_setup(page_id)
-    with sh.guard():
-        render(sh)
-    sh.finish()
+    with classroom.turn():  # a student catching up with the teacher waits for a turn (ui.classroom.room)
+        sh = page_setup(page_id)
+        with sh.guard():
+            render(sh)
+        sh.finish()
     classroom.publish(page_id)  # a teacher's page, URL and poll, to the class
     memory.RELEASER.tick()  # freed memory back to the system, now and then (a class that left)

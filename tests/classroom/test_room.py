@@ -148,3 +148,36 @@ def test_a_class_that_ends_says_so_to_its_students():
     assert [e.value for e in student.error] == [t("class_err_ended", "en", code=code)]
     assert student.session_state[keys.CLASS]["role"] is None
     apptest.assert_clean(student, errors_ok=True)
+
+
+class _CountingTurns:
+    """Stands for the class's turns: counts who takes one and gives it back."""
+
+    def __init__(self):
+        self.taken = self.given = 0
+
+    def acquire(self, timeout=None):
+        self.taken += 1
+        return True
+
+    def release(self):
+        self.given += 1
+
+
+def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
+    turns = _CountingTurns()
+    monkeypatch.setattr(room, "_TURNS", turns)
+    teacher, code, _ = _teacher("playground")
+    assert turns.taken == 0  # the teacher's own runs never wait
+    student = apptest.open_page("app.py", "en", {"class": code})
+    assert student.session_state[keys.URL_PAGE] == "playground"
+    assert (turns.taken, turns.given) == (1, 1)  # joining: one catching-up run, its turn given back
+    student.run()  # a poll while the teacher stays: no turn
+    assert (turns.taken, turns.given) == (1, 1)
+    teacher.switch_page("pages/critical-points.py").run()
+    student.run()
+    assert student.session_state[keys.URL_PAGE] == "critical-points"
+    assert (turns.taken, turns.given) == (2, 2)
+    assert "catch_up" not in student.session_state[keys.CLASS]
+    alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
+    assert not alone.exception and (turns.taken, turns.given) == (2, 2)

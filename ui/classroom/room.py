@@ -23,6 +23,8 @@ import io
 import logging
 import os
 import secrets
+import threading
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -33,6 +35,8 @@ from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
 from ui.text import t
 
 FOLLOW_EVERY_S = 1.0  # a student's poll of the teacher's view (follow within 2 s)
+FOLLOW_AT_ONCE = 2  # followers' runs drawn at the same time after the teacher moved; the others wait their turn
+FOLLOW_WAIT_S = 20.0  # … at most this long (never stuck behind a run that hangs)
 TEACHER_EVERY_S = 5.0  # the teacher's student count and keep-alive
 COUNTS_EVERY_S = 1.0  # the teacher's live poll counts
 URL_KEYS = ("class", "teach")
@@ -226,7 +230,30 @@ def _apply(m: dict, view: cs.View) -> None:
             answers.pop(q.key, None)
             ss[keys.QUIZ_ALONE] = q.key
         ss[keys.QUIZ] = answers
+    m["catch_up"] = True  # the run this starts waits for its turn (`turn`)
     st.switch_page(page.path)
+
+
+_TURNS = threading.BoundedSemaphore(FOLLOW_AT_ONCE)
+
+
+@contextmanager
+def turn():
+    """The page run of a student catching up with the teacher takes its turn: when the teacher
+    moves, the whole class asks for the new view within a second, and sixty page runs at once
+    share one interpreter lock — each is slower for the crowd (switching, caches), and a
+    student exploring on their own waits behind all of them.  FOLLOW_AT_ONCE at a time, the
+    others wait (without holding the lock); every other run goes straight on."""
+    m = st.session_state.get(keys.CLASS, {})
+    if not m.pop("catch_up", False):
+        yield
+        return
+    got = _TURNS.acquire(timeout=FOLLOW_WAIT_S)
+    try:
+        yield
+    finally:
+        if got:
+            _TURNS.release()
 
 
 def _check(m: dict) -> None:
