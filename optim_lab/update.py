@@ -191,7 +191,7 @@ class Tables:
         # a direction rule's columns on its own rows (where it computes on them alone): a float
         # where its rows agree, so numpy runs Muon's Newton–Schulz on scalars
         self.own = {}
-        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES)):
+        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES), ("factored", FACTORED_NAMES)):
             idx = self.direction_index.get(k)
             if idx is not None:
                 sub = (len(idx), *rest) if len(idx) > 1 else rest
@@ -437,6 +437,12 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """Adafactor: v̂ = R·C/mean(R) for a matrix (an EMA of g² for a vector), 1 − β₂,k = w_k;
     u = α_k/max(1, RMS(g/√v̂)/d) · g/√v̂ with α_k = max(ε₂, RMS(θ))·ρ_k (torch.optim.Adafactor)."""
     x = c.x
+    idx = tables.direction_index["factored"]
+    if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1:] == (1, 2) and d.dtype == torch.float64 \
+            and c.t >= 0:  # the race's one Adafactor row: Python floats, unless a value leaves their exact range
+        u = _factored_row(theta, d, st.buf("variance"), int(idx[0]), tables.own_values("factored", c))
+        if u is not None:
+            return u
     if tables.param_dims is None and d.dim() > 1:  # factored: one row and one column statistic
         row = st.buf("row_var", d.shape[:-1] + (1,))
         col = st.buf("col_var", d.shape[:-2] + (1, d.shape[-1]))
@@ -454,6 +460,60 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     alpha = torch.linalg.vector_norm(theta, dim=dims, keepdim=True).div_(n**0.5).clamp_(min=x["eps2"]).mul_(x["rho"])
     denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(_once(tables, c, "d", n, lambda v: n**0.5 * v)).clamp_(min=1.0)
     return u.mul_(alpha.div_(denom))
+
+
+FACTORED_NAMES = ("w", "rho", "eps1", "eps2", "d")
+
+
+def _factored_row(theta: torch.Tensor, d: torch.Tensor, var_t: torch.Tensor, i: int, x: dict) -> RowsU | None:
+    """`dir_factored` on the race's one Adafactor row (row i of one start, a 2-vector: v̂ is an
+    EMA of g²) in Python floats: the same float64 operations in the same order, torch's fused
+    ones (lerp, the norm's sum of squares) rounded once by `_fma` (a race's row is two numbers,
+    where torch's ~15 ops a step cost ~40 µs).  None, with the state untouched, where a value
+    leaves the range in which `_fma` is exact: the torch ops then take the step."""
+    (d0, d1), (v0, v1), (t0, t1) = (a.numpy()[i, 0].tolist() for a in (d, var_t, theta))
+    w, rho, eps1, eps2, dd = x["w"], x["rho"], x["eps1"], x["eps2"], x["d"]
+    floor = eps1 * eps1
+    v0, v1 = _lerp(v0, d0 * d0, w), _lerp(v1, d1 * d1, w)
+    if v0 is None or v1 is None or not floor > 0.0:
+        return None
+    u0, u1 = 1.0 / math.sqrt(max(v0, floor)) * d0, 1.0 / math.sqrt(max(v1, floor)) * d1
+    sq_t, sq_u = _fma(t1, t1, t0 * t0), _fma(u1, u1, u0 * u0)  # ‖θ‖², ‖u‖² as torch's norm sums them
+    if sq_t is None or sq_u is None:
+        return None
+    alpha = max(math.sqrt(sq_t) / _SQRT2, eps2) * rho
+    scale = alpha / max(math.sqrt(sq_u) / (_SQRT2 * dd), 1.0)
+    var_t.numpy()[i, 0] = (v0, v1)
+    return RowsU(np.array([i]), np.array([[[u0 * scale, u1 * scale]]]))
+
+
+_SQRT2 = 2**0.5  # √n of a 2-vector, as `dir_factored` forms it
+_SPLIT64 = 2.0**27 + 1.0  # Veltkamp's splitter for float64: two halves of 26 bits
+
+
+def _fma(a: float, b: float, c: float) -> float | None:
+    """a·b + c rounded once, as torch's CPU kernels round their fused multiply-adds: a·b made
+    exact as p + e (Dekker's product), the three summed with one rounding (fsum).  None where
+    that is not exact (a product near under- or overflow) or a value is not finite."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        return None
+    p = a * b
+    if a == 0.0 or b == 0.0:
+        return p + c  # the product is exactly 0
+    if not (2.0**-880 < abs(p) < 2.0**900 and abs(a) < 2.0**900 and abs(b) < 2.0**900):
+        return None
+    big = a * _SPLIT64
+    ah = big - (big - a)
+    big = b * _SPLIT64
+    bh = big - (big - b)
+    al, bl = a - ah, b - bh
+    return math.fsum((p, ((ah * bh - p) + ah * bl + al * bh) + al * bl, c))
+
+
+def _lerp(start: float, end: float, weight: float) -> float | None:
+    """torch.lerp of floats: start + w·(end − start) for |w| < ½, else end − (1 − w)·(end − start),
+    each one fused multiply-add (`_fma`)."""
+    return _fma(weight, end - start, start) if abs(weight) < 0.5 else _fma(weight - 1.0, end - start, end)
 
 
 def _once(tables: Tables, c: Step, name: str, key, fn):

@@ -1,0 +1,81 @@
+"""The race's short paths for one row of a direction rule (`optim_lab.update`): bit for bit the
+torch ops they stand in for, over many random rows with zeros, subnormals and huge values, and
+declining (None, state untouched) where their arithmetic would not be exact."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+
+from optim_lab.engine import Racer, _row_coeffs
+from optim_lab.update import State, Tables, _factored_row, _fma, dir_factored
+
+T = 60
+
+
+def _tables(racers) -> Tables:
+    return Tables([_row_coeffs(r, T) for r in racers], rest=(1, 1), param_dims=1)
+
+
+def _values(rng, shape, extreme: float = 0.1) -> np.ndarray:
+    """Signed values over 16 decades, with a share `extreme` of zeros, subnormals and huge values."""
+    kind = rng.choice(4, shape, p=[1 - extreme, extreme / 3, extreme / 3, extreme / 3])
+    mag = np.select([kind == 0, kind == 1, kind == 2], [10.0 ** rng.uniform(-8, 8, shape), 0.0,
+                                                        10.0 ** rng.uniform(-323, -308, shape)], 10.0 ** rng.uniform(150, 300, shape))
+    return mag * rng.choice([-1.0, 1.0], shape)
+
+
+def _bits(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64).view(np.int64)
+
+
+def test_fma_rounds_once_or_declines():
+    rng = np.random.default_rng(0)
+    a, b, c = (_values(rng, 20_000, extreme=0.2) for _ in range(3))
+    exact = declined = 0
+    for x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), strict=True):
+        got = _fma(x, y, z)
+        if got is None:
+            declined += 1
+            continue
+        want = Fraction(x) * Fraction(y) + Fraction(z)
+        assert got == float(want), (x, y, z)  # int / int rounds correctly: the exact result, rounded once
+        exact += 1
+    assert exact > 15_000 and declined > 100
+    assert _fma(3.0, math.inf, 1.0) is None and _fma(1.0, 2.0, math.nan) is None
+
+
+@pytest.mark.parametrize("hp", [{}, {"beta2_decay": -0.5, "eps1": 1e-10, "eps2": 1e-2, "d": 3.0},
+                                {"beta2_decay": -9.0, "eps2": 0.0}])
+@pytest.mark.parametrize("lr", [1e-3, 5.0])
+def test_adafactor_row_equals_the_torch_ops(hp, lr):
+    # torch's ops on a race of three rows (two Adafactors: no short path) against the short path
+    # on the one Adafactor row of a race of two: the same u and the same state, to the bit
+    rng = np.random.default_rng(len(hp) + int(lr))
+    ref = _tables([Racer("adafactor", lr=lr, hparams=hp), Racer("adam"), Racer("adafactor", lr=lr, hparams=hp)])
+    one = _tables([Racer("adam"), Racer("adafactor", lr=lr, hparams=hp)])
+    taken = declined = 0
+    for _ in range(1500):
+        t = int(rng.integers(0, T))
+        d, theta = torch.tensor(_values(rng, (3, 1, 2))), torch.tensor(_values(rng, (3, 1, 2)))
+        var = torch.tensor(np.abs(_values(rng, (3, 1, 2))))
+        st = State.zeros_like(d)
+        st.buf("variance").copy_(var)
+        u = dir_factored(theta, d, st, ref.at(t), ref).numpy()[0, 0]
+        mine = var[[1, 0]].clone()  # row 0's numbers as row 1 of the race of two
+        got = _factored_row(theta[[1, 0]], d[[1, 0]], mine, 1, one.own_values("factored", one.at(t)))
+        if got is None:
+            declined += 1
+            np.testing.assert_array_equal(_bits(mine), _bits(var[[1, 0]]))  # state untouched
+            moderate = np.abs(np.concatenate([d[0].numpy(), theta[0].numpy(), var[0].numpy()]).ravel())
+            assert not (((moderate == 0) | ((moderate > 1e-60) & (moderate < 1e60))).all() and hp.get("eps2") != 0.0)
+            continue
+        taken += 1
+        assert got.idx.tolist() == [1]
+        np.testing.assert_array_equal(_bits(got.values[0, 0]), _bits(u))
+        np.testing.assert_array_equal(_bits(mine[1, 0]), _bits(st.buf("variance")[0, 0]))
+    assert taken > 1000 and declined > 50
