@@ -285,6 +285,7 @@ class State:
     v: torch.Tensor  # second moment ("rms", "adadelta") or the running max ("max")
     delta: torch.Tensor  # Adadelta's running mean of squared updates
     more: dict = dataclasses.field(default_factory=dict)  # the other rules' state, made on first use
+    hosts: dict = dataclasses.field(default_factory=dict, repr=False)  # numpy views of `more`'s tensors (`host`)
 
     @classmethod
     def zeros_like(cls, theta: torch.Tensor) -> State:
@@ -298,6 +299,13 @@ class State:
             self.more[name] = (init.clone() if init is not None else
                                torch.zeros(self.m.shape if shape is None else shape, dtype=self.m.dtype))
         return self.more[name]
+
+    def host(self, name: str) -> np.ndarray:
+        """`buf(name)` as a numpy view of the same memory, made once (a row's short path reads and
+        writes its state through it; a tensor's .numpy() costs ~0.7 µs a call)."""
+        if name not in self.hosts:
+            self.hosts[name] = self.buf(name).numpy()
+        return self.hosts[name]
 
 
 def _mul(x: torch.Tensor, a) -> torch.Tensor:
@@ -388,10 +396,10 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """s ← clip(s·η₊ where d agrees with the last d, s·η₋ where it flips); u = s ⊙ sign(d),
     d forgotten where it flipped (matches torch.optim.Rprop)."""
     x = c.x
-    s, prev = st.buf("step_size"), st.buf("prev")
     idx = tables.direction_index["rprop"]
     if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1] == 1 and d.dtype == torch.float64 and c.t >= 0:
-        return _rprop_row(d, s, prev, int(idx[0]), tables.own_values("rprop", c))
+        return _rprop_row(d, st.host("step_size"), st.host("prev"), int(idx[0]), tables.own_values("rprop", c))
+    s, prev = st.buf("step_size"), st.buf("prev")
     if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
         s.add_(x["s0"])  # s starts at η on step 1
     agree = d.mul(prev).sign_()
@@ -403,24 +411,23 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
 
 @dataclass
 class RowsU:
-    """A direction rule's u on its own rows only (numpy, rows `idx` of the race's state):
+    """A direction rule's u on its own rows only (numpy, row or rows `idx` of the race's state):
     `apply` writes it into the merged direction in place of a full tensor and a where."""
 
-    idx: np.ndarray
+    idx: int | np.ndarray
     values: np.ndarray
 
 
 RPROP_NAMES = ("s0", "eta_plus", "eta_minus", "s_min", "s_max")
 
 
-def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int, x: dict) -> torch.Tensor:
-    """`dir_rprop` on the race's one Rprop row (row i, one start), in Python floats: the same
-    float64 operations, each exact in IEEE arithmetic as torch's (a race's row is a few
-    numbers, where torch's ~12 ops a step cost ~25 µs)."""
-    D, S, P = d.numpy(), s_t.numpy(), prev_t.numpy()
+def _rprop_row(d: torch.Tensor, S: np.ndarray, P: np.ndarray, i: int, x: dict) -> RowsU:
+    """`dir_rprop` on the race's one Rprop row (row i, one start; S, P: the step sizes and the
+    last d as numpy views), in Python floats: the same float64 operations, each exact in IEEE
+    arithmetic as torch's (a race's row is a few numbers, where torch's ~12 ops a step cost ~25 µs)."""
     em, ep, lo, hi, s0 = x["eta_minus"], x["eta_plus"], x["s_min"], x["s_max"], x["s0"]
-    u = []
-    for j, (dj, sj, pj) in enumerate(zip(D[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True)):
+    s_new, p_new, u = [], [], []
+    for dj, sj, pj in zip(d.numpy()[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True):
         if s0 != 0.0:
             sj = sj + s0  # s starts at η on step 1
         agree = dj * pj
@@ -428,9 +435,11 @@ def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int,
         sj = sj * factor
         sj = sj if sj != sj else min(max(sj, lo), hi)  # clamp; NaN stays NaN
         pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
-        S[i, 0, j], P[i, 0, j] = sj, pj
+        s_new.append(sj)
+        p_new.append(pj)
         u.append((pj if pj != pj else float((pj > 0) - (pj < 0))) * sj)
-    return RowsU(np.array([i]), np.array(u).reshape(1, 1, -1))
+    S[i, 0], P[i, 0] = s_new, p_new
+    return RowsU(i, np.array([u]))
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
@@ -440,7 +449,7 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     idx = tables.direction_index["factored"]
     if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1:] == (1, 2) and d.dtype == torch.float64 \
             and c.t >= 0:  # the race's one Adafactor row: Python floats, unless a value leaves their exact range
-        u = _factored_row(theta, d, st.buf("variance"), int(idx[0]), tables.own_values("factored", c))
+        u = _factored_row(theta, d, st.host("variance"), int(idx[0]), tables.own_values("factored", c))
         if u is not None:
             return u
     if tables.param_dims is None and d.dim() > 1:  # factored: one row and one column statistic
@@ -465,13 +474,13 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
 FACTORED_NAMES = ("w", "rho", "eps1", "eps2", "d")
 
 
-def _factored_row(theta: torch.Tensor, d: torch.Tensor, var_t: torch.Tensor, i: int, x: dict) -> RowsU | None:
+def _factored_row(theta: torch.Tensor, d: torch.Tensor, V: np.ndarray, i: int, x: dict) -> RowsU | None:
     """`dir_factored` on the race's one Adafactor row (row i of one start, a 2-vector: v̂ is an
-    EMA of g²) in Python floats: the same float64 operations in the same order, torch's fused
+    EMA of g², V its numpy view) in Python floats: the same float64 operations in the same order, torch's fused
     ones (lerp, the norm's sum of squares) rounded once by `_fma` (a race's row is two numbers,
     where torch's ~15 ops a step cost ~40 µs).  None, with the state untouched, where a value
     leaves the range in which `_fma` is exact: the torch ops then take the step."""
-    (d0, d1), (v0, v1), (t0, t1) = (a.numpy()[i, 0].tolist() for a in (d, var_t, theta))
+    (d0, d1), (v0, v1), (t0, t1) = d.numpy()[i, 0].tolist(), V[i, 0].tolist(), theta.numpy()[i, 0].tolist()
     w, rho, eps1, eps2, dd = x["w"], x["rho"], x["eps1"], x["eps2"], x["d"]
     floor = eps1 * eps1
     v0, v1 = _lerp(v0, d0 * d0, w), _lerp(v1, d1 * d1, w)
@@ -483,8 +492,8 @@ def _factored_row(theta: torch.Tensor, d: torch.Tensor, var_t: torch.Tensor, i: 
         return None
     alpha = max(math.sqrt(sq_t) / _SQRT2, eps2) * rho
     scale = alpha / max(math.sqrt(sq_u) / (_SQRT2 * dd), 1.0)
-    var_t.numpy()[i, 0] = (v0, v1)
-    return RowsU(np.array([i]), np.array([[[u0 * scale, u1 * scale]]]))
+    V[i, 0] = (v0, v1)
+    return RowsU(i, np.array([[u0 * scale, u1 * scale]]))
 
 
 _SQRT2 = 2**0.5  # √n of a 2-vector, as `dir_factored` forms it
@@ -669,7 +678,7 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     ortho = ns_rows(sub.reshape(-1, 1, sub.shape[-1]), *coeffs).reshape(sub.shape)
     if idx is None:
         return torch.from_numpy(ortho.astype(np.float64))
-    return RowsU(idx, ortho)
+    return RowsU(int(idx[0]), ortho[0]) if len(idx) == 1 else RowsU(idx, ortho)
 
 
 DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
@@ -753,14 +762,17 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
         ratio, eta, scale = (None if sigma is None and not tables.kinds else _scaled(ratio, scale)), c.eta, 1.0
         fresh = sigma is not None and ratio is not raw  # ratio is ours to write into (raw/σ, or a where's result)
+        host = None  # ratio's numpy view, while ratio stays the same tensor
         for kind, rows in tables.directions.items():
             u = DIRECTION[kind](theta, d, st, c, tables)
             if isinstance(u, RowsU):  # its own rows only: written into the merged direction
                 if ratio is None or not fresh:
                     ratio, fresh = (torch.zeros_like(d) if ratio is None else ratio.clone()), True
-                ratio.numpy()[u.idx] = u.values
+                if host is None:
+                    host = ratio.numpy()
+                host[u.idx] = u.values
             else:
-                ratio, fresh = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True
+                ratio, fresh, host = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True, None
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
             sigma = sigma.masked_fill(tables.direction_rows, 1.0) if sigma is st.v else \
                 sigma.masked_fill_(tables.direction_rows, 1.0)  # σ is ours unless it is the state (Adamax)
