@@ -666,6 +666,11 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     # others' u is dropped), gathered and scattered in numpy
     idx = tables.direction_index["orthogonal"]
     full = d.numpy()
+    if idx is not None and len(idx) == 1 and full.shape[1:] == (1, 2) and tables.ns_const is not None:
+        a, b, cc, steps, eps = tables.ns_const  # the race's one Muon row: `ns_rows`' own scalar path, called direct
+        row = _ns_pair(full[idx[0], 0].tolist(), a, b, cc, int(steps), eps)
+        if row is not None:
+            return RowsU(int(idx[0]), np.array([row], dtype=np.float32))
     sub = full if idx is None else (full[idx[0]:idx[0] + 1] if len(idx) == 1 else full[idx])
     if tables.ns_const is not None:
         own = tables.ns_const
