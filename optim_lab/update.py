@@ -218,6 +218,12 @@ class Tables:
         self.anchored = "sf_c" in self.extras  # schedule-free: y pulled toward z, x reported
         self.wd_u = "wd_u" in self.extras and not self.extras["wd_u"].is_zero
         self.sam = "sam_rho" in self.extras and not self.extras["sam_rho"].is_zero
+        # the one row with SAM's ρ > 0, where one row alone has it (`sam_row_point`), and its ρ_k
+        rho = extras.get("sam_rho")
+        on = [] if rho is None else np.flatnonzero(np.broadcast_to((rho != 0).any(axis=0), (self.R,)))
+        self.sam_row = int(on[0]) if len(on) == 1 else None
+        self.sam_rho = None if self.sam_row is None else \
+            np.broadcast_to(rho[:, self.sam_row if rho.shape[1] > 1 else 0], (self.T,)).tolist()
         # θ − η·raw/σ can be one fused op only when nothing else acts on raw/σ
         self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
@@ -817,6 +823,20 @@ def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> 
     norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
         if tables.param_dims is not None else torch.linalg.vector_norm(g)
     return torch.addcmul(theta, g, torch.div(c.x["sam_rho"], norm.add_(1e-12)))
+
+
+def sam_row_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> list | None:
+    """`sam_point` of the race's one SAM row (`Tables.sam_row`, one start) alone, in Python floats:
+    ‖g‖² summed as torch's norm sums it and θ + g·ρ/(‖g‖ + 10⁻¹²) as addcmul rounds it, each
+    multiply-add rounded once (`_fma`); None where `_fma` declines (then `sam_point`)."""
+    i = tables.sam_row
+    (g0, g1), (t0, t1) = g.numpy()[i, 0].tolist(), theta.numpy()[i, 0].tolist()
+    sq = _fma(g1, g1, g0 * g0)
+    if sq is None:
+        return None
+    q = tables.sam_rho[c.t] / (math.sqrt(sq) + 1e-12)
+    x, y = _fma(g0, q, t0), _fma(g1, q, t1)
+    return None if x is None or y is None else [x, y]
 
 
 def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from optim_lab.engine import Racer, _row_coeffs
-from optim_lab.update import State, Tables, _factored_row, _fma, dir_factored
+from optim_lab.update import State, Tables, _factored_row, _fma, dir_factored, sam_point, sam_row_point
 
 T = 60
 
@@ -79,3 +79,27 @@ def test_adafactor_row_equals_the_torch_ops(hp, lr):
         np.testing.assert_array_equal(_bits(got.values[0]), _bits(u))
         np.testing.assert_array_equal(_bits(mine[1, 0]), _bits(st.buf("variance")[0, 0]))
     assert taken > 1000 and declined > 50
+
+
+@pytest.mark.parametrize("rho", [0.05, 3.0])
+def test_sam_row_point_equals_the_torch_ops(rho):
+    # SAM's ascent point on a race of two SAMs (no short path: torch's ops on both rows) against
+    # the short path on the one SAM row of a race of two, to the bit
+    rng = np.random.default_rng(int(rho * 100))
+    ref = _tables([Racer("sam", lr=1e-3, hparams={"rho": rho}), Racer("sam", lr=1e-3, hparams={"rho": 2 * rho})])
+    one = _tables([Racer("adam"), Racer("sam", lr=1e-3, hparams={"rho": rho})])
+    assert ref.sam_row is None and one.sam_row == 1
+    taken = declined = 0
+    for _ in range(3000):
+        t = int(rng.integers(0, T))
+        g, theta = torch.tensor(_values(rng, (2, 1, 2))), torch.tensor(_values(rng, (2, 1, 2)))
+        want = sam_point(theta, g, ref.at(t), ref).numpy()[0, 0]
+        got = sam_row_point(theta[[1, 0]], g[[1, 0]], one.at(t), one)
+        if got is None:
+            declined += 1
+            moderate = np.abs(np.concatenate([g[0].numpy(), theta[0].numpy()]).ravel())
+            assert not ((moderate == 0) | ((moderate > 1e-60) & (moderate < 1e60))).all()
+            continue
+        taken += 1
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+    assert taken > 2000 and declined > 50
