@@ -17,6 +17,7 @@ tensor that broadcasts over the rest of θ's shape.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -449,7 +450,7 @@ def _rprop_row(d: torch.Tensor, S: np.ndarray, P: np.ndarray, i: int, x: dict) -
         pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
         s_new.append(sj)
         p_new.append(pj)
-        u.append((pj if pj != pj else float((pj > 0) - (pj < 0))) * sj)
+        u.append(float((pj > 0) - (pj < 0)) * sj)  # torch.sign(NaN) is 0
     S[i, 0], P[i, 0] = s_new, p_new
     return RowsU(i, np.array([u]))
 
@@ -593,7 +594,7 @@ def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray
     a, b, c, steps, eps = (v.numpy() if isinstance(v, torch.Tensor) else v for v in (a, b, c, steps, eps))
     a, b, c = (np.asarray(v, dtype=np.float32) for v in (a, b, c))
     steps = np.asarray(steps)
-    X = X / np.maximum(_bf16_bits(norm), np.float32(np.max(eps)))
+    X = X / np.maximum(_bf16_bits(norm), _bf16_bits(np.asarray(eps, dtype=np.float32)))  # each row's ε
     rnd = _bf16 if np.abs(X).min() >= _TINY else _bf16_bits  # the first values' size bounds the later ones'
     X = rnd(X)
     if X.size <= 8 and a.ndim == b.ndim == c.ndim == steps.ndim == 0:  # a few numbers: scalars
@@ -601,7 +602,7 @@ def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray
                         dtype=np.float32).reshape(X.shape)
     for i in range(int(steps.max())):
         gram = rnd((X * X).sum(-1, keepdims=True))
-        new = rnd(a * X + rnd(b * gram + c * (gram * gram)) * X)
+        new = rnd(a * X + (rnd(b * gram + c * (gram * gram)) * X + _ZERO))  # as `_ns_row`
         X = new if steps.ndim == 0 else np.where(steps > i, new, X)
     return X
 
@@ -614,10 +615,16 @@ def _ns_pair(g: list, a: float, b: float, c: float, steps: int, eps: float) -> l
     norm = np.sqrt(x[0] * x[0] + x[1] * x[1])
     if not 2.0**-50 <= norm <= 2.0**60:
         return None
-    den = max(_bf16(norm), np.float32(eps))
+    den = max(_bf16(norm), _bf16_eps(eps))
     x = [_bf16_any(xi / den) for xi in x]
     rnd = _bf16 if all(xi == 0 or abs(xi) >= _TINY for xi in x) else _bf16_any
     return _ns_row(x, np.float32(a), np.float32(b), np.float32(c), steps, rnd)
+
+
+@functools.lru_cache(maxsize=64)
+def _bf16_eps(eps: float) -> np.float32:
+    """ε as torch's clamp of a bfloat16 norm uses it: rounded to bfloat16 (through float32)."""
+    return _bf16_bits(np.array([eps], dtype=np.float32))[0]
 
 
 def _bf16_any(x: np.float32) -> np.float32:
@@ -635,10 +642,11 @@ def _ns_row(x: list, a, b, c, steps: int, rnd) -> list:
             gram = gram + xi * xi
         gram = rnd(gram)
         k = rnd(b * gram + c * (gram * gram))
-        x = [rnd(a * xi + k * xi) for xi in x]
+        x = [rnd(a * xi + (k * xi + _ZERO)) for xi in x]  # the matmul's sum starts at +0 (a −0 product gives +0)
     return x
 
 
+_ZERO = np.float32(0.0)
 _BF16_HALF, _BF16_KEEP = np.uint32(0x7FFF), np.uint32(0xFFFF0000)
 _SPLIT = np.float32(65537.0)  # 2¹⁶ + 1: Veltkamp's splitter for 24 − 16 = 8 significant bits
 _TINY = 2.0**-100  # above it (and below 10³³) `_bf16` equals `_bf16_bits` (checked on 10⁸ values and every tie)

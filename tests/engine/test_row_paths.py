@@ -12,7 +12,19 @@ import pytest
 import torch
 
 from optim_lab.engine import Racer, _row_coeffs
-from optim_lab.update import State, Tables, _factored_row, _fma, dir_factored, sam_point, sam_row_point
+from optim_lab.update import (
+    State,
+    Tables,
+    _factored_row,
+    _fma,
+    _rprop_row,
+    dir_factored,
+    dir_rprop,
+    newton_schulz,
+    ns_rows,
+    sam_point,
+    sam_row_point,
+)
 
 T = 60
 
@@ -103,3 +115,43 @@ def test_sam_row_point_equals_the_torch_ops(rho):
         taken += 1
         np.testing.assert_array_equal(_bits(got), _bits(want))
     assert taken > 2000 and declined > 50
+
+
+@pytest.mark.parametrize("hp", [{}, {"eta_minus": 0.3, "eta_plus": 1.5, "step_size_min": 1e-3, "step_size_max": 5e-3}])
+def test_rprop_row_equals_the_torch_ops(hp):
+    # signs that agree, flip and vanish, both clamps, NaN: the short path's state and u are torch's
+    rng = np.random.default_rng(7 + len(hp))
+    ref = _tables([Racer("rprop", lr=0.05, hparams=hp), Racer("rprop", lr=0.05, hparams=hp)])
+    one = _tables([Racer("adam"), Racer("rprop", lr=0.05, hparams=hp)])
+    for _ in range(2000):
+        t = int(rng.integers(0, 3)) if rng.random() < 0.3 else int(rng.integers(0, T))
+        d, prev = torch.tensor(_values(rng, (2, 1, 2))), torch.tensor(_values(rng, (2, 1, 2)))
+        d[rng.random((2, 1, 2)) < 0.02] = math.nan
+        size = torch.tensor(np.abs(_values(rng, (2, 1, 2))))
+        st = State.zeros_like(d)
+        st.buf("step_size").copy_(size)
+        st.buf("prev").copy_(prev)
+        u = dir_rprop(d, d, st, ref.at(t), ref).numpy()[0, 0]
+        S, P = size[[1, 0]].numpy().copy(), prev[[1, 0]].numpy().copy()
+        got = _rprop_row(d[[1, 0]], S, P, 1, one.own_values("rprop", one.at(t)))
+        assert got.idx == 1
+        np.testing.assert_array_equal(_bits(got.values[0]), _bits(u))
+        np.testing.assert_array_equal(_bits(S[1, 0]), _bits(st.buf("step_size")[0, 0]))
+        np.testing.assert_array_equal(_bits(P[1, 0]), _bits(st.buf("prev")[0, 0]))
+
+
+@pytest.mark.parametrize("coeffs", [(3.4445, -4.775, 2.0315, 5.0, 1e-7), (2.0, -1.5, 0.5, 3.0, 1e-3)])
+def test_newton_schulz_of_rows_equals_torch_s_bfloat16_matmuls(coeffs):
+    # one 1×2 row (numpy float32 scalars) and a stack of eight (numpy arrays) against torch's
+    # bfloat16 addmm on each row as a matrix, as torch.optim.Muon runs it
+    rng = np.random.default_rng(int(coeffs[3]))
+    a, b, c, steps, eps = coeffs
+    G = _values(rng, (2400, 1, 2))
+    want = np.concatenate([newton_schulz(torch.tensor(row), a, b, c, steps, eps).float().numpy() for row in G])
+    with np.errstate(over="ignore", invalid="ignore"):  # the huge rows overflow float32, as in torch
+        one = np.concatenate([ns_rows(row[None], a, b, c, steps, eps)[0] for row in G])
+        stack = np.concatenate([ns_rows(G[i:i + 8], a, b, c, steps, eps) for i in range(0, len(G), 8)]).reshape(-1, 2)
+    for got in (one, stack):  # every value's bits (a NaN's sign aside: the rows that overflow float32)
+        nan = np.isnan(want)
+        np.testing.assert_array_equal(np.isnan(got), nan)
+        np.testing.assert_array_equal(got[~nan].view(np.int32), want[~nan].view(np.int32))
