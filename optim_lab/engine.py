@@ -23,7 +23,7 @@ from surfaces.spec import Param, resolve
 from .batches import BatchPlan, plan_batches
 from .optimizers import CUSTOM, OptimizerSpec, custom_optimizer, get_optimizer
 from .schedules import get_schedule
-from .update import RowCoeffs, State, Tables, apply, row_coeffs, sam_point
+from .update import RowCoeffs, State, Tables, apply, row_coeffs, sam_point, sam_row_point
 
 DTYPE = torch.float64
 MAX_STEPS = 5000
@@ -356,6 +356,9 @@ def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) 
         g_rec, d_rec, s_rec = g_hist.numpy(), d_hist.numpy(), s_hist.numpy()
     h_rec = hist.numpy()
     stepped = hist[0].clone() if tables.anchored else None  # schedule-free steps y; the history shows x
+    # SAM's one row of a one-start race without batches: its second gradient at its own point alone
+    one_sam = tables.sam_row is not None and S == 1 and weights is None
+    point = torch.empty(1, 2, dtype=DTYPE)  # that point, written through its numpy view
     with torch.no_grad():
         for t in range(T):
             w = weights.at(t) if weights is not None else None
@@ -363,7 +366,12 @@ def _loop(problem, tables: Tables, theta_hist, plans, sizes, R, S, detail, out) 
             at = hist[t] if stepped is None else stepped
             g = problem.grad(at.reshape(K, 2), w).view(R, S, 2)
             if tables.sam:  # SAM: the step's gradient is the one at θ + ρ·g/‖g‖ (same batch)
-                g = problem.grad(sam_point(at, g, c, tables).reshape(K, 2), w).view(R, S, 2)
+                xy = sam_row_point(at, g, c, tables) if one_sam else None
+                if xy is None:
+                    g = problem.grad(sam_point(at, g, c, tables).reshape(K, 2), w).view(R, S, 2)
+                else:  # the other rows keep g: the gradient at their θ, where ρ = 0 leaves them
+                    point.numpy()[0] = xy
+                    g.numpy()[tables.sam_row, 0] = problem.grad(point).numpy()[0]
             step = apply(at, g, state, c, tables, out=hist[t + 1] if stepped is None else None)
             if stepped is not None:
                 stepped = step.theta

@@ -17,6 +17,7 @@ tensor that broadcasts over the rest of θ's shape.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -176,6 +177,7 @@ class Tables:
         shape = (self.R, *rest) if self.R > 1 else rest
         self.columns = {name: Column(tables[name], shape, self.T, dtype) for name in STEP_FIELDS}
         self._ordered = [self.columns[name] for name in STEP_FIELDS]
+        self._steps, self._own_steps = None, {}  # made on first use (`at`, `own_values`)
         self.extras = {name: Column(t, shape, self.T, dtype) for name, t in extras.items()}
         full = (self.T, self.R)  # the records: (T, R) views, nothing copied
         self.lr, self.eta, self.decay, self.f = (tables[n] if tables[n].shape == full else np.broadcast_to(tables[n], full)
@@ -191,7 +193,7 @@ class Tables:
         # a direction rule's columns on its own rows (where it computes on them alone): a float
         # where its rows agree, so numpy runs Muon's Newton–Schulz on scalars
         self.own = {}
-        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES)):
+        for k, names in (("orthogonal", NS_NAMES), ("rprop", RPROP_NAMES), ("factored", FACTORED_NAMES)):
             idx = self.direction_index.get(k)
             if idx is not None:
                 sub = (len(idx), *rest) if len(idx) > 1 else rest
@@ -217,11 +219,19 @@ class Tables:
         self.anchored = "sf_c" in self.extras  # schedule-free: y pulled toward z, x reported
         self.wd_u = "wd_u" in self.extras and not self.extras["wd_u"].is_zero
         self.sam = "sam_rho" in self.extras and not self.extras["sam_rho"].is_zero
+        # the one row with SAM's ρ > 0, where one row alone has it (`sam_row_point`), and its ρ_k
+        rho = extras.get("sam_rho")
+        on = [] if rho is None else np.flatnonzero(np.broadcast_to((rho != 0).any(axis=0), (self.R,)))
+        self.sam_row = int(on[0]) if len(on) == 1 else None
+        self.sam_rho = None if self.sam_row is None else \
+            np.broadcast_to(rho[:, self.sam_row if rho.shape[1] > 1 else 0], (self.T,)).tolist()
         # θ − η·raw/σ can be one fused op only when nothing else acts on raw/σ
         self.fused = not (guard or "adadelta" in self.kinds or self.directions or self.uses_p or self.anchored or self.wd_u)
 
     def at(self, t: int) -> Step:
-        return Step(*(col.values[t] for col in self._ordered), x=StepExtras(self.extras, t), t=t)
+        if self._steps is None:  # every step's values, made once: ~1 µs a step less than 13 look-ups
+            self._steps = list(zip(*(col.values for col in self._ordered), strict=True))
+        return Step(*self._steps[t], x=StepExtras(self.extras, t), t=t)
 
     def own_values(self, kind: str, c: Step) -> dict:
         """Step c's columns on the rows of direction rule `kind` only (its rows in
@@ -230,7 +240,10 @@ class Tables:
         if own is None:
             idx = self.direction_index.get(kind)
             return {n: v if isinstance(v, float) else (v.numpy() if idx is None else v.numpy()[idx]) for n, v in c.x.items()}
-        return {n: v if isinstance(v, float) else v.numpy() for n, v in ((n, col.values[c.t]) for n, col in own.items())}
+        if kind not in self._own_steps:  # every step's, made once (the short paths read them every step)
+            cols = [[v if isinstance(v, float) else v.numpy() for v in col.values] for col in own.values()]
+            self._own_steps[kind] = [dict(zip(own, vals, strict=True)) for vals in zip(*cols, strict=True)]
+        return self._own_steps[kind][c.t]
 
 
 def _two_d_of(coeffs: RowCoeffs, R: int, T: int) -> dict[str, np.ndarray]:
@@ -285,6 +298,7 @@ class State:
     v: torch.Tensor  # second moment ("rms", "adadelta") or the running max ("max")
     delta: torch.Tensor  # Adadelta's running mean of squared updates
     more: dict = dataclasses.field(default_factory=dict)  # the other rules' state, made on first use
+    hosts: dict = dataclasses.field(default_factory=dict, repr=False)  # numpy views of `more`'s tensors (`host`)
 
     @classmethod
     def zeros_like(cls, theta: torch.Tensor) -> State:
@@ -298,6 +312,13 @@ class State:
             self.more[name] = (init.clone() if init is not None else
                                torch.zeros(self.m.shape if shape is None else shape, dtype=self.m.dtype))
         return self.more[name]
+
+    def host(self, name: str) -> np.ndarray:
+        """`buf(name)` as a numpy view of the same memory, made once (a row's short path reads and
+        writes its state through it; a tensor's .numpy() costs ~0.7 µs a call)."""
+        if name not in self.hosts:
+            self.hosts[name] = self.buf(name).numpy()
+        return self.hosts[name]
 
 
 def _mul(x: torch.Tensor, a) -> torch.Tensor:
@@ -388,10 +409,10 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """s ← clip(s·η₊ where d agrees with the last d, s·η₋ where it flips); u = s ⊙ sign(d),
     d forgotten where it flipped (matches torch.optim.Rprop)."""
     x = c.x
-    s, prev = st.buf("step_size"), st.buf("prev")
     idx = tables.direction_index["rprop"]
     if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1] == 1 and d.dtype == torch.float64 and c.t >= 0:
-        return _rprop_row(d, s, prev, int(idx[0]), tables.own_values("rprop", c))
+        return _rprop_row(d, st.host("step_size"), st.host("prev"), int(idx[0]), tables.own_values("rprop", c))
+    s, prev = st.buf("step_size"), st.buf("prev")
     if not (isinstance(x["s0"], float) and x["s0"] == 0.0):
         s.add_(x["s0"])  # s starts at η on step 1
     agree = d.mul(prev).sign_()
@@ -403,24 +424,23 @@ def dir_rprop(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
 
 @dataclass
 class RowsU:
-    """A direction rule's u on its own rows only (numpy, rows `idx` of the race's state):
+    """A direction rule's u on its own rows only (numpy, row or rows `idx` of the race's state):
     `apply` writes it into the merged direction in place of a full tensor and a where."""
 
-    idx: np.ndarray
+    idx: int | np.ndarray
     values: np.ndarray
 
 
 RPROP_NAMES = ("s0", "eta_plus", "eta_minus", "s_min", "s_max")
 
 
-def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int, x: dict) -> torch.Tensor:
-    """`dir_rprop` on the race's one Rprop row (row i, one start), in Python floats: the same
-    float64 operations, each exact in IEEE arithmetic as torch's (a race's row is a few
-    numbers, where torch's ~12 ops a step cost ~25 µs)."""
-    D, S, P = d.numpy(), s_t.numpy(), prev_t.numpy()
+def _rprop_row(d: torch.Tensor, S: np.ndarray, P: np.ndarray, i: int, x: dict) -> RowsU:
+    """`dir_rprop` on the race's one Rprop row (row i, one start; S, P: the step sizes and the
+    last d as numpy views), in Python floats: the same float64 operations, each exact in IEEE
+    arithmetic as torch's (a race's row is a few numbers, where torch's ~12 ops a step cost ~25 µs)."""
     em, ep, lo, hi, s0 = x["eta_minus"], x["eta_plus"], x["s_min"], x["s_max"], x["s0"]
-    u = []
-    for j, (dj, sj, pj) in enumerate(zip(D[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True)):
+    s_new, p_new, u = [], [], []
+    for dj, sj, pj in zip(d.numpy()[i, 0].tolist(), S[i, 0].tolist(), P[i, 0].tolist(), strict=True):
         if s0 != 0.0:
             sj = sj + s0  # s starts at η on step 1
         agree = dj * pj
@@ -428,15 +448,23 @@ def _rprop_row(d: torch.Tensor, s_t: torch.Tensor, prev_t: torch.Tensor, i: int,
         sj = sj * factor
         sj = sj if sj != sj else min(max(sj, lo), hi)  # clamp; NaN stays NaN
         pj = 0.0 if factor == em else dj  # d forgotten where it flipped (torch: factor.eq(η₋))
-        S[i, 0, j], P[i, 0, j] = sj, pj
-        u.append((pj if pj != pj else float((pj > 0) - (pj < 0))) * sj)
-    return RowsU(np.array([i]), np.array(u).reshape(1, 1, -1))
+        s_new.append(sj)
+        p_new.append(pj)
+        u.append(float((pj > 0) - (pj < 0)) * sj)  # torch.sign(NaN) is 0
+    S[i, 0], P[i, 0] = s_new, p_new
+    return RowsU(i, np.array([u]))
 
 
 def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     """Adafactor: v̂ = R·C/mean(R) for a matrix (an EMA of g² for a vector), 1 − β₂,k = w_k;
     u = α_k/max(1, RMS(g/√v̂)/d) · g/√v̂ with α_k = max(ε₂, RMS(θ))·ρ_k (torch.optim.Adafactor)."""
     x = c.x
+    idx = tables.direction_index["factored"]
+    if idx is not None and len(idx) == 1 and d.dim() == 3 and d.shape[1:] == (1, 2) and d.dtype == torch.float64 \
+            and c.t >= 0:  # the race's one Adafactor row: Python floats, unless a value leaves their exact range
+        u = _factored_row(theta, d, st.host("variance"), int(idx[0]), tables.own_values("factored", c))
+        if u is not None:
+            return u
     if tables.param_dims is None and d.dim() > 1:  # factored: one row and one column statistic
         row = st.buf("row_var", d.shape[:-1] + (1,))
         col = st.buf("col_var", d.shape[:-2] + (1, d.shape[-1]))
@@ -454,6 +482,60 @@ def dir_factored(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor:
     alpha = torch.linalg.vector_norm(theta, dim=dims, keepdim=True).div_(n**0.5).clamp_(min=x["eps2"]).mul_(x["rho"])
     denom = torch.linalg.vector_norm(u, dim=dims, keepdim=True).div_(_once(tables, c, "d", n, lambda v: n**0.5 * v)).clamp_(min=1.0)
     return u.mul_(alpha.div_(denom))
+
+
+FACTORED_NAMES = ("w", "rho", "eps1", "eps2", "d")
+
+
+def _factored_row(theta: torch.Tensor, d: torch.Tensor, V: np.ndarray, i: int, x: dict) -> RowsU | None:
+    """`dir_factored` on the race's one Adafactor row (row i of one start, a 2-vector: v̂ is an
+    EMA of g², V its numpy view) in Python floats: the same float64 operations in the same order, torch's fused
+    ones (lerp, the norm's sum of squares) rounded once by `_fma` (a race's row is two numbers,
+    where torch's ~15 ops a step cost ~40 µs).  None, with the state untouched, where a value
+    leaves the range in which `_fma` is exact: the torch ops then take the step."""
+    (d0, d1), (v0, v1), (t0, t1) = d.numpy()[i, 0].tolist(), V[i, 0].tolist(), theta.numpy()[i, 0].tolist()
+    w, rho, eps1, eps2, dd = x["w"], x["rho"], x["eps1"], x["eps2"], x["d"]
+    floor = eps1 * eps1
+    v0, v1 = _lerp(v0, d0 * d0, w), _lerp(v1, d1 * d1, w)
+    if v0 is None or v1 is None or not floor > 0.0:
+        return None
+    u0, u1 = 1.0 / math.sqrt(max(v0, floor)) * d0, 1.0 / math.sqrt(max(v1, floor)) * d1
+    sq_t, sq_u = _fma(t1, t1, t0 * t0), _fma(u1, u1, u0 * u0)  # ‖θ‖², ‖u‖² as torch's norm sums them
+    if sq_t is None or sq_u is None:
+        return None
+    alpha = max(math.sqrt(sq_t) / _SQRT2, eps2) * rho
+    scale = alpha / max(math.sqrt(sq_u) / (_SQRT2 * dd), 1.0)
+    V[i, 0] = (v0, v1)
+    return RowsU(i, np.array([[u0 * scale, u1 * scale]]))
+
+
+_SQRT2 = 2**0.5  # √n of a 2-vector, as `dir_factored` forms it
+_SPLIT64 = 2.0**27 + 1.0  # Veltkamp's splitter for float64: two halves of 26 bits
+
+
+def _fma(a: float, b: float, c: float) -> float | None:
+    """a·b + c rounded once, as torch's CPU kernels round their fused multiply-adds: a·b made
+    exact as p + e (Dekker's product), the three summed with one rounding (fsum).  None where
+    that is not exact (a product near under- or overflow) or a value is not finite."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        return None
+    p = a * b
+    if a == 0.0 or b == 0.0:
+        return p + c  # the product is exactly 0
+    if not (2.0**-880 < abs(p) < 2.0**900 and abs(a) < 2.0**900 and abs(b) < 2.0**900):
+        return None
+    big = a * _SPLIT64
+    ah = big - (big - a)
+    big = b * _SPLIT64
+    bh = big - (big - b)
+    al, bl = a - ah, b - bh
+    return math.fsum((p, ((ah * bh - p) + ah * bl + al * bh) + al * bl, c))
+
+
+def _lerp(start: float, end: float, weight: float) -> float | None:
+    """torch.lerp of floats: start + w·(end − start) for |w| < ½, else end − (1 − w)·(end − start),
+    each one fused multiply-add (`_fma`)."""
+    return _fma(weight, end - start, start) if abs(weight) < 0.5 else _fma(weight - 1.0, end - start, end)
 
 
 def _once(tables: Tables, c: Step, name: str, key, fn):
@@ -512,7 +594,7 @@ def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray
     a, b, c, steps, eps = (v.numpy() if isinstance(v, torch.Tensor) else v for v in (a, b, c, steps, eps))
     a, b, c = (np.asarray(v, dtype=np.float32) for v in (a, b, c))
     steps = np.asarray(steps)
-    X = X / np.maximum(_bf16_bits(norm), np.float32(np.max(eps)))
+    X = X / np.maximum(_bf16_bits(norm), _bf16_bits(np.asarray(eps, dtype=np.float32)))  # each row's ε
     rnd = _bf16 if np.abs(X).min() >= _TINY else _bf16_bits  # the first values' size bounds the later ones'
     X = rnd(X)
     if X.size <= 8 and a.ndim == b.ndim == c.ndim == steps.ndim == 0:  # a few numbers: scalars
@@ -520,7 +602,7 @@ def _ns_rows(X: np.ndarray, norm: np.ndarray, a, b, c, steps, eps) -> np.ndarray
                         dtype=np.float32).reshape(X.shape)
     for i in range(int(steps.max())):
         gram = rnd((X * X).sum(-1, keepdims=True))
-        new = rnd(a * X + rnd(b * gram + c * (gram * gram)) * X)
+        new = rnd(a * X + (rnd(b * gram + c * (gram * gram)) * X + _ZERO))  # as `_ns_row`
         X = new if steps.ndim == 0 else np.where(steps > i, new, X)
     return X
 
@@ -533,10 +615,16 @@ def _ns_pair(g: list, a: float, b: float, c: float, steps: int, eps: float) -> l
     norm = np.sqrt(x[0] * x[0] + x[1] * x[1])
     if not 2.0**-50 <= norm <= 2.0**60:
         return None
-    den = max(_bf16(norm), np.float32(eps))
+    den = max(_bf16(norm), _bf16_eps(eps))
     x = [_bf16_any(xi / den) for xi in x]
     rnd = _bf16 if all(xi == 0 or abs(xi) >= _TINY for xi in x) else _bf16_any
     return _ns_row(x, np.float32(a), np.float32(b), np.float32(c), steps, rnd)
+
+
+@functools.lru_cache(maxsize=64)
+def _bf16_eps(eps: float) -> np.float32:
+    """ε as torch's clamp of a bfloat16 norm uses it: rounded to bfloat16 (through float32)."""
+    return _bf16_bits(np.array([eps], dtype=np.float32))[0]
 
 
 def _bf16_any(x: np.float32) -> np.float32:
@@ -554,10 +642,11 @@ def _ns_row(x: list, a, b, c, steps: int, rnd) -> list:
             gram = gram + xi * xi
         gram = rnd(gram)
         k = rnd(b * gram + c * (gram * gram))
-        x = [rnd(a * xi + k * xi) for xi in x]
+        x = [rnd(a * xi + (k * xi + _ZERO)) for xi in x]  # the matmul's sum starts at +0 (a −0 product gives +0)
     return x
 
 
+_ZERO = np.float32(0.0)
 _BF16_HALF, _BF16_KEEP = np.uint32(0x7FFF), np.uint32(0xFFFF0000)
 _SPLIT = np.float32(65537.0)  # 2¹⁶ + 1: Veltkamp's splitter for 24 − 16 = 8 significant bits
 _TINY = 2.0**-100  # above it (and below 10³³) `_bf16` equals `_bf16_bits` (checked on 10⁸ values and every tie)
@@ -597,6 +686,11 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     # others' u is dropped), gathered and scattered in numpy
     idx = tables.direction_index["orthogonal"]
     full = d.numpy()
+    if idx is not None and len(idx) == 1 and full.shape[1:] == (1, 2) and tables.ns_const is not None:
+        a, b, cc, steps, eps = tables.ns_const  # the race's one Muon row: `ns_rows`' own scalar path, called direct
+        row = _ns_pair(full[idx[0], 0].tolist(), a, b, cc, int(steps), eps)
+        if row is not None:
+            return RowsU(int(idx[0]), np.array([row], dtype=np.float32))
     sub = full if idx is None else (full[idx[0]:idx[0] + 1] if len(idx) == 1 else full[idx])
     if tables.ns_const is not None:
         own = tables.ns_const
@@ -609,7 +703,7 @@ def dir_orthogonal(theta, d, st: State, c: Step, tables: Tables) -> torch.Tensor
     ortho = ns_rows(sub.reshape(-1, 1, sub.shape[-1]), *coeffs).reshape(sub.shape)
     if idx is None:
         return torch.from_numpy(ortho.astype(np.float64))
-    return RowsU(idx, ortho)
+    return RowsU(int(idx[0]), ortho[0]) if len(idx) == 1 else RowsU(idx, ortho)
 
 
 DIRECTION = {"sign": dir_sign, "rprop": dir_rprop, "factored": dir_factored, "orthogonal": dir_orthogonal}
@@ -693,14 +787,17 @@ def apply(theta: torch.Tensor, g: torch.Tensor, st: State, c: Step, tables: Tabl
         d = raw if isinstance(scale, float) and scale == 1.0 else raw * scale
         ratio, eta, scale = (None if sigma is None and not tables.kinds else _scaled(ratio, scale)), c.eta, 1.0
         fresh = sigma is not None and ratio is not raw  # ratio is ours to write into (raw/σ, or a where's result)
+        host = None  # ratio's numpy view, while ratio stays the same tensor
         for kind, rows in tables.directions.items():
             u = DIRECTION[kind](theta, d, st, c, tables)
             if isinstance(u, RowsU):  # its own rows only: written into the merged direction
                 if ratio is None or not fresh:
                     ratio, fresh = (torch.zeros_like(d) if ratio is None else ratio.clone()), True
-                ratio.numpy()[u.idx] = u.values
+                if host is None:
+                    host = ratio.numpy()
+                host[u.idx] = u.values
             else:
-                ratio, fresh = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True
+                ratio, fresh, host = (u if rows is True or ratio is None else torch.where(rows, u, ratio)), True, None
         if sigma is not None:  # σ ≡ 1 on the rows of direction rules (their u is the whole direction)
             sigma = sigma.masked_fill(tables.direction_rows, 1.0) if sigma is st.v else \
                 sigma.masked_fill_(tables.direction_rows, 1.0)  # σ is ours unless it is the state (Adamax)
@@ -734,6 +831,20 @@ def sam_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> 
     norm = torch.linalg.vector_norm(g, dim=tuple(range(-tables.param_dims, 0)), keepdim=True) \
         if tables.param_dims is not None else torch.linalg.vector_norm(g)
     return torch.addcmul(theta, g, torch.div(c.x["sam_rho"], norm.add_(1e-12)))
+
+
+def sam_row_point(theta: torch.Tensor, g: torch.Tensor, c: Step, tables: Tables) -> list | None:
+    """`sam_point` of the race's one SAM row (`Tables.sam_row`, one start) alone, in Python floats:
+    ‖g‖² summed as torch's norm sums it and θ + g·ρ/(‖g‖ + 10⁻¹²) as addcmul rounds it, each
+    multiply-add rounded once (`_fma`); None where `_fma` declines (then `sam_point`)."""
+    i = tables.sam_row
+    (g0, g1), (t0, t1) = g.numpy()[i, 0].tolist(), theta.numpy()[i, 0].tolist()
+    sq = _fma(g1, g1, g0 * g0)
+    if sq is None:
+        return None
+    q = tables.sam_rho[c.t] / (math.sqrt(sq) + 1e-12)
+    x, y = _fma(g0, q, t0), _fma(g1, q, t1)
+    return None if x is None or y is None else [x, y]
 
 
 def _averaged(step: Applied, st: State, c: Step, tables: Tables) -> Applied:

@@ -174,11 +174,13 @@ def test_the_race_counts_gradient_evaluations_per_racer():
 
 @pytest.mark.parametrize("hp", [{}, {"eta_minus": 0.3, "eta_plus": 1.5}, {"step_size_min": 1e-3, "step_size_max": 5e-3}])
 @pytest.mark.parametrize("start", [(-1.5, 2.0), (1.2, 0.8)])
-def test_rprop_and_muon_beside_other_rules_step_as_they_do_alone(hp, start):
+def test_rprop_muon_adafactor_and_sam_beside_other_rules_step_as_they_do_alone(hp, start):
     # in a mixed race their rows take their own short paths (Python floats, numpy float32 scalars):
-    # bit for bit the numbers of the same racer raced alone (sign flips, both clamps, Muon's bfloat16)
-    rp, mu = Racer("rprop", lr=0.05, hparams=hp), Racer("muon", lr=0.02)
-    mixed = race(ROSEN, [Racer("adam", lr=0.05), rp, Racer("lion", lr=1e-3), mu], [start], 300, detail=False)
-    for j, r in ((1, rp), (3, mu)):
+    # bit for bit the numbers of the same racer raced alone (sign flips, both clamps, Muon's
+    # bfloat16, Adafactor's fused lerp and norms, SAM's ascent point)
+    rp, mu, af, sam = (Racer("rprop", lr=0.05, hparams=hp), Racer("muon", lr=0.02), Racer("adafactor", lr=0.05),
+                       Racer("sam", lr=1e-3))
+    mixed = race(ROSEN, [Racer("adam", lr=0.05), rp, Racer("lion", lr=1e-3), mu, af, sam], [start], 300, detail=False)
+    for j, r in ((1, rp), (3, mu), (4, af), (5, sam)):
         alone = race(ROSEN, [r], [start], 300, detail=False)
         np.testing.assert_array_equal(mixed.theta[:, j], alone.theta[:, 0])
