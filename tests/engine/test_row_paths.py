@@ -155,3 +155,22 @@ def test_newton_schulz_of_rows_equals_torch_s_bfloat16_matmuls(coeffs):
         nan = np.isnan(want)
         np.testing.assert_array_equal(np.isnan(got), nan)
         np.testing.assert_array_equal(got[~nan].view(np.int32), want[~nan].view(np.int32))
+
+
+def test_this_machine_s_torch_fuses_and_without_it_the_rows_take_torch_s_ops(monkeypatch):
+    """The short paths round as torch's fused kernels do (checked once per process): on a
+    machine whose torch does not fuse, `_fma` declines everywhere and the race takes torch's
+    own ops — the same race, to the bit, on this machine where both are possible."""
+    from optim_lab import update
+    from optim_lab.engine import race
+    from surfaces import get_surface
+
+    # where this machine's torch fuses (this one does: AVX2 with FMA), the first race takes the short paths
+    problem = get_surface("rosenbrock").build()
+    racers = [Racer("adafactor", lr=0.05), Racer("sam", lr=1e-3), Racer("adam", lr=0.01)]
+    fused = race(problem, racers, [(-1.5, 2.0)], 200)
+    monkeypatch.setattr(update, "torch_fuses", lambda: False)
+    assert _fma(1.0, 2.0, 3.0) is None
+    plain = race(problem, racers, [(-1.5, 2.0)], 200)
+    for name in ("theta", "loss"):
+        assert np.array_equal(_bits(getattr(fused, name)), _bits(getattr(plain, name))), name
