@@ -62,6 +62,7 @@ POLL_PAGE, POLL_ID = "critical-points", "gd-stops"  # the question the teacher p
 PRESET_ID = "escape"  # a critical-points preset the teacher applies …
 PRESET_AGAIN = "valley"  # … and on the second tour another one: a bare link reopens the page as the teacher
 # left it (escape applied), so pressing escape again would change nothing and no student could follow it
+METRIC_RE = re.compile(r'^cache_memory_bytes\{cache_type="([a-z_]+)".*\} ([0-9.e+]+)$')
 TARGETS = {"follow_p95": 2.0, "free_p95": 1.5, "memory_mb": 100.0}
 SESSION_TTL_S = 5  # Streamlit keeps a disconnected session this long (the servers of this test only)
 
@@ -294,6 +295,18 @@ def serve(class_ttl: float, argv: list[str]) -> None:
     cli.main()
 
 
+def cache_mb(port: int) -> dict[str, float]:
+    """What Streamlit itself counts in a server's memory (its `/_stcore/metrics`): the shared
+    caches (`st.cache_data`, `st.cache_resource`, media files) and the sessions' state, in MB."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=10).read().decode()
+    out = {"caches": 0.0, "sessions": 0.0}
+    for line in text.splitlines():
+        m = METRIC_RE.match(line)
+        if m:
+            out["sessions" if m.group(1) == "st_session_state" else "caches"] += float(m.group(2)) / 2**20
+    return out
+
+
 def wait_health(port: int) -> None:
     for _ in range(600):
         try:
@@ -394,6 +407,7 @@ async def main_async(args) -> int:
             await warm.ws.close()
         await asyncio.sleep(SESSION_TTL_S + 1)
         before = [rss_mb(a.pid) for a in apps]
+        counted_before = [cache_mb(p) for p in ports]
 
         teacher = Client(urls[0], "teacher")
         await teacher.connect()
@@ -466,6 +480,7 @@ async def main_async(args) -> int:
         await probe.ws.close()
         await asyncio.sleep(SESSION_TTL_S + 5)
         after = [rss_mb(a.pid) for a in apps]
+        counted_after = [cache_mb(p) for p in ports]
 
         lat = alone_lat + class_lat
         p95, free95 = pct(class_lat, 0.95), pct(free_lat, 0.95)
@@ -489,6 +504,10 @@ async def main_async(args) -> int:
               + ", ".join(f"{x:.0f}" for x in peak) + "; after the class expired " + ", ".join(f"{x:.0f}" for x in after)
               + f" (target ≤ before + {TARGETS['memory_mb']:g} MB: {verdict(grown <= TARGETS['memory_mb'])}; "
               f"the class expired: {verdict(expired)})")
+        print("    of which Streamlit counts, before → after: shared caches " + ", ".join(
+            f"{b['caches']:.0f} → {a['caches']:.0f}" for b, a in zip(counted_before, counted_after, strict=True))
+            + " MB (bounded: every cache has max_entries), sessions' state " + ", ".join(
+            f"{b['sessions']:.1f} → {a['sessions']:.1f}" for b, a in zip(counted_before, counted_after, strict=True)) + " MB")
         print(f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10]))
         if lat:
             print(f"  (all follows: mean {statistics.mean(lat):.2f} s; {uptime()} at the end)")
