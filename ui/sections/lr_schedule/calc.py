@@ -18,10 +18,15 @@ LIVE_WARMUP_POSITIONS = 120  # the live warm-up control: at most this many exact
 SCHED_ETA = "ls-sched-eta"  # the `meta` of the scheduled run's η_t curve
 
 
-def warmup_positions(steps: int) -> np.ndarray:
+def warmup_positions(steps: int, current: int | None = None) -> np.ndarray:
     """The warm-up lengths the live control offers: 1..steps, every step when steps ≤ 120,
-    else 120 evenly spread whole steps (each a value the classic slider can take)."""
-    return np.unique(np.linspace(1, max(steps, 1), min(max(steps, 1), LIVE_WARMUP_POSITIONS)).round()).astype(np.int64)
+    else 120 evenly spread whole steps (each a value the classic slider can take), and the
+    classic slider's `current` value among them (the live control starts where the slider is,
+    not at its nearest neighbour)."""
+    spread = np.linspace(1, max(steps, 1), min(max(steps, 1), LIVE_WARMUP_POSITIONS)).round()
+    if current is not None and 1 <= current <= steps:
+        spread = np.append(spread, current)
+    return np.unique(spread).astype(np.int64)
 RADAM_BETA2 = 0.999  # torch.optim.RAdam's default
 
 

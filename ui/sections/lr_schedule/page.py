@@ -120,7 +120,7 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
 def live_warmup(sh: Shell, surface: str, pk: tuple, sched: RacerConfig, start, steps: int, seed: int, warmup: int) -> None:
     """The warm-up length, live: drag it and the scheduled run's path and η_t follow at once
     (every position an exact engine run, one batched call); on release one rerun."""
-    ws = calc.warmup_positions(steps)
+    ws = calc.warmup_positions(steps, warmup)
     fam = live.family_view(surface, pk, live.racer_key(sched), "warmup", tuple(ws.astype(float).tolist()), tuple(start),
                            steps, seed, sched.color)
     spec = SCHEDULES[sched.schedule]

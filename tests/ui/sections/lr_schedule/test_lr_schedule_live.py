@@ -36,6 +36,8 @@ def test_positions_are_whole_steps_within_the_run():
     assert warmup_positions(50).tolist() == list(range(1, 51))
     w = warmup_positions(2000)
     assert len(w) == 120 and w[0] == 1 and w[-1] == 2000 and (np.diff(w) > 0).all()
+    assert 50 not in w.tolist() and warmup_positions(2000, 50).tolist() == sorted(w.tolist() + [50])
+    assert warmup_positions(2000, 1).tolist() == w.tolist()  # already a position
 
 
 def test_the_control_starts_at_the_classic_sliders_value(page_en):
@@ -43,6 +45,13 @@ def test_the_control_starts_at_the_classic_sliders_value(page_en):
     data = live_data(page_en)
     assert data["param"] == "sp_warmup" and data["values"] == list(range(1, STEPS + 1))
     assert data["values"][data["index"]] == 40
+
+
+def test_with_spread_positions_the_control_still_starts_at_the_sliders_value():
+    at = apptest.open_page(PAGE, "en", {"steps": "300", "sp_warmup": "50"})  # 50 is none of the 120 spread steps
+    apptest.assert_clean(at)
+    data = live_data(at)
+    assert len(data["values"]) == 121 and data["values"][data["index"]] == 50 == at.slider(key="sp_warmup").value
 
 
 @pytest.mark.parametrize("w", [1, 40, 90])
