@@ -66,6 +66,7 @@ def test_a_student_follows_the_teachers_page_preset_and_step(lang):
     apptest.assert_state_matches(student, p.params)
     assert student.session_state[keys.SELECTED_STEP] == 7
     assert student.session_state[keys.LANG] == lang  # the student's own language
+    assert t(p.note, lang) in [e.value for e in student.info]  # what to look for in the teacher's preset
     apptest.assert_clean(student)
 
 

@@ -32,6 +32,10 @@ def test_the_teacher_publishes_and_students_read_the_view(make_store):
     # the same view again is no change: followers are not moved for nothing
     assert s.publish(code, secret, "playground", {"steps": "80", "k": "12"}) == v1
     assert s.publish(code, secret, "playground", {"steps": "80", "k": "13"}) == v1 + 1
+    # the preset the teacher applied is part of the view: its note goes to every screen
+    assert s.publish(code, secret, "playground", {"steps": "80", "k": "13"}, preset="race") == v1 + 2
+    assert s.view(code).preset == "race"
+    assert s.publish(code, secret, "playground", {"steps": "80", "k": "13"}) == v1 + 3 and s.view(code).preset is None
 
 
 def test_every_write_checks_the_secret(make_store):
@@ -135,6 +139,9 @@ def test_a_view_is_bounded(make_store):
         with pytest.raises(cs.ClassError) as e:
             s.publish(code, secret, page, query, question)
         assert e.value.reason == "bad_view"
+    with pytest.raises(cs.ClassError) as e:
+        s.publish(code, secret, "maps", {}, None, False, "p" * 41)
+    assert e.value.reason == "bad_view"
 
 
 def test_concurrent_answers_are_all_counted(make_store):

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from ui.classroom import store as cs
-from ui.common import keys
+from ui.common import keys, presets
 from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
 from ui.text import t
 
@@ -217,6 +217,8 @@ def _apply(m: dict, view: cs.View) -> None:
         if key not in keys.KEEP_ON_PRESET:
             del ss[key]
     load_snapshot(view.page, view.query)
+    if view.preset:  # what to look for in the teacher's preset, on every screen
+        ss[keys.PRESET] = view.preset
     q = next((q for q in quiz.for_page(view.page) if q.key == view.question), None)
     if q is not None:
         mine = _call(m, store().my_answer, m["code"], m["sid"], q.key)
@@ -431,8 +433,9 @@ def publish(page_id: str) -> None:
         return
     query = {k: v for k, v in current_query().items() if k not in GLOBAL_KEYS and k not in URL_KEYS}
     question, revealed = poll_of(page_id)
+    active = presets.active(page_id)
     try:
-        store().publish(m["code"], m["secret"], page_id, query, question, revealed)
+        store().publish(m["code"], m["secret"], page_id, query, question, revealed, active.id if active else None)
     except cs.ClassError as exc:
         if exc.reason in ("unknown", "forbidden"):
             m.update(role=None)

@@ -59,6 +59,7 @@ class View:
     question: str | None = None  # "page:id" of the open poll
     revealed: bool = False
     version: int = 0
+    preset: str | None = None  # the preset the teacher applied last on this page: its "what to look for" too
 
     @property
     def step(self) -> int | None:
@@ -83,7 +84,8 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
 
 
-def check_view(page: str, query: dict[str, str], question: str | None) -> tuple[str, dict[str, str], str | None]:
+def check_view(page: str, query: dict[str, str], question: str | None,
+               preset: str | None = None) -> tuple[str, dict[str, str], str | None]:
     """Bound what a teacher publishes (a session's URL is untrusted input, too)."""
     if not isinstance(page, str) or not 0 < len(page) <= MAX_KEY_LEN:
         raise ClassError("bad_view")
@@ -96,6 +98,8 @@ def check_view(page: str, query: dict[str, str], question: str | None) -> tuple[
             raise ClassError("bad_view")
         clean[k] = v
     if question is not None and (not isinstance(question, str) or len(question) > 2 * MAX_KEY_LEN + 1):
+        raise ClassError("bad_view")
+    if preset is not None and (not isinstance(preset, str) or len(preset) > MAX_KEY_LEN):
         raise ClassError("bad_view")
     return page, clean, question
 
@@ -116,7 +120,7 @@ class ClassStore:
         raise NotImplementedError
 
     def publish(self, code: str, secret: str, page: str, query: dict[str, str], question: str | None = None,
-                revealed: bool = False) -> int:
+                revealed: bool = False, preset: str | None = None) -> int:
         """The teacher's view; the version grows only when something changed.  Also marks
         the teacher as seen.  ClassError("forbidden") on a wrong secret, ("unknown") when
         the class does not exist (or expired)."""
@@ -221,14 +225,14 @@ class MemoryStore(ClassStore):
             self._classes[code] = _Class(secret=secret, seen=self._clock())
             return code, secret
 
-    def publish(self, code, secret, page, query, question=None, revealed=False) -> int:
-        page, query, question = check_view(page, query, question)
+    def publish(self, code, secret, page, query, question=None, revealed=False, preset=None) -> int:
+        page, query, question = check_view(page, query, question, preset)
         with self._lock:
             k = self._teacher(code, secret)
             k.seen = self._clock()
             v = k.view
-            if (v.page, v.query, v.question, v.revealed) != (page, query, question, bool(revealed)):
-                k.view = View(page, query, question, bool(revealed), v.version + 1)
+            if (v.page, v.query, v.question, v.revealed, v.preset) != (page, query, question, bool(revealed), preset):
+                k.view = View(page, query, question, bool(revealed), v.version + 1, preset)
             return k.view.version
 
     def touch(self, code, secret) -> None:
@@ -369,7 +373,7 @@ class RedisStore(ClassStore):
     @staticmethod
     def _view(h: dict) -> View:
         d = json.loads(h["view"])
-        return View(d["page"], d["query"], d["question"], d["revealed"], d["version"])
+        return View(d["page"], d["query"], d["question"], d["revealed"], d["version"], d.get("preset"))
 
     def create(self) -> tuple[str, str]:
         live = f"{_PREFIX}live"
@@ -388,12 +392,12 @@ class RedisStore(ClassStore):
         self._seen(code)
         return code, secret
 
-    def publish(self, code, secret, page, query, question=None, revealed=False) -> int:
-        page, query, question = check_view(page, query, question)
+    def publish(self, code, secret, page, query, question=None, revealed=False, preset=None) -> int:
+        page, query, question = check_view(page, query, question, preset)
         h = self._teacher(code, secret)
         v = self._view(h)
-        if (v.page, v.query, v.question, v.revealed) != (page, query, question, bool(revealed)):
-            v = View(page, query, question, bool(revealed), v.version + 1)
+        if (v.page, v.query, v.question, v.revealed, v.preset) != (page, query, question, bool(revealed), preset):
+            v = View(page, query, question, bool(revealed), v.version + 1, preset)
             self.r.hset(self._k(code), "view", json.dumps(v.__dict__))
         self._seen(code)
         return v.version
