@@ -7,16 +7,13 @@ above its start after the class had expired, about half of it in those arenas.  
 at most two arenas (`mallopt(M_ARENA_MAX, 2)`, the setting glibc's MALLOC_ARENA_MAX documents,
 made when the first page runs), and `malloc_trim(0)` — which returns free pages of every arena —
 at most once in 10 s (a few ms of one thread), from a thread of its own so that no page run waits for it.  Elsewhere
-(macOS, musl) both are no-ops.  Before a trim, at most once a minute, a full garbage collection: the
-app turns off Streamlit's collection after every run (it cost each run its time), so the cycles a
-class leaves behind wait for one.
+(macOS, musl) both are no-ops.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +21,6 @@ from collections.abc import Callable
 M_ARENA_MAX = -8  # glibc's <malloc.h>
 ARENAS = 2
 TRIM_EVERY_S = 10.0
-COLLECT_EVERY_S = 60.0  # a full garbage collection before a trim, at most this often
 
 
 def _glibc():
@@ -44,8 +40,7 @@ class Releaser:
         self.libc, self.clock, self.every, self.background = libc, clock, every, background
         self._lock = threading.Lock()
         self._last: float | None = None
-        self._collected: float | None = None
-        self.trims = self.collections = 0
+        self.trims = 0
 
     def tick(self) -> bool:
         if self.libc is None:
@@ -60,18 +55,12 @@ class Releaser:
                 return False
             self._last = now
         if self.background:
-            threading.Thread(target=self._trim, args=(now,), name="malloc-trim", daemon=True).start()
+            threading.Thread(target=self._trim, name="malloc-trim", daemon=True).start()
         else:
-            self._trim(now)
+            self._trim()
         return True
 
-    def _trim(self, now: float) -> None:
-        if self._collected is None or now - self._collected >= COLLECT_EVERY_S:
-            # the app runs with Streamlit's collection after each run off (`runner.postScriptGC`): a
-            # class that left leaves cycles (its sessions' pages) that only a full collection frees
-            self._collected = now
-            gc.collect()
-            self.collections += 1
+    def _trim(self) -> None:
         self.libc.malloc_trim(0)
         self.trims += 1
 

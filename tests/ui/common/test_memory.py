@@ -48,12 +48,3 @@ def test_the_real_calls_succeed_here():
     assert libc.mallopt(memory.M_ARENA_MAX, memory.ARENAS) == 1  # glibc returns 1 on success
     r = memory.Releaser(libc, clock=iter([0.0, 61.0]).__next__, background=False)
     assert r.tick() is False and r.tick() is True and r.trims == 1
-
-
-def test_a_full_collection_before_a_trim_at_most_once_a_minute():
-    libc, now = FakeLibc(), [0.0]
-    r = memory.Releaser(libc, clock=lambda: now[0], every=10.0, background=False)
-    r.tick()
-    for t, collections in ((10.0, 1), (20.0, 1), (69.9, 1), (80.0, 2)):
-        now[0] = t
-        assert r.tick() is True and r.collections == collections
