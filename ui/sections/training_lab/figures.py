@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import PALETTE, LeanFigure, log_axis
+from ui.common.figures import PALETTE, LeanFigure, bottom_legend, legend_rows_px, log_axis
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]
 
@@ -116,9 +116,12 @@ def class_counts_figure(counts: dict[str, np.ndarray], labels: dict, height: int
     fig = go.Figure()
     for i, (name, c) in enumerate(counts.items()):
         fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=c, name=name, marker_color=colour(i)))
-    fig.update_layout(height=height, barmode="group", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=40),
-                      title=dict(text=labels["title"]), xaxis=dict(title=labels["class"], dtick=1),  # every digit named
-                      yaxis=dict(title=labels["count"]), legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    # the legend under the x-axis: above the plot it ran into the title in a narrow column
+    below = legend_rows_px(len(counts), font_size, list(counts))
+    fig.update_layout(height=height + below, barmode="group", font=dict(size=font_size),
+                      margin=dict(l=50, r=10, t=40, b=int(3.2 * font_size) + below), title=dict(text=labels["title"]),
+                      xaxis=dict(title=labels["class"], dtick=1),  # every digit named
+                      yaxis=dict(title=labels["count"]), legend=bottom_legend(font_size))
     return _type_size(fig, font_size)
 
 
@@ -130,10 +133,11 @@ def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: i
         counts.append(hist)
         fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=hist, width=np.diff(edges), name=name,
                              marker_color=colour(i), opacity=0.7))
-    fig.update_layout(height=height, barmode="overlay", font=dict(size=font_size), margin=dict(l=50, r=10, t=40, b=10),
-                      title=dict(text=labels["title"]), xaxis=dict(title=labels["pixel"]),
-                      yaxis=log_axis(counts, title=labels["count"]),  # the data's decades, each labelled
-                      legend=dict(orientation="h", y=-0.3, yanchor="top"))
+    below = legend_rows_px(2, font_size, [labels["raw"], labels["norm"]])  # the legend under the x-axis title
+    fig.update_layout(height=height - 30 + below, barmode="overlay", font=dict(size=font_size),
+                      margin=dict(l=50, r=10, t=40, b=int(3.2 * font_size) + below), title=dict(text=labels["title"]),
+                      xaxis=dict(title=labels["pixel"]), yaxis=log_axis(counts, title=labels["count"]),  # the data's decades
+                      legend=bottom_legend(font_size))
     return _type_size(fig, font_size)
 
 

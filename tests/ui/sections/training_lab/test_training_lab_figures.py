@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from ui.sections.training_lab import figures
 
@@ -51,3 +52,22 @@ def test_preact_bands_and_histograms():
     assert len(h.data) == 2
     c = figures.class_counts_figure({"train": np.arange(10)}, {"title": "t", "class": "c", "count": "n"})
     assert list(c.data[0].y) == list(range(10))
+
+
+@pytest.mark.parametrize("font", [13, 18])
+def test_the_data_charts_legends_sit_under_the_x_axis_with_room_for_every_row(font):
+    """In the lab's narrow right column a legend above the plot ran into the title (seen at
+    1280 px): both charts put it at the bottom of the figure, below the x-axis title, and keep a
+    bottom margin of the axis's ticks and title plus every row the legend may wrap to."""
+    from ui.common.figures import legend_rows_px
+
+    names = ["training set", "validation set", "test set"]
+    c = figures.class_counts_figure({n: np.arange(10) for n in names}, {"title": "t", "class": "c", "count": "n"},
+                                    font_size=font)
+    h = figures.pixel_hist_figure(np.random.default_rng(1).random(500), np.zeros(500),
+                                  {"title": "t", "raw": "raw x", "norm": "normalized (x − 0.305) / 0.376", "pixel": "p",
+                                   "count": "n"}, font_size=font)
+    for fig, shown in ((c, names), (h, ["raw x", "normalized (x − 0.305) / 0.376"])):
+        lay = fig.layout
+        assert lay.legend.orientation == "h" and lay.legend.yref == "container" and lay.legend.y == 0
+        assert lay.margin.b >= 3 * font + legend_rows_px(len(shown), font, shown)
