@@ -81,6 +81,9 @@ def configs_of(args) -> list:
 def run(args) -> str:
     import torch
 
+    from ..torch_optim import is_muon
+    from ..training.loop import muon_split_counts
+    from ..training.models import build_model
     from ..training.train import train_run
 
     cfgs = configs_of(args)  # every run validated before the first one trains
@@ -99,6 +102,12 @@ def run(args) -> str:
         c = r.config
         lines.append(f"{name}: lr {c.racer.resolved_lr():g}, {c.racer.schedule}, batch {c.batch_size or 'full'}, "
                      f"{c.n_train} samples, {c.updates_per_epoch} updates per epoch")
+        if is_muon(c.racer):  # what the page's note says: Muon for the matrices, AdamW for the rest
+            n = muon_split_counts(build_model(c.model, 0), c.racer)
+            lines.append(f"  Muon steps {n['muon_n']} tensors, {n['muon_p']} weights (conv kernels as (out, in·k·k): "
+                         f"{n['kernels']}, matrices: {n['matrices']}); AdamW (lr {n['lr']:g}, weight decay {n['wd']:g}) "
+                         f"steps {n['adamw_n']} tensors, {n['adamw_p']} weights (biases: {n['biases']}, BN γ/β: {n['bn']}, "
+                         f"output layer: {n['head']})")
         lines.append(f"  {'epoch':>5} {'updates':>7} {'train loss':>10} {'train acc':>9} {'val loss':>9} {'val acc':>7}")
         for e in r.epochs:
             lines.append(f"  {e.epoch:>5} {e.updates:>7} {e.train_loss:>10.4f} {e.train_acc:>9.3f} {e.val_loss:>9.4f} {e.val_acc:>7.3f}")

@@ -189,6 +189,24 @@ def param_groups(model: torch.nn.Module, racer) -> list:
             {"params": [p for p in params if id(p) in own], "use_muon": False}]
 
 
+def muon_split_counts(model: torch.nn.Module, racer) -> dict:
+    """What a Muon run's optimizer steps where (`param_groups` + `torch_optim.muon_split`):
+    Muon's tensors (conv kernels, taken as (out, in·k·k), and matrices) and weights, AdamW's
+    (biases, BN's γ and β, the output layer) with its learning rate and weight decay."""
+    from ..torch_optim import MUON_PARTNER_HPARAMS, MUON_PARTNER_LR, muon_split
+
+    muon, rest = muon_split(param_groups(model, racer))
+    head = {id(p) for p in output_layer(model).parameters()}
+    bn = {id(p) for m in model.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for p in m.parameters()}
+    return {
+        "kernels": sum(p.dim() == 4 for p in muon), "matrices": sum(p.dim() == 2 for p in muon),
+        "muon_n": len(muon), "muon_p": sum(p.numel() for p in muon),
+        "biases": sum(id(p) not in head and id(p) not in bn for p in rest), "bn": sum(id(p) in bn for p in rest),
+        "head": sum(id(p) in head for p in rest), "adamw_n": len(rest), "adamw_p": sum(p.numel() for p in rest),
+        "lr": MUON_PARTNER_LR, "wd": MUON_PARTNER_HPARAMS["weight_decay"],
+    }
+
+
 def make_optimizer(params, racer, total_steps: int) -> torch.optim.Optimizer:
     """The chapter's optimizer as a torch.optim.Optimizer: the engine's own update."""
     from ..torch_optim import LabOptimizer

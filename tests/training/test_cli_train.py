@@ -119,3 +119,19 @@ def test_muon_trains_from_the_command_line_as_the_lab_trains_it(capsys):
     lab = train_run(RunConfig(model=ModelConfig(width=4), racer=Racer("muon", lr=0.02, hparams={"weight_decay": 0.05}),
                               batch_size=20, epochs=2, samples=60))
     assert [e["val_loss"] for e in run["epochs"]] == [e.val_loss for e in lab.epochs]
+
+
+def test_a_muon_run_says_what_muon_and_adamw_step_as_the_lab_s_note_does(capsys):
+    from optim_lab.engine import Racer
+    from optim_lab.training.loop import muon_split_counts
+    from optim_lab.training.models import ModelConfig, build_model
+
+    rc, out, err = _run(capsys, "--samples", "60", "--epochs", "1", "--optimizer", "muon", "--width", "4")
+    assert rc == 0, err
+    n = muon_split_counts(build_model(ModelConfig(width=4), 0), Racer("muon"))
+    assert n["muon_n"] == 3 and n["adamw_n"] == 9  # the lab's CNN: 2 kernels + 1 hidden matrix; 3 biases, 4 BN, the head's 2
+    line = next(x for x in out.splitlines() if x.strip().startswith("Muon steps"))
+    assert f"Muon steps {n['muon_n']} tensors, {n['muon_p']} weights" in line
+    assert f"AdamW (lr {n['lr']:g}, weight decay {n['wd']:g}) steps {n['adamw_n']} tensors, {n['adamw_p']} weights" in line
+    rc, out, _ = _run(capsys, "--samples", "60", "--epochs", "1", "--optimizer", "adam", "--width", "4")
+    assert rc == 0 and "Muon steps" not in out

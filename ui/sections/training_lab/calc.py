@@ -14,10 +14,10 @@ from sklearn.metrics import confusion_matrix
 
 from optim_lab.engine import Racer
 from optim_lab.schedules import get_schedule
-from optim_lab.torch_optim import MUON_PARTNER_HPARAMS, MUON_PARTNER_LR, is_muon, muon_split
+from optim_lab.torch_optim import is_muon
 from optim_lab.training import presets as engine_presets
 from optim_lab.training.data import DigitSplit, load_digits_split
-from optim_lab.training.loop import output_layer, param_groups
+from optim_lab.training.loop import muon_split_counts
 from optim_lab.training.models import ModelConfig, build_model
 from optim_lab.training.train import MAX_UPDATES, Evaluation, RunConfig, RunRecord, evaluate_trained, predict_proba
 from optim_lab.update import DIRECTION_KINDS
@@ -84,20 +84,9 @@ class Plan:
 
 
 def muon_split_note(model: ModelConfig, racer: Racer) -> tuple[str, dict]:
-    """"tl_muon_split" and its counts for this model: what `LabOptimizer` gives Muon (hidden
-    matrices, kernels as (out, in·k·k)) and AdamW (biases, BN's γ and β, the output layer)."""
-    net = build_model(model, 0)
-    muon, rest = muon_split(param_groups(net, racer))
-    head = {id(p) for p in output_layer(net).parameters()}
-    bn = {id(p) for m in net.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for p in m.parameters()}
-    rest_other = [p for p in rest if id(p) not in head and id(p) not in bn]
-    return "tl_muon_split", {
-        "kernels": sum(p.dim() == 4 for p in muon), "matrices": sum(p.dim() == 2 for p in muon),
-        "muon_n": len(muon), "muon_p": sum(p.numel() for p in muon),
-        "biases": len(rest_other), "bn": sum(id(p) in bn for p in rest), "head": sum(id(p) in head for p in rest),
-        "adamw_n": len(rest), "adamw_p": sum(p.numel() for p in rest),
-        "lr": MUON_PARTNER_LR, "wd": MUON_PARTNER_HPARAMS["weight_decay"],
-    }
+    """"tl_muon_split" and its counts for this model (`loop.muon_split_counts`, which the
+    command line prints too): what `LabOptimizer` gives Muon and what AdamW."""
+    return "tl_muon_split", muon_split_counts(build_model(model, 0), racer)
 
 
 def run_plan(shared: Shared, r: RunSetting, n: int) -> Plan:
