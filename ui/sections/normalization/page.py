@@ -96,7 +96,10 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
             view.divergence_notes(sh, race)
         for col, tag in zip(place().columns(len(shown)), shown, strict=True):
             race, problem = races[tag], problems[tag]
-            mins = [{"at": (m[0], m[1]), "kind": "minimum"} for m in problem.minima()]
+            # the marker at the float32 precision of the contour under it: LAPACK's least-squares minimum
+            # may differ in its last bit from one build of the problem to the next, and every session
+            # builds its own, so the exact value made each student's chart a new figure to build
+            mins = [{"at": (float(np.float32(m[0])), float(np.float32(m[1]))), "kind": "minimum"} for m in problem.minima()]
             fig = view.figure(contour_figure, compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
                                  view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
                                  height=sh.size(480, 560))
