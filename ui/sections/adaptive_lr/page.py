@@ -126,7 +126,7 @@ def loss_and_gradient(sh: Shell, race, ids: list[str], k: int) -> None:
     st.markdown(f"**{sh.t('al_lg_title')}**")
     fig = view.figure(loss_grad_figure, runs, LossGradText(step=sh.t("step"), loss=sh.t("al_axis_loss"), grad=sh.t("al_axis_grad"),
                                                  zero_floor=sh.t("zero_grad_floor")),
-                           marker_step=k, height=sh.size(380, 460), font_size=sh.size(12, 15))
+                      marker_step=k, height=sh.size(380, 460), font_size=sh.size(12, 15))
     view.chart(fig, "al_lossgrad")
     st.caption(sh.t("al_lg_note"))
 

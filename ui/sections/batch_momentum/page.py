@@ -110,7 +110,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
         title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
     fig = view.figure(batch_figure, sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
-                       color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
+                      color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
     view.chart(fig, "bm_batch")
     shown = frames[win.active]
     k = shown.step
@@ -147,8 +147,8 @@ def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> Non
     else:
         x_range = (0.0, calc.epoch_axis_end(n, sizes.values(), steps))
     fig = view.figure(curves_xy_figure, curves, CurvesText(x=sh.t(f"bm_axis_{by}"), y=sh.t("bm_axis_loss")), log_y=log_y, markers=marks,
-                           y_from=[c for c in curves if c.showlegend], x_range=x_range, height=sh.size(400, 480),
-                           font_size=sh.font)
+                      y_from=[c for c in curves if c.showlegend], x_range=x_range, height=sh.size(400, 480),
+                      font_size=sh.font)
     view.chart(fig, "bm_curves")
     st.caption(sh.t(f"bm_curves_note_{by}", n=n, b=sizes["mini"], t=steps))
 
@@ -247,7 +247,7 @@ def weights_view(sh: Shell, race, ids: list[str], ib: int, k: int, lam: float) -
     if "torch" in ids:
         series.append(WeightSeries(race.names[ids.index("torch")], M_COLORS["torch"], torch_))
     fig = view.figure(weights_figure, js, series, x_title=sh.t("bm_bars_x"), y_title=sh.t("bm_bars_y"), title=sh.t("bm_bars_title", k=k),
-                         height=sh.size(300, 360), font_size=sh.size(12, 15))
+                      height=sh.size(300, 360), font_size=sh.size(12, 15))
     view.chart(fig, "bm_weights")
     st.caption(sh.t("bm_bars_note"))
 

@@ -53,7 +53,7 @@ def softmax_calculator(sh: Shell) -> None:
                           relayout=dict(margin=dict(l=50, b=40), showlegend=False))
         view.chart(fig, "probs")
         view.chart(view.figure(gap_figure, delta, ratio, x_label=sh.t("cl_gap_axis"), y_label=sh.t("cl_ratio_axis"), curve_label="e^Δ",
-                              point_label=sh.t("cl_your_logits"), font_size=sh.font, height=sh.size(280, 320)), "gap")
+                               point_label=sh.t("cl_your_logits"), font_size=sh.font, height=sh.size(280, 320)), "gap")
 
 
 def contours(sh: Shell, races: dict, titles: dict) -> None:
@@ -61,7 +61,7 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
     for col, s in zip(cols, calc.SURFACES, strict=True):
         race = races[s]
         fig = view.figure(contour_figure, compute.grid(s, ()), view.paths_of(race), compute.box_of(race.problem),
-                             view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
+                          view.labels_for(sh, race.spec), start=race.start, height=sh.size(480, 560), font_size=sh.font)
         col.markdown(f"<div style='text-align:center'><b>{titles[s]}</b></div>", unsafe_allow_html=True)
         with col:  # both surfaces share the box: a click on either moves the shared start
             view.chart(fig, f"contour_{s}", on_select=lambda key=f"contour_{s}": view.pick_start(key), selection_mode="points")
@@ -78,8 +78,8 @@ def gradient_maps(sh: Shell, races: dict, titles: dict) -> None:
         xs, ys, gn = maps[s]
         labels = view.labels_for(sh, race.spec)
         fig = view.figure(grad_map_figure, xs, ys, gn, view.paths_of(race), compute.box_of(race.problem), x_label=labels.x, y_label=labels.y,
-                              title=f"‖∇e‖ · {titles[s]}", colorbar="‖g‖", start=race.start, font_size=sh.font,
-                              zrange=(GMAP_FLOOR, top), height=sh.size(440, 520), not_to_scale=sh.t("axes_not_to_scale"))
+                          title=f"‖∇e‖ · {titles[s]}", colorbar="‖g‖", start=race.start, font_size=sh.font,
+                          zrange=(GMAP_FLOOR, top), height=sh.size(440, 520), not_to_scale=sh.t("axes_not_to_scale"))
         with col:
             view.chart(fig, f"gmap_{s}")
 

@@ -90,7 +90,7 @@ def net_draw(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     if sh.big and k is None:  # on the projector the view's own chart, the surface, comes first
         net_surface(sh, s, d)
     view.chart(view.figure(figures.sharpness_figure, _net_runs(sh, s, d), _sharp_labels(sh), height=sh.size(440, 500), font_size=sh.font,
-                                        legend_below=sh.big), "in_sharp_net")
+                           legend_below=sh.big), "in_sharp_net")
     if k is not None:
         return
     st.markdown(sh.t("in_net_facts", n=calc.NET_SAMPLES, loss=d["train_loss"], acc=d["val_acc"], two=2 / d["lr"]))
@@ -113,7 +113,7 @@ def net_surface(sh: Shell, s: calc.NetSetting, d: dict) -> None:
     if not at or not (box[0] <= at[0] <= box[1] and box[2] <= at[1] <= box[3]):
         at = (0.0, 0.0)
     fig = view.figure(contour_figure, grid, [path], box, labels, start=tuple(d["path"][0]), animate=False, marker=at,
-                         height=sh.size(480, 540), font_size=sh.size(14, 18), legend_below=sh.big)
+                      height=sh.size(480, 540), font_size=sh.size(14, 18), legend_below=sh.big)
     view.chart(fig, PICK_KEY, on_select=_picked, selection_mode="points")
     st.caption(sh.t("in_click") + " " + sh.t(key, **values))
     # the point inspector under the surface: the chart keeps the page's width (to scale, no strip)

@@ -71,7 +71,7 @@ def step_rows(sh: Shell, race, k: int) -> list[dict]:
 def rectifier_view(sh: Shell, beta2: float, steps: int, k: int) -> None:
     rt, first = calc.rectifier(steps, beta2)
     view.chart(view.figure(rectifier_figure, rt, sgd_label=sh.t("ls_sgd_steps"), step_label=sh.t("step"), marker_step=k,
-                                title=sh.t("ls_rect_title"), font_size=sh.font), "rect")
+                           title=sh.t("ls_rect_title"), font_size=sh.font), "rect")
     st.caption(sh.t("ls_rect_caption", first=first or "—", rk="—" if np.isnan(rt[k - 1]) else f"{rt[k - 1]:.4f}", k=k))
     with st.expander(sh.t("ls_radam_formula"), expanded=False):
         st.latex(r"\rho_\infty = \frac{2}{1-\beta_2} - 1,\quad \rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}")
@@ -108,7 +108,7 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
                            meta=calc.SCHED_ETA if race.configs[i].color == calc.COLORS["sched"] else None)
                   for i, n, col in race.rows()]
         view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
-                              font_size=sh.font, height=sh.size(300, 360)), "eta_race")
+                               font_size=sh.font, height=sh.size(300, 360)), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
         sh.table(step_rows(sh, race, k))
         beta2 = calc.radam_beta2(race.configs)
@@ -174,7 +174,7 @@ def render(sh: Shell) -> None:
             curves = [EtaCurve(n, c.color, e, c.dash, meta=calc.SCHED_ETA if r == "sched" else None)
                       for n, c, e, r in zip(names, configs, calc.scheduled_etas(configs, steps), roles, strict=True)]
             view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_title"),
-                                  font_size=sh.font, height=sh.size(320, 380)), "eta_editor")
+                                   font_size=sh.font, height=sh.size(320, 380)), "eta_editor")
             st.caption(sh.t("ls_eta_summary", first=f"{etas[0]:.3g}", peak=f"{etas.max():.3g}", k=int(np.argmax(etas)) + 1,
                             last=f"{etas[-1]:.3g}"))
 

@@ -101,8 +101,8 @@ def feature_scaling(sh: Shell, side, warn: bool = True) -> None:
             # builds its own, so the exact value made each student's chart a new figure to build
             mins = [{"at": (float(np.float32(m[0])), float(np.float32(m[1]))), "kind": "minimum"} for m in problem.minima()]
             fig = view.figure(contour_figure, compute.grid(SURFACE, compute.params_key(variants[tag]), log=True), view.paths_of(race), compute.box_of(problem),
-                                 view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
-                                 height=sh.size(480, 560))
+                              view.named_for(sh, view.labels_for(sh, problem.spec), mins), crit=mins, start=start, font_size=sh.font,
+                              height=sh.size(480, 560))
             col.markdown(f"<div style='text-align:center'><b>{sh.t('nm_' + tag)}</b></div>", unsafe_allow_html=True)
             with col:
                 view.chart(fig, f"fs_{tag}", on_select=lambda key=f"fs_{tag}": view.pick_start(key), selection_mode="points")
@@ -165,7 +165,7 @@ def batch_norm(sh: Shell, side) -> None:
     st.markdown(f"**{sh.t('nm_stages_title')}**")
     stage_names = ["z", "z̃", sh.t("nm_stage_train"), sh.t("nm_stage_eval")]
     fig = view.figure(stages_figure, list(zip(stage_names, (run.last, run.z_tilde, run.out_train, run.out_eval), strict=True)), FEATURES,
-                        font_size=sh.font, height=sh.size(380, 440))
+                      font_size=sh.font, height=sh.size(380, 440))
     view.chart(fig, "bn_stages")
     st.caption(sh.t("nm_stages_caption"))
     sh.table([{
@@ -176,10 +176,10 @@ def batch_norm(sh: Shell, side) -> None:
     } for j, name in enumerate(FEATURES)])
     st.markdown(f"**{sh.t('nm_noise_title')}**")
     fig = view.figure(batch_stats_figure, run.mu, run.sd, run.running_mean, run.running_sd, calc.TRUE_MEAN,
-                             calc.TRUE_STD, FEATURES, titles=(sh.t("nm_panel_mu"), sh.t("nm_panel_sigma")),
-                             step_label=sh.t("nm_batch_axis"), batch_label=sh.t("nm_batch_value"),
-                             running_label=sh.t("nm_running"), true_label=sh.t("nm_truth"), font_size=sh.font,
-                             height=sh.size(420, 480))
+                      calc.TRUE_STD, FEATURES, titles=(sh.t("nm_panel_mu"), sh.t("nm_panel_sigma")),
+                      step_label=sh.t("nm_batch_axis"), batch_label=sh.t("nm_batch_value"),
+                      running_label=sh.t("nm_running"), true_label=sh.t("nm_truth"), font_size=sh.font,
+                      height=sh.size(420, 480))
     view.chart(fig, "bn_noise")
     if nb >= 2:
         st.caption(sh.t("nm_spread_caption", b=bsz, got=_vec(calc.batch_mean_spread(run.mu)),

@@ -122,4 +122,4 @@ def show_bn_view(sh: Shell, done: list[tuple[calc.NamedRun, RunRecord]]) -> None
                     shown.append((twin.name, twin.number, rec))
         lab = {"epoch": sh.t("tl_epoch"), "preact": sh.t("tl_preact")}
         chart(figure(figures.preact_figure, [calc.preact_bands(rec) for _, _, rec in shown], [n for n, _, _ in shown], lab,
-                                    font_size=sh.font, numbers=[i for _, i, _ in shown]), "tl_preact", width="stretch")
+                     font_size=sh.font, numbers=[i for _, i, _ in shown]), "tl_preact", width="stretch")
