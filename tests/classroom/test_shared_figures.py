@@ -110,3 +110,18 @@ def test_an_array_is_read_by_its_values_whatever_its_memory_layout():
     assert _build.calls == 1
     view.figure(_build, z.T.astype(np.float32), height=300)  # other values (another dtype): another figure
     assert _build.calls == 2
+
+
+def test_an_object_array_is_read_by_its_items_not_their_addresses():
+    view._figure_json.clear()
+    _build.calls = 0
+    labels = []
+
+    def build_labels(names, *, height):
+        labels.append(list(names))
+        return _build(np.linspace(0, 1, 3), height=height)
+
+    view.figure(build_labels, np.array(["a" * 3, "b"], dtype=object), height=300)
+    view.figure(build_labels, np.array(["".join("aaa"), "b"], dtype=object), height=300)  # equal items, other objects
+    view.figure(build_labels, np.array(["c", "b"], dtype=object), height=300)
+    assert labels == [["aaa", "b"], ["c", "b"]]

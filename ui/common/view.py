@@ -274,7 +274,7 @@ class _ByValue(pickle.Pickler):
     C order, whatever its memory layout (a transposed grid and its copy are one setting)."""
 
     def reducer_override(self, obj):
-        if isinstance(obj, np.ndarray):
+        if isinstance(obj, np.ndarray) and obj.dtype != object:  # an object array's bytes are addresses: pickled item by item
             return np.ndarray, (obj.dtype.str, obj.shape, np.ascontiguousarray(obj).tobytes())
         return NotImplemented
 
