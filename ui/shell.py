@@ -24,11 +24,12 @@ import streamlit as st
 import torch
 
 from ui.classroom import room as classroom
-from ui.common import keys, memory, presets, quiz
+from ui.common import fragments, keys, memory, presets, quiz
 from ui.common.state import Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
+fragments.install()  # once per process: a timer fragment of a page the session left never runs (ui.common.fragments)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""A fragment's rerun that arrives for a page the session has already left is dropped.
+
+The browser asks for a fragment's rerun with the page it shows.  A timer fragment (`run_every`:
+a student's follow, a job's progress, the teacher's counts) can fire in the moment between the
+server switching the session to another page and the browser learning of it.  Streamlit 1.67
+queues that request behind the new page's run and then runs the fragment *on the old page*: the
+run announces the old page to the browser, which empties its tree, and the fragment's container
+lands at a path that no longer exists ("Bad delta path index 1 (should be between [0, 0])").
+React unmounts the whole app and the student's screen stays blank until a reload (seen in the
+classroom browser test, reproduced under load: `tests/classroom/test_stale_fragment.py`).
+
+The fragment belongs to a page the session has left, so nothing is lost by not running it; the
+next tick of the timer asks again with the right page.  `install()` wraps
+`AppSession.request_rerun` once per process; every other request goes on unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+_MARK = "_optlab_drops_stale_fragments"
+
+
+def stale(session_page: str, client_state) -> bool:
+    """Whether `client_state` asks for a fragment of another page than `session_page`, the page
+    of the session's latest run (either unknown: not stale)."""
+    return bool(client_state is not None and client_state.fragment_id and client_state.page_script_hash
+                and session_page and client_state.page_script_hash != session_page)
+
+
+def install() -> None:
+    from streamlit.runtime.app_session import AppSession
+
+    if getattr(AppSession.request_rerun, _MARK, False):
+        return
+    original = AppSession.request_rerun
+
+    def request_rerun(self, client_state):
+        if stale(self.page_script_hash, client_state):
+            log.debug("dropped a rerun of fragment %s of page %s: the session is on page %s",
+                      client_state.fragment_id, client_state.page_script_hash, self.page_script_hash)
+            return None
+        return original(self, client_state)
+
+    setattr(request_rerun, _MARK, True)
+    request_rerun.__doc__ = original.__doc__
+    AppSession.request_rerun = request_rerun
