@@ -15,11 +15,47 @@ from ui.common import quiz
 from ui.text import t
 
 CP = quiz.for_page("critical-points")[0]
+_SERVER_LOG = []  # the module server's log (`streamlit_server`)
 FOLLOW_MS = 60_000  # a poll every second; the follow time itself is measured by `make load-class`, not here
 
 
 def _on(page, section: str) -> None:
-    expect(page.locator("h1").first).to_contain_text(section, timeout=FOLLOW_MS)
+    try:
+        expect(page.locator("h1").first).to_contain_text(section, timeout=FOLLOW_MS)
+    except AssertionError as exc:  # say what the student's screen shows instead (CI keeps only the log)
+        raise AssertionError(f"{exc}\n--- the student's screen ---\n{_screen(page)}") from None
+
+
+def _record_errors(page) -> None:
+    """The browser's own errors on a student's page, for `_screen`."""
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console: {msg.text}"))
+    page._optlab_errors = errors  # noqa: SLF001
+
+
+def _screen(page) -> str:
+    from tests.browser.conftest import SCREENSHOT_DIR
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"\W+", "-", page.url)[-80:]
+    page.screenshot(path=str(SCREENSHOT_DIR / f"class-failed-{name}.png"))
+    (SCREENSHOT_DIR / f"class-failed-{name}.html").write_text(page.content())
+    state = page.evaluate("""() => {
+        const app = document.querySelector('[data-testid=stApp]');
+        const conn = document.querySelector('[data-testid=stStatusWidget]');
+        return {app: app && app.getAttribute('data-test-script-state'),
+                connection: app && app.getAttribute('data-test-connection-state'),
+                status: conn && conn.innerText,
+                text: document.body.innerText.slice(0, 1500)};
+    }""")
+    if _SERVER_LOG:
+        from tests.browser.conftest import _log_tail
+
+        state["server log"] = _log_tail(_SERVER_LOG[-1], 40)
+    errors = list(dict.fromkeys(getattr(page, "_optlab_errors", [])))  # each once, the first first
+    state["errors"] = "\n".join(e[:600] for e in errors[:12]) or "none"
+    return "\n".join(f"{k}: {v}" for k, v in state.items())
 
 
 def _url_has(page, *items: str) -> None:
@@ -36,6 +72,20 @@ def _fold_sidebar(page) -> None:
     if page.locator("[data-testid=stSidebar][data-collapsed=false]").count():
         page.locator("[data-testid=stSidebar]").hover()  # the collapse button shows on hover
         page.locator("[data-testid=stSidebarCollapseButton] button").click(force=True)
+
+
+@pytest.fixture(scope="module")
+def streamlit_server(tmp_path_factory):
+    """The module's server, its log kept for `_screen`."""
+    from tests.browser.conftest import StreamlitServer
+
+    server = StreamlitServer(tmp_path_factory.mktemp("streamlit") / "server.log")
+    _SERVER_LOG.append(server.log_path)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        _SERVER_LOG.remove(server.log_path)
 
 
 @pytest.fixture
@@ -56,6 +106,7 @@ def test_students_follow_answer_a_poll_and_cannot_drive(streamlit_server, teache
     students = []
     for locale, size in (("en-US", (1200, 900)), ("zh-CN", (390, 844))):
         page = new_page(locale=locale, viewport=size)
+        _record_errors(page)
         page.goto(f"{streamlit_server}/?class={code}")
         _on(page, "3.1")  # from the home page's link to the teacher's page
         wait_idle(page)
