@@ -344,7 +344,7 @@ def page_setup(page_id: str) -> Shell:
 def serve(page_id: str, render: Callable[[Shell], None]) -> None:
     """A page script's whole body: set the page up, draw it with `render(sh)` (a failure
     of the page's own computation is contained), write the URL back."""
-    with classroom.turn():  # a student catching up with the teacher waits for a turn (ui.classroom.room)
+    with classroom.turn(page_id):  # a student catching up with the teacher waits for a turn (ui.classroom.room)
         sh = page_setup(page_id)
         with sh.guard():
             render(sh)

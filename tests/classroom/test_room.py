@@ -182,3 +182,34 @@ def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
     assert "catch_up" not in student.session_state[keys.CLASS]
     alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
     assert not alone.exception and (turns.taken, turns.given) == (2, 2)
+
+
+class _TeacherMovesMeanwhile(_CountingTurns):
+    """Turns during which the teacher moves once more (the student waited behind the class)."""
+
+    def __init__(self, move):
+        super().__init__()
+        self.move = move
+
+    def acquire(self, timeout=None):
+        if self.move is not None:
+            self.move()
+            self.move = None
+        return super().acquire(timeout)
+
+
+@pytest.mark.parametrize("where", ["critical-points", "playground"])
+def test_a_student_who_waited_draws_the_teachers_newest_view(monkeypatch, where):
+    teacher, code, secret = _teacher()
+    student = apptest.open_page("app.py", "en", {"class": code})
+    first, newest = _preset("critical-points", "escape"), presets.for_page(where)[1]
+    turns = _TeacherMovesMeanwhile(lambda: room.store().publish(code, secret, where, dict(newest.params),
+                                                                preset=newest.id))
+    monkeypatch.setattr(room, "_TURNS", turns)
+    teacher.button(key=keys.preset_button(first.id)).click().run()
+    student.run()  # the poll sees the first preset; its run waits, meanwhile the teacher moved on
+    assert student.session_state[keys.URL_PAGE] == where
+    apptest.assert_state_matches(student, newest.params)
+    assert student.session_state[keys.CLASS]["seen"] == room.store().view(code).version
+    assert (turns.taken, turns.given) == (1, 1)  # one turn: the newest view is drawn without waiting again
+    apptest.assert_clean(student)

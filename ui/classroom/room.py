@@ -205,13 +205,23 @@ def my_answer(question_key: str) -> int | None:
 
 def _apply(m: dict, view: cs.View) -> None:
     """Bring this student's session to the teacher's view (never returns when it moves)."""
+    page = _adopt(m, view)
+    if page is None:
+        return
+    m["catch_up"] = True  # the run this starts waits for its turn (`turn`)
+    st.switch_page(page.path)
+
+
+def _adopt(m: dict, view: cs.View):
+    """The teacher's view as this session's state, for the next run of its page (returned;
+    None for a page this app does not have)."""
     from ui.common import quiz
     from ui.shell import PAGE_BY_ID
 
     page = PAGE_BY_ID.get(view.page)
     m["seen"] = view.version
     if page is None:
-        return
+        return None
     ss = st.session_state
     for key in list(ss.keys()):
         if key not in keys.KEEP_ON_PRESET:
@@ -232,30 +242,43 @@ def _apply(m: dict, view: cs.View) -> None:
             answers.pop(q.key, None)
             ss[keys.QUIZ_ALONE] = q.key
         ss[keys.QUIZ] = answers
-    m["catch_up"] = True  # the run this starts waits for its turn (`turn`)
-    st.switch_page(page.path)
+    return page
 
 
 _TURNS = threading.BoundedSemaphore(FOLLOW_AT_ONCE)
 
 
 @contextmanager
-def turn():
+def turn(page_id: str):
     """The page run of a student catching up with the teacher takes its turn: when the teacher
     moves, the whole class asks for the new view within a second, and sixty page runs at once
     share one interpreter lock — each is slower for the crowd (switching, caches), and a
     student exploring on their own waits behind all of them.  FOLLOW_AT_ONCE at a time, the
-    others wait (without holding the lock); every other run goes straight on."""
+    others wait (without holding the lock); every other run goes straight on.
+
+    A teacher who moved again while the student waited is followed at once: the run draws the
+    newest view (on this page), or goes to its page without waiting again — never a view
+    already left, which would cost the crowd a second run per student."""
     m = st.session_state.get(keys.CLASS, {})
     if not m.pop("catch_up", False):
         yield
         return
     got = _TURNS.acquire(timeout=FOLLOW_WAIT_S)
     try:
+        _newest(m, page_id)
         yield
     finally:
         if got:
             _TURNS.release()
+
+
+def _newest(m: dict, page_id: str) -> None:
+    view = _call(m, store().view, m["code"]) if following() else None
+    if view is None or view.version == m.get("seen"):
+        return
+    page = _adopt(m, view)
+    if page is not None and page.id != page_id:
+        st.switch_page(page.path)  # its run does not wait again: this one had its turn
 
 
 def _check(m: dict) -> None:
