@@ -9,6 +9,7 @@ blank-screen crash of a following student); guarded, every run after the switch 
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 import websockets
@@ -96,9 +97,25 @@ def test_stale_is_a_fragment_of_another_page_only():
         def __init__(self, fragment_id="", page_script_hash=""):
             self.fragment_id, self.page_script_hash = fragment_id, page_script_hash
 
-    assert fragments.stale("b", CS("f", "a"))
-    assert not fragments.stale("b", CS("f", "b"))  # the page shown
-    assert not fragments.stale("b", CS("", "a"))  # a whole-page run: a page link, a switch
-    assert not fragments.stale("", CS("f", "a"))  # before the session's first run
-    assert not fragments.stale("b", CS("f", ""))
-    assert not fragments.stale("b", None)
+    assert fragments.stale(("b", "b"), CS("f", "a"))
+    assert fragments.stale(("a", "b"), CS("f", "a"))  # the runner is already set for page b
+    assert fragments.stale(("b", ""), CS("f", "a"))
+    assert not fragments.stale(("b", "b"), CS("f", "b"))  # the page shown
+    assert not fragments.stale(("b", ""), CS("f", "b"))
+    assert not fragments.stale(("b", "b"), CS("", "a"))  # a whole-page run: a page link, a switch
+    assert not fragments.stale(("", ""), CS("f", "a"))  # before the session's first run
+    assert not fragments.stale(("b", "b"), CS("f", ""))
+    assert not fragments.stale(("b", "b"), None)
+
+
+def test_the_guard_reads_the_pages_of_a_real_session_and_wraps_once():
+    """The private attribute the guard reads still exists in the Streamlit this app pins."""
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.pages_manager import PagesManager
+
+    assert "intended_page_script_hash" in dir(PagesManager) and "page_script_hash" in dir(AppSession)
+    assert "self._pages_manager = PagesManager(" in inspect.getsource(AppSession.__init__)
+    fragments.install()
+    guarded = AppSession.request_rerun
+    fragments.install()  # once per process, however often the shell is imported
+    assert AppSession.request_rerun is guarded and getattr(guarded, fragments._MARK)

@@ -23,11 +23,18 @@ log = logging.getLogger(__name__)
 _MARK = "_optlab_drops_stale_fragments"
 
 
-def stale(session_page: str, client_state) -> bool:
-    """Whether `client_state` asks for a fragment of another page than `session_page`, the page
-    of the session's latest run (either unknown: not stale)."""
-    return bool(client_state is not None and client_state.fragment_id and client_state.page_script_hash
-                and session_page and client_state.page_script_hash != session_page)
+def stale(session_pages: tuple[str, ...], client_state) -> bool:
+    """Whether `client_state` asks for a fragment of another page than one of `session_pages`:
+    the page of the session's latest run and the page its script runner is set to run (set
+    first thing in a run, a moment before the browser is told of it).  Unknown pages ("")
+    say nothing."""
+    asked = client_state.page_script_hash if client_state is not None and client_state.fragment_id else ""
+    return bool(asked) and any(page and page != asked for page in session_pages)
+
+
+def _session_pages(session) -> tuple[str, ...]:
+    pages = getattr(session, "_pages_manager", None)
+    return session.page_script_hash, getattr(pages, "intended_page_script_hash", None) or ""
 
 
 def install() -> None:
@@ -38,9 +45,9 @@ def install() -> None:
     original = AppSession.request_rerun
 
     def request_rerun(self, client_state):
-        if stale(self.page_script_hash, client_state):
-            log.debug("dropped a rerun of fragment %s of page %s: the session is on page %s",
-                      client_state.fragment_id, client_state.page_script_hash, self.page_script_hash)
+        if stale(_session_pages(self), client_state):
+            log.debug("dropped a rerun of fragment %s of page %s: the session is on %s",
+                      client_state.fragment_id, client_state.page_script_hash, _session_pages(self))
             return None
         return original(self, client_state)
 
