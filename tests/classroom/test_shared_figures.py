@@ -1,5 +1,6 @@
 """A class asks for the same figure once per student: `view.figure` builds it once per
-setting for every session, and each caller gets a copy of its own."""
+setting for every session, each caller gets a copy of its own, and `view.chart` writes its
+JSON text once per setting and look, the one string every session sends."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from plotly.basedatatypes import BaseFigure
 
 from tests import apptest
-from ui.common import view
+from ui.common import keys, view
 from ui.common.figures import ReadyFigure
 from ui.shell import PAGES
 
@@ -23,14 +24,14 @@ def test_a_figure_is_built_once_per_setting_and_each_caller_gets_its_own_copy():
     view._figure_json.clear()
     _build.calls = 0
     xs = np.linspace(0, 1, 5)
-    first = view.figure(_build, xs, height=300)
+    first = view.figure(_build, xs, height=300).spec()
     assert first == _build(xs, height=300).to_dict()
     _build.calls = 1
     first["layout"]["height"] = 1  # what one session does to its copy (the chart look does)
-    again = view.figure(_build, xs.copy(), height=300)  # equal arguments, another session's arrays
+    again = view.figure(_build, xs.copy(), height=300).spec()  # equal arguments, another session's arrays
     assert _build.calls == 1 and again["layout"]["height"] == 300
-    view.figure(_build, xs, height=400)
-    view.figure(_build, xs + 1, height=300)
+    view.figure(_build, xs, height=400).spec()
+    view.figure(_build, xs + 1, height=300).spec()
     assert _build.calls == 3
 
 
@@ -38,8 +39,8 @@ def test_relayout_is_applied_and_is_part_of_the_setting():
     view._figure_json.clear()
     _build.calls = 0
     xs = np.linspace(0, 1, 5)
-    plain = view.figure(_build, xs, height=300)
-    moved = view.figure(_build, xs, height=300, relayout={"margin": {"b": 90}})
+    plain = view.figure(_build, xs, height=300).spec()
+    moved = view.figure(_build, xs, height=300, relayout={"margin": {"b": 90}}).spec()
     assert _build.calls == 2
     assert moved["layout"]["margin"] == {"b": 90} and "margin" not in plain["layout"]
     assert {k: v for k, v in moved["layout"].items() if k != "margin"} == plain["layout"]
@@ -96,8 +97,8 @@ def test_the_setting_is_read_by_value_not_by_how_objects_are_shared():
         pair[0] += 1
         return go.Figure(go.Scatter(x=xs, y=ys))
 
-    view.figure(build_pair, a, a)
-    view.figure(build_pair, a, a.copy())
+    view.figure(build_pair, a, a).spec()
+    view.figure(build_pair, a, a.copy()).spec()
     assert pair[0] == 1
 
 
@@ -105,10 +106,10 @@ def test_an_array_is_read_by_its_values_whatever_its_memory_layout():
     view._figure_json.clear()
     _build.calls = 0
     z = np.arange(12.0).reshape(3, 4)
-    view.figure(_build, z.T, height=300)
-    view.figure(_build, np.ascontiguousarray(z.T), height=300)
+    view.figure(_build, z.T, height=300).spec()
+    view.figure(_build, np.ascontiguousarray(z.T), height=300).spec()
     assert _build.calls == 1
-    view.figure(_build, z.T.astype(np.float32), height=300)  # other values (another dtype): another figure
+    view.figure(_build, z.T.astype(np.float32), height=300).spec()  # other values (another dtype): another figure
     assert _build.calls == 2
 
 
@@ -121,7 +122,50 @@ def test_an_object_array_is_read_by_its_items_not_their_addresses():
         labels.append(list(names))
         return _build(np.linspace(0, 1, 3), height=height)
 
-    view.figure(build_labels, np.array(["a" * 3, "b"], dtype=object), height=300)
-    view.figure(build_labels, np.array(["".join("aaa"), "b"], dtype=object), height=300)  # equal items, other objects
-    view.figure(build_labels, np.array(["c", "b"], dtype=object), height=300)
+    view.figure(build_labels, np.array(["a" * 3, "b"], dtype=object), height=300).spec()
+    view.figure(build_labels, np.array(["".join("aaa"), "b"], dtype=object), height=300).spec()  # equal items, other objects
+    view.figure(build_labels, np.array(["c", "b"], dtype=object), height=300).spec()
     assert labels == [["aaa", "b"], ["c", "b"]]
+
+
+def test_a_shared_chart_is_one_text_per_setting_and_look(monkeypatch):
+    """`view.chart` sends a `figure` as the text plotly writes for it with the app's look, the
+    same string object for every session of that setting and look (written once)."""
+    import plotly.io
+
+    from ui.common.figures.theme import look
+
+    view._figure_json.clear()
+    view._chart_text.clear()
+    xs = np.linspace(0, 1, 5)
+    sent = []
+    monkeypatch.setattr(view.st, "plotly_chart", lambda fig, **kw: sent.append(plotly.io.to_json(fig, validate=False)))
+    monkeypatch.setattr(view.st, "session_state", {})
+    written = []
+    encode = plotly.io.to_json
+
+    def counting(fig, *args, **kwargs):
+        if getattr(fig, "_ready_text", None) is None:
+            written.append(1)
+        return encode(fig, *args, **kwargs)
+
+    monkeypatch.setattr(plotly.io, "to_json", counting)
+    for _ in range(3):  # three students
+        view.chart(view.figure(_build, xs.copy(), height=300), "c")
+    monkeypatch.setattr(view.st, "session_state", {keys.BIG: True})
+    view.chart(view.figure(_build, xs, height=300), "c")
+    assert len(written) == 2  # one text for the normal look, one for the projector's
+    assert sent[0] is sent[1] is sent[2]
+    assert sent[0] == encode(ReadyFigure(look(_build(xs, height=300).to_dict(), False)), validate=False)  # as before
+    assert sent[3] == encode(ReadyFigure(look(_build(xs, height=300).to_dict(), True)), validate=False) != sent[0]
+
+
+def test_a_ready_text_reaches_streamlit_unchanged_and_reads_back_as_its_figure():
+    import plotly.io
+
+    spec = _build(np.linspace(0, 1, 5), height=300).to_dict()
+    text = plotly.io.to_json(go.Figure(spec), validate=False)
+    ready = ReadyFigure.from_text(text)
+    assert plotly.io.to_json(ready, validate=False) is text
+    assert ready.to_dict()["layout"]["height"] == 300
+    assert plotly.io.to_json(ReadyFigure(spec), validate=False) == text  # a spec without text: written as before

@@ -298,29 +298,64 @@ def _built(build, args: tuple, kwargs: dict, relayout: dict | None) -> dict:
     return fig.to_dict()
 
 
-@st.cache_data(max_entries=128, max_size=96 * 2**20, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=96 * 2**20, show_spinner=False)
 def _figure_json(name: str, args_key: bytes, _build, _args: tuple, _kwargs: dict, _relayout: dict | None) -> dict:
     return _built(_build, _args, _kwargs, _relayout)
 
 
-def figure(build, *args, relayout: dict | None = None, **kwargs) -> dict:
-    """`build(*args, **kwargs)` (then `update_layout(**relayout)`) as JSON, built once per
-    setting for every session: a class whose 60 students follow the teacher asks for the same
-    figure 60 times, and building it (plotly's validation, then `to_dict`) is most of a page's
-    run.  Every chart of a page that a class follows is built through here.  The key is the
-    builder and its arguments (pickled: arrays by their bytes); each caller gets its own copy."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class SharedFigure:
+    """A chart of `figure`: its builder and arguments, built (`spec()`) only when a session
+    needs what no other session has asked for yet.  `key` is None for arguments that do not
+    pickle (built by every caller)."""
+
+    name: str
+    key: bytes | None
+    build: object
+    args: tuple
+    kwargs: dict
+    relayout: dict | None
+
+    def spec(self) -> dict:
+        """The figure's JSON (`fig.to_dict()`), a copy of the caller's own."""
+        if self.key is None:
+            return _built(self.build, self.args, self.kwargs, self.relayout)
+        return _figure_json(self.name, self.key, self.build, self.args, self.kwargs, self.relayout)
+
+
+def figure(build, *args, relayout: dict | None = None, **kwargs) -> SharedFigure:
+    """`build(*args, **kwargs)` (then `update_layout(**relayout)`), built once per setting for
+    every session: a class whose 60 students follow the teacher asks for the same figure 60
+    times, and building it (plotly's validation, then `to_dict`) is most of a page's run.
+    Every chart of a page that a class follows is built through here; `chart` writes its JSON
+    text once per setting and look.  The key is the builder and its arguments (pickled:
+    arrays by their bytes)."""
     try:
         key = _setting_key((args, kwargs, relayout))
     except (pickle.PicklingError, TypeError, AttributeError, ValueError):  # an argument that does not pickle: build here
-        return _built(build, args, kwargs, relayout)
-    return _figure_json(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs, relayout)
+        key = None
+    return SharedFigure(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs, relayout)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> str:
+    import plotly.io
+
+    return plotly.io.to_json(ReadyFigure(look(_fig.spec(), big)), validate=False)
 
 
 def chart(fig, key: str, **kw) -> None:
     """A Plotly chart the app's way: our own colours, no Plotly logo, the app's look
-    (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart)."""
-    spec = look(fig if isinstance(fig, dict) else fig.to_dict(), bool(st.session_state.get(keys.BIG)))
-    st.plotly_chart(ReadyFigure(spec), key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
+    (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart).
+    A `figure` goes out as its shared text (one string for every session: never copied,
+    never changed)."""
+    big = bool(st.session_state.get(keys.BIG))
+    if isinstance(fig, SharedFigure) and fig.key is not None:
+        ready = ReadyFigure.from_text(_chart_text(fig.name, fig.key, big, fig))
+    else:
+        spec = fig.spec() if isinstance(fig, SharedFigure) else fig if isinstance(fig, dict) else fig.to_dict()
+        ready = ReadyFigure(look(spec, big))
+    st.plotly_chart(ready, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
 
 
 def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,

@@ -81,15 +81,48 @@ class ReadyFigure(go.Figure):
     """A figure's finished JSON handed to Streamlit as it is: `st.plotly_chart` takes a
     plotly figure without validating it again and asks it for `to_dict()` only, so this one
     skips plotly's constructor and its deep copy of every array — in a class, sixty students
-    draw the same cached chart at once and this was a third of each one's chart time."""
+    draw the same cached chart at once and this was a third of each one's chart time.
 
-    def __new__(cls, spec: dict):
+    `ReadyFigure.from_text(json)` carries the JSON text itself, which Streamlit's
+    `plotly.io.to_json(fig)` then returns as it is (`_install`): the text of a shared chart is
+    written once per setting, not once per student (JSON encoding was a sixth of the server's
+    time while a class followed its teacher, `make load-class` under py-spy)."""
+
+    def __new__(cls, spec: dict | None, text: str | None = None):
         fig = object.__new__(cls)
-        fig._ready_spec = spec
+        fig._ready_spec, fig._ready_text = spec, text
         return fig
 
-    def __init__(self, spec: dict):  # plotly's constructor is skipped on purpose (see above)
+    def __init__(self, spec: dict | None, text: str | None = None):  # plotly's constructor is skipped on purpose
         pass
 
+    @classmethod
+    def from_text(cls, text: str) -> ReadyFigure:
+        return cls(None, text)
+
     def to_dict(self) -> dict:
+        if self._ready_spec is None:
+            import json
+
+            self._ready_spec = json.loads(self._ready_text)
         return self._ready_spec
+
+
+def _install() -> None:
+    """`plotly.io.to_json` returns a `ReadyFigure`'s text unchanged; everything else as before."""
+    import plotly.io
+
+    if getattr(plotly.io.to_json, "_optlab_ready_text", False):
+        return
+    original = plotly.io.to_json
+
+    def to_json(fig, *args, **kwargs):
+        text = getattr(fig, "_ready_text", None) if isinstance(fig, ReadyFigure) else None
+        return text if text is not None else original(fig, *args, **kwargs)
+
+    to_json._optlab_ready_text = True
+    to_json.__doc__ = original.__doc__
+    plotly.io.to_json = to_json
+
+
+_install()
