@@ -12,6 +12,7 @@ from plotly.basedatatypes import BaseFigure
 from tests import apptest
 from ui.common import keys, view
 from ui.common.figures import ReadyFigure
+from ui.common.figures.lean import layout_size
 from ui.shell import PAGES
 
 
@@ -67,7 +68,8 @@ FOLLOWED = [p for p in PAGES if p.section and p.id != "training-lab"]
 @pytest.mark.parametrize("page", FOLLOWED, ids=[p.id for p in FOLLOWED])
 def test_a_second_student_on_the_same_view_builds_no_figure(page, monkeypatch):
     """What makes a class cheap to follow: once one session has drawn a view, the next one to
-    open it (a follower) draws every chart from the shared figures and builds none."""
+    open it (a follower) draws every chart from the shared texts: it builds no figure and
+    encodes no JSON, and sends what the first one sent."""
     for _ in range(2):  # the process's very first run still has torch's default threads (the shell sets one
         # in its page setup), and a least-squares minimum may differ in its last bit between the two
         first = apptest.open_page(page.path, "en", None, timeout=120)
@@ -80,10 +82,13 @@ def test_a_second_student_on_the_same_view_builds_no_figure(page, monkeypatch):
         init(self, *args, **kwargs)
 
     monkeypatch.setattr(BaseFigure, "__init__", counting)
+    encoded = _count_encodings(monkeypatch)
     second = apptest.open_page(page.path, "en", None, timeout=120)
     assert not second.exception
     assert second.get("plotly_chart")
     assert built == []
+    assert encoded == []  # every chart's text was written by the first session
+    assert [c.proto.spec for c in second.get("plotly_chart")] == [c.proto.spec for c in first.get("plotly_chart")]
 
 
 def test_the_setting_is_read_by_value_not_by_how_objects_are_shared():
@@ -128,44 +133,51 @@ def test_an_object_array_is_read_by_its_items_not_their_addresses():
     assert labels == [["aaa", "b"], ["c", "b"]]
 
 
+def _as_streamlit_sends(fig) -> str:
+    """What `st.plotly_chart` does with a figure to write its spec (streamlit 1.67)."""
+    import plotly.io
+    import plotly.tools
+
+    return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+
+
+def _count_encodings(monkeypatch) -> list:
+    import plotly.io._json as pj
+
+    encoded = []
+    encode = pj.to_json_plotly
+    monkeypatch.setattr(pj, "to_json_plotly", lambda *a, **k: encoded.append(1) or encode(*a, **k))
+    return encoded
+
+
 def test_a_shared_chart_is_one_text_per_setting_and_look(monkeypatch):
     """`view.chart` sends a `figure` as the text plotly writes for it with the app's look, the
     same string object for every session of that setting and look (written once)."""
-    import plotly.io
-
     from ui.common.figures.theme import look
 
     view._figure_json.clear()
     view._chart_text.clear()
     xs = np.linspace(0, 1, 5)
     sent = []
-    monkeypatch.setattr(view.st, "plotly_chart", lambda fig, **kw: sent.append(plotly.io.to_json(fig, validate=False)))
+    monkeypatch.setattr(view.st, "plotly_chart", lambda fig, **kw: sent.append(_as_streamlit_sends(fig)))
     monkeypatch.setattr(view.st, "session_state", {})
-    written = []
-    encode = plotly.io.to_json
-
-    def counting(fig, *args, **kwargs):
-        if getattr(fig, "_ready_text", None) is None:
-            written.append(1)
-        return encode(fig, *args, **kwargs)
-
-    monkeypatch.setattr(plotly.io, "to_json", counting)
+    expected = {big: _as_streamlit_sends(ReadyFigure(look(_build(xs, height=300).to_dict(), big))) for big in (False, True)}
+    encoded = _count_encodings(monkeypatch)
     for _ in range(3):  # three students
         view.chart(view.figure(_build, xs.copy(), height=300), "c")
     monkeypatch.setattr(view.st, "session_state", {keys.BIG: True})
     view.chart(view.figure(_build, xs, height=300), "c")
-    assert len(written) == 2  # one text for the normal look, one for the projector's
+    assert len(encoded) == 2  # one text for the normal look, one for the projector's
     assert sent[0] is sent[1] is sent[2]
-    assert sent[0] == encode(ReadyFigure(look(_build(xs, height=300).to_dict(), False)), validate=False)  # as before
-    assert sent[3] == encode(ReadyFigure(look(_build(xs, height=300).to_dict(), True)), validate=False) != sent[0]
+    assert sent[0] == expected[False] and sent[3] == expected[True] != sent[0]  # what went out before
 
 
-def test_a_ready_text_reaches_streamlit_unchanged_and_reads_back_as_its_figure():
-    import plotly.io
+def test_a_ready_text_reaches_streamlit_unchanged_and_sized_as_its_figure():
+    from streamlit.elements.plotly_chart import _resolve_content_height, _resolve_content_width
 
     spec = _build(np.linspace(0, 1, 5), height=300).to_dict()
-    text = plotly.io.to_json(go.Figure(spec), validate=False)
-    ready = ReadyFigure.from_text(text)
-    assert plotly.io.to_json(ready, validate=False) is text
-    assert ready.to_dict()["layout"]["height"] == 300
-    assert plotly.io.to_json(ReadyFigure(spec), validate=False) == text  # a spec without text: written as before
+    text = _as_streamlit_sends(ReadyFigure(spec))
+    ready = ReadyFigure.from_text(text, layout_size(spec))
+    assert _as_streamlit_sends(ready) is text
+    as_dict = ready.to_dict()
+    assert _resolve_content_height("content", as_dict) == 300 and _resolve_content_width("content", as_dict) == 700

@@ -18,6 +18,7 @@ from surfaces import SURFACES, get_surface
 from ui.classroom import room
 from ui.common import compute, export, keys
 from ui.common.figures import Grid, Labels, Path, ReadyFigure, Series, contour_figure, curves_figure, surface3d_figure
+from ui.common.figures.lean import layout_size
 from ui.common.figures.theme import look, style
 from ui.common.markdown import escape
 from ui.common.numbers import num, tex
@@ -338,10 +339,12 @@ def figure(build, *args, relayout: dict | None = None, **kwargs) -> SharedFigure
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> str:
+def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> tuple[str, dict]:
+    """The chart's JSON text with the app's look, and its layout's size."""
     import plotly.io
 
-    return plotly.io.to_json(ReadyFigure(look(_fig.spec(), big)), validate=False)
+    spec = look(_fig.spec(), big)
+    return plotly.io.to_json(ReadyFigure(spec), validate=False), layout_size(spec)
 
 
 def chart(fig, key: str, **kw) -> None:
@@ -351,7 +354,7 @@ def chart(fig, key: str, **kw) -> None:
     never changed)."""
     big = bool(st.session_state.get(keys.BIG))
     if isinstance(fig, SharedFigure) and fig.key is not None:
-        ready = ReadyFigure.from_text(_chart_text(fig.name, fig.key, big, fig))
+        ready = ReadyFigure.from_text(*_chart_text(fig.name, fig.key, big, fig))
     else:
         spec = fig.spec() if isinstance(fig, SharedFigure) else fig if isinstance(fig, dict) else fig.to_dict()
         ready = ReadyFigure(look(spec, big))

@@ -83,33 +83,46 @@ class ReadyFigure(go.Figure):
     skips plotly's constructor and its deep copy of every array — in a class, sixty students
     draw the same cached chart at once and this was a third of each one's chart time.
 
-    `ReadyFigure.from_text(json)` carries the JSON text itself, which Streamlit's
-    `plotly.io.to_json(fig)` then returns as it is (`_install`): the text of a shared chart is
-    written once per setting, not once per student (JSON encoding was a sixth of the server's
-    time while a class followed its teacher, `make load-class` under py-spy)."""
+    `ReadyFigure.from_text(json, size)` carries the JSON text itself: its `to_dict()` is a
+    `ReadyText` — only the layout's height and width, which Streamlit reads to size the
+    element — and `plotly.io.to_json`, which Streamlit then calls on it, returns the text as
+    it is (`_install`).  The text of a shared chart is written once per setting, not once
+    per student (JSON encoding was a sixth of the server's time while a class followed its
+    teacher, `make load-class` under py-spy)."""
 
-    def __new__(cls, spec: dict | None, text: str | None = None):
+    def __new__(cls, spec: dict | None, text: str | None = None, size: dict | None = None):
         fig = object.__new__(cls)
-        fig._ready_spec, fig._ready_text = spec, text
+        fig._ready_spec = spec if text is None else ReadyText(text, size or {})
         return fig
 
-    def __init__(self, spec: dict | None, text: str | None = None):  # plotly's constructor is skipped on purpose
-        pass
+    def __init__(self, spec: dict | None, text: str | None = None, size: dict | None = None):
+        pass  # plotly's constructor is skipped on purpose (see above)
 
     @classmethod
-    def from_text(cls, text: str) -> ReadyFigure:
-        return cls(None, text)
+    def from_text(cls, text: str, size: dict) -> ReadyFigure:
+        return cls(None, text, size)
 
     def to_dict(self) -> dict:
-        if self._ready_spec is None:
-            import json
-
-            self._ready_spec = json.loads(self._ready_text)
         return self._ready_spec
 
 
+class ReadyText(dict):
+    """A chart's JSON `text`, standing for its figure dict: holds only the layout's `size`
+    (height, width)."""
+
+    def __init__(self, text: str, size: dict):
+        super().__init__(layout=dict(size))
+        self.text = text
+
+
+def layout_size(spec: dict) -> dict:
+    """The layout keys Streamlit reads from a figure to size its element."""
+    layout = spec.get("layout") or {}
+    return {k: layout[k] for k in ("height", "width") if k in layout}
+
+
 def _install() -> None:
-    """`plotly.io.to_json` returns a `ReadyFigure`'s text unchanged; everything else as before."""
+    """`plotly.io.to_json` returns a `ReadyText`'s text unchanged; everything else as before."""
     import plotly.io
 
     if getattr(plotly.io.to_json, "_optlab_ready_text", False):
@@ -117,8 +130,9 @@ def _install() -> None:
     original = plotly.io.to_json
 
     def to_json(fig, *args, **kwargs):
-        text = getattr(fig, "_ready_text", None) if isinstance(fig, ReadyFigure) else None
-        return text if text is not None else original(fig, *args, **kwargs)
+        if isinstance(fig, ReadyFigure):
+            fig = fig.to_dict()
+        return fig.text if isinstance(fig, ReadyText) else original(fig, *args, **kwargs)
 
     to_json._optlab_ready_text = True
     to_json.__doc__ = original.__doc__
