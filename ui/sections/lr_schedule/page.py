@@ -107,7 +107,8 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
         curves = [EtaCurve(n, col, race.result.lr[:, i], race.configs[i].dash,
                            meta=calc.SCHED_ETA if race.configs[i].color == calc.COLORS["sched"] else None)
                   for i, n, col in race.rows()]
-        view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", title=sh.t("ls_eta_used"), marker_step=k,
+        st.markdown(f"**{sh.t('ls_eta_used')}**")  # above the chart, not its title: the narrow column wraps it, plotly would cut it
+        view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", marker_step=k,
                                font_size=sh.font, height=sh.size(300, 360)), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
         sh.table(step_rows(sh, race, k))

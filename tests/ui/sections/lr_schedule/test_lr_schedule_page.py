@@ -30,6 +30,10 @@ def test_defaults_show_the_editor_the_race_and_its_curves(lang):
     apptest.assert_clean(at)
     for key in ("eta_editor", "eta_race", "main", "curves"):
         apptest.chart(at, key)
+    # the race's η_t chart sits in a narrow column: its title is a line of text above it, which
+    # wraps (a plotly title there was cut off at 1280 px in Chinese)
+    assert not apptest.chart(at, "eta_race").get("layout", {}).get("title")
+    assert f"**{t('ls_eta_used', lang)}**" in [m.value for m in at.markdown]
 
 
 def test_presets_from_buttons_one_after_the_other():
