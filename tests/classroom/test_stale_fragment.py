@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -86,7 +87,8 @@ def server_ws(tmp_path_factory):
 
 
 def test_a_fragment_of_the_page_left_never_runs(server_ws):
-    started, pages, errors = asyncio.run(_scenario(server_ws))
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests' Playwright may run one in this thread
+        started, pages, errors = pool.submit(asyncio.run, _scenario(server_ws)).result()
     assert not errors, errors
     assert started and started == [pages[B]] * len(started), (
         f"runs after the switch announced {[next(n for n, h in pages.items() if h == p) for p in started]}")
