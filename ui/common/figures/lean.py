@@ -90,17 +90,17 @@ class ReadyFigure(go.Figure):
     per student (JSON encoding was a sixth of the server's time while a class followed its
     teacher, `make load-class` under py-spy)."""
 
-    def __new__(cls, spec: dict | None, text: str | None = None, size: dict | None = None):
+    def __new__(cls, spec: dict):
         fig = object.__new__(cls)
-        fig._ready_spec = spec if text is None else ReadyText(text, size or {})
+        fig._ready_spec = spec
         return fig
 
-    def __init__(self, spec: dict | None, text: str | None = None, size: dict | None = None):
-        pass  # plotly's constructor is skipped on purpose (see above)
+    def __init__(self, spec: dict):  # plotly's constructor is skipped on purpose (see above)
+        pass
 
     @classmethod
     def from_text(cls, text: str, size: dict) -> ReadyFigure:
-        return cls(None, text, size)
+        return cls(ReadyText(text, size))
 
     def to_dict(self) -> dict:
         return self._ready_spec
@@ -130,8 +130,6 @@ def _install() -> None:
     original = plotly.io.to_json
 
     def to_json(fig, *args, **kwargs):
-        if isinstance(fig, ReadyFigure):
-            fig = fig.to_dict()
         return fig.text if isinstance(fig, ReadyText) else original(fig, *args, **kwargs)
 
     to_json._optlab_ready_text = True
