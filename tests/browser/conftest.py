@@ -67,6 +67,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,6 +77,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 SCREENSHOT_DIR = REPO_ROOT / "test-results" / "screenshots"
+SERVER_LOGS: dict[str, Path] = {}  # a running server's URL → its log (`server_log_tail`)
 
 CHROMIUM_DEFAULT = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -151,6 +153,13 @@ def _log_tail(log_path: Path, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def server_log_tail(page_url: str, lines: int = 40) -> str:
+    """The last lines of the log of the server that `page_url` is on (for a failure's message)."""
+    parts = urllib.parse.urlsplit(page_url)
+    log = SERVER_LOGS.get(f"{parts.scheme}://{parts.netloc}")
+    return _log_tail(log, lines) if log is not None else "(no log of this test's servers)"
+
+
 def _health_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
@@ -211,6 +220,7 @@ class StreamlitServer:
                 if self.proc.poll() is not None:
                     break
                 if _health_ok(health):
+                    SERVER_LOGS[self.url] = self.log_path
                     return self.url
                 time.sleep(HEALTH_INTERVAL_S)  # bounded polling
             exited = self.proc.poll() is not None
@@ -225,6 +235,7 @@ class StreamlitServer:
         )
 
     def stop(self) -> None:
+        SERVER_LOGS.pop(self.url, None)
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:

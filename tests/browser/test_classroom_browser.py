@@ -15,7 +15,6 @@ from ui.common import quiz
 from ui.text import t
 
 CP = quiz.for_page("critical-points")[0]
-_SERVER_LOG = []  # the module server's log (`streamlit_server`)
 FOLLOW_MS = 60_000  # a poll every second; the follow time itself is measured by `make load-class`, not here
 
 
@@ -35,12 +34,11 @@ def _record_errors(page) -> None:
 
 
 def _screen(page) -> str:
-    from tests.browser.conftest import SCREENSHOT_DIR
+    from tests.browser.conftest import SCREENSHOT_DIR, screenshot, server_log_tail
 
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "-", page.url)[-80:]
-    page.screenshot(path=str(SCREENSHOT_DIR / f"class-failed-{name}.png"))
-    (SCREENSHOT_DIR / f"class-failed-{name}.html").write_text(page.content())
+    name = "class-failed-" + re.sub(r"\W+", "-", page.url)[-80:]
+    screenshot(page, f"{name}.png")
+    (SCREENSHOT_DIR / f"{name}.html").write_text(page.content())
     state = page.evaluate("""() => {
         const app = document.querySelector('[data-testid=stApp]');
         const conn = document.querySelector('[data-testid=stStatusWidget]');
@@ -49,10 +47,7 @@ def _screen(page) -> str:
                 status: conn && conn.innerText,
                 text: document.body.innerText.slice(0, 1500)};
     }""")
-    if _SERVER_LOG:
-        from tests.browser.conftest import _log_tail
-
-        state["server log"] = _log_tail(_SERVER_LOG[-1], 40)
+    state["server log"] = server_log_tail(page.url)
     errors = list(dict.fromkeys(getattr(page, "_optlab_errors", [])))  # each once, the first first
     state["errors"] = "\n".join(e[:600] for e in errors[:12]) or "none"
     return "\n".join(f"{k}: {v}" for k, v in state.items())
@@ -72,20 +67,6 @@ def _fold_sidebar(page) -> None:
     if page.locator("[data-testid=stSidebar][data-collapsed=false]").count():
         page.locator("[data-testid=stSidebar]").hover()  # the collapse button shows on hover
         page.locator("[data-testid=stSidebarCollapseButton] button").click(force=True)
-
-
-@pytest.fixture(scope="module")
-def streamlit_server(tmp_path_factory):
-    """The module's server, its log kept for `_screen`."""
-    from tests.browser.conftest import StreamlitServer
-
-    server = StreamlitServer(tmp_path_factory.mktemp("streamlit") / "server.log")
-    _SERVER_LOG.append(server.log_path)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        _SERVER_LOG.remove(server.log_path)
 
 
 @pytest.fixture
