@@ -19,6 +19,7 @@ show).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from ui.common.racers import RacerConfig
 ASSETS = Path(__file__).with_name("live_assets")
 FAINT_POINTS = 300  # the faint full path under the trail, per position
 CURVE_POINTS = 250  # points per curve (loss, ‖g‖) per position
+SHARED_ENTRIES = 24  # encoded families kept per page's builder (each up to ~1.5 MB)
 
 _component = st.components.v2.component(
     "optim_lab.live",
@@ -179,15 +181,16 @@ def nearest(values: np.ndarray, value: float) -> int:
     return int(np.argmin(np.abs(np.asarray(values) - value)))
 
 
-def payload(param: str, label: str, values: np.ndarray, value: float, shown: Sequence[str], readouts: Sequence[str],
+def payload(param: str, label: str, values: np.ndarray, shown: Sequence[str], readouts: Sequence[str],
             bad: Sequence[bool], charts: dict[str, list[TraceSwap]], marks: Sequence[tuple[float, str]] = (),
             font: int = 14) -> dict:
-    """What the component receives (JSON): everything it shows at every position."""
+    """What the component receives (JSON), but the position it shows: everything it shows at
+    every position."""
     vals = np.asarray(values, dtype=np.float64)
     lo, hi = float(vals[0]), float(vals[-1])
     data = {
         "param": param, "label": label,
-        "values": np.asarray(values).tolist() if np.issubdtype(np.asarray(values).dtype, np.integer) else vals.tolist(), "index": nearest(vals, value),
+        "values": np.asarray(values).tolist() if np.issubdtype(np.asarray(values).dtype, np.integer) else vals.tolist(),
         "shown": list(shown), "readouts": list(readouts), "bad": [bool(b) for b in bad], "font": int(font),
         "marks": [{"at": (m - lo) / (hi - lo), "text": t} for m, t in marks if lo <= m <= hi],
         "charts": [{"key": k, "traces": [s.to_json() for s in swaps]} for k, swaps in charts.items()],
@@ -195,6 +198,43 @@ def payload(param: str, label: str, values: np.ndarray, value: float, shown: Seq
     # the family's identity: the browser keeps its decoded arrays while this stays the same
     data["token"] = hashlib.sha1(repr(data["charts"]).encode()).hexdigest()[:16]
     return data
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A live control's data (`payload`) encoded once, as the UTF-8 JSON the component
+    receives, and shared by every session that shows it: a class of sixty follows the
+    teacher's page at once, and building and encoding a family of a megabyte was half of a
+    page's run.  `at(value)` adds the position the control shows (nearest to `value`)."""
+
+    head: bytes  # the JSON object without its closing brace
+    values: tuple[float, ...]
+
+    @classmethod
+    def of(cls, data: dict) -> Shared:
+        text = json.dumps(data).encode("utf-8")
+        return cls(text[:-1], tuple(float(v) for v in data["values"]))
+
+    def at(self, value: float) -> bytes:
+        return self.head + b', "index": %d}' % nearest(np.asarray(self.values), value)
+
+
+def shared(build: Callable[..., dict]) -> Callable[..., Shared]:
+    """A page's builder of live data, `build(*args) -> payload(...)`, cached for the whole
+    process by its arguments (which must name everything the data depends on: the language,
+    presentation mode and the family's settings) and returned encoded (`Shared`)."""
+
+    @functools.wraps(build)
+    def encoded(*args) -> Shared:
+        return Shared.of(build(*args))
+
+    return st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)(encoded)
+
+
+def received(element) -> dict:
+    """The data a component element carries, decoded (for tests and the benchmark)."""
+    proto = element.proto if hasattr(element, "proto") else element
+    return json.loads(proto.bytes if proto.WhichOneof("data") == "bytes" else proto.json)
 
 
 def take(key: str, component_key: str, lo: float, hi: float, integer: bool = False) -> Callable[[], None]:
@@ -211,13 +251,14 @@ def take(key: str, component_key: str, lo: float, hi: float, integer: bool = Fal
     return commit
 
 
-def live_slider(key: str, data: dict, container=None, integer: bool = False) -> None:
-    """Mount the live control for the classic control `key` (its URL key); `data` from `payload`."""
+def live_slider(key: str, data: Shared, value: float, container=None, integer: bool = False) -> None:
+    """Mount the live control for the classic control `key` (its URL key) at `value`; `data`
+    from a `shared` builder."""
     ck = f"live_{key}"
-    lo, hi = data["values"][0], data["values"][-1]
+    lo, hi = data.values[0], data.values[-1]
     where = container if container is not None else st
     with where.container():
-        _component(key=ck, data=data, on_value_change=take(key, ck, lo, hi, integer), height="content")
+        _component(key=ck, data=data.at(value), on_value_change=take(key, ck, lo, hi, integer), height="content")
 
 
 # -- hover sources: a chart whose points each have a precomputed path ----------------------------

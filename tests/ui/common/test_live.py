@@ -3,6 +3,7 @@ draw after the rerun, float32 of the engine's numbers, cut where a run diverged.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -63,12 +64,27 @@ def test_a_curve_stops_where_its_run_diverged_and_keeps_both_ends():
     assert np.isnan(live.unpack(sw.y[0])[x0 == 3]).all()
 
 
-def test_payload_starts_at_the_nearest_position_and_places_its_marks():
+def test_payload_places_its_marks_and_the_shared_data_starts_at_the_nearest_position():
     vals = np.array([0.1, 0.2, 0.3, 0.5])
-    data = live.payload("eta_u", "η", vals, 0.29, ["a", "b", "c", "d"], ["r"] * 4, [False] * 4, {}, marks=[(0.3, "x"), (9, "no")])
-    assert data["index"] == 2 and data["param"] == "eta_u"
+    data = live.payload("eta_u", "η", vals, ["a", "b", "c", "d"], ["r"] * 4, [False] * 4, {}, marks=[(0.3, "x"), (9, "no")])
+    assert data["param"] == "eta_u" and "index" not in data
     assert data["marks"] == [{"at": pytest.approx(0.5), "text": "x"}]
-    assert live.payload("eta_u", "η", vals, 0.5, ["a"] * 4, ["r"] * 4, [False] * 4, {})["index"] == 3
+    shared = live.Shared.of(data)
+    assert json.loads(shared.at(0.29)) == data | {"index": 2}
+    assert json.loads(shared.at(0.5))["index"] == 3 and json.loads(shared.at(-7))["index"] == 0
+
+
+def test_a_shared_builder_runs_once_per_setting_and_every_session_gets_the_same_bytes():
+    calls = []
+
+    @live.shared
+    def build(lang: str, n: int) -> dict:
+        calls.append((lang, n))
+        return live.payload("k", lang, np.arange(n, dtype=float), ["s"] * n, ["r"] * n, [False] * n, {})
+
+    one, again, other = build("en", 3), build("en", 3), build("zh", 3)
+    assert one is again and calls == [("en", 3), ("zh", 3)]
+    assert json.loads(other.at(1))["label"] == "zh" and one.at(1) != other.at(1)
 
 
 @pytest.mark.parametrize(("reported", "expected"), [({"value": 0.5}, 0.5), ({"value": 7.0}, 0.95), ({}, 0.95)])

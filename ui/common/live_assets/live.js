@@ -237,8 +237,16 @@ function draw(s) {
   s.box.dataset.drawMs = (performance.now() - t0).toFixed(1);
 }
 
+// A live control's data arrives as the UTF-8 bytes of its JSON (encoded once on the server and
+// shared by every session: ui/common/live.py `Shared`); a hover source's as JSON itself.
+const utf8 = new TextDecoder();
+function decoded(data) {
+  return ArrayBuffer.isView(data) ? JSON.parse(utf8.decode(data)) : data;
+}
+
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const data = decoded(component.data);
   if (data && data.mode === "hover") return hoverMount(component);
   let s = parentElement.__live;
   if (!s) {

@@ -14,6 +14,7 @@ from ui.common.racers import UI_LR_MAX, UI_LR_MIN
 from ui.sections.adaptive_lr import calc
 from ui.sections.adaptive_lr.figures import LossGrad, LossGradText, loss_grad_figure
 from ui.shell import Shell
+from ui.text import t
 
 DEFAULT_STEPS = calc.DEFAULT_STEPS
 LIVE_CHARTS = ("main", "al_lossgrad")  # the charts GD's live η control redraws: the surface, loss + ‖g‖
@@ -28,24 +29,29 @@ def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, 
 def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float, container=None) -> None:
     """GD's η, live: drag it and GD's path, loss and ‖g‖ follow at once (every position an
     exact engine run, computed in one batched call); on release the page reruns once."""
+    live.live_slider("eta_u", eta_data(sh.lang, sh.big, surface, pk, tuple(start), steps, unit), eta_u, container=container)
+
+
+@live.shared
+def eta_data(lang: str, big: bool, surface: str, pk: tuple, start: tuple, steps: int, unit: float) -> dict:
+    """The live η's data (every session showing this setting shares it)."""
     us = calc.ETA_POSITIONS
     racer = live.racer_key(calc.configs(["gd"], {"gd": 1.0}, {})[0])  # GD's settings; η is the family's axis
-    fam = live.family_view(surface, pk, racer, "lr", tuple((us * unit).tolist()), tuple(start), steps, 0,
+    fam = live.family_view(surface, pk, racer, "lr", tuple((us * unit).tolist()), start, steps, 0,
                            calc.LINEUP["gd"].color, LOSS_UID)
-    names = [sh.t("al_name_gd", u=u) for u in us]
+    names = [t("al_name_gd", lang, u=u) for u in us]
     paths, curves = list(fam.paths), [fam.curves["loss"], fam.curves["grad"]]
     paths[1] = dataclasses.replace(paths[1], attrs=paths[1].attrs | {"name": names})
     curves[0] = dataclasses.replace(curves[0], attrs={"name": names})
     diverged_at, final = fam.diverged_at, fam.final_loss
     readouts = []
     for i, u in enumerate(us):
-        state = (sh.t("al_live_diverged", k=int(diverged_at[i])) if diverged_at[i] >= 0
-                 else sh.t("al_live_final", loss=num(float(final[i]))))
-        readouts.append(sh.t("al_live_readout", lr=f"{u * unit:.4g}", prod=f"{2 * u:.2f}", state=state))
-    data = live.payload("eta_u", sh.t("al_live_label"), us, eta_u, [f"{u:.2f}" for u in us], readouts,
+        state = (t("al_live_diverged", lang, k=int(diverged_at[i])) if diverged_at[i] >= 0
+                 else t("al_live_final", lang, loss=num(float(final[i]))))
+        readouts.append(t("al_live_readout", lang, lr=f"{u * unit:.4g}", prod=f"{2 * u:.2f}", state=state))
+    return live.payload("eta_u", t("al_live_label", lang), us, [f"{u:.2f}" for u in us], readouts,
                         [d >= 0 for d in diverged_at], {"main": paths, "al_lossgrad": curves},
-                        marks=[(0.5, "½"), (1.0, "1 = 2/λ_max")], font=sh.size(15, 20))
-    live.live_slider("eta_u", data, container=container)
+                        marks=[(0.5, "½"), (1.0, "1 = 2/λ_max")], font=20 if big else 15)
 
 
 def formulas(sh: Shell) -> None:

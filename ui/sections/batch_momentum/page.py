@@ -26,6 +26,7 @@ from ui.sections.batch_momentum.figures import (
     weights_figure,
 )
 from ui.shell import Shell
+from ui.text import t
 
 SECTION = "batch_momentum"
 DATA_SURFACES = ["linreg", "logreg", "feature-scale", "long-valley"]
@@ -295,19 +296,24 @@ def momentum_part(sh: Shell) -> None:
 def live_lambda(sh: Shell, surface: str, pk: tuple, book: RacerConfig, start, steps: int, seed: int, lam: float) -> None:
     """Momentum's λ, live: drag it and the book momentum's path rolls further or stops short at
     once (every position an exact engine run, one batched call); on release one rerun."""
+    live.live_slider("lam", lambda_data(sh.lang, sh.big, surface, pk, book, tuple(start), steps, seed), lam)
+
+
+@live.shared
+def lambda_data(lang: str, big: bool, surface: str, pk: tuple, book: RacerConfig, start: tuple, steps: int, seed: int) -> dict:
+    """The live λ's data (every session showing this setting shares it)."""
     lams = calc.LAMBDA_POSITIONS
-    fam = live.family_view(surface, pk, live.racer_key(book), "lambda", tuple(lams.tolist()), tuple(start), steps, seed,
+    fam = live.family_view(surface, pk, live.racer_key(book), "lambda", tuple(lams.tolist()), start, steps, seed,
                            book.color)
     readouts = []
     for i, _ in enumerate(lams):
         d = int(fam.diverged_at[i])
         x, y = fam.final_theta[i]
-        readouts.append(sh.t("diverged_at", name=sh.t("bm_m_book"), k=d) if d >= 0 else
-                        sh.t("bm_live_readout", x=num(float(x)), y=num(float(y)), loss=num(float(fam.final_loss[i]))))
-    data = live.payload("lam", sh.t("bm_live_label"), lams, lam, [f"{v:.2f}" for v in lams], readouts,
+        readouts.append(t("diverged_at", lang, name=t("bm_m_book", lang), k=d) if d >= 0 else
+                        t("bm_live_readout", lang, x=num(float(x)), y=num(float(y)), loss=num(float(fam.final_loss[i]))))
+    return live.payload("lam", t("bm_live_label", lang), lams, [f"{v:.2f}" for v in lams], readouts,
                         [d >= 0 for d in fam.diverged_at], {"main": fam.paths}, marks=[(0.5, "0.5"), (0.9, "0.9")],
-                        font=sh.size(15, 20))
-    live.live_slider("lam", data)
+                        font=20 if big else 15)
 
 
 def momentum_step(sh: Shell, race, ids: list[str], ib: int, steps: int, lam: float, problem) -> None:

@@ -14,6 +14,7 @@ from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, param_control, s
 from ui.sections.lr_schedule import calc
 from ui.sections.lr_schedule.figures import EtaCurve, eta_figure, rectifier_figure
 from ui.shell import Shell
+from ui.text import t
 
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 300
@@ -121,19 +122,27 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
 def live_warmup(sh: Shell, surface: str, pk: tuple, sched: RacerConfig, start, steps: int, seed: int, warmup: int) -> None:
     """The warm-up length, live: drag it and the scheduled run's path and η_t follow at once
     (every position an exact engine run, one batched call); on release one rerun."""
+    data = warmup_data(sh.lang, sh.big, surface, pk, sched, tuple(start), steps, seed, warmup)
+    live.live_slider("sp_warmup", data, warmup, integer=True)
+
+
+@live.shared
+def warmup_data(lang: str, big: bool, surface: str, pk: tuple, sched: RacerConfig, start: tuple, steps: int, seed: int,
+                warmup: int) -> dict:
+    """The live warm-up's data (every session showing this setting shares it); its positions
+    depend on the warm-up shown (`calc.warmup_positions`)."""
     ws = calc.warmup_positions(steps, warmup)
-    fam = live.family_view(surface, pk, live.racer_key(sched), "warmup", tuple(ws.astype(float).tolist()), tuple(start),
+    fam = live.family_view(surface, pk, live.racer_key(sched), "warmup", tuple(ws.astype(float).tolist()), start,
                            steps, seed, sched.color)
     spec = SCHEDULES[sched.schedule]
     steps_x = live.f32(np.arange(1, steps + 1))
     etas = [live.f32(spec.etas(sched.lr, steps, dict(sched.sched_params) | {"warmup": int(w)})) for w in ws]
     eta = live.TraceSwap({"meta": calc.SCHED_ETA}, [steps_x] * len(ws), etas)
-    readouts = [sh.t("diverged_at", name=sh.t("ls_live_run"), k=int(d)) if d >= 0 else
-                sh.t("ls_live_readout", loss=num(float(loss))) for d, loss in zip(fam.diverged_at, fam.final_loss, strict=True)]
-    data = live.payload("sp_warmup", sh.t("ls_live_label"), ws, warmup, [str(int(w)) for w in ws], readouts,
+    readouts = [t("diverged_at", lang, name=t("ls_live_run", lang), k=int(d)) if d >= 0 else
+                t("ls_live_readout", lang, loss=num(float(loss))) for d, loss in zip(fam.diverged_at, fam.final_loss, strict=True)]
+    return live.payload("sp_warmup", t("ls_live_label", lang), ws, [str(int(w)) for w in ws], readouts,
                         [d >= 0 for d in fam.diverged_at], {"main": fam.paths, "eta_editor": [eta], "eta_race": [eta]},
-                        font=sh.size(15, 20))
-    live.live_slider("sp_warmup", data, integer=True)
+                        font=20 if big else 15)
 
 
 def render(sh: Shell) -> None:

@@ -12,6 +12,7 @@ from ui.common import compute, keys, live, view
 from ui.common.racers import racer_editor
 from ui.sections.playground import calc
 from ui.shell import Shell
+from ui.text import t
 
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 300
@@ -32,13 +33,21 @@ def live_multiplier(sh: Shell, race, configs: list, m: float, container=None) ->
     ms = np.array(calc.MULTIPLIERS)
     if not all(LR_MIN <= c.lr * ms[0] and c.lr * ms[-1] <= LR_MAX for c in configs):
         return  # some racer's η × m would leave the engine's range: the classic selector alone (it reports the error)
-    pk = compute.params_key(race.params)
+    data = multiplier_data(sh.lang, sh.big, race.surface, compute.params_key(race.params), tuple(configs),
+                           tuple(race.start), race.steps, race.seed, tuple(race.colors), tuple(race.names))
+    live.live_slider(LRX, data, m, container=container)
+
+
+@live.shared
+def multiplier_data(lang: str, big: bool, surface: str, pk: tuple, configs: tuple, start: tuple, steps: int, seed: int,
+                    colors: tuple, names: tuple) -> dict:
+    """The live η × m's data (every session showing this race shares it)."""
+    ms = np.array(calc.MULTIPLIERS)
     paths, bad = [], np.zeros(len(ms), dtype=bool)
     gone: list[list[str]] = [[] for _ in ms]
-    fams = live.race_family_view(race.surface, pk, tuple(live.racer_key(c) for c in configs), "lr",
-                                 tuple(tuple((c.lr * ms).tolist()) for c in configs), tuple(race.start), race.steps,
-                                 race.seed, tuple(race.colors))
-    for fam, name in zip(fams, race.names, strict=True):
+    fams = live.race_family_view(surface, pk, tuple(live.racer_key(c) for c in configs), "lr",
+                                 tuple(tuple((c.lr * ms).tolist()) for c in configs), start, steps, seed, colors)
+    for fam, name in zip(fams, names, strict=True):
         for swap in fam.paths:
             if "name" in swap.attrs:
                 swap = dataclasses.replace(swap, attrs=swap.attrs | {"name": [name] * len(ms)})
@@ -46,10 +55,9 @@ def live_multiplier(sh: Shell, race, configs: list, m: float, container=None) ->
         for i in np.flatnonzero(fam.diverged_at >= 0):
             bad[i] = True
             gone[i].append(name)
-    readouts = [sh.t("pg_live_diverged", names=", ".join(g)) if g else sh.t("pg_live_none") for g in gone]
-    data = live.payload(LRX, sh.t("pg_live_label"), ms, m, [f"× {v:g}" for v in ms], readouts, bad, {"main": paths},
-                        marks=[(1.0, "× 1")], font=sh.size(15, 20))
-    live.live_slider(LRX, data, container=container)
+    readouts = [t("pg_live_diverged", lang, names=", ".join(g)) if g else t("pg_live_none", lang) for g in gone]
+    return live.payload(LRX, t("pg_live_label", lang), ms, [f"× {v:g}" for v in ms], readouts, bad, {"main": paths},
+                        marks=[(1.0, "× 1")], font=20 if big else 15)
 
 
 def live_equations(sh: Shell, race, k: int) -> None:

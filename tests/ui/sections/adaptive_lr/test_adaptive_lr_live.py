@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import unpack
+from ui.common.live import received, unpack
 from ui.sections.adaptive_lr.calc import ETA_POSITIONS, curvature
 from ui.shell import PAGE_BY_ID
 from ui.text import t
@@ -22,7 +20,7 @@ PAGE = PAGE_BY_ID["adaptive-lr"].path
 def live_data(at) -> dict:
     (el,) = at.get("bidi_component")
     assert el.proto.component_name == "optim_lab.live"
-    return json.loads(el.proto.json)
+    return received(el)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +36,7 @@ def test_the_classic_slider_stays_and_the_control_starts_at_its_value(page_en):
     assert data["param"] == "eta_u" and data["values"] == ETA_POSITIONS.tolist()
     assert data["values"][data["index"]] == 0.5
     assert {c["key"] for c in data["charts"]} == {"main", "al_lossgrad"}
-    assert len(page_en.get("bidi_component")[0].proto.json) < 2 * 2**20  # the view's payload stays under 2 MB
+    assert len(page_en.get("bidi_component")[0].proto.bytes) < 2 * 2**20  # the view's payload stays under 2 MB
 
 
 @pytest.mark.parametrize("u", [0.3, 0.95, 1.05, 1.2])

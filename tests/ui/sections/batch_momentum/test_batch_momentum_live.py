@@ -3,15 +3,13 @@ with that λ (several positions); without JavaScript the classic slider drives t
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import unpack
+from ui.common.live import received, unpack
 from ui.common.racers import default_lr
 from ui.sections.batch_momentum.calc import LAMBDA_POSITIONS
 from ui.shell import PAGE_BY_ID
@@ -29,7 +27,7 @@ def page_zh():
 
 def live_data(at) -> dict:
     (el,) = at.get("bidi_component")
-    return json.loads(el.proto.json)
+    return received(el)
 
 
 def test_the_classic_slider_stays_and_the_control_starts_there(page_zh):

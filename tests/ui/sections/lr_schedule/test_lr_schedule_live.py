@@ -3,8 +3,6 @@ warm-up length (several positions), and its η_t curve is the schedule's; the cl
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from optim_lab.schedules import SCHEDULES
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import unpack
+from ui.common.live import received, unpack
 from ui.sections.lr_schedule.calc import SCHED_ETA, lr_default, warmup_positions
 from ui.shell import PAGE_BY_ID
 
@@ -29,7 +27,7 @@ def page_en():
 
 def live_data(at) -> dict:
     (el,) = at.get("bidi_component")
-    return json.loads(el.proto.json)
+    return received(el)
 
 
 def test_positions_are_whole_steps_within_the_run():

@@ -13,7 +13,7 @@ from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
 from ui.common.figures import MAX_TRAIL_POINTS, PALETTE, thin_path, turn_scores
-from ui.common.live import unpack
+from ui.common.live import received, unpack
 from ui.sections.playground.calc import MULTIPLIERS
 from ui.shell import PAGE_BY_ID
 from ui.text import t
@@ -28,7 +28,7 @@ LRS = [("sgd", 0.001), ("adam", 0.05), ("rmsprop", 0.01)]
 def live_data(at) -> dict:
     (el,) = at.get("bidi_component")
     assert el.proto.component_name == "optim_lab.live"
-    return json.loads(el.proto.json)
+    return received(el)
 
 
 def final_losses(at, lang: str = "en") -> list[float]:
@@ -98,8 +98,8 @@ def test_the_payload_of_eight_racers_stays_under_2_mb_and_speaks_chinese():
     at = apptest.open_page(PAGE, "zh", {"n": "8"})
     apptest.assert_clean(at)
     (el,) = at.get("bidi_component")
-    assert len(el.proto.json) < 2 * 2**20
-    data = json.loads(el.proto.json)
+    assert len(el.proto.bytes) < 2 * 2**20
+    data = received(el)
     assert data["label"] == t("pg_live_label", "zh") and len(data["charts"][0]["traces"]) == 8 * 3
     assert any("发散" in r for r in data["readouts"])
 
