@@ -4,6 +4,9 @@ student's `run()` stands for the next poll of the store."""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import pytest
 
 from tests import apptest
@@ -182,6 +185,56 @@ def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
     assert "catch_up" not in student.session_state[keys.CLASS]
     alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
     assert not alone.exception and (turns.taken, turns.given) == (2, 2)
+
+
+def test_runs_in_progress_are_counted_until_they_end_even_by_an_exception():
+    runs = room.Runs()
+    assert runs.wait_idle(0)
+    with runs.running(), runs.running():
+        assert not runs.wait_idle(0)
+    assert runs.wait_idle(0)
+    with pytest.raises(KeyError), runs.running():
+        raise KeyError
+    assert runs.wait_idle(0)
+
+
+def test_a_waiting_follower_is_woken_when_the_last_run_ends():
+    runs, done = room.Runs(), []
+    with runs.running():
+        follower = threading.Thread(target=lambda: done.append(runs.wait_idle(None)), daemon=True)
+        follower.start()
+        while not runs._cv._waiters:  # the follower waits (CPython's Condition keeps its waiters)
+            follower.join(0.001)
+        assert done == []
+    follower.join(60)
+    assert done == [True]  # without the wake-up it would wait for ever
+
+
+class _CountingRuns(room.Runs):
+    def __init__(self):
+        super().__init__()
+        self.entered = self.waited = 0
+
+    @contextmanager
+    def running(self):
+        self.entered += 1
+        with super().running():
+            yield
+
+    def wait_idle(self, timeout):
+        self.waited += 1
+        return super().wait_idle(timeout)
+
+
+def test_only_a_catching_up_run_lets_the_others_go_first(monkeypatch):
+    runs = _CountingRuns()
+    monkeypatch.setattr(room, "_RUNS", runs)
+    teacher, code, _ = _teacher("playground")
+    assert (runs.entered, runs.waited) == (1, 0)  # the teacher's run counts, and never waits
+    student = apptest.open_page("app.py", "en", {"class": code})
+    assert student.session_state[keys.URL_PAGE] == "playground"
+    assert runs.waited == 1  # joining: one catching-up run waited for the others
+    assert runs.wait_idle(0)  # … and every run that counted has ended
 
 
 class _TeacherMovesMeanwhile(_CountingTurns):
