@@ -38,7 +38,7 @@ from ui.common.racers import RacerConfig
 ASSETS = Path(__file__).with_name("live_assets")
 FAINT_POINTS = 300  # the faint full path under the trail, per position
 CURVE_POINTS = 250  # points per curve (loss, ‖g‖) per position
-SHARED_ENTRIES = 24  # encoded families kept per page's builder (each up to ~1.5 MB)
+SHARED_ENTRIES = 8  # encoded families kept per page's builder (each up to ~1.5 MB; a class shares one)
 
 _component = st.components.v2.component(
     "optim_lab.live",
@@ -138,8 +138,9 @@ def racer_key(cfg: RacerConfig) -> str:
     return json.dumps(cfg.engine_dict(), sort_keys=True)
 
 
-# 64: the playground keeps one family per racer (up to 8 a view); the bytes stay bounded by max_size
-@st.cache_data(max_entries=64, max_size=128 * 2**20, show_spinner=False)
+# 16: only the pages' `shared` builders ask for a family, when they build a setting's data anew
+# (the warm-up's data changes with the warm-up shown, its family less often)
+@st.cache_data(max_entries=16, max_size=128 * 2**20, show_spinner=False)
 def family_view(surface: str, params: tuple, racer: str, axis: str, values: tuple, start: tuple, steps: int, seed: int,
                 color: str, curve_meta: str | None = None) -> FamilyView:
     """Every position of `axis` (`values`) for the racer `racer` (`RacerConfig.engine_dict`
