@@ -38,6 +38,14 @@ def ignored_notices(at: AppTest) -> list[str]:
     return [w.value for w in at.warning if w.value.startswith(prefixes)]
 
 
+def live_data(at: AppTest) -> dict:
+    """The page's one live control's data, as the browser decodes it (`ui.common.live.Shared`:
+    UTF-8 JSON bytes)."""
+    (el,) = at.get("bidi_component")
+    assert el.proto.component_name == "optim_lab.live" and el.proto.WhichOneof("data") == "bytes"
+    return json.loads(el.proto.bytes)
+
+
 def charts(at: AppTest) -> dict[str, dict]:
     """Every Plotly chart's figure JSON, by element id."""
     return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}

@@ -232,12 +232,6 @@ def shared(build: Callable[..., dict]) -> Callable[..., Shared]:
     return st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)(encoded)
 
 
-def received(element) -> dict:
-    """The data a component element carries, decoded (for tests and the benchmark)."""
-    proto = element.proto if hasattr(element, "proto") else element
-    return json.loads(proto.bytes if proto.WhichOneof("data") == "bytes" else proto.json)
-
-
 def take(key: str, component_key: str, lo: float, hi: float, integer: bool = False) -> Callable[[], None]:
     """The callback that moves the classic control `key` to the value the live control
     reported (runs before the rerun, so the classic widget, the URL and everything below

@@ -9,18 +9,12 @@ import pytest
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import received, unpack
+from ui.common.live import unpack
 from ui.sections.adaptive_lr.calc import ETA_POSITIONS, curvature
 from ui.shell import PAGE_BY_ID
 from ui.text import t
 
 PAGE = PAGE_BY_ID["adaptive-lr"].path
-
-
-def live_data(at) -> dict:
-    (el,) = at.get("bidi_component")
-    assert el.proto.component_name == "optim_lab.live"
-    return received(el)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +26,7 @@ def page_en():
 
 def test_the_classic_slider_stays_and_the_control_starts_at_its_value(page_en):
     assert page_en.slider(key="eta_u").value == 0.5
-    data = live_data(page_en)
+    data = apptest.live_data(page_en)
     assert data["param"] == "eta_u" and data["values"] == ETA_POSITIONS.tolist()
     assert data["values"][data["index"]] == 0.5
     assert {c["key"] for c in data["charts"]} == {"main", "al_lossgrad"}
@@ -47,7 +41,7 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, u):
                  "--format", "json"], capsys)
     d = run["diverged_at"]
 
-    data = live_data(page_en)
+    data = apptest.live_data(page_en)
     i = data["values"].index(u)
     surface = next(c for c in data["charts"] if c["key"] == "main")
     trail = next(tr for tr in surface["traces"] if tr["match"].get("meta") == "path-trail")
@@ -67,6 +61,6 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, u):
 def test_the_control_speaks_chinese():
     at = apptest.open_page(PAGE, "zh")
     apptest.assert_clean(at)
-    data = live_data(at)
+    data = apptest.live_data(at)
     assert data["label"] == t("al_live_label", "zh")
     assert any("发散" in r for r in data["readouts"]) and any("最终损失" in r for r in data["readouts"])

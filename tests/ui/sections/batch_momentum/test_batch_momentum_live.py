@@ -9,7 +9,7 @@ import pytest
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import received, unpack
+from ui.common.live import unpack
 from ui.common.racers import default_lr
 from ui.sections.batch_momentum.calc import LAMBDA_POSITIONS
 from ui.shell import PAGE_BY_ID
@@ -25,14 +25,9 @@ def page_zh():
     return at
 
 
-def live_data(at) -> dict:
-    (el,) = at.get("bidi_component")
-    return received(el)
-
-
 def test_the_classic_slider_stays_and_the_control_starts_there(page_zh):
     assert page_zh.slider(key="lam").value == 0.5
-    data = live_data(page_zh)
+    data = apptest.live_data(page_zh)
     assert data["param"] == "lam" and data["values"] == LAMBDA_POSITIONS.tolist()
     assert data["values"][data["index"]] == 0.5 and data["label"] == t("bm_live_label", "zh")
 
@@ -51,7 +46,7 @@ def test_a_position_shows_the_command_lines_run(page_zh, capsys, lam):
     run, theta, keep = cli_trail(["run", "--surface", "six-hump-camel", "--optimizer", "momentum-book", "--lr", repr(lr),
                  "--opt", f"lambda={lam!r}", "--start", f"{x0!r},{y0!r}", "--steps", "300", "--format", "json"], capsys)
     d = run["diverged_at"]
-    data = live_data(page_zh)
+    data = apptest.live_data(page_zh)
     i = data["values"].index(lam)
     trail = next(tr for tr in data["charts"][0]["traces"] if tr["match"].get("meta") == "path-trail")
     np.testing.assert_array_equal(unpack(trail["x"][i]), theta[keep, 0].astype(np.float32))

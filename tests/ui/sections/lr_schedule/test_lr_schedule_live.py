@@ -10,7 +10,7 @@ from optim_lab.schedules import SCHEDULES
 from surfaces import get_surface
 from tests import apptest
 from tests.ui.sections.live_cli import cli_trail
-from ui.common.live import received, unpack
+from ui.common.live import unpack
 from ui.sections.lr_schedule.calc import SCHED_ETA, lr_default, warmup_positions
 from ui.shell import PAGE_BY_ID
 
@@ -25,11 +25,6 @@ def page_en():
     return at
 
 
-def live_data(at) -> dict:
-    (el,) = at.get("bidi_component")
-    return received(el)
-
-
 def test_positions_are_whole_steps_within_the_run():
     assert warmup_positions(50).tolist() == list(range(1, 51))
     w = warmup_positions(2000)
@@ -40,7 +35,7 @@ def test_positions_are_whole_steps_within_the_run():
 
 def test_the_control_starts_at_the_classic_sliders_value(page_en):
     assert page_en.slider(key="sp_warmup").value == 40
-    data = live_data(page_en)
+    data = apptest.live_data(page_en)
     assert data["param"] == "sp_warmup" and data["values"] == list(range(1, STEPS + 1))
     assert data["values"][data["index"]] == 40
 
@@ -48,7 +43,7 @@ def test_the_control_starts_at_the_classic_sliders_value(page_en):
 def test_with_spread_positions_the_control_still_starts_at_the_sliders_value():
     at = apptest.open_page(PAGE, "en", {"steps": "300", "sp_warmup": "50"})  # 50 is none of the 120 spread steps
     apptest.assert_clean(at)
-    data = live_data(at)
+    data = apptest.live_data(at)
     assert len(data["values"]) == 121 and data["values"][data["index"]] == 50 == at.slider(key="sp_warmup").value
 
 
@@ -60,7 +55,7 @@ def test_a_position_shows_the_command_lines_run(page_en, capsys, w):
     run, theta, keep = cli_trail(["run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", repr(lr), "--schedule", "warmup-cosine",
                  "--sched", f"warmup={w}", "--sched", f"t_max={STEPS}", "--sched", "eta_min=0", "--start", f"{x0!r},{y0!r}",
                  "--steps", str(STEPS), "--format", "json"], capsys)
-    data = live_data(page_en)
+    data = apptest.live_data(page_en)
     i = data["values"].index(w)
     charts = {c["key"]: c["traces"] for c in data["charts"]}
     trail = next(tr for tr in charts["main"] if tr["match"].get("meta") == "path-trail")

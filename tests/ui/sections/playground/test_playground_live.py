@@ -13,7 +13,7 @@ from optim_lab.engine import Racer, race
 from surfaces import get_surface
 from tests import apptest
 from ui.common.figures import MAX_TRAIL_POINTS, PALETTE, thin_path, turn_scores
-from ui.common.live import received, unpack
+from ui.common.live import unpack
 from ui.sections.playground.calc import MULTIPLIERS
 from ui.shell import PAGE_BY_ID
 from ui.text import t
@@ -23,12 +23,6 @@ START = (-1.5, 2.5)
 RACE = {"n": "3", "o1": "sgd", "o1_lr": "0.001", "o2": "adam", "o2_lr": "0.05", "o3": "rmsprop", "o3_lr": "0.01",
         "steps": "200", "x0": "-1.5", "y0": "2.5"}
 LRS = [("sgd", 0.001), ("adam", 0.05), ("rmsprop", 0.01)]
-
-
-def live_data(at) -> dict:
-    (el,) = at.get("bidi_component")
-    assert el.proto.component_name == "optim_lab.live"
-    return received(el)
 
 
 def final_losses(at, lang: str = "en") -> list[float]:
@@ -62,7 +56,7 @@ def test_one_leaves_the_race_as_it_was_and_out_of_the_url():
     apptest.assert_clean(at)
     assert at.selectbox(key="lrx").value == 1.0 and "lrx" not in at.query_params
     assert final_losses(at) == pytest.approx(engine_final_losses(1.0), rel=1e-5)
-    assert live_data(at)["index"] == MULTIPLIERS.index(1.0)
+    assert apptest.live_data(at)["index"] == MULTIPLIERS.index(1.0)
     at.selectbox(key="lrx").set_value(0.501).run()
     apptest.assert_clean(at)
     assert at.query_params.get("lrx") in ("0.501", ["0.501"])
@@ -71,7 +65,7 @@ def test_one_leaves_the_race_as_it_was_and_out_of_the_url():
 
 @pytest.mark.parametrize("m", [0.1, 1.0, 3.16, 10.0])
 def test_a_position_shows_every_racers_command_line_run(page_en, capsys, m):
-    data = live_data(page_en)
+    data = apptest.live_data(page_en)
     assert data["param"] == "lrx" and data["values"] == list(MULTIPLIERS)
     assert data["values"][data["index"]] == 2.51
     i = data["values"].index(m)
@@ -99,7 +93,7 @@ def test_the_payload_of_eight_racers_stays_under_2_mb_and_speaks_chinese():
     apptest.assert_clean(at)
     (el,) = at.get("bidi_component")
     assert len(el.proto.bytes) < 2 * 2**20
-    data = received(el)
+    data = apptest.live_data(at)
     assert data["label"] == t("pg_live_label", "zh") and len(data["charts"][0]["traces"]) == 8 * 3
     assert any("发散" in r for r in data["readouts"])
 
@@ -121,7 +115,7 @@ def test_the_3d_view_hides_the_live_control_and_2d_brings_it_back():
     assert not at.get("bidi_component") and at.selectbox(key="lrx").value == 1.0  # the classic selector stays
     at.toggle(key="view3d").set_value(False).run()
     apptest.assert_clean(at)
-    assert live_data(at)["param"] == "lrx"
+    assert apptest.live_data(at)["param"] == "lrx"
     at.toggle(key="view3d").set_value(True).run()
     apptest.assert_clean(at)
     assert not at.get("bidi_component")
