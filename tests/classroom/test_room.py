@@ -12,7 +12,7 @@ import pytest
 from tests import apptest
 from ui.classroom import room
 from ui.classroom import store as cs
-from ui.common import keys, presets, quiz
+from ui.common import fragments, keys, presets, quiz
 from ui.text import t
 
 CP = quiz.for_page("critical-points")[0]
@@ -154,66 +154,12 @@ def test_a_class_that_ends_says_so_to_its_students():
     apptest.assert_clean(student, errors_ok=True)
 
 
-class _CountingTurns:
-    """Stands for the class's turns: counts who takes one and gives it back."""
+class _CountingTraffic(room.Traffic):
+    """The class's traffic, counting the runs that counted, the turns taken and those given back."""
 
     def __init__(self):
-        self.taken = self.given = 0
-
-    def acquire(self, timeout=None):
-        self.taken += 1
-        return True
-
-    def release(self):
-        self.given += 1
-
-
-def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
-    turns = _CountingTurns()
-    monkeypatch.setattr(room, "_TURNS", turns)
-    teacher, code, _ = _teacher("playground")
-    assert turns.taken == 0  # the teacher's own runs never wait
-    student = apptest.open_page("app.py", "en", {"class": code})
-    assert student.session_state[keys.URL_PAGE] == "playground"
-    assert (turns.taken, turns.given) == (1, 1)  # joining: one catching-up run, its turn given back
-    student.run()  # a poll while the teacher stays: no turn
-    assert (turns.taken, turns.given) == (1, 1)
-    teacher.switch_page("pages/critical-points.py").run()
-    student.run()
-    assert student.session_state[keys.URL_PAGE] == "critical-points"
-    assert (turns.taken, turns.given) == (2, 2)
-    assert "catch_up" not in student.session_state[keys.CLASS]
-    alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
-    assert not alone.exception and (turns.taken, turns.given) == (2, 2)
-
-
-def test_runs_in_progress_are_counted_until_they_end_even_by_an_exception():
-    runs = room.Runs()
-    assert runs.wait_idle(0)
-    with runs.running(), runs.running():
-        assert not runs.wait_idle(0)
-    assert runs.wait_idle(0)
-    with pytest.raises(KeyError), runs.running():
-        raise KeyError
-    assert runs.wait_idle(0)
-
-
-def test_a_waiting_follower_is_woken_when_the_last_run_ends():
-    runs, done = room.Runs(), []
-    with runs.running():
-        follower = threading.Thread(target=lambda: done.append(runs.wait_idle(None)), daemon=True)
-        follower.start()
-        while not runs._cv._waiters:  # the follower waits (CPython's Condition keeps its waiters)
-            follower.join(0.001)
-        assert done == []
-    follower.join(60)
-    assert done == [True]  # without the wake-up it would wait for ever
-
-
-class _CountingRuns(room.Runs):
-    def __init__(self):
-        super().__init__()
-        self.entered = self.waited = 0
+        super().__init__(room.FOLLOW_AT_ONCE)
+        self.entered = self.taken = self.given = 0
 
     @contextmanager
     def running(self):
@@ -221,34 +167,200 @@ class _CountingRuns(room.Runs):
         with super().running():
             yield
 
-    def wait_idle(self, timeout):
-        self.waited += 1
-        return super().wait_idle(timeout)
+    @contextmanager
+    def turn(self, sid, since, wait_s, yield_s):
+        with super().turn(sid, since, wait_s, yield_s) as got:
+            self.taken += got
+            try:
+                yield got
+            finally:
+                self.given += got
 
 
-def test_only_a_catching_up_run_lets_the_others_go_first(monkeypatch):
-    runs = _CountingRuns()
-    monkeypatch.setattr(room, "_RUNS", runs)
+def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
+    traffic = _CountingTraffic()
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
     teacher, code, _ = _teacher("playground")
-    assert (runs.entered, runs.waited) == (1, 0)  # the teacher's run counts, and never waits
+    assert (traffic.entered, traffic.taken) == (1, 0)  # the teacher's own runs count, and never wait
     student = apptest.open_page("app.py", "en", {"class": code})
     assert student.session_state[keys.URL_PAGE] == "playground"
-    assert runs.waited == 1  # joining: one catching-up run waited for the others
-    assert runs.wait_idle(0)  # … and every run that counted has ended
+    assert (traffic.taken, traffic.given) == (1, 1)  # joining: one catching-up run, its turn given back
+    student.run()  # a poll while the teacher stays: no turn
+    assert (traffic.taken, traffic.given) == (1, 1)
+    teacher.switch_page("pages/critical-points.py").run()
+    student.run()
+    assert student.session_state[keys.URL_PAGE] == "critical-points"
+    assert (traffic.taken, traffic.given) == (2, 2)
+    assert "catch_up" not in student.session_state[keys.CLASS]
+    entered = traffic.entered
+    alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
+    assert not alone.exception and (traffic.taken, traffic.given) == (2, 2) and traffic.entered > entered
+    assert traffic.idle()  # every run that counted has ended
 
 
-class _TeacherMovesMeanwhile(_CountingTurns):
-    """Turns during which the teacher moves once more (the student waited behind the class)."""
+def _waiter(traffic: room.Traffic, sid: str, wait_s=None, yield_s=None) -> tuple[threading.Thread, list]:
+    """A catch-up run of session `sid`, set off now, in a thread of its own; `got` receives its turn (or not)."""
+    got: list = []
+    since = traffic.mark()
+
+    def run():
+        with traffic.turn(sid, since, wait_s, yield_s) as g:
+            got.append(g)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th, got
+
+
+def _until_waiting(traffic: room.Traffic, th: threading.Thread, sid: str) -> None:
+    """Until the run of `sid` waits: registered, and asleep on a condition (CPython's Condition
+    keeps its waiters).  Fails if the run ends instead."""
+    while sid not in traffic._waiting or not (traffic._turns._waiters or traffic._idle._waiters):  # noqa: SLF001
+        assert th.is_alive(), f"the run of {sid} did not wait"
+        th.join(0.001)
+
+
+def test_runs_in_progress_are_counted_until_they_end_even_by_an_exception():
+    traffic = room.Traffic(1)
+    assert traffic.idle()
+    with traffic.running(), traffic.running():
+        assert not traffic.idle()
+    assert traffic.idle()
+    with pytest.raises(KeyError), traffic.running():
+        raise KeyError
+    assert traffic.idle()
+
+
+def test_a_turn_waits_for_the_runs_in_progress_and_is_woken_when_the_last_ends():
+    traffic = room.Traffic(1)
+    with traffic.running():
+        th, got = _waiter(traffic, "s1")
+        _until_waiting(traffic, th, "s1")
+        assert got == []
+    th.join(60)
+    assert got == [True]  # without the wake-up it would wait for ever
+
+
+def test_turns_are_taken_one_at_a_time_and_given_back():
+    traffic = room.Traffic(1)
+    with traffic.turn("s1", 0, None, None) as first:
+        assert first
+        th, got = _waiter(traffic, "s2")
+        _until_waiting(traffic, th, "s2")
+        assert got == []  # the one turn is taken
+    th.join(60)
+    assert got == [True]
+    with traffic.turn("s3", 0, 0, 0) as third:  # and s2 gave it back
+        assert third
+
+
+def test_a_turn_not_free_in_time_is_not_taken():
+    traffic = room.Traffic(1)
+    with traffic.turn("s1", 0, None, None), traffic.turn("s2", 0, 0.01, None) as second:
+        assert not second
+    with traffic.turn("s3", 0, 0, 0) as third:  # nothing was taken by the run that waited in vain
+        assert third
+
+
+@pytest.mark.parametrize("behind", ["turn", "runs"])
+def test_a_student_who_clicks_while_waiting_stops_waiting_at_once(behind):
+    """The student clicks "Explore on my own" while its catch-up waits behind the class (a turn
+    held by another follower) or behind the runs of others: the wait ends without a turn, and
+    the other sessions' waits go on."""
+    traffic = room.Traffic(1)
+    held = traffic.turn("other", 0, None, None) if behind == "turn" else traffic.running()
+    with held:
+        bystander, by = _waiter(traffic, "bystander") if behind == "turn" else (None, [])
+        if bystander is not None:
+            _until_waiting(traffic, bystander, "bystander")
+        th, got = _waiter(traffic, "clicker")
+        _until_waiting(traffic, th, "clicker")
+        traffic.ask("somebody else")  # not waiting: nothing happens
+        traffic.ask("clicker")
+        th.join(60)
+        assert got == [behind == "runs"] and not th.is_alive()  # behind runs it had a turn, and stopped waiting
+        assert by == []  # the bystander still waits for its turn
+    if bystander is not None:
+        bystander.join(60)
+        assert by == [True]
+
+
+def test_a_click_after_the_catch_up_was_set_off_is_never_waited_behind():
+    """The click can reach the server before the run it interrupts has begun to wait."""
+    traffic = room.Traffic(1)
+    since = traffic.mark()
+    traffic.ask("s1")
+    with traffic.turn("other", 0, None, None), traffic.turn("s1", since, None, None) as got:
+        assert got is False  # with no timeout: had it waited, it would wait for ever
+
+
+def test_a_click_before_the_catch_up_was_set_off_does_not_cut_its_wait_short():
+    traffic = room.Traffic(1)
+    traffic.ask("s1")  # the request that led to the catch-up, or an older one
+    with traffic.turn("other", 0, None, None):
+        th, got = _waiter(traffic, "s1")
+        _until_waiting(traffic, th, "s1")
+    th.join(60)
+    assert got == [True]
+
+
+def test_the_server_tells_of_a_learners_requests_only(monkeypatch):
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    heard: list[str] = []
+    monkeypatch.setattr(fragments, "_LISTENERS", [heard.append])
+    fragments.asked("s-click", ClientState(page_script_hash="p"))
+    fragments.asked("s-fragment-click", ClientState(page_script_hash="p", fragment_id="f"))
+    fragments.asked("s-timer", ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True))
+    fragments.asked("s-files", None)
+    assert heard == ["s-click", "s-fragment-click"]
+
+
+def test_a_request_reaches_the_rooms_traffic(monkeypatch):
+    """The server's rerun requests, wrapped as `fragments.install` wraps Streamlit's session
+    (here a stand-in session class), stop a waiting catch-up of the session that asked."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    class Session:
+        page_script_hash = "p"
+
+        def __init__(self, sid):
+            self.id, self.requests = sid, []
+
+        def request_rerun(self, client_state):
+            self.requests.append(client_state)
+
+    fragments.install(Session)
+    traffic = room.Traffic(1)
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
+    with traffic.turn("other", 0, None, None):
+        th, got = _waiter(traffic, "s1")
+        _until_waiting(traffic, th, "s1")
+        before = traffic.mark()
+        Session("s1").request_rerun(ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True))
+        assert traffic.mark() == before  # the follow fragment's timer is not the student's request
+        Session("s2").request_rerun(ClientState(page_script_hash="p"))  # another student's click
+        assert traffic.mark() == before + 1 and th.is_alive() and got == []
+        student = Session("s1")
+        student.request_rerun(ClientState(page_script_hash="p"))  # the student's click
+        th.join(60)
+        assert got == [False] and len(student.requests) == 1  # the wait ended, and Streamlit got the request
+
+
+class _TeacherMovesMeanwhile(_CountingTraffic):
+    """Traffic in which the teacher moves once more while a student waits for a turn."""
 
     def __init__(self, move):
         super().__init__()
         self.move = move
 
-    def acquire(self, timeout=None):
+    @contextmanager
+    def turn(self, sid, since, wait_s, yield_s):
         if self.move is not None:
             self.move()
             self.move = None
-        return super().acquire(timeout)
+        with super().turn(sid, since, wait_s, yield_s) as got:
+            yield got
 
 
 @pytest.mark.parametrize("where", ["critical-points", "playground"])
@@ -258,7 +370,7 @@ def test_a_student_who_waited_draws_the_teachers_newest_view(monkeypatch, where)
     first, newest = _preset("critical-points", "escape"), presets.for_page(where)[1]
     turns = _TeacherMovesMeanwhile(lambda: room.store().publish(code, secret, where, dict(newest.params),
                                                                 preset=newest.id))
-    monkeypatch.setattr(room, "_TURNS", turns)
+    monkeypatch.setattr(room, "_TRAFFIC", turns)
     teacher.button(key=keys.preset_button(first.id)).click().run()
     student.run()  # the poll sees the first preset; its run waits, meanwhile the teacher moved on
     assert student.session_state[keys.URL_PAGE] == where

@@ -24,13 +24,14 @@ import logging
 import os
 import secrets
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import streamlit as st
 
 from ui.classroom import store as cs
-from ui.common import keys, presets
+from ui.common import fragments, keys, presets
 from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
 from ui.text import t
 
@@ -210,7 +211,7 @@ def _apply(m: dict, view: cs.View) -> None:
     page = _adopt(m, view)
     if page is None:
         return
-    m["catch_up"] = True  # the run this starts waits for its turn (`turn`)
+    m["catch_up"] = _TRAFFIC.mark()  # the run this starts waits for its turn (`turn`), unless the student asks meanwhile
     st.switch_page(page.path)
 
 
@@ -247,64 +248,133 @@ def _adopt(m: dict, view: cs.View):
     return page
 
 
-_TURNS = threading.BoundedSemaphore(FOLLOW_AT_ONCE)
+class Traffic:
+    """Who draws when, among the page runs of a class.
 
+    A run that is not a follower's catch-up (a student on their own, the teacher) goes straight
+    on and is counted while it runs (`running`).  A follower's catch-up run takes a turn
+    (`turn`): at most `at_once` at a time, first come first served, and a turn starts once the
+    counted runs in progress have ended (at most `yield_s` later).  Sharing the interpreter lock
+    with one, both take longer: measured in make load-class, a student on their own waited p50
+    0.84 s with the class following, 0.25 s when the followers let them go first.
 
-class Runs:
-    """The page runs in progress that are not a follower's catch-up (a student on their own,
-    the teacher).  A follower's run lets them finish first: sharing the interpreter lock with
-    one, both take longer (measured in make load-class: a student on their own waited p50 0.84
-    s with the class following, 0.25 s when the followers let them go first)."""
+    A session that asks for another run after its catch-up was set off (a click on "Explore on
+    my own", a preset, a link: `ask`, from the server's rerun requests, `ui.common.fragments`)
+    does not wait, or stops waiting at once, and gets no turn.  Streamlit answers such a click
+    at once with a new script runner (`runner.fastReruns`) and leaves the waiting run behind:
+    had it waited on, it would later take a turn from the class and adopt the teacher's view —
+    clearing the session's state under the run the student asked for."""
 
-    def __init__(self):
-        self._cv = threading.Condition()
-        self._n = 0
+    ASKS_KEPT = 4096  # sessions whose last request is remembered (the oldest forgotten first)
+
+    def __init__(self, at_once: int):
+        self._lock = threading.Lock()
+        self._turns = threading.Condition(self._lock)  # waiting for a turn
+        self._idle = threading.Condition(self._lock)  # a turn holder waiting for the counted runs to end
+        self._free = at_once
+        self._runs = 0
+        self._waiting: set[str] = set()  # sessions whose catch-up run waits
+        self._seq = 0  # requests so far
+        self._asked: OrderedDict[str, int] = OrderedDict()  # session → the number of its last request
 
     @contextmanager
     def running(self):
-        with self._cv:
-            self._n += 1
+        with self._lock:
+            self._runs += 1
         try:
             yield
         finally:
-            with self._cv:
-                self._n -= 1
-                self._cv.notify_all()
+            with self._lock:
+                self._runs -= 1
+                if self._runs == 0:
+                    self._idle.notify_all()
 
-    def wait_idle(self, timeout: float | None) -> bool:
-        """Until no such run is in progress (True), or `timeout` s passed (False)."""
-        with self._cv:
-            return self._cv.wait_for(lambda: self._n == 0, timeout=timeout)
+    def mark(self) -> int:
+        """Where the requests are now: a catch-up set off here gives way to any later request of its session."""
+        with self._lock:
+            return self._seq
+
+    @contextmanager
+    def turn(self, sid: str, since: int, wait_s: float | None, yield_s: float | None):
+        """A catch-up run of session `sid`, set off at `mark()` = `since`: yields whether it had
+        its turn (False: it waited `wait_s` in vain, or its session asked for another run)."""
+
+        def asked() -> bool:
+            return self._asked.get(sid, 0) > since
+
+        with self._lock:
+            self._waiting.add(sid)
+            try:
+                self._turns.wait_for(lambda: self._free > 0 or asked(), wait_s)
+                got = self._free > 0 and not asked()
+                if got:
+                    self._free -= 1
+                    self._idle.wait_for(lambda: self._runs == 0 or asked(), yield_s)
+                elif self._free > 0:
+                    self._turns.notify()  # a wake-up meant for this run goes to the next one
+            finally:
+                self._waiting.discard(sid)
+        try:
+            yield got
+        finally:
+            if got:
+                with self._lock:
+                    self._free += 1
+                    self._turns.notify()
+
+    def ask(self, sid: str) -> None:
+        """Session `sid` asked the server for another run: a catch-up of it set off before does not
+        wait, or stops waiting."""
+        with self._lock:
+            self._seq += 1
+            self._asked[sid] = self._seq
+            self._asked.move_to_end(sid)
+            while len(self._asked) > self.ASKS_KEPT:
+                self._asked.popitem(last=False)
+            if sid in self._waiting:
+                self._turns.notify_all()
+                self._idle.notify_all()
+
+    def idle(self) -> bool:
+        """No counted run in progress (for the tests)."""
+        with self._lock:
+            return self._runs == 0
 
 
-_RUNS = Runs()
+_TRAFFIC = Traffic(FOLLOW_AT_ONCE)
+fragments.on_run_asked(lambda sid: _TRAFFIC.ask(sid))  # late-bound: the tests stand in their own traffic
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
 
 
 @contextmanager
 def turn(page_id: str):
-    """The page run of a student catching up with the teacher takes its turn: when the teacher
-    moves, the whole class asks for the new view within a second, and sixty page runs at once
-    share one interpreter lock — each is slower for the crowd (switching, caches), and a
-    student exploring on their own waits behind all of them.  FOLLOW_AT_ONCE at a time, the
-    others wait (without holding the lock); every other run goes straight on, and a turn starts
-    once the runs of others in progress have ended (`Runs`).
+    """The page run of a student catching up with the teacher takes its turn (`Traffic`): when
+    the teacher moves, the whole class asks for the new view within a second, and sixty page
+    runs at once share one interpreter lock — each is slower for the crowd (switching, caches),
+    and a student exploring on their own waits behind all of them.  Every other run goes
+    straight on.
 
     A teacher who moved again while the student waited is followed at once: the run draws the
     newest view (on this page), or goes to its page without waiting again — never a view
     already left, which would cost the crowd a second run per student."""
     m = st.session_state.get(keys.CLASS, {})
-    if not m.pop("catch_up", False):
-        with _RUNS.running():
+    since = m.pop("catch_up", None)
+    if since is None:
+        with _TRAFFIC.running():
             yield
         return
-    got = _TURNS.acquire(timeout=FOLLOW_WAIT_S)
-    try:
-        _RUNS.wait_idle(YIELD_S)
-        _newest(m, page_id)
-        yield
-    finally:
+    with _TRAFFIC.turn(_session_id(), since, FOLLOW_WAIT_S, YIELD_S) as got:
         if got:
-            _TURNS.release()
+            _newest(m, page_id)
+        else:  # the student asked for another run meanwhile: this element ends this one, before it touches the session
+            st.empty()  # (after a wait in vain, a run that hung elsewhere: an empty slot, and the page is drawn)
+        yield
 
 
 def _newest(m: dict, page_id: str) -> None:

@@ -1,4 +1,11 @@
-"""A fragment's rerun that arrives for a page the session has already left is dropped.
+"""The server's rerun requests, seen before Streamlit handles them.
+
+1. A fragment's rerun that arrives for a page the session has already left is dropped.
+2. A request the learner made (a click, a link, a setting; not a timer fragment's automatic
+   rerun) is told to the listeners of `on_run_asked`: a student's catch-up run that waits for
+   its turn behind the class gives way to it (`ui.classroom.room.Traffic`).
+
+On 1:
 
 The browser asks for a fragment's rerun with the page it shows.  A timer fragment (`run_every`:
 a student's follow, a job's progress, the teacher's counts) can fire in the moment between the
@@ -17,10 +24,30 @@ next tick of the timer asks again with the right page.  `install()` wraps
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 _MARK = "_optlab_drops_stale_fragments"
+_LISTENERS: list[Callable[[str], None]] = []
+
+
+def on_run_asked(listener: Callable[[str], None]) -> None:
+    """`listener(session_id)` after every request a session's learner made."""
+    _LISTENERS.append(listener)
+
+
+def by_the_learner(client_state) -> bool:
+    """Whether the browser sent a request because its learner did something (a widget, a link,
+    the rerun menu), not for a timer fragment (`is_auto_rerun`) nor a change of the app's files
+    (no client state)."""
+    return client_state is not None and not client_state.is_auto_rerun
+
+
+def asked(session_id: str, client_state) -> None:
+    if by_the_learner(client_state):
+        for listener in _LISTENERS:
+            listener(session_id)
 
 
 def stale(session_pages: tuple[str, ...], client_state) -> bool:
@@ -37,20 +64,24 @@ def _session_pages(session) -> tuple[str, ...]:
     return session.page_script_hash, getattr(pages, "intended_page_script_hash", None) or ""
 
 
-def install() -> None:
-    from streamlit.runtime.app_session import AppSession
+def install(session_class=None) -> None:
+    """Wrap `request_rerun` of Streamlit's `AppSession` (or `session_class`, for the tests) once."""
+    if session_class is None:
+        from streamlit.runtime.app_session import AppSession as session_class
 
-    if getattr(AppSession.request_rerun, _MARK, False):
+    if getattr(session_class.request_rerun, _MARK, False):
         return
-    original = AppSession.request_rerun
+    original = session_class.request_rerun
 
     def request_rerun(self, client_state):
         if stale(_session_pages(self), client_state):
             log.debug("dropped a rerun of fragment %s of page %s: the session is on %s",
                       client_state.fragment_id, client_state.page_script_hash, _session_pages(self))
             return None
-        return original(self, client_state)
+        out = original(self, client_state)
+        asked(self.id, client_state)
+        return out
 
     setattr(request_rerun, _MARK, True)
     request_rerun.__doc__ = original.__doc__
-    AppSession.request_rerun = request_rerun
+    session_class.request_rerun = request_rerun
