@@ -32,6 +32,7 @@ from ui.common.figures.contour import (
     _around,
     _by_kind,
     _last,
+    animation_bottom,
     animation_controls,
     arrow_annotations,
     contour_figure,
@@ -57,7 +58,8 @@ from ui.common.figures.theme import (
 __all__ = [
     "ANIM_BAR", "COLORSCALE", "KIND_STYLE", "LEGEND_COLUMNS", "MAX_FRAMES", "MAX_PLANE_ASPECT", "MAX_TRAIL_POINTS",
     "MESH_3D", "MODEBAR_PX", "PALETTE", "PATH_3D_POINTS", "Grid", "Labels", "LeanFigure", "Path", "ReadyFigure", "Series",
-    "_add_animation", "_around", "_by_kind", "_last", "_thin", "_tick_text", "_trail", "animation_controls",
+    "_add_animation", "_around", "_by_kind", "_last", "_thin", "_tick_text", "_trail", "animation_bottom",
+    "animation_controls",
     "arrow_annotations", "bars_figure", "bottom_legend", "colour_values", "contour_figure", "contour_trace",
     "curves_figure", "frame_steps", "hover_text", "legend_rows_px", "legend_top", "log_axis", "log_floor", "loss_ticks",
     "pick_grid_trace", "plane_axes", "surface3d_figure", "thin_path", "top_legend", "turn_scores", "typed", "untyped",

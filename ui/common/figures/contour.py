@@ -214,17 +214,27 @@ def _around(template: str) -> dict:
     return {"prefix": prefix, "suffix": suffix}
 
 
+def _animation_rows(font_size: int) -> tuple[int, int]:
+    """(px from the plot's bottom to the ▶ buttons, the buttons' row): tick labels (ticks, then ≈ 1.7
+    lines of the font), the axis title TITLE_STANDOFF px under them, a gap; then the buttons."""
+    return int(5 + 1.7 * font_size + TITLE_STANDOFF + 1.4 * font_size + 12), int(34 * font_size / 14)
+
+
+def animation_bottom(font_size: int) -> int:
+    """The bottom margin an animation's controls need under the plot (`animation_controls`)."""
+    axis_px, buttons_px = _animation_rows(font_size)
+    return axis_px + buttons_px + int(ANIM_BAR * font_size / 14)
+
+
 def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: int, font_size: int, *,
                        active: int | None = None, duration: int = 80, resume: bool = True) -> tuple[list, list, int]:
     """(updatemenus, sliders, bottom margin) of a client-side animation, laid out in rows under
     the x-axis title: the ▶ / ❚❚ / ▶ resume buttons, then the step slider across the whole
     width with its "step k" label on its own line, so nothing covers the axis title or the label.
     Positions are paper fractions computed from the chart's pixel height."""
+    axis_px, buttons_px = _animation_rows(font_size)
+    bottom = animation_bottom(font_size)
     scale = font_size / 14
-    # tick labels (ticks, then ≈ 1.7 lines of the font), the title TITLE_STANDOFF px under them, a gap
-    axis_px = int(5 + 1.7 * font_size + TITLE_STANDOFF + 1.4 * font_size + 12)
-    buttons_px = int(34 * scale)
-    bottom = axis_px + buttons_px + int(ANIM_BAR * scale)
     plot_h = max(height - margin_t - bottom, 100)
     y_buttons = -axis_px / plot_h
     y_slider = -(axis_px + buttons_px) / plot_h

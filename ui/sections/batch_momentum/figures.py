@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from ui.common.figures import (
     COLORSCALE,
     Labels,
+    animation_bottom,
     animation_controls,
     colour_values,
     legend_top,
@@ -27,6 +28,7 @@ from ui.common.figures import (
 )
 
 MAX_BATCH_FRAMES = 40
+STILL_BOTTOM = 50  # px under a still batch view's plot: tick labels and the axis title
 FULL_ARROW = "#FF4B4B"
 
 
@@ -90,8 +92,10 @@ def _frame_traces(frame: BatchFrame, span: float, zc: np.ndarray) -> list:
 
 def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, text: BatchText, *,
                  full_z: np.ndarray | None = None, active: int = 0, log: bool = False, color: str = "#D55E00",
-                 height: int = 560, font_size: int = 14) -> go.Figure:
+                 height: int = 560, font_size: int = 14, grow: bool = False) -> go.Figure:
     """One batch's error surface; with several frames, ▶ plays through consecutive batches.
+    With `grow` (the projector, where the chart has the whole width) the animation's controls are
+    added under the plot, not taken from its `height`: the surface is as tall as a still one's.
 
     Colours and contour levels are shared by all frames (computed over every frame), so a
     change of colour is a change of the loss, not of the scale."""
@@ -143,7 +147,7 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
                     pad=dict(t=6, l=4), font=dict(size=font_size + 1))
 
     fig.update_layout(
-        height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=top, b=50),
+        height=height, font=dict(size=font_size), margin=dict(l=60, r=10, t=top, b=STILL_BOTTOM),
         xaxis=xa, yaxis=ya, annotations=notes, title=title(fa.step) if text.title else None,
         legend=top_legend(font_size, bgcolor="rgba(150,150,150,0.35)"),
         uirevision="batch",
@@ -152,9 +156,11 @@ def batch_figure(xs: np.ndarray, ys: np.ndarray, frames: list[BatchFrame], box, 
         fig.frames = [go.Frame(data=_frame_traces(fr, span, cvals[j]), traces=dynamic, name=str(fr.step),
                                layout=dict(title=title(fr.step)) if text.title else None)
                       for j, fr in enumerate(frames)]
+        if grow:
+            height += animation_bottom(font_size) - STILL_BOTTOM
         menus, sliders, bottom = animation_controls([fr.step for fr in frames], text.anim, height, top, font_size,
                                                     active=active, duration=700)
-        fig.update_layout(updatemenus=menus, sliders=sliders, margin=dict(l=60, r=10, t=top, b=bottom))
+        fig.update_layout(height=height, updatemenus=menus, sliders=sliders, margin=dict(l=60, r=10, t=top, b=bottom))
     return fig
 
 

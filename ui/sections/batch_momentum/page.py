@@ -111,7 +111,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
         title=sh.t("bm_batch_surface", name=race.names[i], k="{k}"),  # the chart writes each frame's step
     )
     fig = view.figure(batch_figure, sb.xs, sb.ys, frames, box, text, full_z=full.z, active=win.active, log=bool(race.spec.log_levels),
-                      color=race.colors[i], height=sh.size(540, 640), font_size=sh.font)
+                      color=race.colors[i], height=sh.size(540, 640), font_size=sh.font, grow=sh.big)
     view.chart(fig, "bm_batch")
     shown = frames[win.active]
     k = shown.step

@@ -109,3 +109,23 @@ def test_weights_figure_bars_and_fixed_range():
     assert [t.type for t in fig.data] == ["bar", "bar"]
     assert fig.layout.barmode == "group"
     assert list(fig.layout.yaxis.range) == pytest.approx([0, 0.108])
+
+
+@pytest.mark.parametrize("font", [14, 18])
+def test_on_the_projector_the_animation_adds_its_controls_under_a_full_size_surface(font):
+    """Stacked on the projector the batch view has the whole width: its ▶ buttons and step slider
+    (≈ 280 px at 18 px type) are added under the plot, which stays as tall as a still view's
+    (at 640 px, 230 px of plot were left for the surface before).  Side by side on a screen the
+    chart keeps its height, level with the full surface beside it."""
+    xs, ys, frames = _frames(12)
+
+    def plot_px(fig) -> float:
+        m = fig.layout.margin
+        return fig.layout.height - m.t - m.b
+
+    still = batch_figure(xs, ys, frames[:1], BOX, BatchText(), full_z=frames[0].z, height=640, font_size=font)
+    grown = batch_figure(xs, ys, frames, BOX, BatchText(), full_z=frames[0].z, height=640, font_size=font, grow=True)
+    level = batch_figure(xs, ys, frames, BOX, BatchText(), full_z=frames[0].z, height=640, font_size=font)
+    assert plot_px(grown) == plot_px(still) >= 400
+    assert grown.layout.height > 640 and level.layout.height == 640 and plot_px(level) < plot_px(still)
+    assert still.layout.height == 640  # a still view has no controls to add
