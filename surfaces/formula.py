@@ -35,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import torch
@@ -436,10 +437,16 @@ def _level(node: Node) -> int:
 
 
 def _fmt_num(v: float) -> str:
-    """Shortest text that reads back as exactly v."""
+    """Shortest text that reads back as exactly v: never longer than the number as typed
+    (`0.5`, `100`, `1e6` rather than `1000000`, `1e-7` rather than `1e-07`)."""
+    shortest = repr(v)  # the fewest significant digits that read back as v
+    sign, digits, exp = Decimal(shortest).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+    candidates = [shortest, f"{'-' if sign else ''}{mantissa}e{exp + len(ds) - 1}"]
     if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
+        candidates.insert(0, str(int(v)))
+    return min((c for c in candidates if float(c) == v), key=len)
 
 
 def _exp_text(p: float) -> str:
@@ -447,7 +454,9 @@ def _exp_text(p: float) -> str:
 
 
 def to_text(node: Node) -> str:
-    """Canonical text: `parse(to_text(t)) == t`; parentheses only where needed, `^` for powers."""
+    """Canonical text: `parse(to_text(t)) == t`; parentheses only where needed, `^` for powers, no
+    spaces, numbers at their shortest.  So it is never longer than the text typed, and a formula
+    accepted once is accepted again in its canonical form (the command line prints it)."""
 
     def sub(n: Node, need: int) -> str:
         s = to_text(n)
@@ -461,13 +470,13 @@ def to_text(node: Node) -> str:
         case Neg(operand=a):
             return "-" + sub(a, 3)
         case BinOp(op=op, left=a, right=b) if op in "+-":
-            return f"{sub(a, 1)} {op} {sub(b, 2)}"
+            return f"{sub(a, 1)}{op}{sub(b, 2)}"
         case BinOp(op=op, left=a, right=b):
             return f"{sub(a, 2)}{op}{sub(b, 3)}"
         case Pow(base=a, exponent=p):
             return f"{sub(a, 5)}^{_exp_text(p)}"
         case Call(fn=fn, args=args):
-            return f"{fn}({', '.join(to_text(a) for a in args)})"
+            return f"{fn}({','.join(to_text(a) for a in args)})"
     raise TypeError(f"not a formula node: {node!r}")
 
 
