@@ -201,6 +201,12 @@ class Shell:
             st.dataframe(rows, hide_index=True, width="stretch", **({"height": height} if height else {}))
 
     @property
+    def side(self):
+        """Where the page's side controls go: the sidebar; for a student following the teacher,
+        who holds them, nowhere (`state.HIDDEN`)."""
+        return self.controls.side
+
+    @property
     def font(self) -> int:
         """The charts' font size."""
         return self.size(13, 18)  # 18 px: read from the back row (the chart look keeps every text of a chart there)
@@ -325,20 +331,31 @@ def page_setup(page_id: str) -> Shell:
         ss[keys.BIG_CHOICE] = big
         st.toggle(t("presentation_mode", lang), key=keys.BIG_CHOICE, on_change=_on_big_change,
                   help=t("presentation_mode_help", lang))
-        st.markdown(f"**{t('menu', lang)}**")
-        query = {"lang": lang} | ({"big": "1"} if big else {})
-        for p in PAGES:
-            label = t(f"page_{p.id}", lang)
-            if p.section:
-                label = f"{numbered(p)} {label}"
-            st.page_link(p.path, label=label, icon=p.icon, query_params=query)
-        if page.section:  # every section page: its controls back to their defaults (the URL follows)
-            st.button(t("reset_page", lang), key=keys.RESET, icon="🔄", on_click=reset_page, args=(page_id,),
-                      help=t("reset_page_help", lang), width="stretch")
+        menu = st.container()
         st.divider()
     classroom.setup(page_id, lang)  # a class (issue 22): its URL keys, the sidebar box, a student's following
-    controls = Controls(page_id, lang)
+    drawn = not classroom.following()
+    with menu:
+        if drawn:
+            _menu(page, lang, big)
+        else:  # the teacher holds the page and its settings: no menu to leave by, no controls
+            st.caption(t("class_held", lang))
+    controls = Controls(page_id, lang, drawn=drawn)
     return Shell(page, lang, big, controls)
+
+
+def _menu(page: PageInfo, lang: str, big: bool) -> None:
+    """The translated menu, and a section page's reset button."""
+    st.markdown(f"**{t('menu', lang)}**")
+    query = {"lang": lang} | ({"big": "1"} if big else {})
+    for p in PAGES:
+        label = t(f"page_{p.id}", lang)
+        if p.section:
+            label = f"{numbered(p)} {label}"
+        st.page_link(p.path, label=label, icon=p.icon, query_params=query)
+    if page.section:  # every section page: its controls back to their defaults (the URL follows)
+        st.button(t("reset_page", lang), key=keys.RESET, icon="🔄", on_click=reset_page, args=(page.id,),
+                  help=t("reset_page_help", lang), width="stretch")
 
 
 def serve(page_id: str, render: Callable[[Shell], None]) -> None:

@@ -95,6 +95,9 @@ def test_students_follow_answer_a_poll_and_cannot_drive(streamlit_server, teache
     en, zh = students
     expect(en.locator("[data-testid=stMain] [data-testid=stAlertContentInfo]").first).to_contain_text(
         f"You follow the teacher (class {code})")  # the banner
+    side = en.locator("[data-testid=stSidebar]")  # the teacher holds the page: no menu, no control
+    expect(side).to_contain_text(t("class_held", "en"))
+    assert side.locator("a[href*='adaptive-lr']").count() == 0 and side.locator("[data-testid=stSlider]").count() == 0
     _fold_sidebar(zh)
 
     # the teacher's preset reaches both students (its values in their URL)

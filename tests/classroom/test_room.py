@@ -78,13 +78,14 @@ def test_students_never_drive_the_teacher_and_can_explore_and_come_back():
     student = apptest.open_page("app.py", "en", {"class": code})
     other = apptest.open_page("app.py", "en", {"class": code})
     version = room.store().view(code).version
+    student.button(key="_class_detach").click().run()  # exploring: the controls, from the teacher's view
+    apptest.assert_state_matches(student, {})
     student.slider(key=keys.SELECTED_STEP).set_value(3).run()  # a student moves a control of their own page
     assert room.store().view(code).version == version
     teacher.run()
     other.run()
     assert teacher.session_state[keys.SELECTED_STEP] != 3 and other.session_state[keys.SELECTED_STEP] != 3
 
-    student.button(key="_class_detach").click().run()
     p = presets.for_page("critical-points")[2]
     teacher.button(key=keys.preset_button(p.id)).click().run()
     student.run()
@@ -378,3 +379,66 @@ def test_a_student_who_waited_draws_the_teachers_newest_view(monkeypatch, where)
     assert student.session_state[keys.CLASS]["seen"] == room.store().view(code).version
     assert (turns.taken, turns.given) == (1, 1)  # one turn: the newest view is drawn without waiting again
     apptest.assert_clean(student)
+
+
+_WIDGETS = {"button", "download_button", "slider", "select_slider", "radio", "selectbox", "toggle", "checkbox",
+            "number_input", "text_input", "text_area", "multiselect", "form_submit_button", "color_picker", "date_input"}
+
+
+def _leaves(node) -> list[tuple[str, str]]:
+    """What a block shows besides its controls, in order: (element type, its text)."""
+    out: list[tuple[str, str]] = []
+    for child in (node.children or {}).values() if isinstance(getattr(node, "children", None), dict) else []:
+        if child.type in ("expander", "tab"):  # a fold is shown even when empty
+            out.append((child.type, str(getattr(child, "label", ""))))
+        if isinstance(getattr(child, "children", None), dict) and child.children:
+            out += _leaves(child)
+        elif child.type not in _WIDGETS and child.type not in ("column", "flex_container", "expander", "tab"):
+            value = getattr(child, "value", "")
+            out.append((child.type, value if isinstance(value, str) else ""))
+    return out
+
+
+@pytest.mark.parametrize(("page", "big"), [(p, False) for p in ("critical-points", "adaptive-lr", "playground", "lr-schedule",
+                                                                  "batch-momentum", "beyond-adam", "classification",
+                                                                  "normalization")]
+                         + [("adaptive-lr", True), ("playground", True), ("batch-momentum", True)])
+def test_a_follower_sees_the_teachers_page_and_the_teacher_holds_its_controls(page, big):
+    """Following, a student's page is the teacher's without its controls (Desmos's "teacher
+    paces"): no menu, no control in the sidebar or the page — nothing of the sidebar's lands in
+    the page either — and everything else as a student on their own sees the teacher's link."""
+    teacher, code, _ = _teacher(page)
+    preset = presets.for_page(page)[-1]  # a view with settings of its own
+    teacher.button(key=keys.preset_button(preset.id)).click().run()
+    look = {"big": "1"} if big else {}  # the student's own presentation mode (the live controls head its sidebar)
+    follower = apptest.open_page("app.py", "en", {"class": code} | look)
+    assert follower.session_state[keys.URL_PAGE] == page
+    own = apptest.open_page(f"pages/{page}.py", "en", look)  # a student on their own, who pressed the same preset
+    own.button(key=keys.preset_button(preset.id)).click().run()
+    side = [(w.type, getattr(w, "key", None)) for w in _widgets(follower.sidebar)]
+    assert side == [("radio", keys.LANG_CHOICE), ("toggle", keys.BIG_CHOICE)], side
+    assert t("class_held", "en") in [e.value for e in follower.sidebar.caption]
+    controls = [(w.type, w.key) for w in _widgets(follower.main)
+                if w.type not in ("button", "download_button") and not str(w.key).startswith("_quiz")]
+    assert controls == [], controls  # the page's buttons (presets, the question) stay, no control
+    shown = [leaf for leaf in _leaves(follower.main) if not (leaf[0] == "info" and code in leaf[1])]  # but the banner
+    assert shown == [leaf for leaf in _leaves(own.main) if leaf[0] != "bidi_component"]  # the live control: a control
+    apptest.assert_clean(follower)
+
+    follower.button(key="_class_detach").click().run()  # exploring: the controls, where the teacher left them
+    assert len(_widgets(follower.sidebar)) > 2 and follower.sidebar.get("page_link")
+    apptest.assert_state_matches(follower, preset.params)
+
+
+def _widgets(block) -> list:
+    """The widgets of a block (`at.sidebar`, `at.main`), in order."""
+    out = []
+
+    def walk(node):
+        for child in (node.children or {}).values() if isinstance(getattr(node, "children", None), dict) else []:
+            if child.type in _WIDGETS:
+                out.append(child)
+            walk(child)
+
+    walk(block)
+    return out

@@ -64,7 +64,7 @@ def racer_editor(sh, i: int, surface: str, *, default_opt: str, default_sched: s
     each optimizer starts from ("digits" for the training lab's networks, which have no 2-D surface),
     `section` a page's own row of `SECTION_LR`; η and every hyper-parameter follow the chosen
     optimizer (their context)."""
-    box = container or st.sidebar
+    box = container or sh.side
     defaults = defaults or {}
     k = f"o{i}"
     options = list(OPTIMIZERS) + ([CUSTOM] if allow_custom else [])

@@ -128,12 +128,50 @@ def _log_positions(lo: float, hi: float, decimals: int) -> tuple[list[float], di
     return positions, {p: num(shown(10.0**p)) for p in positions}
 
 
-class Controls:
-    """Keyed widgets of one page, initialised from and written back to the URL."""
+class _Hidden:
+    """`st.sidebar` and its blocks for a page whose controls are not drawn: a student following
+    the teacher, who holds them (`Controls.side`).  Nothing is drawn: a block (expander,
+    container, columns) is this stand-in again, text goes nowhere, a button is never pressed.
+    Only this stand-in's own methods may be called inside its blocks — `with` opens nothing,
+    so a bare `st.…` there would land in the page."""
 
-    def __init__(self, page_id: str, lang: str):
+    def __getattr__(self, name: str):
+        if name in _HIDDEN_WIDGETS:
+            return _never
+        return self._nothing
+
+    def _nothing(self, *args, **kwargs) -> _Hidden:
+        return self
+
+    def columns(self, spec, *args, **kwargs) -> list[_Hidden]:
+        return [self] * (spec if isinstance(spec, int) else len(spec))
+
+    def __enter__(self) -> _Hidden:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+_HIDDEN_WIDGETS = frozenset({"button", "download_button", "checkbox", "toggle", "form_submit_button"})
+
+
+def _never(*args, **kwargs) -> bool:
+    return False
+
+
+HIDDEN = _Hidden()
+
+
+class Controls:
+    """Keyed widgets of one page, initialised from and written back to the URL.  Not `drawn`
+    (a student following the teacher), every control keeps and returns its value — from the
+    URL, the teacher's link — without a widget."""
+
+    def __init__(self, page_id: str, lang: str, drawn: bool = True):
         self.lang = lang
         self.page_id = page_id
+        self.drawn = drawn
         if st.session_state.get(keys.URL_PAGE) != page_id:
             query = current_query()
             if not set(query) - set(GLOBAL_KEYS):  # a bare link (menu, Home): the page's settings of this session
@@ -141,6 +179,11 @@ class Controls:
             load_snapshot(page_id, query)
         self.serialized: dict[str, str] = {}
         self.notice = st.container()
+
+    @property
+    def side(self):
+        """Where the page's side controls go: the sidebar, or — not drawn — nowhere (`HIDDEN`)."""
+        return st.sidebar if self.drawn else HIDDEN
 
     # -- claiming a value ---------------------------------------------------------------
     def _settle(self, key: str, default: Any, parse: Callable[[str], Any], current: Any, context: Any = None,
@@ -187,6 +230,12 @@ class Controls:
             self.serialized[key] = to_url(value)
 
     # -- widgets ------------------------------------------------------------------------
+    def _widget(self, key: str, draw: Callable[[], Any]) -> Any:
+        """The control's widget, drawn (`draw()` returns its value); or, when the controls are
+        not drawn (a student following the teacher, who holds them), the value the control
+        settled on, in `st.session_state[key]` (a widget drawn later with that key starts there)."""
+        return draw() if self.drawn else st.session_state[key]
+
     def slider(self, key, label, lo, hi, default, step=None, integer=False, container=st, help=None, fmt=None,
                context=None):
         cast = int if integer else float
@@ -205,8 +254,8 @@ class Controls:
         value = self._settle(key, default, parse, ss.get(key), context)
         ss[key] = min(max(cast(value), cast(lo)), cast(hi))  # written every run: a slider whose range changed keeps it
         kw = {"format": fmt} if fmt else {}
-        value = container.slider(label, cast(lo), cast(hi), step=step if step is not None else (1 if integer else None),
-                                 key=key, help=help, **kw)
+        value = self._widget(key, lambda: container.slider(
+            label, cast(lo), cast(hi), step=step if step is not None else (1 if integer else None), key=key, help=help, **kw))
         self._hold(key, value, default, context)
         self._remember(key, value, default, _fmt_float)
         return value
@@ -253,7 +302,7 @@ class Controls:
         def text(p: float) -> str:
             return marks.get(p) or texts[p]
 
-        lx = container.select_slider(label, positions, key=wkey, help=help, format_func=text)
+        lx = self._widget(wkey, lambda: container.select_slider(label, positions, key=wkey, help=help, format_func=text))
         value = held_value(lx)
         self._hold(key, value, default, context)
         if value != default:
@@ -275,11 +324,12 @@ class Controls:
         value = self._settle(key, default, parse, ss.get(key), context)
         ss[key] = value if value in opts else default  # options changed under a stored value
         if radio:
-            value = container.radio(label, opts, key=key, format_func=format_func, horizontal=bool(horizontal), help=help,
-                                    label_visibility=label_visibility)
+            value = self._widget(key, lambda: container.radio(
+                label, opts, key=key, format_func=format_func, horizontal=bool(horizontal), help=help,
+                label_visibility=label_visibility))
         else:
-            value = container.selectbox(label, opts, key=key, format_func=format_func, help=help,
-                                        label_visibility=label_visibility)
+            value = self._widget(key, lambda: container.selectbox(
+                label, opts, key=key, format_func=format_func, help=help, label_visibility=label_visibility))
         self._hold(key, value, default, context)
         self._remember(key, value, default, str)
         return value
@@ -296,7 +346,7 @@ class Controls:
         ss = st.session_state
         default = bool(default)
         ss[key] = bool(self._settle(key, default, parse, ss.get(key), context))
-        value = container.toggle(label, key=key, help=help)
+        value = self._widget(key, lambda: container.toggle(label, key=key, help=help))
         self._hold(key, value, default, context)
         self._remember(key, value, default, lambda v: "1" if v else "0")
         return value
@@ -333,8 +383,9 @@ class Controls:
         ss[key] = as_shown(value)
         kw = {"format": fmt} if fmt else {}
         limits = t("number_range", self.lang, lo=show(cast(lo)), hi=show(cast(hi)))
-        value = container.number_input(label, min_value=cast(lo), max_value=cast(hi), step=step or (1 if integer else None),
-                                       key=key, help=f"{help}\n\n{limits}" if help else limits, **kw)
+        value = self._widget(key, lambda: container.number_input(
+            label, min_value=cast(lo), max_value=cast(hi), step=step or (1 if integer else None), key=key,
+            help=f"{help}\n\n{limits}" if help else limits, **kw))
         value = as_shown(value)
         self._hold(key, value, default, context)
         self._remember(key, value, default, _fmt_float)
@@ -349,7 +400,7 @@ class Controls:
 
         ss = st.session_state
         ss[key] = self._settle(key, default, parse, ss.get(key))
-        value = container.text_input(label, key=key, help=help, max_chars=max_chars)
+        value = self._widget(key, lambda: container.text_input(label, key=key, help=help, max_chars=max_chars))
         self._hold(key, value, default)
         self._remember(key, value, default, str)
         return value

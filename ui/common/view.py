@@ -112,7 +112,7 @@ def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, 
                      custom: bool = False) -> tuple[str, dict]:
     """Surface picker and its parameters; returns (name, params).  With `custom`, the
     learner may type a formula instead (validated, never evaluated as Python)."""
-    box = container or st.sidebar
+    box = container or sh.side
     names = list(allowed or SURFACES) + ([compute.FORMULA_SURFACE] if custom else [])
 
     def label(n):
@@ -138,7 +138,7 @@ def surface_controls(sh: Shell, default: str, allowed: list[str] | None = None, 
 
 def start_controls(sh: Shell, problem, container=None, default: tuple[float, float] | None = None) -> tuple[float, float]:
     """The start boxes; `default` replaces the surface's own start (a page's point needs it)."""
-    box = container or st.sidebar
+    box = container or sh.side
     x0, x1, y0, y1 = compute.box_of(problem)
     sx, sy = default or problem.start
     spec = problem.spec
@@ -153,7 +153,7 @@ def start_controls(sh: Shell, problem, container=None, default: tuple[float, flo
 
 
 def steps_controls(sh: Shell, default_steps: int, container=None, seed: bool = True) -> tuple[int, int]:
-    box = container or st.sidebar
+    box = container or sh.side
     steps = sh.controls.slider(keys.STEPS, sh.t("steps"), 1, UI_MAX_STEPS, default_steps, integer=True, container=box)
     s = sh.controls.number(keys.SEED, sh.t("seed"), 0, 99999, 0, integer=True, container=box) if seed else 0
     return int(steps), int(s)
@@ -206,12 +206,14 @@ def step_picker(sh: Shell, label: str, lo: int, hi: int, default: int, key: str 
     lo, hi = int(lo), int(hi)
     default = int(min(max(default, lo), hi))
     k = int(sh.controls.slider(key, label, lo, hi, default, integer=True, help=help))
-    prev, nxt = st.columns(2)
     if st.query_params.get(key) != (str(k) if k != default else None):  # a fragment rerun writes no URL of its own
         if k != default:
             st.query_params[key] = str(k)
         else:
             st.query_params.pop(key, None)
+    if not sh.controls.drawn:  # a student following the teacher, who walks the steps
+        return k
+    prev, nxt = st.columns(2)
     prev.button(sh.t("step_prev"), key=f"{key}_prev", on_click=_nudge, args=(key, -1, lo, hi, default),
                 help=sh.t("step_prev_help"), disabled=k <= lo, width="stretch")
     nxt.button(sh.t("step_next"), key=f"{key}_next", on_click=_nudge, args=(key, 1, lo, hi, default),

@@ -17,6 +17,8 @@ EN = {
     "class_following": "📡 You follow the teacher (class **{code}**): your page changes with theirs.",
     "class_exploring": "🧭 You explore on your own (class **{code}**); the teacher's page goes on without you.",
     "class_detach": "Explore on my own",
+    "class_held": "The teacher holds the page and its settings. “Explore on my own” gives you the menu and the "
+                  "controls, starting from the teacher's view.",
     "class_attach": "Back to the teacher",
     "class_leave": "Leave the class",
     "class_err_unknown": "No class has the code {code} (or it has ended). Check the code on the teacher's screen.",
@@ -49,6 +51,7 @@ ZH = {
     "class_following": "📡 你在跟随老师（课堂码 **{code}**）：老师换页面，你的页面也跟着换。",
     "class_exploring": "🧭 你在自己探索（课堂码 **{code}**）；老师的页面继续，不再带着你。",
     "class_detach": "自己探索",
+    "class_held": "页面和设置由老师掌控。点“自己探索”即可使用菜单和各项设置，从老师当前的视图开始。",
     "class_attach": "回到老师的页面",
     "class_leave": "离开课堂",
     "class_err_unknown": "没有课堂码为 {code} 的课堂（或已经结束）。请核对老师屏幕上的课堂码。",

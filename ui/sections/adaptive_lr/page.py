@@ -29,6 +29,8 @@ def cached_curvature(surface: str, params: tuple, point: tuple) -> tuple[float, 
 def live_eta(sh: Shell, surface: str, pk: tuple, start, steps: int, unit: float, eta_u: float, container=None) -> None:
     """GD's η, live: drag it and GD's path, loss and ‖g‖ follow at once (every position an
     exact engine run, computed in one batched call); on release the page reruns once."""
+    if not sh.controls.drawn:  # a student following the teacher, who holds the setting
+        return
     live.live_slider("eta_u", eta_data(sh.lang, sh.big, surface, pk, tuple(start), steps, unit), eta_u, container=container)
 
 
@@ -83,13 +85,13 @@ def lineup_controls(sh: Shell, surface: str, unit: float):
         lrs[r] = sh.controls.log_slider(f"lr_{r}", sh.t(f"al_lr_{r}"), UI_LR_MIN, UI_LR_MAX, calc.lr_default(r, surface),
                                         context=surface)
 
-    side = st.sidebar
-    with side.expander(sh.t("al_gd_group"), expanded=True):
+    side = sh.side
+    with side.expander(sh.t("al_gd_group"), expanded=True) as gd:
         switch("gd")
         eta_u = sh.controls.slider("eta_u", sh.t("al_eta_u"), 0.01, 1.2, calc.ETA_UNITS["gd"], step=0.01, help=sh.t("al_eta_u_help"))
         switch("gd2")
         eta_u2 = sh.controls.slider("eta_u2", sh.t("al_eta_u2"), 0.01, 1.2, calc.ETA_UNITS["gd2"], step=0.01)
-        st.caption(sh.t("al_gd_lr", u=eta_u, lr=eta_u * unit, u2=eta_u2, lr2=eta_u2 * unit))
+        gd.caption(sh.t("al_gd_lr", u=eta_u, lr=eta_u * unit, u2=eta_u2, lr2=eta_u2 * unit))
     lrs["gd"], lrs["gd2"] = eta_u * unit, eta_u2 * unit
     with side.expander("AdaGrad", expanded=True):
         switch("agb")
@@ -198,7 +200,7 @@ def render(sh: Shell) -> None:
     sh.preset_bar(columns=2)
 
     # presentation mode: the live η heads the sidebar (in the page it would push the chart off the first screen)
-    live_slot = st.sidebar.container() if sh.big else None
+    live_slot = sh.side.container() if sh.big else None
     surface, params = view.surface_controls(sh, "long-valley", allowed=list(calc.SURFACES))
     pk = compute.params_key(params)
     problem = compute.build(surface, pk)

@@ -178,8 +178,8 @@ def batches_run(sh: Shell) -> None:
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 200, seed=True)
     lr = sh.controls.log_slider("lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface, SECTION),
-                                container=st.sidebar, context=surface)
-    bs = sh.controls.slider("bs", sh.t("bm_mini_bs", n=n), 1, n, calc.default_batch_size(n), integer=True, container=st.sidebar)
+                                container=sh.side, context=surface)
+    bs = sh.controls.slider("bs", sh.t("bm_mini_bs", n=n), 1, n, calc.default_batch_size(n), integer=True, container=sh.side)
 
     sizes = calc.batch_sizes(n, bs)
     configs = [RacerConfig("sgd", lr, batch_size=sizes[c], color=B_COLORS[c]) for c in calc.BATCH_KINDS]
@@ -265,7 +265,7 @@ def momentum_part(sh: Shell) -> None:
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, 300, seed=problem.n_samples is not None)
-    box = st.sidebar
+    box = sh.side
     lr = sh.controls.log_slider("m_lr", sh.t("bm_lr_shared"), UI_LR_MIN, UI_LR_MAX, default_lr("sgd", surface), container=box,
                                 context=surface)
     lo, hi, by = calc.LAMBDA_RANGE
@@ -296,6 +296,8 @@ def momentum_part(sh: Shell) -> None:
 def live_lambda(sh: Shell, surface: str, pk: tuple, book: RacerConfig, start, steps: int, seed: int, lam: float) -> None:
     """Momentum's λ, live: drag it and the book momentum's path rolls further or stops short at
     once (every position an exact engine run, one batched call); on release one rerun."""
+    if not sh.controls.drawn:  # a student following the teacher, who holds the setting
+        return
     live.live_slider("lam", lambda_data(sh.lang, sh.big, surface, pk, book, tuple(start), steps, seed), lam)
 
 
@@ -348,7 +350,7 @@ def render(sh: Shell) -> None:
     sh.preamble(columns=3)
     part = sh.controls.select("part", sh.t("bm_part"), ["batches", "momentum"], "batches", radio=True, horizontal=True,
                               format_func=lambda v: sh.t(f"bm_part_{v}"),
-                              container=st.sidebar if sh.big else st)  # the projector: the chart gains the row
+                              container=sh.side if sh.big else st)  # the projector: the chart gains the row
     ss = st.session_state
     if ss.get(PART_SEEN) not in (None, part):
         forget_shared_controls()

@@ -105,7 +105,7 @@ VIEWS = {"lion": lion_view, "sf": sf_view, "wsd": wsd_view, "muon": muon_view}
 
 
 def surface_part(sh: Shell, part: str) -> None:
-    side = st.sidebar
+    side = sh.side
     lo, hi = calc.LR_RANGE[part]
     lr = sh.controls.log_slider(f"lr_{part}", sh.t("ba_lr"), lo, hi, calc.DEFAULT_LR[part], container=side)
     steps = int(sh.controls.slider(f"steps_{part}", sh.t("ba_steps"), 20, 1000, calc.DEFAULT_STEPS[part], integer=True,
@@ -129,7 +129,7 @@ def surface_part(sh: Shell, part: str) -> None:
 
 # == SAM on the real network ==========================================================================
 def sam_setting(sh: Shell) -> calc.SamSetting:
-    side = st.sidebar
+    side = sh.side
     lr = sh.controls.select("slr", sh.t("ba_sam_lr"), [str(x) for x in calc.SAM_LRS], "0.1", container=side)
     rho = sh.controls.select("rho", sh.t("ba_sam_rho"), [str(x) for x in calc.SAM_RHOS], "0.1", container=side)
     batch = sh.controls.select("sbatch", sh.t("ba_sam_batch"), list(calc.SAM_BATCHES), "full", container=side,

@@ -122,11 +122,11 @@ def render(sh: Shell) -> None:
     st.latex(r"\hat y = (1, 0, 0),\qquad y_3 = -1000")
     start = view.start_controls(sh, compute.build("softmax-ce", ()))
     steps, _ = view.steps_controls(sh, DEFAULT_STEPS, seed=False)
-    n = int(sh.controls.slider("n", sh.t("n_racers"), 1, len(LINEUP), len(LINEUP), integer=True, container=st.sidebar))
+    n = int(sh.controls.slider("n", sh.t("n_racers"), 1, len(LINEUP), len(LINEUP), integer=True, container=sh.side))
     configs = []
     for i in range(1, n + 1):
-        with st.sidebar.expander(f"{i} · {sh.t('racer')}", expanded=True):
-            configs.append(racer_editor(sh, i, "softmax-mse", default_opt=LINEUP[i - 1], container=st, steps=steps))
+        with sh.side.expander(f"{i} · {sh.t('racer')}", expanded=True) as box:
+            configs.append(racer_editor(sh, i, "softmax-mse", default_opt=LINEUP[i - 1], container=box, steps=steps))
     races = {s: view.run_race(sh, s, {}, configs, start, steps, 0) for s in calc.SURFACES}
     if all(race is not None for race in races.values()):
         for race in races.values():

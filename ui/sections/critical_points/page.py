@@ -95,9 +95,9 @@ def render(sh: Shell) -> None:
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem, default=DEFAULT_START if surface == DEFAULT_SURFACE else None)
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=problem.n_samples is not None)
-    with st.sidebar.expander(f"1 · {sh.t('racer')}", expanded=True):
-        cfg = racer_editor(sh, 1, surface, default_opt="sgd", container=st, data_n=problem.n_samples, steps=steps)
-    escape = sh.controls.toggle("esc", sh.t("cp_escape_toggle"), False, container=st.sidebar, help=sh.t("cp_escape_help"))
+    with sh.side.expander(f"1 · {sh.t('racer')}", expanded=True) as box:
+        cfg = racer_editor(sh, 1, surface, default_opt="sgd", container=box, data_n=problem.n_samples, steps=steps)
+    escape = sh.controls.toggle("esc", sh.t("cp_escape_toggle"), False, container=sh.side, help=sh.t("cp_escape_help"))
 
     race = view.run_race(sh, surface, params, [cfg], start, steps, seed)
     if race is None:

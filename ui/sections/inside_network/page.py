@@ -45,7 +45,7 @@ def _sharp_labels(sh: Shell) -> dict:
 
 # == your network ===================================================================================
 def net_controls(sh: Shell) -> calc.NetSetting:
-    side = st.sidebar
+    side = sh.side
     kind = sh.controls.select("kind", sh.t("in_model"), ["mlp", "cnn"], "mlp", format_func=lambda k: sh.t(f"in_model_{k}"),
                               container=side)
     bs = sh.controls.select("bs", sh.t("in_batch"), list(calc.BATCHES), "full",
@@ -144,7 +144,7 @@ def _picked() -> None:
 
 # == edge of stability ================================================================================
 def eos_controls(sh: Shell):
-    side = st.sidebar
+    side = sh.side
     opt = sh.controls.select("eos_opt", sh.t("in_eos_opt"), ["sgd", "adam"], "sgd",
                              format_func=lambda o: sh.t("in_eos_gd" if o == "sgd" else "in_eos_adam"), container=side)
     d1, d2 = calc.ex.EOS_DEFAULT_LRS[opt]
@@ -185,7 +185,7 @@ def eos_draw(sh: Shell, cfg, d: dict) -> None:
 
 # == sharp vs flat ======================================================================================
 def sharp_controls(sh: Shell):
-    side = st.sidebar
+    side = sh.side
     small = sh.controls.select("small", sh.t("in_small"), ["8", "16", "32"], "16", container=side)
     large = sh.controls.select("large", sh.t("in_large"), ["256", "full"], "full",
                                format_func=lambda b: sh.t("in_full", n=1347) if b == "full" else b, container=side)
@@ -221,7 +221,7 @@ def sharp_draw(sh: Shell, cfg, d: dict) -> None:
 
 # == minimum ratio ========================================================================================
 def ratio_controls(sh: Shell):
-    side = st.sidebar
+    side = sh.side
     n = int(sh.controls.slider("nets", sh.t("in_networks"), 4, 48, 24, step=4, integer=True, container=side))
     w = int(sh.controls.select("rw", sh.t("in_width"), ["8", "16", "32"], "16", container=side))
     act = sh.controls.select("ract", sh.t("in_activation"), ["tanh", "relu"], "tanh", container=side)

@@ -38,7 +38,7 @@ def schedule_param(sh: Shell, p, schedule: str, steps: int, lr: float):
 
 def optimizer_controls(sh: Shell, surface: str, problem) -> tuple[RacerConfig, bool]:
     """The sidebar's optimizer, its η and hyper-parameters, the batch size; and the RAdam switch."""
-    side = st.sidebar
+    side = sh.side
     side.markdown(f"**{sh.t('optimizer')}**")
     opt = sh.controls.select("opt", sh.t("optimizer"), list(OPTIMIZERS), "adam",
                              format_func=lambda n: OPTIMIZERS[n].label(sh.lang), container=side)
@@ -122,6 +122,8 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
 def live_warmup(sh: Shell, surface: str, pk: tuple, sched: RacerConfig, start, steps: int, seed: int, warmup: int) -> None:
     """The warm-up length, live: drag it and the scheduled run's path and η_t follow at once
     (every position an exact engine run, one batched call); on release one rerun."""
+    if not sh.controls.drawn:  # a student following the teacher, who holds the setting
+        return
     data = warmup_data(sh.lang, sh.big, surface, pk, sched, tuple(start), steps, seed, warmup)
     live.live_slider("sp_warmup", data, warmup, integer=True)
 

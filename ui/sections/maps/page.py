@@ -161,7 +161,7 @@ def fit_height(sh: Shell, ratio: float, columns: int, top: int) -> int:
 
 
 def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
-    box = st.sidebar
+    box = sh.side
     data_n = problem.n_samples
     grid = sh.controls.slider("grid", sh.t("mp_grid"), 8, B.MAX_GRID, 64, integer=True, container=box)
     steps, seed = view.steps_controls(sh, BASIN_STEPS, seed=data_n is not None)
@@ -169,8 +169,8 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
     defaults = ("sgd", "momentum")
     configs = []
     for i in range(1, 3 if two else 2):
-        with box.expander(f"{i} · {sh.t('racer')}", expanded=i == 1):
-            configs.append(racer_editor(sh, i, surface, default_opt=defaults[i - 1], container=st, data_n=data_n, steps=steps))
+        with box.expander(f"{i} · {sh.t('racer')}", expanded=i == 1) as racer_box:
+            configs.append(racer_editor(sh, i, surface, default_opt=defaults[i - 1], container=racer_box, data_n=data_n, steps=steps))
     x0, x1, y0, y1 = compute.box_of(problem)
     with box.expander(sh.t("mp_cell"), expanded=False):
         ax = [view.pretty_axis(a) for a in problem.spec.axes]
@@ -235,7 +235,7 @@ def basins_view(sh: Shell, surface: str, params: dict, problem) -> None:
 # -- sweeps --------------------------------------------------------------------------------------
 def axis_controls(sh: Shell, which: str, params: dict, default: str, cfg: RacerConfig, surface: str, steps: int,
                   n: int) -> S.Axis:
-    box = st.sidebar
+    box = sh.side
     names = list(params)
     name = sh.controls.select(f"s{which}", sh.t(f"mp_{which}_axis"), names, default if default in names else names[0],
                               format_func=lambda k: params[k].label(sh.lang), container=box)
@@ -253,13 +253,13 @@ def axis_controls(sh: Shell, which: str, params: dict, default: str, cfg: RacerC
 
 
 def sweep_view(sh: Shell, surface: str, params: dict, problem) -> None:
-    box = st.sidebar
+    box = sh.side
     data_n = problem.n_samples
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, SWEEP_STEPS, seed=data_n is not None)
     n = sh.controls.slider("sgrid", sh.t("mp_grid"), 8, S.MAX_GRID, 64, integer=True, container=box)
-    with box.expander(f"1 · {sh.t('racer')}", expanded=True):
-        cfg = racer_editor(sh, 1, surface, default_opt="momentum", container=st, data_n=data_n, steps=steps)
+    with box.expander(f"1 · {sh.t('racer')}", expanded=True) as racer_box:
+        cfg = racer_editor(sh, 1, surface, default_opt="momentum", container=racer_box, data_n=data_n, steps=steps)
     avail = S.axis_params(cfg.racer(), data_n)
     x = axis_controls(sh, "x", avail, "lr", cfg, surface, steps, n)
     y_default = next((k for k in avail if k not in ("lr", x.name)), "lr")
@@ -359,7 +359,7 @@ def cell_view(sh: Shell, surface: str, params: dict, cfg: RacerConfig, values: d
 
 # -- the trainability boundary -------------------------------------------------------------------
 def fractal_view(sh: Shell) -> None:
-    box = st.sidebar
+    box = sh.side
     lo, hi = math.log10(LR_MIN), math.log10(LR_MAX)
     c1, c2 = box.columns(2)
     rng = [sh.controls.number(k, sh.t("mp_range_in" if k.startswith("zi") else "mp_range_out") + f" ({sh.t('mp_from') if k.endswith('0') else sh.t('mp_to')})",

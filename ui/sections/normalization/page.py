@@ -197,6 +197,6 @@ def batch_norm(sh: Shell, side) -> None:
 
 def render(sh: Shell) -> None:
     active = sh.preamble()
-    side = st.sidebar
+    side = sh.side
     feature_scaling(sh, side, warn=not (active and active.id in presets.BATCH_NORM))
     batch_norm(sh, side)

@@ -30,6 +30,8 @@ def live_multiplier(sh: Shell, race, configs: list, m: float, container=None) ->
     """η × m, live: drag it and every racer's path follows at once.  ONE batched engine call for
     the whole race (its family: racers × positions as rows of one loop, cached per setting),
     every position an exact run; on release the page reruns once."""
+    if not sh.controls.drawn:  # a student following the teacher, who holds the setting
+        return
     ms = np.array(calc.MULTIPLIERS)
     if not all(LR_MIN <= c.lr * ms[0] and c.lr * ms[-1] <= LR_MAX for c in configs):
         return  # some racer's η × m would leave the engine's range: the classic selector alone (it reports the error)
@@ -122,18 +124,18 @@ def render(sh: Shell) -> None:
     sh.preset_bar()
 
     # presentation mode: the live η × m heads the sidebar (in the page it would push the chart off the first screen)
-    live_slot = st.sidebar.container() if sh.big else None
+    live_slot = sh.side.container() if sh.big else None
     surface, params = view.surface_controls(sh, DEFAULT_SURFACE, custom=True)
     problem = compute.build(surface, compute.params_key(params))
     start = view.start_controls(sh, problem)
     steps, seed = view.steps_controls(sh, DEFAULT_STEPS, seed=problem.n_samples is not None)
-    n = sh.controls.slider("n", sh.t("n_racers"), 1, MAX_RACERS, 4, integer=True, container=st.sidebar)
+    n = sh.controls.slider("n", sh.t("n_racers"), 1, MAX_RACERS, 4, integer=True, container=sh.side)
     m = sh.controls.select(LRX, sh.t("pg_lrx"), calc.MULTIPLIERS, 1.0, format_func=lambda v: f"× {v:g}",
-                           container=st.sidebar, help=sh.t("pg_lrx_help"))
+                           container=sh.side, help=sh.t("pg_lrx_help"))
     configs = []
     for i in range(1, n + 1):
-        with st.sidebar.expander(f"{i} · {sh.t('racer')}", expanded=i == 1):
-            configs.append(racer_editor(sh, i, surface, default_opt=DEFAULT_LINEUP[i - 1], container=st,
+        with sh.side.expander(f"{i} · {sh.t('racer')}", expanded=i == 1) as box:
+            configs.append(racer_editor(sh, i, surface, default_opt=DEFAULT_LINEUP[i - 1], container=box,
                                         data_n=problem.n_samples, steps=steps))
 
     race = view.run_race(sh, surface, params, scaled(configs, m), start, steps, seed)

@@ -28,7 +28,7 @@ CURVES_FIRST_CSS = f"""<style>
 def step_train_settings(sh: Shell, train_box):
     """Step 5's shared settings: in the step on a screen; on the projector in the sidebar
     (the teacher's panel), so that the curves come first."""
-    c1, c2, c3 = (st.sidebar,) * 3 if sh.big else train_box.columns(3)
+    c1, c2, c3 = (sh.side,) * 3 if sh.big else train_box.columns(3)
     epochs = int(sh.controls.slider("epochs", sh.t("tl_epochs"), EPOCHS.lo, EPOCHS.hi, 8, integer=True, container=c1))
     seed = int(sh.controls.number("seed", sh.t("tl_seed"), 0, 9999, 0, integer=True, container=c2))
     by = sh.controls.select("x", sh.t("tl_xaxis"), ["epochs", "updates"], "epochs",
@@ -67,14 +67,14 @@ def render(sh: Shell) -> None:
     train_place = sh.chart_slot()  # step 5's curves: on the first screen in presentation mode, in HW3's order otherwise
     split = load_digits_split(0)
 
-    n_runs = int(sh.controls.slider("n", sh.t("tl_runs"), 1, MAX_RUNS, 3, integer=True, container=st.sidebar))
+    n_runs = int(sh.controls.slider("n", sh.t("tl_runs"), 1, MAX_RUNS, 3, integer=True, container=sh.side))
     setup.step_libraries(sh)
     samples, augment, normalize = setup.step_data(sh, split)
     n_train = samples or split.sizes["train"]
     settings = []
     for i in range(1, n_runs + 1):
-        with st.sidebar.expander(sh.t("tl_run_n", i=i), expanded=i == 1):
-            settings.append(setup.run_editor(sh, i, n_train))
+        with sh.side.expander(sh.t("tl_run_n", i=i), expanded=i == 1) as box:
+            settings.append(setup.run_editor(sh, i, n_train, box))
     model = setup.step_model(sh)
     layers_box = st.container()
     s4 = st.container()

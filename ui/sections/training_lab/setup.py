@@ -20,17 +20,18 @@ T_MAX = 200  # a schedule's t_max until the learner sets it
 
 
 # -- each run's own settings -----------------------------------------------------------------
-def run_editor(sh: Shell, i: int, n_samples: int) -> calc.RunSetting:
+def run_editor(sh: Shell, i: int, n_samples: int, box) -> calc.RunSetting:
     """Run i's optimizer (the one racer editor: η, β, … follow the optimizer), then what the
-    run sets for itself: BN, its batch size (only those one epoch of which fits the bound), its loss."""
-    cfg = racer_editor(sh, i, SURFACE, default_opt=DEFAULT_LINEUP[i - 1], container=st, defaults={"s": "adam"},
+    run sets for itself: BN, its batch size (only those one epoch of which fits the bound), its loss;
+    all in `box` (its fold of the sidebar)."""
+    cfg = racer_editor(sh, i, SURFACE, default_opt=DEFAULT_LINEUP[i - 1], container=box, defaults={"s": "adam"},
                        steps=T_MAX, section="training_lab")
-    bn = sh.controls.toggle(f"r{i}_bn", sh.t("tl_bn"), True)
+    bn = sh.controls.toggle(f"r{i}_bn", sh.t("tl_bn"), True, container=box)
     opts = calc.batch_options(n_samples)
     bs = sh.controls.select(f"r{i}_bs", sh.t("tl_batch"), opts, "64" if "64" in opts else "full",
-                            format_func=lambda b: sh.t("tl_full", n=n_samples) if b == "full" else b)
+                            format_func=lambda b: sh.t("tl_full", n=n_samples) if b == "full" else b, container=box)
     loss = sh.controls.select(f"r{i}_loss", sh.t("tl_loss"), ["ce", "mse"], "ce",
-                              format_func=lambda v: sh.t(f"tl_loss_{v}"))
+                              format_func=lambda v: sh.t(f"tl_loss_{v}"), container=box)
     return calc.RunSetting(cfg.racer(), bn, bs, loss)
 
 
