@@ -171,9 +171,13 @@ def _health_ok(url: str) -> bool:
 class StreamlitServer:
     """One ``streamlit run`` process; ``start()`` returns once /_stcore/health answers "ok"."""
 
-    def __init__(self, log_path: Path, app: str = "app.py", extra_args: tuple[str, ...] = (), env: dict | None = None):
+    def __init__(self, log_path: Path, app: str = "app.py", extra_args: tuple[str, ...] = (), env: dict | None = None,
+                 launcher: str = "streamlit"):
+        """`launcher`: the module run as `python -m <launcher> run <app> …` (a test's own, which sets
+        the server up first and then runs Streamlit's command line)."""
         self.log_path = log_path
         self.app = app
+        self.launcher = launcher
         self.extra_args = tuple(extra_args)
         self.env = env
         self.proc: subprocess.Popen | None = None
@@ -187,7 +191,7 @@ class StreamlitServer:
     def _spawn(self) -> None:
         self.port = _free_port()
         cmd = [
-            sys.executable, "-m", "streamlit", "run", self.app,
+            sys.executable, "-m", self.launcher, "run", self.app,
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),

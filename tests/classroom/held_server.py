@@ -1,6 +1,7 @@
 """A test server on which the class is held up for ever: no catch-up run of a follower ever
 gets its turn (`room.Traffic` with no turn, waits of `HELD_S`).  Started as
-`python -m tests.classroom.held_server run app.py …` by `test_click_while_waiting`."""
+`python -m tests.classroom.held_server run app.py …` by `test_click_while_waiting` (the
+browser tests' `StreamlitServer` with this launcher)."""
 
 from __future__ import annotations
 

@@ -10,42 +10,25 @@ in a new script runner; that the run left behind gives way rather than take a tu
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import REPO_ROOT
+from tests.browser.conftest import StreamlitServer
 from tests.classroom.held_server import HELD_S
-from tests.load.class_demo import free_port
-from tests.load.classroom import CODE_RE, TIMEOUT, Client, _rerun, wait_health
+from tests.load.classroom import CODE_RE, TIMEOUT, Client, _rerun
 
 assert TIMEOUT < HELD_S
 
 
 @pytest.fixture(scope="module")
 def held_url(tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("held") / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.classroom.held_server", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        try:
-            wait_health(port)
-            yield f"ws://127.0.0.1:{port}/_stcore/stream"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+    server = StreamlitServer(tmp_path_factory.mktemp("held") / "server.log", launcher="tests.classroom.held_server")
+    try:
+        yield server.start().replace("http://", "ws://") + "/_stcore/stream"
+    finally:
+        server.stop()
 
 
 async def _read(c: Client, done) -> ForwardMsg:
