@@ -401,7 +401,8 @@ def _leaves(node) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("page", "big"), [(p, False) for p in ("critical-points", "adaptive-lr", "playground", "lr-schedule",
                                                                   "batch-momentum", "beyond-adam", "classification",
-                                                                  "normalization")]
+                                                                  "normalization", "maps", "training-lab",
+                                                                  "inside-network")]
                          + [("adaptive-lr", True), ("playground", True), ("batch-momentum", True)])
 def test_a_follower_sees_the_teachers_page_and_the_teacher_holds_its_controls(page, big):
     """Following, a student's page is the teacher's without its controls (Desmos's "teacher
