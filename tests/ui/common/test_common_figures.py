@@ -184,7 +184,7 @@ def test_the_contours_hover_shows_each_sites_loss_and_is_kept_per_grid():
 
     g = grid()
     fig = contour_figure(g, [], BOX, Labels())
-    text = np.asarray(fig.data[0].text)
+    text = np.asarray(fig.to_dict()["data"][0]["text"])
     assert text.shape == g.z.shape
     i, j = 7, 31
     assert text[i, j] == num(float(g.z[i, j]), 3)  # the site's own loss, not a neighbour's

@@ -58,20 +58,29 @@ class Labels:
     zero_floor: str = "▼ = 0 (drawn at the floor of the log axis)"
 
 
+HOVER_SITES = 160 * 160  # a contour's hover names each site's loss up to this many sites
+
+
 def contour_trace(grid: Grid, labels: Labels, showscale: bool = True, ncontours: int = 30) -> go.Contour:
+    """The surface's filled contour.  Its hover names each site's loss from the `text` that
+    `contour_hover` gives the figure ready-made (`LeanFigure.add_ready`)."""
     c, _ = colour_values(grid.z, grid.log)
     kw: dict = {"colorbar": dict(title=labels.loss)}
     if grid.log:
         kw["colorbar"].update(loss_ticks(grid.z, c, True, 6))
-    text = hover_text(grid.z) if grid.z.size <= 160 * 160 else None
     return go.Contour(
         x=typed(grid.xs), y=typed(grid.ys), z=typed(c),
         colorscale=COLORSCALE, ncontours=ncontours, showscale=showscale, line=dict(width=0.5),
-        contours=dict(coloring="heatmap"), text=text,
+        contours=dict(coloring="heatmap"),
         hovertemplate=f"{labels.x}=%{{x:.4g}}<br>{labels.y}=%{{y:.4g}}<br>{labels.loss}=%{{text}}<extra></extra>"
-        if text is not None else f"{labels.x}=%{{x:.4g}}<br>{labels.y}=%{{y:.4g}}<extra></extra>",
+        if grid.z.size <= HOVER_SITES else f"{labels.x}=%{{x:.4g}}<br>{labels.y}=%{{y:.4g}}<extra></extra>",
         name=labels.loss, **kw,
     )
+
+
+def contour_hover(grid: Grid) -> list | None:
+    """The hover texts of `contour_trace` (rows of the loss at each site), None past HOVER_SITES."""
+    return hover_text(grid.z).tolist() if grid.z.size <= HOVER_SITES else None
 
 
 def pick_grid_trace(box, labels: Labels, n: int = 25) -> go.Scatter:
@@ -111,6 +120,9 @@ def contour_figure(
     x0, x1, y0, y1 = box
     fig = LeanFigure()
     fig.add_trace(contour_trace(grid, labels))
+    text = contour_hover(grid)
+    if text is not None:
+        fig.add_ready(0, text=text)
     if taylor is not None:
         fig.add_trace(go.Contour(
             x=typed(taylor.xs), y=typed(taylor.ys), z=typed(taylor.z),
