@@ -25,6 +25,14 @@ def _on(page, section: str) -> None:
         raise AssertionError(f"{exc}\n--- the student's screen ---\n{_screen(page)}") from None
 
 
+def _shows(page, locator) -> None:
+    """`locator` becomes visible on a student's page within FOLLOW_MS; else what the screen shows."""
+    try:
+        expect(locator).to_be_visible(timeout=FOLLOW_MS)
+    except AssertionError as exc:
+        raise AssertionError(f"{str(exc)[:400]}\n--- the student's screen ---\n{_screen(page)}") from None
+
+
 def _record_errors(page) -> None:
     """The browser's own errors on a student's page, for `_screen`."""
     errors = []
@@ -128,7 +136,7 @@ def test_students_follow_answer_a_poll_and_cannot_drive(streamlit_server, teache
     wrong = (CP.answer + 1) % len(CP.choices)
     for page, choice in ((en, CP.answer), (zh, wrong)):
         box = page.locator(f".st-key-class-answer-{CP.page}-{CP.id}")
-        expect(box).to_be_visible(timeout=FOLLOW_MS)
+        _shows(page, box)
         _fold_sidebar(page)
         wait_rerun(page, lambda box=box, choice=choice: box.locator("[data-testid=stRadioOption]").nth(choice).click())
         wait_rerun(page, lambda box=box: box.get_by_role("button").first.click())
