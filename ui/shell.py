@@ -25,7 +25,7 @@ import torch
 
 from ui.classroom import room as classroom
 from ui.common import fragments, keys, memory, presets, quiz
-from ui.common.state import Controls, forget_page_state, reset_page
+from ui.common.state import HIDDEN, Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,7 +204,7 @@ class Shell:
     def side(self):
         """Where the page's side controls go: the sidebar; for a student following the teacher,
         who holds them, nowhere (`state.HIDDEN`)."""
-        return self.controls.side
+        return st.sidebar if self.controls.drawn else HIDDEN
 
     @property
     def font(self) -> int:

@@ -196,7 +196,7 @@ def test_a_student_catching_up_takes_a_turn_and_nobody_else_does(monkeypatch):
     entered = traffic.entered
     alone = apptest.open_page("pages/critical-points.py", "en")  # a student on their own
     assert not alone.exception and (traffic.taken, traffic.given) == (2, 2) and traffic.entered > entered
-    assert traffic.idle()  # every run that counted has ended
+    assert traffic._runs == 0  # every run that counted has ended
 
 
 def _waiter(traffic: room.Traffic, sid: str, wait_s=None, yield_s=None) -> tuple[threading.Thread, list]:
@@ -223,13 +223,13 @@ def _until_waiting(traffic: room.Traffic, th: threading.Thread, sid: str) -> Non
 
 def test_runs_in_progress_are_counted_until_they_end_even_by_an_exception():
     traffic = room.Traffic(1)
-    assert traffic.idle()
+    assert traffic._runs == 0
     with traffic.running(), traffic.running():
-        assert not traffic.idle()
-    assert traffic.idle()
+        assert traffic._runs == 2
+    assert traffic._runs == 0
     with pytest.raises(KeyError), traffic.running():
         raise KeyError
-    assert traffic.idle()
+    assert traffic._runs == 0
 
 
 def test_a_turn_waits_for_the_runs_in_progress_and_is_woken_when_the_last_ends():

@@ -35,6 +35,7 @@ import streamlit as st
 
 from ui.classroom import store as cs
 from ui.common import fragments, keys, presets
+from ui.common.jobs import viewer
 from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
 from ui.text import t
 
@@ -338,21 +339,9 @@ class Traffic:
                 self._turns.notify_all()
                 self._idle.notify_all()
 
-    def idle(self) -> bool:
-        """No counted run in progress (for the tests)."""
-        with self._lock:
-            return self._runs == 0
-
 
 _TRAFFIC = Traffic(FOLLOW_AT_ONCE)
 fragments.on_run_asked(lambda sid: _TRAFFIC.ask(sid))  # late-bound: the tests stand in their own traffic
-
-
-def _session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else ""
 
 
 @contextmanager
@@ -372,7 +361,7 @@ def turn(page_id: str):
         with _TRAFFIC.running():
             yield
         return
-    with _TRAFFIC.turn(_session_id(), since, FOLLOW_WAIT_S, YIELD_S) as got:
+    with _TRAFFIC.turn(viewer(), since, FOLLOW_WAIT_S, YIELD_S) as got:
         if got:
             _newest(m, page_id)
         else:  # the student asked for another run meanwhile: this element ends this one, before it touches the session

@@ -130,7 +130,7 @@ def _log_positions(lo: float, hi: float, decimals: int) -> tuple[list[float], di
 
 class _Hidden:
     """`st.sidebar` and its blocks for a page whose controls are not drawn: a student following
-    the teacher, who holds them (`Controls.side`).  Nothing is drawn: a block (expander,
+    the teacher, who holds them (`Shell.side`).  Nothing is drawn: a block (expander,
     container, columns) is this stand-in again, text goes nowhere, a button is never pressed.
     Only this stand-in's own methods may be called inside its blocks — `with` opens nothing,
     so a bare `st.…` there would land in the page."""
@@ -179,11 +179,6 @@ class Controls:
             load_snapshot(page_id, query)
         self.serialized: dict[str, str] = {}
         self.notice = st.container()
-
-    @property
-    def side(self):
-        """Where the page's side controls go: the sidebar, or — not drawn — nowhere (`HIDDEN`)."""
-        return st.sidebar if self.drawn else HIDDEN
 
     # -- claiming a value ---------------------------------------------------------------
     def _settle(self, key: str, default: Any, parse: Callable[[str], Any], current: Any, context: Any = None,
