@@ -362,10 +362,8 @@ def turn(page_id: str):
             yield
         return
     with _TRAFFIC.turn(viewer(), since, FOLLOW_WAIT_S, YIELD_S) as got:
-        if got:
-            _newest(m, page_id)
-        else:  # the student asked for another run meanwhile: this element ends this one, before it touches the session
-            st.empty()  # (after a wait in vain, a run that hung elsewhere: an empty slot, and the page is drawn)
+        if got:  # else the student asked for another run meanwhile, which Streamlit runs in a new script runner:
+            _newest(m, page_id)  # this one stops at its first element, without adopting the teacher's view
         yield
 
 
