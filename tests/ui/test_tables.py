@@ -1,0 +1,35 @@
+"""A page's table goes to Streamlit as an Arrow table (`ui.shell.arrow_table`): the same
+columns, order and values the learner saw when the rows went through pandas."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from tests import apptest
+from ui.shell import PAGE_BY_ID, arrow_table
+
+
+def test_rows_become_columns_in_the_order_first_met_and_a_missing_value_is_empty():
+    rows = [{"run": "SGD", "loss": "0.125"}, {"run": "Adam", "steps": 40, "loss": "0.003"}]
+    table = arrow_table(rows)
+    assert isinstance(table, pa.Table)
+    assert table.column_names == ["run", "loss", "steps"]
+    assert table.to_pylist() == [{"run": "SGD", "loss": "0.125", "steps": None},
+                                 {"run": "Adam", "loss": "0.003", "steps": 40}]
+    pd.testing.assert_frame_equal(table.to_pandas(), pd.DataFrame(rows)[["run", "loss", "steps"]],
+                                  check_dtype=False)
+
+
+def test_a_column_of_mixed_kinds_is_left_to_streamlit():
+    rows = [{"i": 1, "x": "a"}, {"i": "two", "x": "b"}]
+    assert arrow_table(rows) is rows
+    assert arrow_table([]).num_rows == 0
+
+
+def test_a_page_table_reads_as_its_rows():
+    at = apptest.open_page(PAGE_BY_ID["classification"].path, "en")
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown.columns)[0] == "i" and list(shown["i"]) == list(range(1, len(shown) + 1))
+    assert all(isinstance(v, str) for v in shown.iloc[:, 1])
