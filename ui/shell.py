@@ -24,12 +24,13 @@ import streamlit as st
 import torch
 
 from ui.classroom import room as classroom
-from ui.common import fragments, keys, memory, presets, quiz
+from ui.common import fragments, keys, memory, presets, quiz, server_costs
 from ui.common.state import HIDDEN, Controls, forget_page_state, reset_page
 from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
 fragments.install()  # once per process: a timer fragment of a page the session left never runs (ui.common.fragments)
+server_costs.install()  # once per process: a run's messages wake the event loop in batches; signatures read once
 
 
 def arrow_table(rows: list[dict]):

@@ -1,0 +1,155 @@
+"""The server's per-run costs taken out (`ui.common.server_costs`): a session's messages reach a
+real event loop in their order, every one of them, with a wake-up per batch instead of one per
+message; a cached function's parameters are read once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import types
+
+from streamlit import type_util
+from streamlit.runtime.app_session import AppSession
+
+from ui.common import server_costs
+
+
+class _Session:
+    """What of Streamlit's AppSession the batching touches: its loop and its scheduling call."""
+
+    def __init__(self, loop):
+        self._event_loop = loop
+        self.wakeups = 0
+
+    def _call_soon_on_event_loop(self, callback) -> None:
+        self.wakeups += 1
+        self._event_loop.call_soon_threadsafe(callback)
+
+
+server_costs.batch_session_events(_Session)
+
+
+def _run_on_a_loop(post, n_sessions: int = 2, *, while_running: bool = True):
+    """`post(sessions)` on a script thread, while a real event loop runs (or, `while_running`
+    False, before it starts: everything is queued when the loop first turns); the loop stops
+    when everything posted has run."""
+    loop = asyncio.new_event_loop()
+    sessions = [_Session(loop) for _ in range(n_sessions)]
+    done = threading.Event()
+
+    def poster():
+        post(sessions)
+        done.set()
+
+    if not while_running:
+        t = threading.Thread(target=poster)
+        t.start()
+        t.join()
+
+    async def main():
+        if while_running:
+            t = threading.Thread(target=poster)
+            t.start()
+            while not done.is_set():
+                await asyncio.sleep(0.001)
+            t.join()
+        for _ in range(200):  # the batches still queued
+            await asyncio.sleep(0)
+
+    loop.run_until_complete(main())
+    loop.close()
+    return sessions
+
+
+def _post_numbers(seen: dict, loop_threads: set, n: int):
+    def post(sessions):
+        for i in range(n):
+            for s_i, s in enumerate(sessions):
+                s._call_soon_on_event_loop(lambda s_i=s_i, i=i: (seen[s_i].append(i), loop_threads.add(threading.get_ident())))
+    return post
+
+
+def test_every_message_runs_on_the_loop_in_its_sessions_order():
+    seen: dict[int, list[int]] = {0: [], 1: []}
+    loop_threads: set[int] = set()
+    n = 3000
+    _run_on_a_loop(_post_numbers(seen, loop_threads, n))
+    assert seen[0] == list(range(n)) and seen[1] == list(range(n))
+    assert loop_threads == {threading.get_ident()}  # on the loop (this thread), never on the poster's
+
+
+def test_a_batch_wakes_the_loop_once():
+    seen: dict[int, list[int]] = {0: [], 1: []}
+    sessions = _run_on_a_loop(_post_numbers(seen, set(), 500), while_running=False)
+    assert seen[0] == list(range(500)) and seen[1] == list(range(500))
+    assert [s.wakeups for s in sessions] == [1, 1]  # Streamlit's own call: 500 each
+
+
+def test_a_failing_callback_is_logged_and_the_next_still_runs(caplog):
+    seen = []
+
+    def post(sessions):
+        s = sessions[0]
+        s._call_soon_on_event_loop(lambda: seen.append(1))
+        s._call_soon_on_event_loop(lambda: 1 / 0)
+        s._call_soon_on_event_loop(lambda: seen.append(3))
+
+    _run_on_a_loop(post, 1)
+    assert seen == [1, 3]
+    assert "a session event failed" in caplog.text
+
+
+def test_a_long_batch_lets_the_other_sessions_go_between_its_turns():
+    order = []
+
+    def post(sessions):
+        a, b = sessions
+        for i in range(3 * server_costs.BATCH):
+            a._call_soon_on_event_loop(lambda i=i: order.append(("a", i)))
+        b._call_soon_on_event_loop(lambda: order.append(("b", 0)))
+
+    _run_on_a_loop(post, while_running=False)
+    assert order.index(("b", 0)) == server_costs.BATCH  # after a's first batch, not behind its whole queue
+    assert [x for x in order if x[0] == "a"] == [("a", i) for i in range(3 * server_costs.BATCH)]
+
+
+def test_streamlits_session_class_is_wrapped_once():
+    server_costs.install()
+    wrapped = AppSession._call_soon_on_event_loop
+    server_costs.install()
+    assert AppSession._call_soon_on_event_loop is wrapped
+    assert getattr(wrapped, server_costs._MARK)
+
+
+def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
+    calls = []
+    stand_in = types.SimpleNamespace(get_func_parameters=lambda f: calls.append(f) or ["a", "b"])
+    server_costs.memo_signatures(stand_in)
+
+    def f(a, b):
+        return a + b
+
+    first = stand_in.get_func_parameters(f)
+    first.append("x")
+    assert stand_in.get_func_parameters(f) == ["a", "b"]
+    assert calls == [f]
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self):
+            return None
+
+    u = Unhashable()
+    assert stand_in.get_func_parameters(u) == ["a", "b"]  # cannot be a key: read each time, as before
+    assert stand_in.get_func_parameters(u) == ["a", "b"] and calls == [f, u, u]
+
+
+def test_streamlits_own_parameters_are_unchanged():
+    server_costs.install()
+
+    def g(x, _skip, *, k=1):
+        return x
+
+    assert [p.name for p in type_util.get_func_parameters(g)] == ["x", "_skip", "k"]
+    assert type_util.get_func_parameters(g) == type_util.get_func_parameters(g)
