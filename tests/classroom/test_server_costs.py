@@ -99,6 +99,22 @@ def test_a_failing_callback_is_logged_and_the_next_still_runs(caplog):
     assert "a session event failed" in caplog.text
 
 
+def test_the_messages_of_a_batch_signal_the_sender_once():
+    told = []
+
+    def post(sessions):
+        s = sessions[0]
+        s._message_enqueued_callback = lambda: told.append("send")
+        for _ in range(10):
+            s._call_soon_on_event_loop(lambda: s._message_enqueued_callback())  # as _enqueue_forward_msg does
+        s._call_soon_on_event_loop(lambda: told.append("after"))
+
+    sessions = _run_on_a_loop(post, 1, while_running=False)
+    assert told == ["after", "send"]  # one signal, at the batch's end
+    sessions[0]._message_enqueued_callback()
+    assert told[-1] == "send"  # the server's own signal is back
+
+
 def test_a_long_batch_lets_the_other_sessions_go_between_its_turns():
     order = []
 
@@ -153,3 +169,4 @@ def test_streamlits_own_parameters_are_unchanged():
 
     assert [p.name for p in type_util.get_func_parameters(g)] == ["x", "_skip", "k"]
     assert type_util.get_func_parameters(g) == type_util.get_func_parameters(g)
+

@@ -8,6 +8,9 @@
    get it back.  Sampled in a class of 60 followers (py-spy, make load-class), a quarter of the
    script threads' time was spent in that write.  Here a session's callbacks go into its own
    queue, in order, and only the first of a batch wakes the loop, which then runs the batch.
+   Each message the batch adds to the browser's queue would in turn wake the loop the same way
+   (the runtime's "messages to send" signal, `call_soon_threadsafe` again, on the loop itself):
+   the batch signals once, at its end, before the loop can send anything.
 
 2. **A cached function's signature read once.**  `st.cache_data` names each positional argument
    of every call with `inspect.signature` (`type_util.get_func_parameters`), a few tens of
@@ -51,17 +54,28 @@ def batch_session_events(session_class=None) -> None:
     original = session_class._call_soon_on_event_loop
 
     def drain(self, calls: _Calls) -> None:
-        for _ in range(BATCH):
-            with calls.lock:
-                if not calls.queue:
-                    calls.scheduled = False
-                    return
-                callback = calls.queue.popleft()
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 — as the event loop would: logged, the others go on
-                log.exception("a session event failed")
-        self._event_loop.call_soon(drain, self, calls)  # more waiting: after the other sessions' turn
+        # the server's "messages to send" signal: every caller of it runs on the event loop (Streamlit 1.67)
+        told = getattr(self, "_message_enqueued_callback", None)
+        enqueued = []
+        if told is not None:
+            self._message_enqueued_callback = lambda: enqueued.append(True)
+        try:
+            for _ in range(BATCH):
+                with calls.lock:
+                    if not calls.queue:
+                        calls.scheduled = False
+                        return
+                    callback = calls.queue.popleft()
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 — as the event loop would: logged, the others go on
+                    log.exception("a session event failed")
+            self._event_loop.call_soon(drain, self, calls)  # more waiting: after the other sessions' turn
+        finally:
+            if told is not None:
+                self._message_enqueued_callback = told
+                if enqueued:
+                    told()  # once for the batch
 
     def call_soon(self, callback) -> None:
         calls = self.__dict__.get(_MARK)
