@@ -135,6 +135,7 @@ def test_streamlits_session_class_is_wrapped_once():
     server_costs.install()
     assert AppSession._call_soon_on_event_loop is wrapped
     assert getattr(wrapped, server_costs._MARK)
+    assert getattr(type_util.get_func_parameters, server_costs._MARK)
 
 
 def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
