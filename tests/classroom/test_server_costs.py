@@ -56,8 +56,14 @@ def _run_on_a_loop(post, n_sessions: int = 2, *, while_running: bool = True):
         for _ in range(200):  # the batches still queued
             await asyncio.sleep(0)
 
-    loop.run_until_complete(main())
-    loop.close()
+    def serve():  # the loop on a thread of its own, as the server's: the test process may have a loop running here
+        loop.run_until_complete(main())
+        loop.close()
+
+    t = threading.Thread(target=serve, name="test-event-loop")
+    t.start()
+    t.join(60)
+    assert not t.is_alive()
     return sessions
 
 
@@ -65,17 +71,17 @@ def _post_numbers(seen: dict, loop_threads: set, n: int):
     def post(sessions):
         for i in range(n):
             for s_i, s in enumerate(sessions):
-                s._call_soon_on_event_loop(lambda s_i=s_i, i=i: (seen[s_i].append(i), loop_threads.add(threading.get_ident())))
+                s._call_soon_on_event_loop(lambda s_i=s_i, i=i: (seen[s_i].append(i), loop_threads.add(threading.current_thread().name)))
     return post
 
 
 def test_every_message_runs_on_the_loop_in_its_sessions_order():
     seen: dict[int, list[int]] = {0: [], 1: []}
-    loop_threads: set[int] = set()
+    loop_threads: set[str] = set()
     n = 3000
     _run_on_a_loop(_post_numbers(seen, loop_threads, n))
     assert seen[0] == list(range(n)) and seen[1] == list(range(n))
-    assert loop_threads == {threading.get_ident()}  # on the loop (this thread), never on the poster's
+    assert loop_threads == {"test-event-loop"}  # on the loop's thread, never on the poster's
 
 
 def test_a_batch_wakes_the_loop_once():
