@@ -438,12 +438,13 @@ def _level(node: Node) -> int:
 
 def _fmt_num(v: float) -> str:
     """Shortest text that reads back as exactly v: never longer than the number as typed
-    (`0.5`, `100`, `1e6` rather than `1000000`, `1e-7` rather than `1e-07`)."""
+    (`.5` rather than `0.5`, `100`, `1e6` rather than `1000000`, `1e-7` rather than `1e-07`)."""
     shortest = repr(v)  # the fewest significant digits that read back as v
     sign, digits, exp = Decimal(shortest).normalize().as_tuple()
     ds = "".join(map(str, digits))
     mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
-    candidates = [shortest, f"{'-' if sign else ''}{mantissa}e{exp + len(ds) - 1}"]
+    candidates = [shortest, f"{'-' if sign else ''}{mantissa}e{exp + len(ds) - 1}",
+                  shortest.replace("0.", ".", 1) if shortest.lstrip("-").startswith("0.") else shortest]
     if v == int(v) and abs(v) < 1e15:
         candidates.insert(0, str(int(v)))
     return min((c for c in candidates if float(c) == v), key=len)
