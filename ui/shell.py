@@ -35,7 +35,7 @@ server_costs.install()  # once per process: a run's messages wake the event loop
 
 def arrow_table(rows: list[dict]):
     """The rows (dicts: a column each key, in the order first met) as an Arrow table, which
-    Streamlit sends as it is; a list of dicts goes through pandas first, a dozen times slower
+    `st.dataframe` and `st.table` send as it is; a list of dicts goes through pandas first, slower
     (a page's tables were 7 % of the server's busy time with a class and free students, make
     load-class).  A column whose values Arrow cannot type as one (mixed kinds) leaves the rows
     to Streamlit's own conversion."""
@@ -211,10 +211,11 @@ class Shell:
     def table(self, rows, height: int | None = None) -> None:
         """A data table: Streamlit's interactive grid on a screen; on the projector an HTML
         table, which grows with the page's fonts (the grid draws on a canvas at a fixed size)."""
+        data = arrow_table(rows)
         if self.big:
-            st.table(rows, hide_index=True, height=height or "content")
+            st.table(data, hide_index=True, height=height or "content")
         else:
-            st.dataframe(arrow_table(rows), hide_index=True, width="stretch", **({"height": height} if height else {}))
+            st.dataframe(data, hide_index=True, width="stretch", **({"height": height} if height else {}))
 
     @property
     def side(self):

@@ -27,9 +27,11 @@ def test_a_column_of_mixed_kinds_is_left_to_streamlit():
     assert arrow_table([]).num_rows == 0
 
 
-def test_a_page_table_reads_as_its_rows():
+def test_a_page_table_reads_as_its_rows_on_a_screen_and_on_the_projector():
     at = apptest.open_page(PAGE_BY_ID["classification"].path, "en")
-    assert not at.exception
+    big = apptest.open_page(PAGE_BY_ID["classification"].path, "en", {"big": "1"})
+    assert not at.exception and not big.exception
     shown = at.dataframe[0].value
+    pd.testing.assert_frame_equal(big.table[0].value.reset_index(drop=True), shown.reset_index(drop=True))
     assert list(shown.columns)[0] == "i" and list(shown["i"]) == list(range(1, len(shown) + 1))
     assert all(isinstance(v, str) for v in shown.iloc[:, 1])
