@@ -110,12 +110,37 @@ def test_stale_is_a_fragment_of_another_page_only():
     assert not fragments.stale(("b", "b"), None)
 
 
+def test_an_old_intent_counts_only_while_a_run_is_in_progress():
+    class Pages:
+        intended_page_script_hash = "a"  # an intent left by a runner that is gone
+
+    class Session:
+        page_script_hash = "b"
+        _pages_manager = Pages()
+        _scriptrunner = None
+
+    idle = Session()
+    assert fragments._session_pages(idle) == ("b",)
+    assert not fragments.stale(fragments._session_pages(idle), _CS("f", "b"))  # the page shown polls on
+    assert fragments.stale(fragments._session_pages(idle), _CS("f", "a"))
+    running = Session()
+    running._scriptrunner = object()
+    assert fragments._session_pages(running) == ("b", "a")
+    assert fragments.stale(fragments._session_pages(running), _CS("f", "b"))  # mid-switch: the runner is set for a
+
+
+class _CS:
+    def __init__(self, fragment_id="", page_script_hash=""):
+        self.fragment_id, self.page_script_hash = fragment_id, page_script_hash
+
+
 def test_the_guard_reads_the_pages_of_a_real_session_and_wraps_once():
     """The private attribute the guard reads still exists in the Streamlit this app pins."""
     from streamlit.runtime.app_session import AppSession
     from streamlit.runtime.pages_manager import PagesManager
 
     assert "intended_page_script_hash" in dir(PagesManager) and "page_script_hash" in dir(AppSession)
+    assert "self._scriptrunner: ScriptRunner | None = None" in inspect.getsource(AppSession.__init__)
     assert "self._pages_manager = PagesManager(" in inspect.getsource(AppSession.__init__)
     fragments.install()
     guarded = AppSession.request_rerun

@@ -60,6 +60,12 @@ def stale(session_pages: tuple[str, ...], client_state) -> bool:
 
 
 def _session_pages(session) -> tuple[str, ...]:
+    """The page of the session's latest run and, while a run is in progress, the page its
+    script runner is set to run.  With no run in progress that intent can be an old one (a
+    runner left behind by a click, `runner.fastReruns`, set it as it started): read then, it
+    dropped every later poll of the page shown, and a student's follow stopped for good."""
+    if getattr(session, "_scriptrunner", None) is None:
+        return (session.page_script_hash,)
     pages = getattr(session, "_pages_manager", None)
     return session.page_script_hash, getattr(pages, "intended_page_script_hash", None) or ""
 
