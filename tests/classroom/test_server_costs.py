@@ -8,7 +8,7 @@ import asyncio
 import threading
 import types
 
-from streamlit import type_util
+from streamlit import config, type_util
 from streamlit.runtime.app_session import AppSession
 
 from ui.common import server_costs
@@ -142,6 +142,7 @@ def test_streamlits_session_class_is_wrapped_once():
     assert AppSession._call_soon_on_event_loop is wrapped
     assert getattr(wrapped, server_costs._MARK)
     assert getattr(type_util.get_func_parameters, server_costs._MARK)
+    assert getattr(config.get_options_for_section, server_costs._MARK)
 
 
 def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
@@ -177,3 +178,60 @@ def test_streamlits_own_parameters_are_unchanged():
     assert [p.name for p in type_util.get_func_parameters(g)] == ["x", "_skip", "k"]
     assert type_util.get_func_parameters(g) == type_util.get_func_parameters(g)
 
+
+
+class _Options(dict):
+    """A stand-in for Streamlit's parsed options that counts the walks over all of them."""
+
+    walks = 0
+
+    def values(self):
+        type(self).walks += 1
+        return super().values()
+
+
+def _option(section: str, name: str, value):
+    return types.SimpleNamespace(section=section, name=name, value=value)
+
+
+def _walk(options: dict, section: str) -> dict:  # what Streamlit's own get_options_for_section returns
+    return {o.name: o.value for o in dict.values(options) if o.section == section}
+
+
+def test_a_sections_options_come_from_an_index_built_once_per_parse():
+    parsed = [_Options({"theme.base": _option("theme", "base", "light"),
+                        "theme.light.linkColor": _option("theme.light", "linkColor", None),
+                        "server.port": _option("server", "port", 8501)})]
+    stand_in = types.SimpleNamespace(_config_lock=threading.RLock(), get_config_options=lambda: parsed[0],
+                                     get_options_for_section=lambda section: None)
+    server_costs.index_config_sections(stand_in)
+    _Options.walks = 0
+    for _ in range(3):
+        for section in ("theme", "theme.light", "server", "nowhere"):
+            assert stand_in.get_options_for_section(section) == _walk(parsed[0], section)
+    assert _Options.walks == 1  # twelve look-ups, one walk
+
+    parsed[0]["theme.base"].value = "dark"  # an option set later: read at each call, never kept
+    assert stand_in.get_options_for_section("theme") == {"base": "dark"}
+    parsed[0]["theme.font"] = _option("theme", "font", "serif")  # an option added in place
+    assert stand_in.get_options_for_section("theme") == {"base": "dark", "font": "serif"}
+    parsed[0] = _Options({"theme.base": _option("theme", "base", "light")})  # a new parse
+    assert stand_in.get_options_for_section("theme") == {"base": "light"}
+    assert stand_in.get_options_for_section("server") == {}
+    assert _Options.walks == 3
+
+
+def test_streamlits_own_sections_are_unchanged_and_a_set_option_is_seen():
+    server_costs.install()
+    options = config.get_config_options()
+    sections = {o.section for o in options.values()}
+    assert {"theme", "theme.light", "theme.dark.sidebar", "server", "runner"} <= sections
+    for section in sections:
+        assert config.get_options_for_section(section) == _walk(options, section)
+    before = config.get_option("theme.primaryColor")
+    try:
+        config.set_option("theme.primaryColor", "#123456")
+        assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
+    finally:
+        config.set_option("theme.primaryColor", before)
+    assert config.get_options_for_section("theme")["primaryColor"] == before
