@@ -142,7 +142,8 @@ def test_streamlits_session_class_is_wrapped_once():
     assert AppSession._call_soon_on_event_loop is wrapped
     assert getattr(wrapped, server_costs._MARK)
     assert getattr(type_util.get_func_parameters, server_costs._MARK)
-    assert getattr(config.get_options_for_section, server_costs._MARK)
+    from streamlit.runtime import app_session
+    assert getattr(app_session._populate_theme_msg, server_costs._MARK)
 
 
 def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
@@ -180,58 +181,89 @@ def test_streamlits_own_parameters_are_unchanged():
 
 
 
-class _Options(dict):
-    """A stand-in for Streamlit's parsed options that counts the walks over all of them."""
+class _Option:
+    """A stand-in for Streamlit's ConfigOption: a value, set with `set_value`."""
 
-    walks = 0
+    def __init__(self, value):
+        self.value = value
 
-    def values(self):
-        type(self).walks += 1
-        return super().values()
-
-
-def _option(section: str, name: str, value):
-    return types.SimpleNamespace(section=section, name=name, value=value)
+    def set_value(self, value, where_defined=None):
+        self.value = value
 
 
-def _walk(options: dict, section: str) -> dict:  # what Streamlit's own get_options_for_section returns
-    return {o.name: o.value for o in dict.values(options) if o.section == section}
+def _theme_stand_ins():
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+
+    built = []
+    options = {"theme.primaryColor": _Option("#0072B2"), "theme.light.linkColor": _Option("#111111")}
+
+    def populate(msg, section="theme"):  # what Streamlit's _populate_theme_msg does with these options
+        built.append(section)
+        if section == "theme":
+            msg.primary_color = options["theme.primaryColor"].value
+        elif section == "theme.light":
+            msg.link_color = options["theme.light.linkColor"].value
+
+    app_session = types.SimpleNamespace(_populate_theme_msg=populate)
+    config = types.SimpleNamespace(_config_options=options)
+    option_class = type("StandInOption", (_Option,), {})
+    for key, option in options.items():
+        option.__class__ = option_class
+    server_costs.memo_session_theme(app_session, config, option_class)
+    return app_session, config, option_class, built, CustomThemeConfig
 
 
-def test_a_sections_options_come_from_an_index_built_once_per_parse():
-    parsed = [_Options({"theme.base": _option("theme", "base", "light"),
-                        "theme.light.linkColor": _option("theme.light", "linkColor", None),
-                        "server.port": _option("server", "port", 8501)})]
-    stand_in = types.SimpleNamespace(_config_lock=threading.RLock(), get_config_options=lambda: parsed[0],
-                                     get_options_for_section=lambda section: None)
-    server_costs.index_config_sections(stand_in)
-    _Options.walks = 0
+def test_a_sections_theme_is_built_once_per_configuration():
+    app_session, config, option_class, built, Theme = _theme_stand_ins()
+
+    def theme(section="theme"):
+        msg = Theme()
+        app_session._populate_theme_msg(msg, section)
+        return msg
+
     for _ in range(3):
-        for section in ("theme", "theme.light", "server", "nowhere"):
-            assert stand_in.get_options_for_section(section) == _walk(parsed[0], section)
-    assert _Options.walks == 1  # twelve look-ups, one walk
+        assert theme().primary_color == "#0072B2" and theme("theme.light").link_color == "#111111"
+        assert theme("theme.dark") == Theme()
+    assert built == ["theme", "theme.light", "theme.dark"]  # nine messages, three sections built
 
-    parsed[0]["theme.base"].value = "dark"  # an option set later: read at each call, never kept
-    assert stand_in.get_options_for_section("theme") == {"base": "dark"}
-    parsed[0]["theme.font"] = _option("theme", "font", "serif")  # an option added in place
-    assert stand_in.get_options_for_section("theme") == {"base": "dark", "font": "serif"}
-    parsed[0] = _Options({"theme.base": _option("theme", "base", "light")})  # a new parse
-    assert stand_in.get_options_for_section("theme") == {"base": "light"}
-    assert stand_in.get_options_for_section("server") == {}
-    assert _Options.walks == 3
+    config._config_options["theme.primaryColor"].set_value("#123456")  # config.set_option, a parse: built anew
+    assert theme().primary_color == "#123456" and theme("theme.light").link_color == "#111111"
+    assert built[3:] == ["theme", "theme.light"]
+
+    config._config_options = {"theme.primaryColor": option_class("#654321"),  # a new parse, no option set
+                              "theme.light.linkColor": option_class("#222222")}
+    config._config_options["theme.primaryColor"].value = "#654321"
+    assert theme("theme.dark") == Theme() and len(built) == 6
+
+    partly = Theme(base=Theme.BaseTheme.DARK)  # the theme lands on what the message holds, as Streamlit's does
+    app_session._populate_theme_msg(partly.light, "theme.light")
+    assert partly.base == Theme.BaseTheme.DARK and partly.light.link_color == "#111111"
 
 
-def test_streamlits_own_sections_are_unchanged_and_a_set_option_is_seen():
+def test_streamlits_new_session_theme_is_unchanged_and_a_set_option_is_seen():
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+    from streamlit.runtime import app_session
+
     server_costs.install()
-    options = config.get_config_options()
-    sections = {o.section for o in options.values()}
-    assert {"theme", "theme.light", "theme.dark.sidebar", "server", "runner"} <= sections
+    populate = app_session._populate_theme_msg
+    assert getattr(populate, server_costs._MARK)
+    sections = ["theme", "theme.light", "theme.dark", "theme.sidebar", "theme.light.sidebar", "theme.dark.sidebar"]
+
+    def both(section):
+        kept, built = CustomThemeConfig(), CustomThemeConfig()
+        populate(kept, section)
+        populate.__wrapped__(built, section)
+        return kept, built
+
     for section in sections:
-        assert config.get_options_for_section(section) == _walk(options, section)
+        kept, built = both(section)
+        assert kept == built
     before = config.get_option("theme.primaryColor")
     try:
         config.set_option("theme.primaryColor", "#123456")
-        assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
+        kept, built = both("theme")
+        assert kept == built and kept.primary_color == "#123456"
     finally:
         config.set_option("theme.primaryColor", before)
-    assert config.get_options_for_section("theme")["primaryColor"] == before
+    kept, built = both("theme")
+    assert kept == built and kept.primary_color != "#123456"

@@ -17,14 +17,14 @@
    microseconds per argument, on every cache hit; a page run makes a dozen such calls.  The
    parameters of a function object do not change, so they are kept per function.
 
-3. **A config section's options found by an index, not by a walk of all of them.**  Every full
-   run starts with a new-session message, whose theme Streamlit fills from six config sections
-   (`[theme]`, `[theme.light]`, … `[theme.dark.sidebar]`); `config.get_options_for_section`
-   walked all ~370 options for each, 2 200 a run, 60 times over when a class follows its
-   teacher (4 % of the server's time with the interpreter lock in such a class, py-spy
-   `--gil`).  The index of the options by section is built once per parsed configuration (a
-   new parse makes a new options dict, and builds a new index); the values are read as before,
-   each time, so an option set later is seen at once.
+3. **A new-session message's theme built once per configuration.**  Every run, a fragment's
+   poll included, starts with a new-session message, whose theme Streamlit fills from six
+   config sections (`[theme]`, `[theme.light]`, … `[theme.dark.sidebar]`): a walk of all ~370
+   options for each and ~300 values read, 0.17 ms a message — sixty times a second while a
+   class of sixty follows its teacher (`_populate_theme_msg` and its section walks were 4 % of
+   the server's time with the interpreter lock in such a class, py-spy `--gil`).  The theme of
+   each section is kept, ready-made, until a config option is set (`ConfigOption.set_value`,
+   which every parse and `config.set_option` go through) or the options are parsed anew.
 """
 
 from __future__ import annotations
@@ -130,33 +130,57 @@ def memo_signatures(type_util=None) -> None:
     type_util.get_func_parameters = get_func_parameters
 
 
-def index_config_sections(config=None) -> None:
-    """Replace `config.get_options_for_section` (of `streamlit.config`, or a stand-in for the
-    tests) with one that looks the section's options up in an index; same result."""
+def memo_session_theme(app_session=None, config=None, option_class=None) -> None:
+    """Keep the theme parts `app_session._populate_theme_msg` writes, per section, until an
+    option is set or the options are parsed anew (`streamlit.runtime.app_session`,
+    `streamlit.config` and `ConfigOption`, or stand-ins for the tests)."""
+    if app_session is None:
+        from streamlit.runtime import app_session
     if config is None:
         from streamlit import config
+    if option_class is None:
+        from streamlit.config_option import ConfigOption as option_class
 
-    if getattr(config.get_options_for_section, _MARK, False):
+    if getattr(app_session._populate_theme_msg, _MARK, False):
         return
-    original = config.get_options_for_section
-    index: list = [None, 0, {}]  # the options dict indexed (held, so its id is never reused), its size, section → options
+    original = app_session._populate_theme_msg
+    set_value = option_class.set_value
+    generation = [0]
+    kept: dict = {}
+    lock = threading.Lock()
 
-    def get_options_for_section(section: str) -> dict:
-        with config._config_lock:
-            options = config.get_config_options()
-            if index[0] is not options or index[1] != len(options):
-                by_section: dict[str, list] = {}
-                for option in options.values():
-                    by_section.setdefault(option.section, []).append(option)
-                index[:] = [options, len(options), by_section]
-            return {option.name: option.value for option in index[2].get(section, ())}
+    def counted_set_value(self, *args, **kwargs):
+        generation[0] += 1
+        try:
+            return set_value(self, *args, **kwargs)
+        finally:
+            generation[0] += 1  # a theme read while the value changed is not kept under the new one
 
-    setattr(get_options_for_section, _MARK, True)
-    get_options_for_section.__doc__ = original.__doc__
-    config.get_options_for_section = get_options_for_section
+    def populate_theme_msg(msg, section: str = "theme") -> None:
+        options = config._config_options  # a new parse: a new dict (held by `kept`, so its id is never reused)
+        key = (section, generation[0], id(options))
+        with lock:
+            ready = kept.get(key)
+        if ready is None:
+            ready = type(msg)()
+            original(ready, section)
+            with lock:
+                if len(kept) >= 64:  # the keys of an older configuration
+                    kept.clear()
+                kept[key] = ready
+                kept[("options", id(options))] = options
+        msg.MergeFrom(ready)
+
+    setattr(counted_set_value, _MARK, True)
+    counted_set_value.__doc__ = set_value.__doc__
+    option_class.set_value = counted_set_value
+    setattr(populate_theme_msg, _MARK, True)
+    populate_theme_msg.__doc__ = original.__doc__
+    populate_theme_msg.__wrapped__ = original
+    app_session._populate_theme_msg = populate_theme_msg
 
 
 def install() -> None:
     batch_session_events()
     memo_signatures()
-    index_config_sections()
+    memo_session_theme()
