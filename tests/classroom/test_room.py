@@ -163,9 +163,9 @@ class _CountingTraffic(room.Traffic):
         self.entered = self.taken = self.given = 0
 
     @contextmanager
-    def running(self):
+    def running(self, wait_s=0.0):
         self.entered += 1
-        with super().running():
+        with super().running(wait_s):
             yield
 
     @contextmanager
@@ -261,6 +261,33 @@ def test_a_turn_not_free_in_time_is_not_taken():
         assert not second
     with traffic.turn("s3", 0, 0, 0) as third:  # nothing was taken by the run that waited in vain
         assert third
+
+
+def test_another_run_starts_once_the_catch_up_in_progress_has_ended():
+    """A student on their own (or the teacher) lets a follower's catch-up run in progress end
+    first, at most `wait_s`: sharing the interpreter lock, both would take longer."""
+    traffic = room.Traffic(1)
+    started = []
+
+    def other_run():
+        with traffic.running(None):
+            started.append(True)
+
+    with traffic.turn("s1", 0, None, None) as got:
+        assert got
+        th = threading.Thread(target=other_run, daemon=True)
+        th.start()
+        th.join(0.2)
+        assert started == [] and th.is_alive()  # it waits for the turn to end …
+    th.join(60)
+    assert started == [True]  # … and is woken when it does (with no timeout: it would wait for ever)
+    with traffic.turn("s2", 0, None, None), traffic.running(0.01):  # never longer than asked
+        assert traffic._runs == 1
+    with traffic.running(None):  # no turn in progress: straight on
+        assert traffic._runs == 1
+    held = room.Traffic(0)  # no turn to give (tests/classroom/held_server.py): nothing to wait for
+    with held.running(None):
+        assert held._runs == 1
 
 
 @pytest.mark.parametrize("behind", ["turn", "runs"])
