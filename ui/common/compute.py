@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from optim_lab.analysis import Inspection, critical_points, inspect
 from optim_lab.engine import race
 from surfaces import FORMULA_SURFACE, build_problem  # noqa: F401 — FORMULA_SURFACE: the views' name of it
 from ui.common.figures import Grid
-from ui.common.grid import loss_grid
+from ui.common.grid import grad_norm_grid, loss_grid
 from ui.common.racers import RacerConfig
 from ui.common.result import RaceResult
 
@@ -36,6 +37,14 @@ def grid(surface: str, params: tuple, n: int = GRID_N, box: tuple | None = None,
     problem = build(surface, params)
     xs, ys, z = loss_grid(problem, box or box_of(problem), n)
     return Grid(xs, ys, z, log=log)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def grad_norms(surface: str, params: tuple, n: int, box: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, ‖∇L‖) on an n × n grid over the box (the problem's own unless given), rows = ys: a
+    gradient map, computed once per setting for every session (a class follows with sixty)."""
+    problem = build(surface, params)
+    return grad_norm_grid(problem, box or box_of(problem), n)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

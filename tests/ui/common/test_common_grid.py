@@ -25,3 +25,15 @@ def test_grad_norm_grid_matches_the_surface():
     i, j = 3, 17  # row = y index, column = x index
     direct = p.grad(torch.tensor([[xs[j], ys[i]]], dtype=torch.float64))[0].numpy()
     assert g[i, j] == pytest.approx(float(np.hypot(*direct)))
+
+
+def test_the_shared_gradient_map_is_the_problems_own():
+    from ui.common import compute
+
+    params = compute.params_key({})
+    p = compute.build("softmax-ce", params)
+    for box in (None, (-10.0, 10.0, -10.0, 10.0)):
+        shared = compute.grad_norms("softmax-ce", params, 21, box)
+        own = grad_norm_grid(p, box or compute.box_of(p), 21)
+        for a, b in zip(shared, own, strict=True):
+            np.testing.assert_array_equal(a, b)

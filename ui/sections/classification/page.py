@@ -8,7 +8,6 @@ import streamlit as st
 from ui.common import compute, view
 from ui.common.figures import bars_figure, contour_figure
 from ui.common.figures.theme import style
-from ui.common.grid import grad_norm_grid
 from ui.common.racers import racer_editor
 from ui.sections.classification import calc
 from ui.sections.classification.figures import gap_figure, grad_map_figure
@@ -70,7 +69,7 @@ def contours(sh: Shell, races: dict, titles: dict) -> None:
 def gradient_maps(sh: Shell, races: dict, titles: dict) -> None:
     st.markdown(f"**{sh.t('cl_gmap_title')}**")
     st.caption(sh.t("cl_gmap_caption"))
-    maps = {s: grad_norm_grid(races[s].problem, compute.box_of(races[s].problem), GMAP_N) for s in calc.SURFACES}
+    maps = {s: compute.grad_norms(races[s].surface, compute.params_key(races[s].params), GMAP_N) for s in calc.SURFACES}
     top = calc.gmap_top(m[2] for m in maps.values())
     cols = st.columns(2)
     for col, s in zip(cols, calc.SURFACES, strict=True):
