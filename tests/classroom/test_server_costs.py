@@ -195,20 +195,18 @@ def _theme_stand_ins():
     from streamlit.proto.NewSession_pb2 import CustomThemeConfig
 
     built = []
-    options = {"theme.primaryColor": _Option("#0072B2"), "theme.light.linkColor": _Option("#111111")}
+    option_class = type("StandInOption", (_Option,), {})
+    config = types.SimpleNamespace(_config_options={"theme.primaryColor": option_class("#0072B2"),
+                                                    "theme.light.linkColor": option_class("#111111")})
 
     def populate(msg, section="theme"):  # what Streamlit's _populate_theme_msg does with these options
         built.append(section)
         if section == "theme":
-            msg.primary_color = options["theme.primaryColor"].value
+            msg.primary_color = config._config_options["theme.primaryColor"].value
         elif section == "theme.light":
-            msg.link_color = options["theme.light.linkColor"].value
+            msg.link_color = config._config_options["theme.light.linkColor"].value
 
     app_session = types.SimpleNamespace(_populate_theme_msg=populate)
-    config = types.SimpleNamespace(_config_options=options)
-    option_class = type("StandInOption", (_Option,), {})
-    for key, option in options.items():
-        option.__class__ = option_class
     server_costs.memo_session_theme(app_session, config, option_class)
     return app_session, config, option_class, built, CustomThemeConfig
 
@@ -232,12 +230,12 @@ def test_a_sections_theme_is_built_once_per_configuration():
 
     config._config_options = {"theme.primaryColor": option_class("#654321"),  # a new parse, no option set
                               "theme.light.linkColor": option_class("#222222")}
-    config._config_options["theme.primaryColor"].value = "#654321"
-    assert theme("theme.dark") == Theme() and len(built) == 6
+    assert theme().primary_color == "#654321" and theme("theme.light").link_color == "#222222"
+    assert built[5:] == ["theme", "theme.light"]
 
     partly = Theme(base=Theme.BaseTheme.DARK)  # the theme lands on what the message holds, as Streamlit's does
     app_session._populate_theme_msg(partly.light, "theme.light")
-    assert partly.base == Theme.BaseTheme.DARK and partly.light.link_color == "#111111"
+    assert partly.base == Theme.BaseTheme.DARK and partly.light.link_color == "#222222"
 
 
 def test_streamlits_new_session_theme_is_unchanged_and_a_set_option_is_seen():

@@ -146,8 +146,7 @@ def memo_session_theme(app_session=None, config=None, option_class=None) -> None
     original = app_session._populate_theme_msg
     set_value = option_class.set_value
     generation = [0]
-    kept: dict = {}
-    lock = threading.Lock()
+    kept: dict = {}  # section → (generation, the parsed options, the theme built from them)
 
     def counted_set_value(self, *args, **kwargs):
         generation[0] += 1
@@ -157,19 +156,13 @@ def memo_session_theme(app_session=None, config=None, option_class=None) -> None
             generation[0] += 1  # a theme read while the value changed is not kept under the new one
 
     def populate_theme_msg(msg, section: str = "theme") -> None:
-        options = config._config_options  # a new parse: a new dict (held by `kept`, so its id is never reused)
-        key = (section, generation[0], id(options))
-        with lock:
-            ready = kept.get(key)
-        if ready is None:
+        seen, options = generation[0], config._config_options  # a new parse: a new options dict
+        entry = kept.get(section)
+        if entry is None or entry[0] != seen or entry[1] is not options:
             ready = type(msg)()
             original(ready, section)
-            with lock:
-                if len(kept) >= 64:  # the keys of an older configuration
-                    kept.clear()
-                kept[key] = ready
-                kept[("options", id(options))] = options
-        msg.MergeFrom(ready)
+            entry = kept[section] = (seen, options, ready)  # two sessions racing here build the same theme
+        msg.MergeFrom(entry[2])
 
     setattr(counted_set_value, _MARK, True)
     counted_set_value.__doc__ = set_value.__doc__
