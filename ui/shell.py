@@ -30,7 +30,7 @@ from ui.text import LANGS, t
 
 ROOT = Path(__file__).resolve().parent.parent
 fragments.install()  # once per process: a timer fragment of a page the session left never runs (ui.common.fragments)
-server_costs.install()  # once per process: a run's messages wake the event loop in batches; signatures read once
+server_costs.install()  # once per process: messages wake the event loop in batches; signatures, the theme, payload digests kept
 
 
 def arrow_table(rows: list[dict]):

@@ -265,3 +265,161 @@ def test_streamlits_new_session_theme_is_unchanged_and_a_set_option_is_seen():
         config.set_option("theme.primaryColor", before)
     kept, built = both("theme")
     assert kept == built and kept.primary_color != "#123456"
+
+
+# -- 4. a shared payload's digest ------------------------------------------------------------------
+def _payload(n: int, last: str = "0") -> str:
+    """A chart's JSON text of about n characters (a new string object each call)."""
+    body = ",".join(str(i % 97) for i in range(n // 3))
+    return '{"data": [' + body + "], \"end\": " + last + "}"
+
+
+def _chart_msg(spec: str):
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    msg.metadata.delta_path[:] = [0, 3]
+    msg.delta.new_element.plotly_chart.spec = spec
+    msg.delta.new_element.plotly_chart.id = "chart-id"
+    return msg
+
+
+def _component_msg(data: bytes):
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    msg.metadata.delta_path[:] = [0, 4]
+    msg.delta.new_element.bidi_component.bytes = data
+    return msg
+
+
+def _wrapped():
+    from streamlit.components.v2.bidi_component import main as bidi
+    from streamlit.elements.lib import utils
+    from streamlit.runtime.scriptrunner_utils import script_run_context as run_context
+
+    server_costs.install()
+    for fn in (utils._compute_element_id, bidi.calc_hash, run_context.populate_hash_if_needed):
+        assert getattr(fn, server_costs._MARK)
+    return utils._compute_element_id, bidi.calc_hash, run_context.populate_hash_if_needed
+
+
+def test_a_drawn_payload_gives_an_element_id_by_its_digest():
+    element_id, _, _ = _wrapped()
+    text = _payload(60_000)
+    same = "".join(list(text))  # equal, another object: as Streamlit reads it back from the element
+    assert same is not text and same == text
+    other = _payload(60_000, last="1")  # one byte differs, at the end
+
+    def drawn(payload, **kw):
+        with server_costs.drawing(payload, server_costs.payload_digest(payload)):
+            return element_id("plotly_chart", "curves", plotly_spec=same if payload is text else payload, **kw)
+
+    streamlits = element_id.__wrapped__("plotly_chart", "curves", plotly_spec=text, theme=None)
+    assert element_id("plotly_chart", "curves", plotly_spec=text, theme=None) == streamlits  # nothing drawn: as before
+    a, b = drawn(text, theme=None), drawn(text, theme=None)
+    assert a == b and a.endswith("-curves")  # the same payload, the same id, the key kept
+    assert drawn(other, theme=None) != a  # another payload, another id
+    assert drawn(text, theme="streamlit") != a  # and the other arguments still count
+    with server_costs.drawing(other, server_costs.payload_digest(other)):  # not the payload drawn: hashed as before
+        assert element_id("plotly_chart", "curves", plotly_spec=text, theme=None) == streamlits
+
+
+def test_a_drawn_payload_gives_a_message_hash_by_its_digest_and_leaves_the_message_whole():
+    _, _, populate = _wrapped()
+    text, other = _payload(60_000), _payload(60_000, last="1")
+
+    def hashed(spec, drawn: str | None):
+        msg = _chart_msg(spec)
+        before = msg.SerializeToString()
+        if drawn is None:
+            populate(msg)
+        else:
+            with server_costs.drawing(drawn, server_costs.payload_digest(drawn)):
+                populate(msg)
+        assert msg.delta.new_element.plotly_chart.spec == spec  # the payload is back in place
+        assert list(msg.metadata.delta_path) == [0, 3]
+        after = _chart_msg(spec)
+        after.hash, after.metadata.cacheable = msg.hash, msg.metadata.cacheable
+        assert msg.SerializeToString() == after.SerializeToString() and len(before) < len(after.SerializeToString())
+        return msg
+
+    plain = _chart_msg(text)
+    populate.__wrapped__(plain)
+    assert plain.metadata.cacheable  # Streamlit's own: a long new element is cached by the browser
+    assert hashed(text, None).hash == plain.hash  # nothing drawn: as before
+    a, b = hashed(text, text), hashed("".join(list(text)), text)
+    assert a.hash == b.hash and a.metadata.cacheable
+    assert hashed(other, other).hash != a.hash
+    assert hashed(text, other).hash == plain.hash  # another payload drawn: hashed as before
+    small = _payload(300)  # under global.minCachedMessageSize: as Streamlit does it
+    mine, streamlits = hashed(small, small), _chart_msg(small)
+    populate.__wrapped__(streamlits)
+    assert mine.hash == streamlits.hash and not mine.metadata.cacheable
+
+
+def test_a_live_controls_data_is_hashed_by_its_head_once_and_as_streamlit_hashes_it():
+    from streamlit.util import calc_hash
+
+    _, bidi_hash, populate = _wrapped()
+    head = _payload(80_000).encode()[:-1]
+    hasher = server_costs.PayloadHasher(head)
+    tails = [b', "index": 3}', b', "index": 12}']
+    for tail in tails:
+        data = head + tail
+        assert hasher.digest(tail) == server_costs.payload_digest(data) == calc_hash(data)
+        with server_costs.drawing(data, hasher.digest(tail)):
+            assert bidi_hash(bytes(data)) == calc_hash(data)  # the component's identity: exactly Streamlit's
+            assert bidi_hash(data[:-2] + b"9}") == calc_hash(data[:-2] + b"9}")  # not the payload: hashed
+    hashes = []
+    for tail in tails:
+        msg = _component_msg(head + tail)
+        with server_costs.drawing(head + tail, hasher.digest(tail)):
+            populate(msg)
+        assert msg.delta.new_element.bidi_component.bytes == head + tail and msg.metadata.cacheable
+        hashes.append(msg.hash)
+    assert hashes[0] != hashes[1]  # the position shown is part of the message
+
+
+def test_a_second_session_on_a_view_hashes_none_of_its_payloads(monkeypatch):
+    """What the digests are for: a follower draws the view another session drew, and hashes
+    (element ids and message hashes) a few kilobytes, not the megabytes of its charts and its
+    live control — and they reach the browser whole, with the same ids as the first session's."""
+    from streamlit import util
+
+    from tests.apptest import open_page
+
+    first = open_page("pages/adaptive-lr.py")
+    payload = sum(len(c.proto.spec) for c in first.get("plotly_chart"))
+    payload += sum(len(c.proto.bytes) for c in first.get("bidi_component"))
+    assert payload > 1_000_000
+    hashed = []
+    make = util.create_fast_hasher
+
+    class Counting:
+        def __init__(self, h=None):
+            self.h = h or make()
+
+        def update(self, b):
+            hashed.append(len(b))
+            self.h.update(b)
+
+        def copy(self):
+            return Counting(self.h.copy())
+
+        def hexdigest(self):
+            return self.h.hexdigest()
+
+        def digest(self):
+            return self.h.digest()
+
+    monkeypatch.setattr(util, "create_fast_hasher", Counting)
+    second = open_page("pages/adaptive-lr.py")
+    assert not second.exception
+    sizes = sorted([len(c.proto.spec) for c in first.get("plotly_chart")] + [len(c.proto.bytes) for c in first.get("bidi_component")])
+    assert max(hashed) < sizes[0] / 2, (max(hashed), sizes)  # no payload hashed (the longest other message: ~16 kB)
+    assert sum(hashed) < payload / 10, (sum(hashed), payload)
+    assert [(c.proto.id, c.proto.spec) for c in second.get("plotly_chart")] == \
+        [(c.proto.id, c.proto.spec) for c in first.get("plotly_chart")]
+    assert [(c.proto.id, c.proto.bytes) for c in second.get("bidi_component")] == \
+        [(c.proto.id, c.proto.bytes) for c in first.get("bidi_component")]

@@ -337,24 +337,29 @@ async def teacher_step(teacher: Client, step: tuple) -> None:
 
 
 async def tour(teacher: Client, followers: list[Client], steps: list, every: float, lat: list[float],
-               on_step=None) -> dict[str, int]:
+               on_step=None, by_step: list | None = None) -> dict[str, int]:
     """The teacher's steps, `every` seconds apart; each follower's first follow of each step
     (the teacher's page, between the teacher's action and the next step's), measured from the
-    action → `lat`.  Returns the follows missed per step."""
+    action → `lat` (and, per step, → `by_step` as (step, the teacher's run, latencies)).  Returns
+    the follows missed per step."""
     marks = []
     for i, step in enumerate(steps):
         # from the teacher's action, not from the end of the teacher's run: a preset's second run
         # (after st.rerun) ends after the class has already followed its first
         marks.append((time.monotonic(), step[1]))
         await teacher_step(teacher, step)
+        if by_step is not None:
+            by_step.append((step, time.monotonic() - marks[-1][0], []))
         await (on_step(i, step) if on_step else asyncio.sleep(every))
     ends = [m[0] for m in marks[1:]] + [time.monotonic()]
     missed: dict[str, int] = {}
-    for (published, page), end, step in zip(marks, ends, steps, strict=True):
+    for i, ((published, page), end, step) in enumerate(zip(marks, ends, steps, strict=True)):
+        mine = by_step[i][2] if by_step is not None else []
         for c in followers:
             got = [t for t, p in c.follows if published <= t < end and p == page]
             if got:
                 lat.append(got[0] - published)
+                mine.append(got[0] - published)
             else:
                 missed[step[2] if step[0] == "click" else page] = missed.get(step[2] if step[0] == "click" else page, 0) + 1
     return missed
@@ -463,7 +468,9 @@ async def main_async(args) -> int:
             else:
                 await asyncio.sleep(args.every)
 
-        for what, n in (await tour(teacher, followers, TOUR_AGAIN + POLL, args.every, class_lat, on_step)).items():
+        steps_free: list = []
+        for what, n in (await tour(teacher, followers, TOUR_AGAIN + POLL, args.every, class_lat, on_step,
+                                   steps_free)).items():
             missed[what] = missed.get(what, 0) + n
         load_class = uptime()
         free_stop.set()
@@ -490,6 +497,9 @@ async def main_async(args) -> int:
         print(f"  follow latency, with the free students: p50 {pct(class_lat, 0.5):.2f} s, p95 {p95:.2f} s, "
               f"max {max(class_lat, default=float('nan')):.2f} s over {len(class_lat)} follows "
               f"(target p95 ≤ {TARGETS['follow_p95']:g} s: {verdict(p95 <= TARGETS['follow_p95'])}; {load_class})")
+        print("    by the teacher's step, the teacher's run, then the follows' p50/p95, s: " + ", ".join(
+            f"{s[2] if s[0] == 'click' else s[1]} {run:.2f}, {pct(xs, 0.5):.2f}/{pct(xs, 0.95):.2f}"
+            for s, run, xs in steps_free))
         print(f"  follows missed (no follow before the teacher's next step): {sum(missed.values())} "
               f"(target 0: {verdict(not missed)})" + "".join(f"; {n} after {what}" for what, n in missed.items()))
         print(f"  free students: p50 {pct(free_lat, 0.5):.2f} s, p95 {free95:.2f} s over {len(free_lat)} runs "

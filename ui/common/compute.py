@@ -6,6 +6,7 @@ by small hashable values, and never holds a tensor.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -22,7 +23,21 @@ from ui.common.result import RaceResult
 
 GRID_N = 100
 
+PROBLEMS_KEPT = 64  # problems kept for every session (each a few small tensors)
+
+
 def build(surface: str, params: tuple) -> Any:
+    """The problem of a setting, built once for every session: a problem never changes after it
+    is built, and a page run asks for its own a few times (a data surface solves its least
+    squares or runs Newton's method when built: a twentieth of a follower's run)."""
+    try:
+        return _built(surface, params)
+    except TypeError:  # a parameter that does not hash: built here
+        return build_problem(surface, params)
+
+
+@functools.lru_cache(maxsize=PROBLEMS_KEPT)
+def _built(surface: str, params: tuple) -> Any:
     return build_problem(surface, params)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import streamlit as st
 
 from optim_lab.family import Family, family, race_family
-from ui.common import compute
+from ui.common import compute, server_costs
 from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
 from ui.common.figures.contour import PATH_FAINT, PATH_HEAD, PATH_TRAIL
 from ui.common.racers import RacerConfig
@@ -210,14 +210,22 @@ class Shared:
 
     head: bytes  # the JSON object without its closing brace
     values: tuple[float, ...]
+    hasher: server_costs.PayloadHasher = field(compare=False, repr=False)  # the head hashed once
 
     @classmethod
     def of(cls, data: dict) -> Shared:
         text = json.dumps(data).encode("utf-8")
-        return cls(text[:-1], tuple(float(v) for v in data["values"]))
+        return cls(text[:-1], tuple(float(v) for v in data["values"]), server_costs.PayloadHasher(text[:-1]))
+
+    def tail(self, value: float) -> bytes:
+        return b', "index": %d}' % nearest(np.asarray(self.values), value)
 
     def at(self, value: float) -> bytes:
-        return self.head + b', "index": %d}' % nearest(np.asarray(self.values), value)
+        return self.head + self.tail(value)
+
+    def digest_at(self, value: float) -> str:
+        """The digest of `at(value)` (`server_costs.payload_digest`), the head not hashed again."""
+        return self.hasher.digest(self.tail(value))
 
 
 def shared(build: Callable[..., dict]) -> Callable[..., Shared]:
@@ -252,8 +260,9 @@ def live_slider(key: str, data: Shared, value: float, container=None, integer: b
     ck = f"live_{key}"
     lo, hi = data.values[0], data.values[-1]
     where = container if container is not None else st
-    with where.container():
-        _component(key=ck, data=data.at(value), on_value_change=take(key, ck, lo, hi, integer), height="content")
+    payload = data.at(value)
+    with where.container(), server_costs.drawing(payload, data.digest_at(value)):
+        _component(key=ck, data=payload, on_value_change=take(key, ck, lo, hi, integer), height="content")
 
 
 # -- hover sources: a chart whose points each have a precomputed path ----------------------------

@@ -1,4 +1,4 @@
-"""Three per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
+"""Four per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
 
 1. **One wake-up of the event loop per batch of a session's messages, not one per message.**
    Every element a script draws reaches the event loop through
@@ -25,6 +25,18 @@
    the server's time with the interpreter lock in such a class, py-spy `--gil`).  The theme of
    each section is kept, ready-made, until a config option is set (`ConfigOption.set_value`,
    which every parse and `config.set_option` go through) or the options are parsed anew.
+
+4. **A shared payload's digest computed once, not twice per element drawn.**  A chart's JSON text
+   (up to 0.7 MB) and a live control's data (up to 1.3 MB) are hashed in full twice each time a
+   session draws them: once for the element's id, once for the message's hash (after a
+   serialization for it alone).  Sixty followers drawing the teacher's view hashed the same
+   megabytes sixty times — a follower's run of a page with a live control hashed 2–4 MB, a
+   fifth of its time.  A payload built once for every session carries its digest, computed
+   once (`payload_digest`, or `PayloadHasher` for a live control's data, which differs per
+   run only in its last bytes); while one element is drawn with it (`drawing`), the element's
+   id and the message's hash take the digest for the payload, after a comparison of the
+   bytes (a copy's worth of time) shows it is the very payload.  The id and the hash stay
+   what they are for: the same for the same payload, different for a different one.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ import logging
 import threading
 import weakref
 from collections import deque
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +186,120 @@ def memo_session_theme(app_session=None, config=None, option_class=None) -> None
     app_session._populate_theme_msg = populate_theme_msg
 
 
+_drawing = threading.local()  # the payload of the element this script thread is drawing: (payload, digest)
+DIGEST_PREFIX = "optlab-payload-digest:"  # what stands for a payload in an element's id and a message's hash
+
+
+def payload_digest(payload: str | bytes) -> str:
+    """The payload's digest as Streamlit's own `calc_hash` gives it (BLAKE2b, or MD5 where that is refused)."""
+    from streamlit.util import calc_hash
+
+    return calc_hash(payload)
+
+
+class PayloadHasher:
+    """The digests of payloads that share a long head (a live control's data: the family, then
+    the position shown): the head is hashed once, each payload's tail per call."""
+
+    def __init__(self, head: bytes):
+        from streamlit.util import create_fast_hasher
+
+        self._head = create_fast_hasher()
+        self._head.update(head)
+
+    def digest(self, tail: bytes) -> str:
+        h = self._head.copy()
+        h.update(tail)
+        return h.hexdigest()
+
+
+@contextmanager
+def drawing(payload: str | bytes, digest: str):
+    """While one element is drawn on this thread whose payload (a chart's JSON text, a live
+    control's data) is `payload`, whose digest is `digest` (`payload_digest`)."""
+    before = getattr(_drawing, "now", None)
+    _drawing.now = (payload, digest)
+    try:
+        yield
+    finally:
+        _drawing.now = before
+
+
+def _the_payload(value) -> str | None:
+    """The digest when `value` is the payload being drawn (compared byte for byte), else None."""
+    now = getattr(_drawing, "now", None)
+    if now is None or not isinstance(value, (str, bytes)) or len(value) != len(now[0]) or value != now[0]:
+        return None
+    return now[1]
+
+
+_CARRIERS = {"plotly_chart": "spec", "bidi_component": "bytes"}  # the element field that holds the payload
+
+
+def digest_payloads(utils=None, bidi=None, run_context=None, config=None) -> None:
+    """The three places Streamlit hashes an element's payload take its digest while `drawing`:
+    `_compute_element_id` (`streamlit.elements.lib.utils`), the `calc_hash` of the bidi
+    component's identity (`streamlit.components.v2.bidi_component.main`) and
+    `populate_hash_if_needed` as the script run context calls it
+    (`streamlit.runtime.scriptrunner_utils.script_run_context`); stand-ins for the tests."""
+    if utils is None:
+        from streamlit.elements.lib import utils
+    if bidi is None:
+        from streamlit.components.v2.bidi_component import main as bidi
+    if run_context is None:
+        from streamlit.runtime.scriptrunner_utils import script_run_context as run_context
+    if config is None:
+        from streamlit import config
+
+    if getattr(utils._compute_element_id, _MARK, False):
+        return
+    element_id, calc_hash, populate = utils._compute_element_id, bidi.calc_hash, run_context.populate_hash_if_needed
+
+    def compute_element_id(element_type, user_key=None, **kwargs):
+        if getattr(_drawing, "now", None) is not None:
+            for k, v in kwargs.items():  # in place: the order of the arguments is part of the id
+                d = _the_payload(v)
+                if d is not None:
+                    kwargs[k] = DIGEST_PREFIX + d
+        return element_id(element_type, user_key, **kwargs)
+
+    def bidi_calc_hash(s):
+        d = _the_payload(s)
+        return calc_hash(s) if d is None else d
+
+    def populate_hash_if_needed(msg) -> None:
+        if getattr(_drawing, "now", None) is None or msg.hash or msg.WhichOneof("type") != "delta":
+            return populate(msg)
+        element = msg.delta.new_element if msg.delta.WhichOneof("type") == "new_element" else None
+        kind = element.WhichOneof("type") if element is not None else None
+        field = _CARRIERS.get(kind)
+        if field is None:
+            return populate(msg)
+        carrier = getattr(element, kind)
+        payload = getattr(carrier, field)
+        d = _the_payload(payload)
+        if d is None or len(payload) < int(config.get_option("global.minCachedMessageSize")):
+            return populate(msg)
+        stand_in = DIGEST_PREFIX + d
+        setattr(carrier, field, stand_in if isinstance(payload, str) else stand_in.encode())
+        try:
+            populate(msg)  # the hash of the message with the digest in the payload's place
+        finally:
+            setattr(carrier, field, payload)
+        # as Streamlit decides it, by the size of the whole message: a new element with a payload this long
+        msg.metadata.cacheable = True
+
+    for fn, original in ((compute_element_id, element_id), (bidi_calc_hash, calc_hash), (populate_hash_if_needed, populate)):
+        setattr(fn, _MARK, True)
+        fn.__doc__ = original.__doc__
+        fn.__wrapped__ = original
+    utils._compute_element_id = compute_element_id
+    bidi.calc_hash = bidi_calc_hash
+    run_context.populate_hash_if_needed = populate_hash_if_needed
+
+
 def install() -> None:
     batch_session_events()
     memo_signatures()
     memo_session_theme()
+    digest_payloads()

@@ -16,7 +16,7 @@ from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
 from surfaces import SURFACES, get_surface
 from ui.classroom import room
-from ui.common import compute, export, keys
+from ui.common import compute, export, keys, server_costs
 from ui.common.figures import Grid, Labels, Path, ReadyFigure, Series, contour_figure, curves_figure, surface3d_figure
 from ui.common.figures.lean import layout_size
 from ui.common.figures.theme import look, style
@@ -341,26 +341,29 @@ def figure(build, *args, relayout: dict | None = None, **kwargs) -> SharedFigure
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> tuple[str, dict]:
-    """The chart's JSON text with the app's look, and its layout's size."""
+def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> tuple[str, dict, str]:
+    """The chart's JSON text with the app's look, its layout's size and the text's digest."""
     import plotly.io
 
     spec = look(_fig.spec(), big)
-    return plotly.io.to_json(ReadyFigure(spec), validate=False), layout_size(spec)
+    text = plotly.io.to_json(ReadyFigure(spec), validate=False)
+    return text, layout_size(spec), server_costs.payload_digest(text)
 
 
 def chart(fig, key: str, **kw) -> None:
     """A Plotly chart the app's way: our own colours, no Plotly logo, the app's look
     (`theme.look`: dark text; on the projector ≥ 18 px text and ≥ 3 px lines on every chart).
     A `figure` goes out as its shared text (one string for every session: never copied,
-    never changed)."""
+    never changed, hashed once: `server_costs.drawing`)."""
     big = bool(st.session_state.get(keys.BIG))
+    config = kw.pop("config", {"displaylogo": False})
     if isinstance(fig, SharedFigure) and fig.key is not None:
-        ready = ReadyFigure.from_text(*_chart_text(fig.name, fig.key, big, fig))
-    else:
-        spec = fig.spec() if isinstance(fig, SharedFigure) else fig if isinstance(fig, dict) else fig.to_dict()
-        ready = ReadyFigure(look(spec, big))
-    st.plotly_chart(ready, key=key, theme=None, config=kw.pop("config", {"displaylogo": False}), **kw)
+        text, size, digest = _chart_text(fig.name, fig.key, big, fig)
+        with server_costs.drawing(text, digest):
+            st.plotly_chart(ReadyFigure.from_text(text, size), key=key, theme=None, config=config, **kw)
+        return
+    spec = fig.spec() if isinstance(fig, SharedFigure) else fig if isinstance(fig, dict) else fig.to_dict()
+    st.plotly_chart(ReadyFigure(look(spec, big)), key=key, theme=None, config=config, **kw)
 
 
 def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,

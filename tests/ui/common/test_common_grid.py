@@ -37,3 +37,27 @@ def test_the_shared_gradient_map_is_the_problems_own():
         own = grad_norm_grid(p, box or compute.box_of(p), 21)
         for a, b in zip(shared, own, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_problem_is_built_once_per_setting_for_every_session(monkeypatch):
+    """`compute.build` keeps the problem of a setting: the same object for the same setting, a
+    new one for another; a parameter that does not hash is built each time, as before."""
+    from ui.common import compute
+
+    calls = []
+    real = compute.build_problem
+    monkeypatch.setattr(compute, "build_problem", lambda s, p: calls.append((s, p)) or real(s, p))
+    compute._built.cache_clear()
+    a = compute.params_key({"n": 12})
+    b = compute.params_key({"n": 13})
+    assert compute.build("linreg", a) is compute.build("linreg", a)
+    other = compute.build("linreg", b)
+    assert other is not compute.build("linreg", a) and other.n_samples == 13
+    assert calls == [("linreg", a), ("linreg", b)]
+    odd = (("n", 12), ("unused", [1]))  # a list: not a key
+    with pytest.raises(ValueError):
+        compute.build("linreg", odd)  # built (and refused by the surface) here, not kept
+    with pytest.raises(ValueError):
+        compute.build("linreg", odd)
+    assert calls[-2:] == [("linreg", odd)] * 2
+    compute._built.cache_clear()
