@@ -123,6 +123,22 @@ class SurfaceSpec:
         return "data" in self.tags
 
 
+# -- row-by-row products ----------------------------------------------------------------------------
+# A race steps all its rows (racers × starts, a family's positions) as one batch, and a row must
+# come out bit for bit as it does alone (the command line's run of one racer).  A matrix product
+# does not promise that: on an AVX-512 machine torch's (K, 2) @ (2, N) takes another kernel, with
+# another order of additions, for K = 1 than for K = 4.  These are written as products and sums
+# whose order for one row does not depend on the others.
+def rows_dot(theta: Tensor, x: Tensor) -> Tensor:
+    """(K, 2) rows θ_k and (N, 2) vectors x_n → (K, N) θ_k · x_n."""
+    return theta[:, 0:1] * x[:, 0] + theta[:, 1:2] * x[:, 1]
+
+
+def rows_combine(c: Tensor, x: Tensor) -> Tensor:
+    """(K, N) weights and (N, D) vectors x_n → (K, D) Σ_n c_kn x_n (each row's sum in the same order)."""
+    return (c[:, None, :] * x.T[None]).sum(-1)
+
+
 def autograd_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
     """(K, 2) -> (K, 2, 2) Hessians of a loss of (K, 2) rows, by double backward; zero
     where the loss does not depend on a coordinate (or is linear in it).

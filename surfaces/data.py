@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from .base import DTYPE, Problem, SurfaceSpec, newton
+from .base import DTYPE, Problem, SurfaceSpec, newton, rows_combine, rows_dot
 from .spec import Param
 
 Tensor = torch.Tensor
@@ -103,20 +103,20 @@ class LeastSquares(DataProblem):
         self._minimum = self._solve()  # the data never change: solve once
 
     def _residual(self, theta: Tensor) -> Tensor:
-        return theta @ self.X.T - self.y  # (K, N)
+        return rows_dot(theta, self.X) - self.y  # (K, N)
 
     def per_sample(self, theta: Tensor) -> Tensor:
         return self._residual(theta) ** 2
 
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
-        return 2 * (self._weights(weights) * self._residual(theta)) @ self.X
+        return 2 * rows_combine(self._weights(weights) * self._residual(theta), self.X)
 
     def hessian_matrix(self) -> Tensor:
         """(2, 2) Hessian of the full loss, the same at every θ."""
         return self._hessians(self.full_weights())[0]
 
     def _hessians(self, w: Tensor) -> Tensor:
-        h = 2 * torch.einsum("gn,ni,nj->gij", w, self.X, self.X)
+        h = 2 * rows_combine(w, (self.X[:, :, None] * self.X[:, None, :]).reshape(-1, 4)).reshape(-1, 2, 2)
         return (h + h.transpose(-1, -2)) / 2  # exactly symmetric: the sum's rounding need not be
 
     def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
@@ -146,6 +146,13 @@ class LeastSquares(DataProblem):
         return zoom_factor(self.spec.box, self.minimum())
 
 
+def _sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1/(1 + e^(−x)), the same bits for an element wherever it sits in the tensor:
+    torch.sigmoid's float64 kernel on an AVX-512 machine rounds the elements it takes eight at a
+    time differently from the few left over, so a race's row would depend on its batch."""
+    return 1.0 / (1.0 + torch.exp(-x))
+
+
 class Logistic(DataProblem):
     """ℓ_i(θ) = softplus(−s_i θ·x_i) = −ln σ(s_i θ·x_i), labels s_i = ±1 (binary cross-entropy, no bias).
 
@@ -160,19 +167,19 @@ class Logistic(DataProblem):
         self._minimum = None if self.separable() else self._newton()
 
     def _margin(self, theta: Tensor) -> Tensor:
-        return theta @ self.V.T  # (K, N)
+        return rows_dot(theta, self.V)  # (K, N)
 
     def per_sample(self, theta: Tensor) -> Tensor:
         return -torch.nn.functional.logsigmoid(self._margin(theta))
 
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
-        return -(self._weights(weights) * torch.sigmoid(-self._margin(theta))) @ self.V
+        return -rows_combine(self._weights(weights) * _sigmoid(-self._margin(theta)), self.V)
 
     def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         m = self._margin(theta)
-        c = torch.sigmoid(m) * torch.sigmoid(-m) * self._weights(weights)
+        c = _sigmoid(m) * _sigmoid(-m) * self._weights(weights)
         outer = (self.X[:, :, None] * self.X[:, None, :]).reshape(-1, 4)  # (N, 4)
-        return (c @ outer).reshape(-1, 2, 2)
+        return rows_combine(c, outer).reshape(-1, 2, 2)
 
     def separable(self) -> bool:
         """True if some θ ≠ 0 has s_i θ·x_i ≥ 0 for all i: then no finite minimum exists.

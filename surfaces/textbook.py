@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from surfaces.base import DTYPE, Problem, SurfaceSpec
+from surfaces.base import DTYPE, Problem, SurfaceSpec, rows_dot
 from surfaces.classic import ClosedForm, sym2
 from surfaces.data import LeastSquares
 
@@ -45,10 +45,11 @@ class Quadratic(Problem):
         return torch.outer(u, u) + self.params["cond"] * torch.outer(v, v)
 
     def loss(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
-        return 0.5 * ((theta @ self.matrix()) * theta).sum(-1)
+        return 0.5 * (self.grad(theta) * theta).sum(-1)
 
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
-        return theta @ self.matrix()
+        a = self.matrix()  # θA, row by row (`rows_dot`: A is symmetric)
+        return rows_dot(theta, a)
 
     def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         return self.matrix().expand(theta.shape[0], 2, 2).clone()

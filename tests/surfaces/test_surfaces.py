@@ -138,6 +138,25 @@ def test_closed_form_grad_and_hessian_match_autograd(name, params):
 
 
 @pytest.mark.parametrize(("name", "params"), VARIANTS, ids=VARIANT_IDS)
+def test_a_rows_numbers_do_not_depend_on_the_rows_beside_it(name, params):
+    """A race steps its racers (and a family its positions) as one batch; the command line runs
+    one.  Loss, gradient and Hessian of a row are the same bits in a batch of any size as alone
+    (a matrix product is not: on an AVX-512 machine torch's (K, 2) @ (2, N) adds in another
+    order for K = 1 than for K = 4)."""
+    problem = build(name, params)
+    theta = random_points(problem, 37, seed=5)
+    weights = random_weights(problem, 37) if problem.n_samples is not None else None
+    for k in (4, 37):
+        rows = theta[:k]
+        w = None if weights is None else weights[:k]
+        together = [problem.loss(rows, w), problem.grad(rows, w), problem.hessian(rows, w)]
+        for i in range(k):
+            alone = [f(rows[i:i + 1], None if w is None else w[i:i + 1]) for f in (problem.loss, problem.grad, problem.hessian)]
+            for a, b in zip(together, alone, strict=True):
+                assert torch.equal(a[i:i + 1], b), (name, k, i)
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=VARIANT_IDS)
 def test_finite_on_grid(name, params):
     problem = build(name, params)
     theta = grid(problem, 60)
