@@ -72,12 +72,15 @@ def inspect_at(surface: str, params: tuple, x: float, y: float) -> Inspection:
     return inspect(build(surface, params), (x, y))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def run(surface: str, params: tuple, racers_json: str, starts: tuple, steps: int, seed: int, hessian: bool = True) -> RaceResult:
-    """One race.  `racers_json` is `racers_key(configs)`."""
+    """One race, shared by every session that asks for it (read-only: `RaceResult.frozen`).
+    `racers_json` is `racers_key(configs)`.  Not copied for each caller as `st.cache_data`
+    would: a race with batches carries every step's sample indices, and unpickling them was
+    a twentieth of each follower's run."""
     problem = build(surface, params)
     racers = [RacerConfig.from_dict(c).racer() for c in json.loads(racers_json)]
-    return RaceResult.from_engine(race(problem, racers, [list(s) for s in starts], steps, seed=seed, hessian=hessian))
+    return RaceResult.from_engine(race(problem, racers, [list(s) for s in starts], steps, seed=seed, hessian=hessian)).frozen()
 
 
 def racers_key(configs: list[RacerConfig]) -> str:

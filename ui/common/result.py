@@ -9,6 +9,7 @@ quantities of step k (the update θ_{k−1} → θ_k) are row k − 1 of the (T,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,8 @@ STEP_FIELDS = ("lr", "sigma", "direction", "eff_step", "decay", "step_grad", "ba
 class BatchInfo:
     """The batches one batch size drew: `indices[k − 1]` is the batch of step k."""
 
-    indices: list[list[int]]
-    epoch: list[int]  # 0-based epoch of each step
+    indices: Sequence[Sequence[int]]
+    epoch: Sequence[int]  # 0-based epoch of each step
     per_epoch: int  # ⌈N/B⌉ updates per epoch
 
 
@@ -74,6 +75,18 @@ class RaceResult:
         arrays = {f.name: getattr(res, f.name, None) for f in dataclasses.fields(cls) if f.name != "batches"}
         batches = {int(b): BatchInfo(p.indices, p.epoch, p.updates_per_epoch) for b, p in res.batches.items()}
         return cls(**arrays, batches=batches)
+
+    def frozen(self) -> RaceResult:
+        """This result made read-only, to be shared between sessions: its arrays refuse writes
+        and each batch plan is a tuple of tuples (returns self)."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        self.batches = {b: dataclasses.replace(info, indices=tuple(tuple(int(v) for v in ix) for ix in info.indices),
+                                               epoch=tuple(int(e) for e in info.epoch))
+                        for b, info in self.batches.items()}
+        return self
 
     @property
     def n_rows(self) -> int:

@@ -52,3 +52,26 @@ def test_then_joins_states_and_marks_the_jump(result):
     assert np.isnan(joined.lr[30]).all()  # the jump is no step of the optimizer
     np.testing.assert_array_equal(joined.theta[31:], result.theta)
     assert joined.diverged(0) is None and joined.diverged(1) == result.diverged(1) + 31
+
+
+def test_a_shared_race_is_read_only_and_the_same_object_for_every_session():
+    """`compute.run` hands every session the one result (no copy per caller): its arrays refuse
+    writes and its batch plans are tuples, so no page can change what another session draws."""
+    from ui.common import compute
+    from ui.common.racers import RacerConfig
+
+    params = compute.params_key({"n": 12})
+    racers = compute.racers_key([RacerConfig("sgd", 0.05, batch_size=4), RacerConfig("sgd", 0.05)])
+    a = compute.run("linreg", params, racers, ((0.0, 0.0),), 20, 0)
+    assert compute.run("linreg", params, racers, ((0.0, 0.0),), 20, 0) is a
+    assert compute.run("linreg", params, racers, ((0.0, 0.0),), 21, 0) is not a
+    with pytest.raises(ValueError, match="read-only"):
+        a.theta[0, 0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        a.loss[:, 1] *= 2  # a view of it too
+    plan = a.batches[4]
+    assert isinstance(plan.indices, tuple) and all(isinstance(b, tuple) and len(b) == 4 for b in plan.indices)
+    assert len(plan.indices) == 20 and isinstance(plan.epoch, tuple) and plan.per_epoch == 3
+    fresh = compute.run.__wrapped__("linreg", params, racers, ((0.0, 0.0),), 20, 0)
+    np.testing.assert_array_equal(fresh.theta, a.theta)
+    assert [list(b) for b in fresh.batches[4].indices] == [list(b) for b in plan.indices]

@@ -41,19 +41,27 @@ BATCH_GRID_N = 40
 
 
 # -- the calculations' caches (plain keys in, numpy out) ---------------------------------------
+# A window's batches (up to 30 of up to N sample indices) are keyed by their text (`batches_key`):
+# Streamlit hashes a nested tuple item by item in Python, a millisecond per call on every run
+# of the page (the batch view asks twice), a string at once.
+def batches_key(batches: tuple[tuple[int, ...], ...]) -> str:
+    return repr(batches)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_surfaces(surface: str, params: tuple, batches: tuple, box: tuple, n: int = 40) -> ViewGrid:
-    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch."""
+def cached_surfaces(surface: str, params: tuple, batches: str, box: tuple, n: int = 40, *, _batches: tuple) -> ViewGrid:
+    """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch
+    (`batches` is `batches_key(_batches)`)."""
     problem = compute.build(surface, params)
     sites = grid(box, n)
-    z = calc.batch_surfaces(problem, [list(b) for b in batches], sites).astype(np.float32)
+    z = calc.batch_surfaces(problem, [list(b) for b in _batches], sites).astype(np.float32)
     return ViewGrid(sites.xs, sites.ys, z)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_minima(surface: str, params: tuple, batches: tuple, starts: tuple, box: tuple) -> np.ndarray:
+def cached_minima(surface: str, params: tuple, batches: str, starts: tuple, box: tuple, *, _batches: tuple) -> np.ndarray:
     problem = compute.build(surface, params)
-    return calc.batch_minima(problem, [list(b) for b in batches], np.asarray(starts, np.float64), box)
+    return calc.batch_minima(problem, [list(b) for b in _batches], np.asarray(starts, np.float64), box)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -69,10 +77,11 @@ def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tupl
 def window_frames(surface: str, params: tuple, win: calc.BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
     """(the batches' surfaces on an n × n grid, one BatchFrame per step of the window): each
     batch's loss, the point, the batch's and the full gradient there, and the batch's minimum."""
-    surfaces = cached_surfaces(surface, params, win.batches, tuple(box), n)
+    key = batches_key(win.batches)
+    surfaces = cached_surfaces(surface, params, key, tuple(box), n, _batches=win.batches)
     points = tuple(map(tuple, win.points.round(12)))
     g_full = cached_full_grads(surface, params, points)
-    minima = cached_minima(surface, params, win.batches, points, tuple(box))
+    minima = cached_minima(surface, params, key, points, tuple(box), _batches=win.batches)
     frames = [BatchFrame(step, surfaces.z[j], win.points[j], win.grads[j], g_full[j],
                          None if np.isnan(minima[j]).any() else minima[j]) for j, step in enumerate(win.steps)]
     return surfaces, frames
