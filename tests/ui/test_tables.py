@@ -21,6 +21,25 @@ def test_rows_become_columns_in_the_order_first_met_and_a_missing_value_is_empty
                                   check_dtype=False)
 
 
+def test_a_table_is_built_once_for_its_rows_and_again_for_other_rows(monkeypatch):
+    from ui import shell
+
+    built = []
+    real = shell._arrow_table
+    monkeypatch.setattr(shell, "_arrow_table", lambda rows: built.append(rows) or real(rows))
+    rows = [{"run": "SGD", "loss": "0.125", "steps": 40}]
+    first = arrow_table(rows)
+    assert arrow_table([dict(r) for r in rows]) is first and len(built) == 1  # equal rows: the same table
+    for other in ([{"run": "SGD", "loss": "0.125", "steps": 40.0}], [{"run": "SGD", "loss": "0.125", "steps": True}],
+                  [{"run": "SGD", "steps": 40, "loss": "0.125"}]):  # another type, another column order: another table
+        assert arrow_table(other) is not first
+    assert len(built) == 4
+    odd = [{"run": "SGD", "x": pa.scalar(1.0)}]  # not a plain value: never kept by its repr
+    arrow_table(odd)
+    arrow_table(odd)
+    assert built[-2:] == [odd, odd]
+
+
 def test_a_column_of_mixed_kinds_is_left_to_streamlit():
     rows = [{"i": 1, "x": "a"}, {"i": "two", "x": "b"}]
     assert arrow_table(rows) is rows
