@@ -955,3 +955,18 @@ def test_cli_bad_formula_exits_2_with_one_line(capsys, argv, needle):
     lines = err.strip("\n").splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("optim_lab: error: ") and needle in lines[0]
+
+
+@pytest.mark.parametrize("text", ["x^4 - 2*x^2 + y^2", "sigmoid(x*y) + softplus(x - y)", "abs(x)^1.5 + abs(y)^2.5",
+                                  "softplus(3*x) * sigmoid(y) + x^10/1000", "exp(-x^2) * cos(y) + tanh(x*y)"])
+def test_a_formulas_row_is_the_same_bits_in_any_batch(text):
+    """A race of typed formulas steps its rows as one batch, the command line one row: loss,
+    gradient and Hessian of each row are the same bits either way (torch's vectorised sigmoid,
+    softplus and pow are not, on an AVX-512 machine: `_lane_free`)."""
+    problem = custom_surface(text, box=(-3, 3, -3, 3))
+    g = torch.Generator().manual_seed(3)
+    theta = (torch.rand(200, 2, generator=g, dtype=torch.float64) - 0.5) * 6
+    for fn in (problem.loss, problem.grad, problem.hessian):
+        together = fn(theta)
+        for i in range(len(theta)):
+            assert torch.equal(together[i:i + 1], fn(theta[i:i + 1])), (text, fn.__name__, i)
