@@ -139,6 +139,24 @@ def rows_combine(c: Tensor, x: Tensor) -> Tensor:
     return (c[:, None, :] * x.T[None]).sum(-1)
 
 
+def lane_free(fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """`fn`, elementwise, taken on a strided copy of its argument: torch then runs its scalar loop
+    for every element.  Its float64 kernels for sigmoid, softplus and powers other than 2, 3, ½
+    and −1 round the elements taken eight at a time (AVX-512) differently from the leftovers, so
+    a race's row would depend on the rows beside it; the backward passes read the same strided
+    argument and take the scalar loop too."""
+
+    def apply(t: Tensor) -> Tensor:
+        spread = t.new_empty(t.shape + (2,))
+        spread[..., 0] = t
+        return fn(spread[..., 0])
+
+    return apply
+
+
+sigmoid = lane_free(torch.sigmoid)  # its derivatives are products of its value: the same everywhere too
+
+
 def autograd_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
     """(K, 2) -> (K, 2, 2) Hessians of a loss of (K, 2) rows, by double backward; zero
     where the loss does not depend on a coordinate (or is linear in it).

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from .base import DTYPE, Problem, SurfaceSpec, newton, rows_combine, rows_dot
+from .base import DTYPE, Problem, SurfaceSpec, newton, rows_combine, rows_dot, sigmoid
 from .spec import Param
 
 Tensor = torch.Tensor
@@ -146,13 +146,6 @@ class LeastSquares(DataProblem):
         return zoom_factor(self.spec.box, self.minimum())
 
 
-def _sigmoid(x: Tensor) -> Tensor:
-    """σ(x) = 1/(1 + e^(−x)), the same bits for an element wherever it sits in the tensor:
-    torch.sigmoid's float64 kernel on an AVX-512 machine rounds the elements it takes eight at a
-    time differently from the few left over, so a race's row would depend on its batch."""
-    return 1.0 / (1.0 + torch.exp(-x))
-
-
 class Logistic(DataProblem):
     """ℓ_i(θ) = softplus(−s_i θ·x_i) = −ln σ(s_i θ·x_i), labels s_i = ±1 (binary cross-entropy, no bias).
 
@@ -173,11 +166,11 @@ class Logistic(DataProblem):
         return -torch.nn.functional.logsigmoid(self._margin(theta))
 
     def grad(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
-        return -rows_combine(self._weights(weights) * _sigmoid(-self._margin(theta)), self.V)
+        return -rows_combine(self._weights(weights) * sigmoid(-self._margin(theta)), self.V)
 
     def hessian(self, theta: Tensor, weights: Tensor | None = None) -> Tensor:
         m = self._margin(theta)
-        c = _sigmoid(m) * _sigmoid(-m) * self._weights(weights)
+        c = sigmoid(m) * sigmoid(-m) * self._weights(weights)
         outer = (self.X[:, :, None] * self.X[:, None, :]).reshape(-1, 4)  # (N, 4)
         return rows_combine(c, outer).reshape(-1, 2, 2)
 

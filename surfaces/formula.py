@@ -40,7 +40,7 @@ from decimal import Decimal
 import numpy as np
 import torch
 
-from .base import DTYPE, Problem, SurfaceSpec, autograd_hessian, grid
+from .base import DTYPE, Problem, SurfaceSpec, autograd_hessian, grid, lane_free, sigmoid
 
 Tensor = torch.Tensor
 
@@ -70,42 +70,24 @@ def _abs(t: Tensor) -> Tensor:
     return t * torch.sign(t)
 
 
-def _lane_free(fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
-    """`fn`, elementwise, taken on a strided copy of its argument: torch then runs its scalar loop
-    for every element.  Its float64 kernels for sigmoid, softplus and powers other than 2, 3, ½
-    and −1 round the elements taken eight at a time (AVX-512) differently from the leftovers, so
-    a race's row would depend on the rows beside it; the backward passes read the same strided
-    argument and take the scalar loop too."""
-
-    def apply(t: Tensor) -> Tensor:
-        spread = t.new_empty(t.shape + (2,))
-        spread[..., 0] = t
-        return fn(spread[..., 0])
-
-    return apply
-
-
-_sigmoid = _lane_free(torch.sigmoid)  # its derivatives are products of its value: the same everywhere too
-
-
 class _Softplus(torch.autograd.Function):
     """softplus(t) = ln(1 + eᵗ) (t itself past 20, as torch's), whose derivative is σ(t) taken as
-    `_sigmoid` (torch's own second derivative of softplus takes the vectorised sigmoid)."""
+    `base.sigmoid` (torch's own second derivative of softplus takes the vectorised sigmoid)."""
 
     @staticmethod
     def forward(ctx, t: Tensor) -> Tensor:
         ctx.save_for_backward(t)
-        return _lane_free(torch.nn.functional.softplus)(t)
+        return lane_free(torch.nn.functional.softplus)(t)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (t,) = ctx.saved_tensors
-        return torch.where(t > 20.0, grad, grad * _sigmoid(t))
+        return torch.where(t > 20.0, grad, grad * sigmoid(t))
 
 
 _TORCH: dict[str, Callable[..., Tensor]] = {
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "exp": torch.exp, "log": torch.log,
-    "sqrt": torch.sqrt, "abs": _abs, "tanh": torch.tanh, "sigmoid": _sigmoid,
+    "sqrt": torch.sqrt, "abs": _abs, "tanh": torch.tanh, "sigmoid": sigmoid,
     "softplus": _Softplus.apply, "min": torch.minimum, "max": torch.maximum,
 }
 _BINARY: dict[str, Callable[[Tensor, Tensor], Tensor]] = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div}
@@ -599,7 +581,7 @@ def _compile(node: Node) -> tuple[Fn, Tensor | None]:
         case BinOp(op=op, left=a, right=b):
             return _apply(_BINARY[op], [a, b])
         case Pow(base=a, exponent=p):
-            return _apply(_lane_free(functools.partial(torch.pow, exponent=p)), [a])
+            return _apply(lane_free(functools.partial(torch.pow, exponent=p)), [a])
         case Call(fn=fn, args=args):
             return _apply(_TORCH[fn], list(args))
     raise TypeError(f"not a formula node: {node!r}")

@@ -31,9 +31,10 @@ def build(surface: str, params: tuple) -> Any:
     is built, and a page run asks for its own a few times (a data surface solves its least
     squares or runs Newton's method when built: a twentieth of a follower's run)."""
     try:
-        return _built(surface, params)
+        hash(params)
     except TypeError:  # a parameter that does not hash: built here
         return build_problem(surface, params)
+    return _built(surface, params)
 
 
 @functools.lru_cache(maxsize=PROBLEMS_KEPT)
