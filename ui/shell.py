@@ -15,8 +15,6 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +35,6 @@ server_costs.install()  # once per process: messages wake the event loop in batc
 
 _PLAIN = (str, int, float, bool, type(None))  # cell values whose repr names them exactly
 TABLES_KEPT = 256  # Arrow tables kept for every session, by their rows (each a few hundred bytes)
-_tables: OrderedDict[str, object] = OrderedDict()
-_tables_lock = threading.Lock()
 
 
 def arrow_table(rows: list[dict]):
@@ -47,22 +43,16 @@ def arrow_table(rows: list[dict]):
     (a page's tables were 7 % of the server's busy time with a class and free students, make
     load-class).  A column whose values Arrow cannot type as one (mixed kinds) leaves the rows
     to Streamlit's own conversion.  The table of rows of plain values is built once for every
-    session (an Arrow table never changes): sixty followers show the teacher's table."""
-    plain = all(type(k) is str and type(v) in _PLAIN for r in rows for k, v in r.items())
-    key = repr(rows) if plain else None
-    if key is not None:
-        with _tables_lock:
-            table = _tables.get(key)
-            if table is not None:
-                _tables.move_to_end(key)
-                return table
-    table = _arrow_table(rows)
-    if key is not None and table is not rows:
-        with _tables_lock:
-            _tables[key] = table
-            while len(_tables) > TABLES_KEPT:
-                _tables.popitem(last=False)
-    return table
+    session, keyed by their repr (an Arrow table never changes): sixty followers show the
+    teacher's table."""
+    if all(type(k) is str and type(v) in _PLAIN for r in rows for k, v in r.items()):
+        return _shared_table(repr(rows), rows)
+    return _arrow_table(rows)
+
+
+@st.cache_resource(max_entries=TABLES_KEPT, show_spinner=False)
+def _shared_table(key: str, _rows: list[dict]):
+    return _arrow_table(_rows)
 
 
 def _arrow_table(rows: list[dict]):

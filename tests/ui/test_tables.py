@@ -27,6 +27,7 @@ def test_a_table_is_built_once_for_its_rows_and_again_for_other_rows(monkeypatch
     built = []
     real = shell._arrow_table
     monkeypatch.setattr(shell, "_arrow_table", lambda rows: built.append(rows) or real(rows))
+    shell._shared_table.clear()
     rows = [{"run": "SGD", "loss": "0.125", "steps": 40}]
     first = arrow_table(rows)
     assert arrow_table([dict(r) for r in rows]) is first and len(built) == 1  # equal rows: the same table
