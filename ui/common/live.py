@@ -38,7 +38,8 @@ from ui.common.racers import RacerConfig
 ASSETS = Path(__file__).with_name("live_assets")
 FAINT_POINTS = 300  # the faint full path under the trail, per position
 CURVE_POINTS = 250  # points per curve (loss, ‖g‖) per position
-SHARED_ENTRIES = 8  # encoded families kept per page's builder (each up to ~1.5 MB; a class shares one)
+SHARED_ENTRIES = 4  # encoded families kept per page's builder (each up to ~1.5 MB; a class shares one)
+# (8 held 17 MB after 120 free runs; with 4 the server kept +76/+77 MB after a class instead of +91 to +102, make load-class)
 
 _component = st.components.v2.component(
     "optim_lab.live",
