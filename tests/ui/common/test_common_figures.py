@@ -168,7 +168,7 @@ def test_a_later_update_layout_wins_over_the_ready_made_layout():
     fig = curves_figure([("loss", s, True), ("grad", s, False)], Labels(), marker_step=3)
     fig.update_layout(legend=dict(orientation="h", y=-0.16), margin=dict(b=40))
     layout = fig.to_dict()["layout"]
-    assert layout["legend"]["y"] == -0.16 and layout["legend"]["yanchor"] == "top"  # merged into the ready-made legend
+    assert layout["legend"]["y"] == -0.16 and layout["legend"]["yref"] == "container"  # merged into the ready-made legend
     assert layout["margin"] == {"l": 60, "r": 20, "t": 40, "b": 40}
     assert layout["yaxis"]["type"] == "log" and layout["shapes"]  # the rest stays ready-made
     contour = contour_figure(grid(), paths(T=20), BOX, Labels())

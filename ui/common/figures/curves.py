@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from ui.common.figures.axes import log_axis, log_floor
 from ui.common.figures.contour import Labels
 from ui.common.figures.lean import LeanFigure, typed
-from ui.common.figures.theme import REFERENCE
+from ui.common.figures.theme import REFERENCE, bottom_legend, legend_rows_px
 
 
 @dataclass
@@ -37,6 +37,7 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
     layout: dict = {}
     annotations, shapes = [], []
     seen: set[str] = set()
+    legend_names: list[str] = []  # the legend's entries, one a group
     for i, (title, series, log_y) in enumerate(panels):
         r, c = i // cols, i % cols
         ax = "" if i == 0 else str(i + 1)
@@ -72,6 +73,8 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
                 line=dict(color=s.color, dash=s.dash, width=2), legendgroup=group, showlegend=group not in seen,
                 xaxis=f"x{ax}", yaxis=f"y{ax}", hovertemplate=f"{s.name}<br>{labels.step} %{{x}}<br>%{{y:.6g}}<extra></extra>",
             ))
+            if group not in seen:
+                legend_names.append(s.name)
             seen.add(group)
             if zero_x is not None:  # an exact zero has no place on a log axis: a marker on the floor
                 zeros_here = True
@@ -94,11 +97,12 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
         if marker_step is not None:
             shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=marker_step, x1=marker_step,
                                y0=0, y1=1, line=dict(color=REFERENCE, dash="dot", width=1)))
+    # the legend at the figure's foot, under the step axis's numbers and title in pixels (placed in
+    # fractions of the plot's height, it ran into the title in presentation mode's bigger text)
+    below = legend_rows_px(len(legend_names), font_size, legend_names)
     fig._layout_json.update(layout, annotations=annotations, shapes=shapes, height=height,
-                            margin=dict(l=60, r=20, t=40, b=60), font=dict(size=font_size),
-                            # below the step-axis title, whatever the number of rows
-                            legend=dict(orientation="h", y=-0.16 if rows > 1 else -0.34, yanchor="top"),
-                            hovermode="x unified")
+                            margin=dict(l=60, r=20, t=40, b=int(3.2 * font_size) + below), font=dict(size=font_size),
+                            legend=bottom_legend(font_size), hovermode="x unified")
     return fig
 
 

@@ -167,8 +167,7 @@ def coordinate_curves(sh: Shell, race, k: int) -> None:
         panels["step"].append(Series(f"{name} · |Δ{ax.y}|", col, calc.abs_moves_y(r, i), x0=1, diverged_at=d, group=name))
     chosen = [(sh.t("al_panel_eff"), panels["eff"], True), (sh.t("al_panel_sigma"), panels["sigma"], True),
               (sh.t("al_panel_theta", y=ax.y), panels["theta"], False), (sh.t("al_panel_step", y=ax.y), panels["step"], True)]
-    fig = view.figure(curves_figure, chosen, ax, marker_step=k, font_size=sh.font, height=sh.size(560, 640),
-                      relayout=dict(legend=dict(orientation="h", y=-0.16), margin=dict(b=40)))
+    fig = view.figure(curves_figure, chosen, ax, marker_step=k, font_size=sh.font, height=sh.size(560, 640))
     view.chart(fig, "al_coords")
     st.caption(sh.t("al_coord_note", x=ax.x, y=ax.y))
 

@@ -92,8 +92,7 @@ def race_curves(sh: Shell, race, surface: str, k: int) -> None:
     panels = [(sh.t("curve_loss"), series["loss"], bool(race.spec.log_levels) or surface == "rosenbrock"),
               (sh.t("curve_grad"), series["grad"], True), (sh.t("ls_curve_move"), series["move"], True)]
     fig = view.figure(curves_figure, panels, view.labels_for(sh, race.spec), marker_step=k, cols=3, font_size=sh.font,
-                      height=sh.size(360, 440), relayout=dict(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
-                                                              margin=dict(b=90)))
+                      height=sh.size(360, 440))
     view.chart(fig, "curves")
 
 

@@ -64,11 +64,16 @@ def test_eta_in_units_changes_the_coordinate_curves():
     assert at.query_params.get("eta_u") in ("0.5", ["0.5"])
 
 
-def test_the_coordinate_curves_legend_and_margin_reach_the_browser():
-    """The page moves the legend of the 4-panel chart below it; the chart JSON carries that."""
+def test_the_coordinate_curves_legend_sits_under_the_step_axis_title():
+    """The 4-panel chart's legend is at the figure's foot (pixels, not a fraction of the plot's
+    height), with a bottom margin that holds the axis's numbers, its title and the legend's rows."""
+    from ui.common.figures import legend_rows_px
+
     layout = apptest.chart(open_page("en"), "al_coords")["layout"]
-    assert layout["legend"]["y"] == -0.16 and layout["legend"]["orientation"] == "h"
-    assert layout["margin"]["b"] == 40
+    legend = layout["legend"]
+    assert (legend["yref"], legend["y"], legend["yanchor"], legend["orientation"]) == ("container", 0.0, "bottom", "h")
+    names = [d["name"] for d in apptest.chart(open_page("en"), "al_coords")["data"] if d.get("showlegend", True)]
+    assert layout["margin"]["b"] == int(3.2 * 13) + legend_rows_px(len(names), 13, names) > int(3.2 * 13)
 
 
 # -- η in units of 2/λ_max ------------------------------------------------------------------------
