@@ -70,6 +70,9 @@ def _abs(t: Tensor) -> Tensor:
     return t * torch.sign(t)
 
 
+_lane_free_softplus = lane_free(torch.nn.functional.softplus)
+
+
 class _Softplus(torch.autograd.Function):
     """softplus(t) = ln(1 + eᵗ) (t itself past 20, as torch's), whose derivative is σ(t) taken as
     `base.sigmoid` (torch's own second derivative of softplus takes the vectorised sigmoid)."""
@@ -77,7 +80,7 @@ class _Softplus(torch.autograd.Function):
     @staticmethod
     def forward(ctx, t: Tensor) -> Tensor:
         ctx.save_for_backward(t)
-        return lane_free(torch.nn.functional.softplus)(t)
+        return _lane_free_softplus(t)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:

@@ -75,7 +75,7 @@ def _open_expander(page, label: str) -> None:
     """Open the expander titled `label` and wait until it has stopped growing.  Streamlit animates
     the opening (the details' height): a click on a button inside while it grows can press on the
     button and release on the box around it, which is no click at all (seen: the teacher's "Ask
-    the class" sent nothing in 1 of 3 runs)."""
+    the class" sent nothing in 3 of 14 runs)."""
     box = page.locator("[data-testid=stExpander]", has_text=label).first
     box.locator("summary").click()
     page.wait_for_function("d => d.open && d.style.height === '' && !d.getAnimations().length",

@@ -962,7 +962,7 @@ def test_cli_bad_formula_exits_2_with_one_line(capsys, argv, needle):
 def test_a_formulas_row_is_the_same_bits_in_any_batch(text):
     """A race of typed formulas steps its rows as one batch, the command line one row: loss,
     gradient and Hessian of each row are the same bits either way (torch's vectorised sigmoid,
-    softplus and pow are not, on an AVX-512 machine: `_lane_free`)."""
+    softplus and pow are not, on an AVX-512 machine: `surfaces.base.lane_free`)."""
     problem = custom_surface(text, box=(-3, 3, -3, 3))
     g = torch.Generator().manual_seed(3)
     theta = (torch.rand(200, 2, generator=g, dtype=torch.float64) - 0.5) * 6

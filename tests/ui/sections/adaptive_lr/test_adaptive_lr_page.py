@@ -69,10 +69,11 @@ def test_the_coordinate_curves_legend_sits_under_the_step_axis_title():
     height), with a bottom margin that holds the axis's numbers, its title and the legend's rows."""
     from ui.common.figures import legend_rows_px
 
-    layout = apptest.chart(open_page("en"), "al_coords")["layout"]
+    chart = apptest.chart(open_page("en"), "al_coords")
+    layout = chart["layout"]
     legend = layout["legend"]
     assert (legend["yref"], legend["y"], legend["yanchor"], legend["orientation"]) == ("container", 0.0, "bottom", "h")
-    names = [d["name"] for d in apptest.chart(open_page("en"), "al_coords")["data"] if d.get("showlegend", True)]
+    names = [d["name"] for d in chart["data"] if d.get("showlegend", True)]
     assert layout["margin"]["b"] == int(3.2 * 13) + legend_rows_px(len(names), 13, names) > int(3.2 * 13)
 
 
