@@ -7,7 +7,8 @@ from the page, then every `--every` seconds changes something: another 2-D page 
 settings (a link), a preset (its button), the selected step (the ◀ button, inside the page's
 step fragment).  Each follower joins with `?class=CODE` and does what a browser does for the
 follow fragment: when the server asks for an automatic rerun (`auto_rerun`, every 1 s) it
-sends one.  Two tours:
+sends one on that interval, whether a run is going on or not (Streamlit's frontend uses
+`setInterval`), and reads every message as it comes.  Two tours:
 
 1. the class alone: the server's CPU per follower while nothing changes (the follow
    fragment's polls) and per teacher change (what one follow costs), follow latency;
@@ -207,35 +208,60 @@ class Poll:
 
 
 async def follower(c: Client, code: str, stop: asyncio.Event, delay: float, poll: Poll, rng: random.Random) -> None:
-    """A student's browser, reduced to what reaches the server: join, then the follow
-    fragment's reruns; a question shown alone is answered after a moment of thought."""
+    """A student's browser, reduced to what reaches the server: join, then what the browser does
+    for the follow fragment — it reads every message as it comes and sends the fragment's rerun
+    each time its timer comes round (`setInterval`: whether a run is going on or not, as
+    Streamlit's frontend does); a question shown alone is answered after a moment of thought."""
     send_key, radio_key = f"_quiz_send_{POLL_PAGE}_{POLL_ID}", f"_quiz_choice_{POLL_PAGE}_{POLL_ID}"
-    answer_at = None
+    answer_at: list[float | None] = [None]
+    sent = asyncio.Event()
+    clicking = [False]
+
+    async def read() -> None:
+        while True:
+            full = await c.until_finished()
+            if clicking[0]:
+                if SENT_TEXT in c.text:
+                    sent.set()
+            elif full:  # the poll saw the teacher's change and followed
+                c.follows.append((time.monotonic(), c.page))
+                if c.widget(send_key) and c.name not in poll.answered:
+                    answer_at[0] = time.monotonic() + rng.uniform(0.5, 3.0)
+
+    reader = None
     try:
         await asyncio.sleep(delay)  # students join over the first seconds
         await c.connect()
         await c.run("", f"class={code}")
+        reader = asyncio.create_task(read())
         while not stop.is_set():
-            if answer_at is not None and time.monotonic() >= answer_at and c.widget(send_key) and c.widget(radio_key):
-                answer_at = None
-                rid, _, options = c.widget(radio_key)
-                await c.click(send_key, extra=((rid, "string_value", rng.choice(options)),))
-                if SENT_TEXT in c.text:
-                    poll.sent += 1
-                    poll.answered.add(c.name)
-                else:
-                    c.errors.append(f"{c.name}: the answer was not confirmed")
             polling = [(f, i) for f, i in c.fragments.items() if i and i <= 1.0]
             await asyncio.sleep(polling[0][1] if polling else 1.0)
-            if not polling:
-                continue
-            if await c.fragment(polling[0][0]):  # the fragment saw the teacher's change and followed
-                c.follows.append((time.monotonic(), c.page))
-                if c.widget(send_key) and c.name not in poll.answered:
-                    answer_at = time.monotonic() + rng.uniform(0.5, 3.0)
+            if reader.done():
+                reader.result()  # raises what stopped it
+            if answer_at[0] is not None and time.monotonic() >= answer_at[0] and c.widget(send_key) and c.widget(radio_key):
+                answer_at[0] = None
+                rid, _, options = c.widget(radio_key)
+                wid, fragment, _ = c.widget(send_key)
+                clicking[0] = True
+                sent.clear()
+                await c.ws.send(_rerun(c.page, "", fragment=fragment, page_hash=c.page_hash,
+                                       widgets=((wid, "trigger_value", True), (rid, "string_value", rng.choice(options)))))
+                try:
+                    await asyncio.wait_for(sent.wait(), TIMEOUT)
+                    poll.sent += 1
+                    poll.answered.add(c.name)
+                except TimeoutError:
+                    c.errors.append(f"{c.name}: the answer was not confirmed")
+                finally:
+                    clicking[0] = False
+            elif polling:
+                await c.ws.send(_rerun(c.page, "", fragment=polling[0][0], page_hash=c.page_hash))
     except Exception as exc:  # noqa: BLE001 — reported, never stops the class
         c.errors.append(f"{c.name}: {type(exc).__name__}: {exc}"[:300])
     finally:
+        if reader is not None:
+            reader.cancel()
         if c.ws is not None:
             await c.ws.close()
 
