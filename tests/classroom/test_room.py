@@ -375,6 +375,55 @@ def test_a_request_reaches_the_rooms_traffic(monkeypatch):
         assert got == [False] and len(student.requests) == 1  # the wait ended, and Streamlit got the request
 
 
+def test_a_students_timer_is_quiet_while_its_catch_up_waits_or_draws(monkeypatch):
+    """The browser asks for the follow fragment every second, busy or not: while the student's
+    catch-up run waits behind the class or draws, those timer requests are not run (the catch-up
+    redraws the whole page); the student's own clicks and other sessions' timers go on."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    class Session:
+        page_script_hash = "p"
+
+        def __init__(self, sid):
+            self.id, self.requests = sid, []
+
+        def request_rerun(self, client_state):
+            self.requests.append(client_state)
+
+    def tick():
+        return ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True)
+
+    fragments.install(Session)
+    traffic = room.Traffic(1)
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
+    student, other = Session("s1"), Session("s2")
+    with traffic.turn("other", 0, None, None):
+        th, got = _waiter(traffic, "s1")
+        _until_waiting(traffic, th, "s1")
+        assert traffic.catching_up("s1") and not traffic.catching_up("s2")
+        student.request_rerun(tick())
+        other.request_rerun(tick())
+        assert (len(student.requests), len(other.requests)) == (0, 1)
+        student.request_rerun(ClientState(page_script_hash="p", fragment_id="f"))  # a click inside a fragment
+        assert len(student.requests) == 1
+    th.join(60)
+    assert not traffic.catching_up("s1")
+    student.request_rerun(tick())  # caught up: its timer runs again
+    assert len(student.requests) == 2
+
+
+def test_a_session_catches_up_until_its_last_catch_up_run_has_ended():
+    traffic = room.Traffic(2)
+    with traffic.turn("s1", 0, None, None):
+        with traffic.turn("s1", 0, None, None):  # a second run of the same session (a rerun Streamlit started)
+            assert traffic.catching_up("s1")
+        assert traffic.catching_up("s1")
+    assert not traffic.catching_up("s1") and traffic._catching == {}
+    with pytest.raises(KeyError), traffic.turn("s2", 0, None, None):
+        raise KeyError("the run failed")
+    assert not traffic.catching_up("s2")
+
+
 class _TeacherMovesMeanwhile(_CountingTraffic):
     """Traffic in which the teacher moves once more while a student waits for a turn."""
 
