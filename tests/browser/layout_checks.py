@@ -128,3 +128,15 @@ ANIM_TITLE_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyCh
   .filter(p => p.querySelector('.updatemenu-container .updatemenu-button') && p.querySelector('.g-xtitle text'))
   .map(p => ({title_bottom: p.querySelector('.g-xtitle text').getBoundingClientRect().bottom,
               buttons_top: Math.min(...[...p.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect().top))}))"""
+
+# Each legend entry of a chart that runs out of the chart's own box (plotly never breaks an
+# entry: a name wider than its chart is cut at the chart's edge): its text and the overrun, in px.
+LEGEND_CUT_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')].flatMap(p => {
+  const svg = p.querySelector('svg.main-svg');
+  if (!svg) return [];
+  const box = svg.getBoundingClientRect();
+  return [...p.querySelectorAll('.legend .traces .legendtext')].map(el => ({el, r: el.getBoundingClientRect()}))
+    .filter(({r}) => r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1 || r.bottom > box.bottom + 1))
+    .map(({el, r}) => ({text: el.textContent.slice(0, 60), right: Math.round(r.right - box.right),
+                        below: Math.round(r.bottom - box.bottom)}));
+})"""

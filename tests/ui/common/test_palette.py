@@ -158,3 +158,17 @@ def test_the_contour_reserves_its_legends_rows_and_the_titles_room():
     assert legend_rows(names, 18) >= 8 > legend_rows(["GD", "start"], 18)
     assert many["margin"]["t"] - few["margin"]["t"] >= 6 * int(1.55 * 18)
     assert many["xaxis"]["title"]["standoff"] == TITLE_STANDOFF
+
+
+def test_a_legend_name_wider_than_its_chart_is_broken_at_its_spaces_and_its_rows_counted():
+    from ui.common.figures.theme import _text_px, legend_name, legend_rows
+
+    long = "Adam + linear warm-up + cosine"
+    assert legend_name(long, 17, 480) == long  # fits a half column
+    broken = legend_name(long, 17, 320)
+    assert broken.replace("<br>", " ") == long and broken.count("<br>") == 1
+    assert all(40 + _text_px(line, 17) + 10 <= 320 for line in broken.split("<br>"))
+    assert legend_name("线性预热", 17, 60) == "线性预热"  # a word is never cut
+    one_row = legend_rows(["a", "b"], 17, 480)
+    assert legend_rows([broken, "b"], 17, 480) == 2 * one_row  # the row is as tall as its two-line entry
+    assert legend_rows([broken, "Adam, constant η"], 17, 320) == 3

@@ -66,23 +66,42 @@ def _text_px(text: str, font_size: int) -> float:
     return sum(font_size if ord(ch) > 0x2E7F else 0.6 * font_size for ch in text)
 
 
+def legend_name(name: str, font_size: int, width: int | None = None) -> str:
+    """`name` broken at its spaces into lines (`<br>`) that each fit one legend entry of a chart
+    `width` px wide (the symbol and a gap, 50 px, beside it): plotly never breaks an entry, and
+    one wider than its chart is cut off at the chart's edge."""
+    room = (width or legend_width(font_size)) - 50
+    lines: list[str] = []
+    for word in name.split(" "):
+        if lines and _text_px(f"{lines[-1]} {word}", font_size) <= room:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def legend_rows(names: list[str], font_size: int, width: int | None = None) -> int:
-    """Rows of a horizontal legend of these entries in a chart `width` px wide (each entry: its
-    symbol, its name, a gap), packed as plotly packs them, left to right."""
+    """Lines of text of a horizontal legend of these entries in a chart `width` px wide (each
+    entry: its symbol, its name — of one line or more, `<br>` — and a gap), packed as plotly
+    packs them, left to right; a row is as tall as its tallest entry."""
     width = width or legend_width(font_size)
-    rows, used = 0, width
+    rows: list[int] = []
+    used = width
     for name in names:
-        w = 40 + _text_px(name, font_size) + 10
+        lines = name.split("<br>")
+        w = 40 + max(_text_px(line, font_size) for line in lines) + 10
         if used + w > width:
-            rows, used = rows + 1, 0
+            rows.append(0)
+            used = 0
         used += w
-    return rows
+        rows[-1] = max(rows[-1], len(lines))
+    return sum(rows)
 
 
-def legend_rows_px(entries: int, font_size: int, names: list[str] | None = None) -> int:
-    """Height of a horizontal legend: of these `names` in the narrowest chart, else of
-    LEGEND_COLUMNS entries a row."""
-    rows = legend_rows(names, font_size) if names is not None else math.ceil(entries / LEGEND_COLUMNS) if entries else 0
+def legend_rows_px(entries: int, font_size: int, names: list[str] | None = None, width: int | None = None) -> int:
+    """Height of a horizontal legend: of these `names` in a chart `width` px wide (the narrowest
+    chart, unless told), else of LEGEND_COLUMNS entries a row."""
+    rows = legend_rows(names, font_size, width) if names is not None else math.ceil(entries / LEGEND_COLUMNS) if entries else 0
     return rows * int(1.55 * font_size)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.common.figures import log_axis
-from ui.common.figures.theme import INK, REFERENCE
+from ui.common.figures.theme import INK, LEGEND_FIGURE_PX, REFERENCE, bottom_legend, legend_name, legend_rows_px
 
 
 @dataclass
@@ -21,14 +21,20 @@ class EtaCurve:
 
 
 def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: str = "η_t", title: str = "",
-               marker_step: int | None = None, log_y: bool = False, height: int = 320, font_size: int = 13) -> go.Figure:
-    """η_t against the step (1..T); a dotted line and a dot on each curve mark the selected step."""
+               marker_step: int | None = None, log_y: bool = False, height: int = 320, font_size: int = 13,
+               width_px: int | None = None) -> go.Figure:
+    """η_t against the step (1..T); a dotted line and a dot on each curve mark the selected step.
+    The legend sits at the figure's foot, each name broken into lines that fit a chart
+    `width_px` wide (the narrowest it is drawn; unless told, the narrowest chart with a legend)."""
     fig = go.Figure()
-    for c in curves:
+    legend_font = bottom_legend(font_size)["font"]["size"]
+    room = (width_px or LEGEND_FIGURE_PX) - 60  # the legend starts under the plot area, right of the y-axis's margin
+    names = [legend_name(c.name, legend_font, room) for c in curves]
+    for c, shown in zip(curves, names, strict=True):
         y = np.asarray(c.eta, dtype=np.float64)
         x = np.arange(1, len(y) + 1)
         fig.add_trace(go.Scatter(
-            x=x, y=y.astype(np.float32), mode="lines", name=c.name, line=dict(color=c.color, dash=c.dash, width=2.5), meta=c.meta,
+            x=x, y=y.astype(np.float32), mode="lines", name=shown, line=dict(color=c.color, dash=c.dash, width=2.5), meta=c.meta,
             hovertemplate=f"{c.name}<br>{step_label} %{{x}}<br>{eta_label} = %{{y:.4g}}<extra></extra>",
         ))
         if marker_step is not None and 1 <= marker_step <= len(y):
@@ -41,11 +47,12 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
     n = max((len(c.eta) for c in curves), default=1)
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
-        margin=dict(l=60, r=10, t=40 if title else 20, b=120),
+        margin=dict(l=60, r=10, t=40 if title else 20,
+                    b=int(3.2 * font_size) + legend_rows_px(len(names), legend_font, names, room)),
         xaxis=dict(title=step_label, range=[0.5, n + 0.5]),
         yaxis=dict(title=eta_label, automargin=True) | (log_axis([c.eta for c in curves]) if log_y else
                                                         {"type": "linear", "exponentformat": "power"}),
-        legend=dict(orientation="h", yanchor="top", y=-0.38, x=0), hovermode="x unified",
+        legend=bottom_legend(font_size), hovermode="x unified",
     )
     return fig
 

@@ -96,6 +96,9 @@ def race_curves(sh: Shell, race, surface: str, k: int) -> None:
     view.chart(fig, "curves")
 
 
+RACE_ETA_PX = 320  # the η_t chart beside the race, at 1280 px with the sidebar open (its narrowest, measured)
+
+
 def race_step(sh: Shell, race, surface: str, steps: int) -> None:
     """The selected step of the race: arrows, η_t, the step's numbers, the curves (a fragment:
     the slider and ◀ / ▶ rerun only this)."""
@@ -109,7 +112,7 @@ def race_step(sh: Shell, race, surface: str, steps: int) -> None:
                   for i, n, col in race.rows()]
         st.markdown(f"**{sh.t('ls_eta_used')}**")  # above the chart, not its title: the narrow column wraps it, plotly would cut it
         view.chart(view.figure(eta_figure, curves, step_label=sh.t("step"), eta_label="η_t", marker_step=k,
-                               font_size=sh.font, height=sh.size(300, 360)), "eta_race")
+                               font_size=sh.font, height=sh.size(300, 360), width_px=RACE_ETA_PX), "eta_race")
         st.markdown(f"**{sh.t('ls_at_step', k=k)}**")
         sh.table(step_rows(sh, race, k))
         beta2 = calc.radam_beta2(race.configs)

@@ -32,6 +32,16 @@ def test_eta_figure_without_marker_has_no_dots():
     assert not fig.layout.shapes
 
 
+def test_a_long_name_breaks_in_the_narrow_race_chart_and_the_legend_sits_at_the_foot():
+    name = "Adam + linear warm-up + cosine"
+    curves = [EtaCurve(name, "#111111", np.ones(50)), EtaCurve("Adam, constant η", "#222222", np.ones(50))]
+    wide, narrow = (eta_figure(curves, font_size=18, width_px=w) for w in (None, 320))
+    assert wide.data[0].name == name and "<br>" in narrow.data[0].name
+    assert name in narrow.data[0].hovertemplate  # the hover keeps the name whole
+    assert narrow.layout.legend.yref == "container" and narrow.layout.legend.y == 0
+    assert narrow.layout.margin.b > wide.layout.margin.b  # room for the second line
+
+
 def test_rectifier_figure_shades_the_plain_momentum_steps():
     r = radam_rectifier(np.arange(1, 31, dtype=np.float64), 0.999)
     fig = rectifier_figure(r, sgd_label="sgd", marker_step=6)
