@@ -344,32 +344,35 @@ def test_the_server_tells_of_a_learners_requests_only(monkeypatch):
     assert heard == ["s-click", "s-fragment-click"]
 
 
+class _Session:
+    """A stand-in for Streamlit's session: what `fragments.install` wraps, recording the requests it passes on."""
+
+    page_script_hash = "p"
+
+    def __init__(self, sid):
+        self.id, self.requests = sid, []
+
+    def request_rerun(self, client_state):
+        self.requests.append(client_state)
+
+
 def test_a_request_reaches_the_rooms_traffic(monkeypatch):
     """The server's rerun requests, wrapped as `fragments.install` wraps Streamlit's session
     (here a stand-in session class), stop a waiting catch-up of the session that asked."""
     from streamlit.proto.ClientState_pb2 import ClientState
 
-    class Session:
-        page_script_hash = "p"
-
-        def __init__(self, sid):
-            self.id, self.requests = sid, []
-
-        def request_rerun(self, client_state):
-            self.requests.append(client_state)
-
-    fragments.install(Session)
+    fragments.install(_Session)
     traffic = room.Traffic(1)
     monkeypatch.setattr(room, "_TRAFFIC", traffic)
     with traffic.turn("other", 0, None, None):
         th, got = _waiter(traffic, "s1")
         _until_waiting(traffic, th, "s1")
         before = traffic.mark()
-        Session("s1").request_rerun(ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True))
+        _Session("s1").request_rerun(ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True))
         assert traffic.mark() == before  # the follow fragment's timer is not the student's request
-        Session("s2").request_rerun(ClientState(page_script_hash="p"))  # another student's click
+        _Session("s2").request_rerun(ClientState(page_script_hash="p"))  # another student's click
         assert traffic.mark() == before + 1 and th.is_alive() and got == []
-        student = Session("s1")
+        student = _Session("s1")
         student.request_rerun(ClientState(page_script_hash="p"))  # the student's click
         th.join(60)
         assert got == [False] and len(student.requests) == 1  # the wait ended, and Streamlit got the request
@@ -381,22 +384,13 @@ def test_a_students_timer_is_quiet_while_its_catch_up_waits_or_draws(monkeypatch
     redraws the whole page); the student's own clicks and other sessions' timers go on."""
     from streamlit.proto.ClientState_pb2 import ClientState
 
-    class Session:
-        page_script_hash = "p"
-
-        def __init__(self, sid):
-            self.id, self.requests = sid, []
-
-        def request_rerun(self, client_state):
-            self.requests.append(client_state)
-
     def tick():
         return ClientState(page_script_hash="p", fragment_id="f", is_auto_rerun=True)
 
-    fragments.install(Session)
+    fragments.install(_Session)
     traffic = room.Traffic(1)
     monkeypatch.setattr(room, "_TRAFFIC", traffic)
-    student, other = Session("s1"), Session("s2")
+    student, other = _Session("s1"), _Session("s2")
     with traffic.turn("other", 0, None, None):
         th, got = _waiter(traffic, "s1")
         _until_waiting(traffic, th, "s1")
