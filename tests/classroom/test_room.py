@@ -417,6 +417,15 @@ def test_a_session_catches_up_until_its_last_catch_up_run_has_ended():
         raise KeyError("the run failed")
     assert not traffic.catching_up("s2")
 
+    class Broken:
+        def wait_for(self, *args):
+            raise RuntimeError("the wait itself failed")
+
+    traffic._turns = Broken()
+    with pytest.raises(RuntimeError), traffic.turn("s3", 0, None, None):
+        pass
+    assert not traffic.catching_up("s3")  # its timer is heard again
+
 
 class _TeacherMovesMeanwhile(_CountingTraffic):
     """Traffic in which the teacher moves once more while a student waits for a turn."""

@@ -328,19 +328,26 @@ class Traffic:
                     self._idle.wait_for(lambda: self._runs == 0 or asked(), yield_s)
                 elif self._free > 0:
                     self._turns.notify()  # a wake-up meant for this run goes to the next one
+            except BaseException:
+                self._caught_up(sid)
+                raise
             finally:
                 self._waiting.discard(sid)
         try:
             yield got
         finally:
             with self._lock:
-                left = self._catching.pop(sid, 1) - 1
-                if left > 0:
-                    self._catching[sid] = left
+                self._caught_up(sid)
                 if got:
                     self._free += 1
                     self._turns.notify()
                     self._ended.notify_all()
+
+    def _caught_up(self, sid: str) -> None:
+        """One catch-up run of `sid` has ended (the lock held)."""
+        left = self._catching.pop(sid, 1) - 1
+        if left > 0:
+            self._catching[sid] = left
 
     def catching_up(self, sid: str) -> bool:
         """Whether a catch-up run of session `sid` waits for its turn or draws the teacher's view."""
