@@ -279,13 +279,16 @@ async def keep_alive(teacher: Client, stop: asyncio.Event) -> None:
         teacher.errors.append(f"teacher: {type(exc).__name__}: {exc}"[:300])
 
 
-async def free_student(c: Client, seed: int, stop: asyncio.Event, lat: list[float]) -> None:
+async def free_student(c: Client, seed: int, stop: asyncio.Event, lat: list[float],
+                       by_page: dict[str, list[float]] | None = None) -> None:
     rng = random.Random(seed)
     try:
         await c.connect()
         while not stop.is_set():
             page = rng.choice(FREE_PAGES)
             lat.append(await c.run(page, f"lang=en&steps={rng.randint(60, 300)}"))
+            if by_page is not None:
+                by_page.setdefault(page, []).append(lat[-1])
             await asyncio.sleep(rng.uniform(1.5, 4.5))
     except Exception as exc:  # noqa: BLE001
         c.errors.append(f"{c.name}: {type(exc).__name__}: {exc}"[:300])
@@ -454,6 +457,7 @@ async def main_async(args) -> int:
         followers = [Client(urls[i % len(urls)], f"follower{i}") for i in range(args.followers)]
         frees = [Client(urls[i % len(urls)], f"free{i}") for i in range(args.free)]
         free_lat: list[float] = []
+        free_by_page: dict[str, list[float]] = {}
         peak = list(before)
 
         async def sample():
@@ -482,7 +486,7 @@ async def main_async(args) -> int:
         per_follow = (tour_cpu - idle_rate * tour_s) / max(1, len(followers)) / len(TOUR)
 
         # 2. with the free students, then the poll
-        tasks += [asyncio.create_task(free_student(c, i, free_stop, free_lat)) for i, c in enumerate(frees)]
+        tasks += [asyncio.create_task(free_student(c, i, free_stop, free_lat, free_by_page)) for i, c in enumerate(frees)]
         await asyncio.sleep(2.0)
         class_lat: list[float] = []
 
@@ -530,6 +534,8 @@ async def main_async(args) -> int:
               f"(target 0: {verdict(not missed)})" + "".join(f"; {n} after {what}" for what, n in missed.items()))
         print(f"  free students: p50 {pct(free_lat, 0.5):.2f} s, p95 {free95:.2f} s over {len(free_lat)} runs "
               f"(target p95 ≤ {TARGETS['free_p95']:g} s: {verdict(free95 <= TARGETS['free_p95'])})")
+        print("    by page, p50/p95 (runs), s: " + ", ".join(
+            f"{page} {pct(xs, 0.5):.2f}/{pct(xs, 0.95):.2f} ({len(xs)})" for page, xs in sorted(free_by_page.items())))
         print(f"  poll: {poll.sent} answers sent by {len(followers)} followers, the teacher's screen counted "
               f"{poll.counted} (target counted = sent = followers: "
               f"{verdict(poll.counted == poll.sent == len(followers))})")
