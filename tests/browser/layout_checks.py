@@ -140,3 +140,21 @@ LEGEND_CUT_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyCh
     .map(({el, r}) => ({text: el.textContent.slice(0, 60), right: Math.round(r.right - box.right),
                         below: Math.round(r.bottom - box.bottom)}));
 })"""
+
+# Each x-axis title of a chart drawn over one of the chart's x tick labels (the bottom margin too
+# small for the numbers, the title and the legend under them): the title, the tick and the overlap.
+TITLE_ON_TICKS_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')].flatMap(p => {
+  const titles = [...p.querySelectorAll('g[class^="g-x"][class$="title"] text')];
+  const ticks = [...p.querySelectorAll('g[class^="x"][class$="tick"] text')];
+  const out = [];
+  for (const t of titles) {
+    const a = t.getBoundingClientRect();
+    if (a.width < 1) continue;
+    for (const k of ticks) {
+      const b = k.getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (b.width >= 1 && w > 1 && h > 1) out.push({title: t.textContent, tick: k.textContent, overlap_px: Math.round(h)});
+    }
+  }
+  return out;
+})"""

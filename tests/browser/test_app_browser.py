@@ -3,12 +3,14 @@ animation without server traffic, shared URLs, language switching, screenshots."
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout_checks import LEGEND_CUT_JS, TITLE_ON_TICKS_JS
 from ui.shell import PAGES
 from ui.text import t
 
@@ -139,6 +141,10 @@ def test_screenshot_of_every_page(streamlit_server, new_page, wait_jobs, screens
     expect(page.locator("[data-testid=stPlotlyChart]").first).to_be_visible()
     page.wait_for_timeout(500)  # let Plotly finish painting before the picture (not an assertion)
     assert screenshot(page, f"{page_info.id}-{lang}.png", full_page=True).stat().st_size > 10_000
+    over = page.evaluate(TITLE_ON_TICKS_JS)
+    assert over == [], "an x-axis title drawn over its numbers:\n" + json.dumps(over[:10], ensure_ascii=False)
+    cut = page.evaluate(LEGEND_CUT_JS)
+    assert cut == [], "a legend entry runs out of its chart:\n" + json.dumps(cut[:10], ensure_ascii=False)
 
 
 def test_language_defaults_to_the_browser_locale(start_server, new_page, wait_idle):

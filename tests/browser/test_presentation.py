@@ -1,5 +1,5 @@
 """Presentation mode (?big=1) as a projector shows it, on every page of the registry (a new
-page is covered by adding its PageInfo): no visible text cut, no legend entry out of its chart, metric values at least as large
+page is covered by adding its PageInfo): no visible text cut, no legend entry out of its chart nor an axis title on its numbers, metric values at least as large
 as in normal mode, the chart on the first screen, the step buttons, the figures to scale.
 
 One server for the module; every page at both projector sizes, 1280×720 and 1920×1080, the
@@ -13,7 +13,7 @@ import json
 import pytest
 
 from tests.browser.conftest import wait_jobs
-from tests.browser.layout_checks import FIRST_CHART_TOP_JS, LEGEND_CUT_JS, METRIC_JS, OVERFLOW_JS
+from tests.browser.layout_checks import FIRST_CHART_TOP_JS, LEGEND_CUT_JS, METRIC_JS, OVERFLOW_JS, TITLE_ON_TICKS_JS
 from ui.shell import PAGES
 from ui.text import t
 
@@ -49,6 +49,8 @@ def test_presentation_mode_cuts_nothing_and_puts_the_chart_first(streamlit_serve
     assert cut == [], "text cut off in presentation mode:\n" + json.dumps(cut[:15], ensure_ascii=False, indent=1)
     legend = page.evaluate(LEGEND_CUT_JS)
     assert legend == [], "a legend entry runs out of its chart:\n" + json.dumps(legend[:15], ensure_ascii=False, indent=1)
+    over = page.evaluate(TITLE_ON_TICKS_JS)
+    assert over == [], "an x-axis title drawn over its numbers:\n" + json.dumps(over[:15], ensure_ascii=False, indent=1)
 
     if page_info.section:
         top = page.evaluate(FIRST_CHART_TOP_JS)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from ui.common.figures.axes import log_axis, log_floor
 from ui.common.figures.contour import Labels
 from ui.common.figures.lean import LeanFigure, typed
-from ui.common.figures.theme import REFERENCE, bottom_legend, legend_rows_px
+from ui.common.figures.theme import REFERENCE, bottom_legend, foot_margin, legend_rows_px
 
 
 @dataclass
@@ -101,7 +101,7 @@ def curves_figure(panels: list[tuple[str, list[Series], bool]], labels: Labels, 
     # fractions of the plot's height, it ran into the title in presentation mode's bigger text)
     below = legend_rows_px(len(legend_names), font_size, legend_names)
     fig._layout_json.update(layout, annotations=annotations, shapes=shapes, height=height,
-                            margin=dict(l=60, r=20, t=40, b=int(3.2 * font_size) + below), font=dict(size=font_size),
+                            margin=dict(l=60, r=20, t=40, b=foot_margin(font_size, below)), font=dict(size=font_size),
                             legend=bottom_legend(font_size), hovermode="x unified")
     return fig
 

@@ -112,6 +112,16 @@ def legend_top(entries: int, font_size: int, names: list[str] | None = None) -> 
     return MODEBAR_PX + legend_rows_px(entries, font_size, names) + 4
 
 
+FOOT_LINES = 4.2  # the x tick labels, the x-axis title and the gaps around them, in lines of the font
+
+
+def foot_margin(font_size: int, legend_px: int) -> int:
+    """The bottom margin of a figure with its legend at the foot (`bottom_legend`): the x tick
+    labels, the x-axis title under them and the legend's `legend_px`.  With 3.2 lines plotly drew
+    the title over the middle tick label (seen in the browser: `TITLE_ON_TICKS_JS`)."""
+    return int(FOOT_LINES * font_size) + legend_px
+
+
 def bottom_legend(font_size: int) -> dict:
     """A horizontal legend at the bottom of the figure, under the x-axis and its title."""
     return dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0,

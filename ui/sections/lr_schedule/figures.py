@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.common.figures import log_axis
-from ui.common.figures.theme import INK, LEGEND_FIGURE_PX, REFERENCE, bottom_legend, legend_name, legend_rows_px
+from ui.common.figures.theme import INK, LEGEND_FIGURE_PX, REFERENCE, bottom_legend, foot_margin, legend_name, legend_rows_px
 
 
 @dataclass
@@ -48,7 +48,7 @@ def eta_figure(curves: list[EtaCurve], *, step_label: str = "step", eta_label: s
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left") if title else None, height=height, font=dict(size=font_size),
         margin=dict(l=60, r=10, t=40 if title else 20,
-                    b=int(3.2 * font_size) + legend_rows_px(len(names), legend_font, names, room)),
+                    b=foot_margin(font_size, legend_rows_px(len(names), legend_font, names, room))),
         xaxis=dict(title=step_label, range=[0.5, n + 0.5]),
         yaxis=dict(title=eta_label, automargin=True) | (log_axis([c.eta for c in curves]) if log_y else
                                                         {"type": "linear", "exponentformat": "power"}),

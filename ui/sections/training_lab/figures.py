@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.common.figures import PALETTE, LeanFigure, bottom_legend, legend_rows_px, log_axis
+from ui.common.figures.theme import foot_margin
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]
 
@@ -119,7 +120,7 @@ def class_counts_figure(counts: dict[str, np.ndarray], labels: dict, height: int
     # the legend under the x-axis: above the plot it ran into the title in a narrow column
     below = legend_rows_px(len(counts), font_size, list(counts))
     fig.update_layout(height=height + below, barmode="group", font=dict(size=font_size),
-                      margin=dict(l=50, r=10, t=40, b=int(3.2 * font_size) + below), title=dict(text=labels["title"]),
+                      margin=dict(l=50, r=10, t=40, b=foot_margin(font_size, below)), title=dict(text=labels["title"]),
                       xaxis=dict(title=labels["class"], dtick=1),  # every digit named
                       yaxis=dict(title=labels["count"]), legend=bottom_legend(font_size))
     return _type_size(fig, font_size)
@@ -135,7 +136,7 @@ def pixel_hist_figure(raw: np.ndarray, norm: np.ndarray, labels: dict, height: i
                              marker_color=colour(i), opacity=0.7))
     below = legend_rows_px(2, font_size, [labels["raw"], labels["norm"]])  # the legend under the x-axis title
     fig.update_layout(height=height - 30 + below, barmode="overlay", font=dict(size=font_size),
-                      margin=dict(l=50, r=10, t=40, b=int(3.2 * font_size) + below), title=dict(text=labels["title"]),
+                      margin=dict(l=50, r=10, t=40, b=foot_margin(font_size, below)), title=dict(text=labels["title"]),
                       xaxis=dict(title=labels["pixel"]), yaxis=log_axis(counts, title=labels["count"]),  # the data's decades
                       legend=bottom_legend(font_size))
     return _type_size(fig, font_size)

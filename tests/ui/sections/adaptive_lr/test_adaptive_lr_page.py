@@ -68,13 +68,14 @@ def test_the_coordinate_curves_legend_sits_under_the_step_axis_title():
     """The 4-panel chart's legend is at the figure's foot (pixels, not a fraction of the plot's
     height), with a bottom margin that holds the axis's numbers, its title and the legend's rows."""
     from ui.common.figures import legend_rows_px
+    from ui.common.figures.theme import foot_margin
 
     chart = apptest.chart(open_page("en"), "al_coords")
     layout = chart["layout"]
     legend = layout["legend"]
     assert (legend["yref"], legend["y"], legend["yanchor"], legend["orientation"]) == ("container", 0.0, "bottom", "h")
     names = [d["name"] for d in chart["data"] if d.get("showlegend", True)]
-    assert layout["margin"]["b"] == int(3.2 * 13) + legend_rows_px(len(names), 13, names) > int(3.2 * 13)
+    assert layout["margin"]["b"] == foot_margin(13, legend_rows_px(len(names), 13, names)) > foot_margin(13, 0)
 
 
 # -- η in units of 2/λ_max ------------------------------------------------------------------------
