@@ -50,6 +50,7 @@ from ui.common.figures.theme import (
     MODEBAR_PX,
     PALETTE,
     bottom_legend,
+    foot_margin,
     legend_rows_px,
     legend_top,
     top_legend,
@@ -61,6 +62,6 @@ __all__ = [
     "_add_animation", "_around", "_by_kind", "_last", "_thin", "_tick_text", "_trail", "animation_bottom",
     "animation_controls",
     "arrow_annotations", "bars_figure", "bottom_legend", "colour_values", "contour_figure", "contour_trace",
-    "curves_figure", "frame_steps", "hover_text", "legend_rows_px", "legend_top", "log_axis", "log_floor", "loss_ticks",
+    "curves_figure", "foot_margin", "frame_steps", "hover_text", "legend_rows_px", "legend_top", "log_axis", "log_floor", "loss_ticks",
     "pick_grid_trace", "plane_axes", "surface3d_figure", "thin_path", "top_legend", "turn_scores", "typed", "untyped",
 ]

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.common.figures import PALETTE, LeanFigure, bottom_legend, legend_rows_px, log_axis
-from ui.common.figures.theme import foot_margin
+from ui.common.figures import PALETTE, LeanFigure, bottom_legend, foot_margin, legend_rows_px, log_axis
 
 GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]
 
