@@ -24,15 +24,25 @@ A task is "module:function", a top-level `fn(args, report, should_stop) -> resul
 the last report of a run always) and asks `should_stop()` between steps; args, partials and
 result are plain picklable data.  With `OPTIM_LAB_JOBS=inline` in the environment (tests whose
 page runs under AppTest, where fragments never poll) a job runs synchronously inside `ask`.
+
+Short work has its own lane, `HELPERS`: a few long-lived processes from the same fork server
+that compute what a script run waits for (a setting's race, a chart's JSON, a live control's
+data; tenths of a second each) off the server's interpreter lock, so that one student's new
+setting does not stall every other session's run.  A job would be the wrong tool there: it
+forks a child per job, and its workers may be busy training for minutes.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
+import logging
 import multiprocessing as mp
 import os
+import pickle
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +57,7 @@ ABANDON_AFTER = 15.0  # seconds a queued job may go unasked before it is dropped
 MAX_FINISHED = 64  # finished results kept (the shared cache), least recently asked dropped first
 FORKSERVER_PRELOAD = ("optim_lab.training.preload",)
 INLINE_ENV = "OPTIM_LAB_JOBS"
+HELPERS_INLINE_ENV = "OPTIM_LAB_HELPERS"  # "inline": `Helpers.call` computes in its caller (tests under AppTest)
 STATES = ("missing", "queued", "running", "done", "failed", "cancelled")
 
 
@@ -398,6 +409,206 @@ class Pool:
 
 
 POOL = Pool()
+
+
+# -- helpers: short work off the server's interpreter lock ------------------------------------------
+_in_helper = False  # True inside a helper process: its calls run there, never in a helper of its own
+
+
+def _helper(conn, warm: tuple[str, ...], setup: str | None, after: str | None) -> None:
+    """A helper process: lower priority, one torch thread (the server's setting, so the numbers
+    are the ones the server would compute), `setup()` run and `warm` imported, then calls —
+    each followed by `after()` — until the server goes."""
+    global _in_helper
+    _in_helper = True
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    if setup:
+        resolve(setup)()
+    for name in warm:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()  # what it imported never becomes garbage: each call's collection walks only what calls make
+    done = resolve(after) if after else None
+    conn.send(("ready", None))
+    while True:
+        try:
+            blob = conn.recv_bytes()
+        except (EOFError, OSError):  # the server has gone
+            return
+        fn = args = None
+        try:
+            fn, args = pickle.loads(blob)
+            answer = ("ok", fn(*args))
+        except Exception as exc:  # noqa: BLE001 — raised again in the caller
+            exc.add_note("in a helper process:\n" + traceback.format_exc())
+            answer = ("error", exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # noqa: BLE001 — an answer that does not pickle
+            conn.send(("error", RuntimeError(f"a helper's answer could not be sent back: {type(exc).__name__}: {exc}")))
+        del answer, fn, args, blob
+        if done is not None:  # after the answer: the caller does not wait for it
+            done()
+
+
+@dataclass(eq=False)
+class _Helper:
+    proc: Any
+    conn: Any
+
+
+class Helpers:
+    """A few long-lived processes (one per core) that run short work for a script run that
+    waits for it: `call(fn, *args)` is `fn(*args)`, computed in a helper.  The server runs
+    Python on one core at a time (its interpreter lock); what a page builds for a setting no
+    session has asked for yet — a race, a chart's JSON, a live control's family — holds that
+    lock for a tenth of a second or more, and every other session's run waits meanwhile.  In
+    a helper it runs on the other core, and the waiting script thread holds nothing.
+
+    Off until `enable()` (the app's pages call it; tests, the command line and job children
+    compute in their own process), and with `OPTIM_LAB_HELPERS=inline`.  Until the first helper
+    is ready (the server's first seconds: a helper imports plotly and the app's figure code
+    once), and for arguments that do not pickle, the call runs in the caller.  A helper that
+    dies in a call makes the call raise RuntimeError; the next call starts a new one."""
+
+    def __init__(self, workers: int | None = None, preload: tuple[str, ...] = FORKSERVER_PRELOAD):
+        self.workers = max(1, workers or len(os.sched_getaffinity(0)))
+        self.preload = preload
+        self.warm: tuple[str, ...] = ()
+        self.setup: str | None = None
+        self.after: str | None = None
+        self.enabled = False
+        self._cond = threading.Condition()
+        self._idle: list[_Helper] = []
+        self._ready = 0  # helpers started and not lost (idle or busy)
+        self._starting = 0
+        self._broken: str | None = None  # why helpers could not start: every call runs in its caller
+
+    def enable(self, warm: tuple[str, ...] = (), setup: str | None = None, after: str | None = None) -> None:
+        """Compute calls in helpers from now on.  Each helper imports the modules `warm` names
+        (what its first calls would import) after the task `setup` ("module:function", no
+        arguments), and runs the task `after` after every call (what a call leaves
+        behind that the helper should not keep)."""
+        with self._cond:
+            self.enabled, self.warm, self.setup, self.after = True, tuple(warm), setup, after
+
+    def call(self, fn: Callable, *args):
+        if not self.enabled or _in_helper or os.environ.get(HELPERS_INLINE_ENV) == "inline":
+            return fn(*args)
+        try:
+            blob = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # a local function, an open handle…
+            return fn(*args)
+        helper = self._take()
+        if helper is None:
+            return fn(*args)
+        try:
+            helper.conn.send_bytes(blob)
+            kind, payload = helper.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._lose(helper)
+            raise RuntimeError(f"a helper process ended during the call (exit code {helper.proc.exitcode})") from exc
+        except BaseException:  # the caller was interrupted mid-call: the helper's answer would be read by the next
+            self._lose(helper)
+            raise
+        self._give_back(helper)
+        if kind == "error":
+            raise payload
+        return payload
+
+    def counts(self) -> dict[str, int]:
+        with self._cond:
+            return {"ready": self._ready, "idle": len(self._idle), "starting": self._starting}
+
+    def stop(self) -> None:
+        """End every idle helper (tests); busy ones end when their caller gives them back."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+            self._ready -= len(idle)
+            self.enabled = False
+        for h in idle:
+            self._end(h)
+
+    # -- inside ------------------------------------------------------------------------------
+    def _take(self) -> _Helper | None:
+        with self._cond:
+            missing = self.workers - self._ready - self._starting
+            if missing > 0 and self._broken is None:
+                self._starting += missing
+                threading.Thread(target=self._start, args=(missing,), name="optimizer-lab-helpers", daemon=True).start()
+            while not self._idle:
+                if self._ready == 0:  # none ready yet (or none can start): the caller computes
+                    return None
+                self._cond.wait()
+            return self._idle.pop()
+
+    def _give_back(self, helper: _Helper) -> None:
+        with self._cond:
+            if self.enabled:
+                self._idle.append(helper)
+                self._cond.notify()
+                return
+            self._ready -= 1
+        self._end(helper)
+
+    def _lose(self, helper: _Helper) -> None:
+        with self._cond:
+            self._ready -= 1
+            self._cond.notify_all()
+        self._end(helper)
+
+    @staticmethod
+    def _end(helper: _Helper) -> None:
+        helper.conn.close()
+        helper.proc.join(1.0)
+        if helper.proc.is_alive():
+            helper.proc.kill()
+            helper.proc.join()
+
+    def _start(self, n: int) -> None:
+        for _ in range(n):
+            proc = mine = None
+            try:
+                ctx = _fork_server(self.preload)
+                mine, theirs = ctx.Pipe(duplex=True)
+                proc = _Process(target=_helper, args=(theirs, self.warm, self.setup, self.after), daemon=True,
+                                name="optimizer-lab-helper")
+                proc.start()
+                theirs.close()
+                kind, _ = mine.recv()  # "ready" once its imports are done
+                if kind != "ready":
+                    raise RuntimeError(f"a helper said {kind!r} instead of 'ready'")
+            except Exception as exc:  # noqa: BLE001 — the server goes on, computing in its script runs
+                logging.getLogger(__name__).warning("a helper process could not start (%s: %s): computing in the script runs",
+                                                    type(exc).__name__, exc)
+                if proc is not None and proc.pid is not None:  # started, then failed
+                    self._end(_Helper(proc, mine))
+                with self._cond:
+                    self._starting -= 1
+                    self._broken = f"{type(exc).__name__}: {exc}"
+                    self._cond.notify_all()
+                continue
+            helper = _Helper(proc, mine)
+            with self._cond:
+                self._starting -= 1
+                if self.enabled:
+                    self._ready += 1
+                    self._idle.append(helper)
+                    self._cond.notify()
+                    continue
+            self._end(helper)  # stopped while it started
+
+
+HELPERS = Helpers()
 
 
 def run_isolated(task: str, args, progress: Callable[[Any, int, int], None] | None = None,

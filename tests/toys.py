@@ -65,6 +65,51 @@ def fail_task(args, report, should_stop):
     raise ValueError("no such thing\nsecond line")
 
 
+# -- calls for the helpers' tests (`optim_lab.jobs.Helpers`) ---------------------------------------
+SEEN: list[int] = []  # what `remember` was given, in the process that ran it
+
+
+def where(x):
+    """(this process's id, x squared)."""
+    import os
+
+    return os.getpid(), x * x
+
+
+def refuse(x):
+    raise ValueError(f"no {x}")
+
+
+def end_process():
+    import os
+
+    os._exit(3)
+
+
+def remember(x):
+    """Every x this process was given so far."""
+    SEEN.append(x)
+    return list(SEEN)
+
+
+def forget():
+    """The helpers' `after` task here: forgets what `remember` was given."""
+    SEEN.clear()
+
+
+def ready(helpers, n: int = 1):
+    """`helpers` (`optim_lab.jobs.Helpers`, enabled) once `n` of them are ready; the call that
+    starts them is computed by the caller."""
+    helpers.call(where, 0)
+    with helpers._cond:
+        for _ in range(1200):
+            if helpers._ready >= n or helpers._broken:
+                break
+            helpers._cond.wait(0.1)
+    assert helpers._broken is None and helpers._ready >= n, helpers.counts()
+    return helpers
+
+
 # -- a tiny float64 network and its data, for the training loop's tests ---------------------------
 def tiny_net(seed=0):
     """Linear(5, 8) → tanh → Linear(8, 3), float64, its weights from `seed`."""
