@@ -22,3 +22,7 @@ def _one_torch_thread():
 # (`optim_lab.jobs`); the tests of the asynchronous path unset it for themselves, and the browser
 # tests' servers never inherit it.
 os.environ["OPTIM_LAB_JOBS"] = "inline"
+# … and their short work (a race, a chart's JSON, a live control's data) in the script run, not in
+# helper processes (`optim_lab.jobs.Helpers`); the helpers' own tests unset it, and so do the
+# browser tests' servers
+os.environ["OPTIM_LAB_HELPERS"] = "inline"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import pkgutil
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from optim_lab import jobs
 from ui.classroom import room as classroom
 from ui.common import fragments, keys, memory, presets, quiz, server_costs
 from ui.common.state import HIDDEN, Controls, forget_page_state, reset_page
@@ -312,7 +314,32 @@ class Shell:
 
 
 _HEAVY_MODULES = ("numpy", "pandas", "plotly.graph_objects", "ui.common.figures", "ui.common.compute", "ui.common.view")
+# what a helper process imports before it serves: the code whose work the pages send there
+# (races, charts' JSON, live controls' data), every section's figures and builders with it
+HELPER_WARM = ("plotly.io", "ui.common.figures", "ui.common.compute", "ui.common.view", "ui.common.live",
+               *(f"ui.sections.{m.name}.page" for m in pkgutil.iter_modules([str(Path(__file__).parent / "sections")])))
 _frozen = False
+
+
+def helper_setup() -> None:
+    """In a helper process, before its imports: Streamlit's errors only.  The app's cached
+    functions run there outside any script run ("bare mode"), and Streamlit would log a
+    warning for each cache it makes and each call."""
+    from streamlit import logger
+
+    logger.set_log_level(logging.ERROR)
+
+
+def helper_after_call() -> None:
+    """In a helper process, after each call (its answer already sent): what the call cached is
+    dropped and the freed pages go back to the system.  The server keeps the results; a helper
+    that kept its own caches, or its allocator's free pages, would grow with every setting
+    asked for (`make load-class` measured +139 MB over a class, with the caches dropped but
+    the pages kept)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()  # a plotly figure's objects point at each other: freed by a collection, not when the call ends
+    memory.RELEASER.trim()
 
 
 def freeze_imports() -> None:
@@ -326,6 +353,8 @@ def freeze_imports() -> None:
     global _frozen
     if _frozen:
         return
+    # a setting's first race, charts and live data are built off this process's lock
+    jobs.HELPERS.enable(HELPER_WARM, setup="ui.shell:helper_setup", after="ui.shell:helper_after_call")
     for name in _HEAVY_MODULES:
         importlib.import_module(name)
     gc.collect()

@@ -201,6 +201,7 @@ class StreamlitServer:
         ]  # fmt: skip
         env = dict(os.environ)
         env.pop("OPTIM_LAB_JOBS", None)  # a real server runs its jobs on the worker pool, never inline
+        env.pop("OPTIM_LAB_HELPERS", None)  # … and a setting's first race and charts in its helper processes
         env["PYTHONUNBUFFERED"] = "1"
         if self.env:
             env.update(self.env)

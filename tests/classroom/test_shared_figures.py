@@ -1,6 +1,5 @@
-"""A class asks for the same figure once per student: `view.figure` builds it once per
-setting for every session, each caller gets a copy of its own, and `view.chart` writes its
-JSON text once per setting and look, the one string every session sends."""
+"""A class asks for the same figure once per student: `view.chart` builds a `view.figure` and
+writes its JSON text once per setting and look, the one string every session sends."""
 
 from __future__ import annotations
 
@@ -17,34 +16,15 @@ from ui.shell import PAGES
 
 
 def _build(xs, *, height):
-    _build.calls += 1
     return go.Figure(go.Scatter(x=xs, y=xs**2), layout={"height": height})
 
 
-def test_a_figure_is_built_once_per_setting_and_each_caller_gets_its_own_copy():
-    view._figure_json.clear()
-    _build.calls = 0
-    xs = np.linspace(0, 1, 5)
-    first = view.figure(_build, xs, height=300).spec()
-    assert first == _build(xs, height=300).to_dict()
-    _build.calls = 1
-    first["layout"]["height"] = 1  # what one session does to its copy (the chart look does)
-    again = view.figure(_build, xs.copy(), height=300).spec()  # equal arguments, another session's arrays
-    assert _build.calls == 1 and again["layout"]["height"] == 300
-    view.figure(_build, xs, height=400).spec()
-    view.figure(_build, xs + 1, height=300).spec()
-    assert _build.calls == 3
-
-
 def test_relayout_is_applied_and_is_part_of_the_setting():
-    view._figure_json.clear()
-    _build.calls = 0
     xs = np.linspace(0, 1, 5)
-    plain = view.figure(_build, xs, height=300).spec()
-    moved = view.figure(_build, xs, height=300, relayout={"margin": {"b": 90}}).spec()
-    assert _build.calls == 2
-    assert moved["layout"]["margin"] == {"b": 90} and "margin" not in plain["layout"]
-    assert {k: v for k, v in moved["layout"].items() if k != "margin"} == plain["layout"]
+    plain, moved = view.figure(_build, xs, height=300), view.figure(_build, xs, height=300, relayout={"margin": {"b": 90}})
+    assert plain.key != moved.key
+    assert moved.spec()["layout"]["margin"] == {"b": 90} and "margin" not in plain.spec()["layout"]
+    assert {k: v for k, v in moved.spec()["layout"].items() if k != "margin"} == plain.spec()["layout"]
 
 
 def test_a_ready_figure_reaches_streamlit_as_it_is():
@@ -91,46 +71,29 @@ def test_a_second_student_on_the_same_view_builds_no_figure(page, monkeypatch):
     assert [c.proto.spec for c in second.get("plotly_chart")] == [c.proto.spec for c in first.get("plotly_chart")]
 
 
+def _key(build, *args, **kwargs) -> bytes:
+    """The setting a figure is shared by (`chart` keeps its text under it)."""
+    return view.figure(build, *args, **kwargs).key
+
+
 def test_the_setting_is_read_by_value_not_by_how_objects_are_shared():
     """One session's arguments may share an object where another's hold two equal ones (a
     race's start is also its paths' first point): the same setting, the same figure."""
-    view._figure_json.clear()
     a = np.linspace(0, 1, 5)
-    pair = [0]
-
-    def build_pair(xs, ys):
-        pair[0] += 1
-        return go.Figure(go.Scatter(x=xs, y=ys))
-
-    view.figure(build_pair, a, a).spec()
-    view.figure(build_pair, a, a.copy()).spec()
-    assert pair[0] == 1
+    assert _key(_build, a, a, height=1) == _key(_build, a, a.copy(), height=1)
+    assert _key(_build, a, a, height=1) != _key(_build, a, a + 1, height=1)
 
 
 def test_an_array_is_read_by_its_values_whatever_its_memory_layout():
-    view._figure_json.clear()
-    _build.calls = 0
     z = np.arange(12.0).reshape(3, 4)
-    view.figure(_build, z.T, height=300).spec()
-    view.figure(_build, np.ascontiguousarray(z.T), height=300).spec()
-    assert _build.calls == 1
-    view.figure(_build, z.T.astype(np.float32), height=300).spec()  # other values (another dtype): another figure
-    assert _build.calls == 2
+    assert _key(_build, z.T, height=300) == _key(_build, np.ascontiguousarray(z.T), height=300)
+    assert _key(_build, z.T, height=300) != _key(_build, z.T.astype(np.float32), height=300)  # another dtype: another figure
 
 
 def test_an_object_array_is_read_by_its_items_not_their_addresses():
-    view._figure_json.clear()
-    _build.calls = 0
-    labels = []
-
-    def build_labels(names, *, height):
-        labels.append(list(names))
-        return _build(np.linspace(0, 1, 3), height=height)
-
-    view.figure(build_labels, np.array(["a" * 3, "b"], dtype=object), height=300).spec()
-    view.figure(build_labels, np.array(["".join("aaa"), "b"], dtype=object), height=300).spec()  # equal items, other objects
-    view.figure(build_labels, np.array(["c", "b"], dtype=object), height=300).spec()
-    assert labels == [["aaa", "b"], ["c", "b"]]
+    same = _key(_build, np.array(["a" * 3, "b"], dtype=object), height=300)
+    assert same == _key(_build, np.array(["".join("aaa"), "b"], dtype=object), height=300)  # equal items, other objects
+    assert same != _key(_build, np.array(["c", "b"], dtype=object), height=300)
 
 
 def _as_streamlit_sends(fig) -> str:
@@ -155,7 +118,6 @@ def test_a_shared_chart_is_one_text_per_setting_and_look(monkeypatch):
     same string object for every session of that setting and look (written once)."""
     from ui.common.figures.theme import look
 
-    view._figure_json.clear()
     view._chart_text.clear()
     xs = np.linspace(0, 1, 5)
     sent = []

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from optim_lab import jobs
 from optim_lab.analysis import Inspection, critical_points, inspect
 from optim_lab.engine import race
 from surfaces import FORMULA_SURFACE, build_problem  # noqa: F401 — FORMULA_SURFACE: the views' name of it
@@ -78,10 +79,16 @@ def run(surface: str, params: tuple, racers_json: str, starts: tuple, steps: int
     """One race, shared by every session that asks for it (read-only: `RaceResult.frozen`).
     `racers_json` is `racers_key(configs)`.  Not copied for each caller as `st.cache_data`
     would: a race with batches carries every step's sample indices, and unpickling them was
-    a twentieth of each follower's run."""
+    a twentieth of each follower's run.  Run in a helper process (`jobs.HELPERS`), off this
+    process's interpreter lock."""
+    return jobs.HELPERS.call(raced, surface, params, racers_json, starts, steps, seed, hessian).frozen()
+
+
+def raced(surface: str, params: tuple, racers_json: str, starts: tuple, steps: int, seed: int, hessian: bool = True) -> RaceResult:
+    """The race `run` keeps (computed where `jobs.HELPERS` runs it)."""
     problem = build(surface, params)
     racers = [RacerConfig.from_dict(c).racer() for c in json.loads(racers_json)]
-    return RaceResult.from_engine(race(problem, racers, [list(s) for s in starts], steps, seed=seed, hessian=hessian)).frozen()
+    return RaceResult.from_engine(race(problem, racers, [list(s) for s in starts], steps, seed=seed, hessian=hessian))
 
 
 def racers_key(configs: list[RacerConfig]) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import importlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from optim_lab import jobs
 from optim_lab.family import Family, family, race_family
 from ui.common import compute, server_costs
 from ui.common.figures import MAX_TRAIL_POINTS, thin_path, turn_scores
@@ -215,8 +217,12 @@ class Shared:
 
     @classmethod
     def of(cls, data: dict) -> Shared:
-        text = json.dumps(data).encode("utf-8")
-        return cls(text[:-1], tuple(float(v) for v in data["values"]), server_costs.PayloadHasher(text[:-1]))
+        return cls.from_text(*encode(data))
+
+    @classmethod
+    def from_text(cls, text: bytes, values: tuple[float, ...]) -> Shared:
+        """From `encode`'s answer."""
+        return cls(text[:-1], values, server_costs.PayloadHasher(text[:-1]))
 
     def tail(self, value: float) -> bytes:
         return b', "index": %d}' % nearest(np.asarray(self.values), value)
@@ -229,14 +235,32 @@ class Shared:
         return self.hasher.digest(self.tail(value))
 
 
+def encode(data: dict) -> tuple[bytes, tuple[float, ...]]:
+    """A payload as the component receives it (UTF-8 JSON) and its control's positions."""
+    return json.dumps(data).encode("utf-8"), tuple(float(v) for v in data["values"])
+
+
+_BUILDERS: dict[str, Callable[..., dict]] = {}  # every `shared` builder, by "module:qualname"
+
+
+def built(name: str, args: tuple) -> tuple[bytes, tuple[float, ...]]:
+    """The builder `name`'s data for `args`, encoded (computed where `jobs.HELPERS` runs it)."""
+    module, _, _ = name.partition(":")
+    importlib.import_module(module)  # registers its builders
+    return encode(_BUILDERS[name](*args))
+
+
 def shared(build: Callable[..., dict]) -> Callable[..., Shared]:
     """A page's builder of live data, `build(*args) -> payload(...)`, cached for the whole
     process by its arguments (which must name everything the data depends on: the language,
-    presentation mode and the family's settings) and returned encoded (`Shared`)."""
+    presentation mode and the family's settings) and returned encoded (`Shared`).  Built and
+    encoded in a helper process (`jobs.HELPERS`, which finds the builder by its name)."""
+    name = f"{build.__module__}:{build.__qualname__}"
+    _BUILDERS[name] = build
 
     @functools.wraps(build)
     def encoded(*args) -> Shared:
-        return Shared.of(build(*args))
+        return Shared.from_text(*jobs.HELPERS.call(built, name, args))  # built off this process's lock
 
     return st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)(encoded)
 

@@ -55,14 +55,16 @@ class Releaser:
                 return False
             self._last = now
         if self.background:
-            threading.Thread(target=self._trim, name="malloc-trim", daemon=True).start()
+            threading.Thread(target=self.trim, name="malloc-trim", daemon=True).start()
         else:
-            self._trim()
+            self.trim()
         return True
 
-    def _trim(self) -> None:
-        self.libc.malloc_trim(0)
-        self.trims += 1
+    def trim(self) -> None:
+        """Give every arena's free pages back now (a helper process after each call)."""
+        if self.libc is not None:
+            self.libc.malloc_trim(0)
+            self.trims += 1
 
 
 RELEASER = Releaser(_glibc())

@@ -11,6 +11,7 @@ import pickle
 import numpy as np
 import streamlit as st
 
+from optim_lab import jobs
 from optim_lab.analysis import Inspection
 from optim_lab.engine import MAX_STEPS
 from optim_lab.optimizers import CUSTOM, OPTIMIZERS
@@ -301,16 +302,11 @@ def _built(build, args: tuple, kwargs: dict, relayout: dict | None) -> dict:
     return fig.to_dict()
 
 
-@st.cache_data(max_entries=32, max_size=96 * 2**20, show_spinner=False)
-def _figure_json(name: str, args_key: bytes, _build, _args: tuple, _kwargs: dict, _relayout: dict | None) -> dict:
-    return _built(_build, _args, _kwargs, _relayout)
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class SharedFigure:
-    """A chart of `figure`: its builder and arguments, built (`spec()`) only when a session
-    needs what no other session has asked for yet.  `key` is None for arguments that do not
-    pickle (built by every caller)."""
+    """A chart of `figure`: its builder and arguments, built only when a session needs what no
+    other session has asked for yet (`chart`).  `key` is None for arguments that do not pickle
+    (built by every caller)."""
 
     name: str
     key: bytes | None
@@ -320,19 +316,17 @@ class SharedFigure:
     relayout: dict | None
 
     def spec(self) -> dict:
-        """The figure's JSON (`fig.to_dict()`), a copy of the caller's own."""
-        if self.key is None:
-            return _built(self.build, self.args, self.kwargs, self.relayout)
-        return _figure_json(self.name, self.key, self.build, self.args, self.kwargs, self.relayout)
+        """The figure's JSON (`fig.to_dict()`), built anew: the caller's own."""
+        return _built(self.build, self.args, self.kwargs, self.relayout)
 
 
 def figure(build, *args, relayout: dict | None = None, **kwargs) -> SharedFigure:
-    """`build(*args, **kwargs)` (then `update_layout(**relayout)`), built once per setting for
-    every session: a class whose 60 students follow the teacher asks for the same figure 60
-    times, and building it (plotly's validation, then `to_dict`) is most of a page's run.
-    Every chart of a page that a class follows is built through here; `chart` writes its JSON
-    text once per setting and look.  The key is the builder and its arguments (pickled:
-    arrays by their bytes)."""
+    """`build(*args, **kwargs)` (then `update_layout(**relayout)`), built once per setting and
+    look for every session: a class whose 60 students follow the teacher asks for the same
+    figure 60 times, and building it (plotly's validation, `to_dict`, the JSON text) is most of
+    a page's run.  Every chart of a page that a class follows is built through here; `chart`
+    builds it in a helper process and keeps its JSON text.  The key is the builder's arguments
+    (pickled: arrays by their bytes)."""
     try:
         key = _setting_key((args, kwargs, relayout))
     except (pickle.PicklingError, TypeError, AttributeError, ValueError):  # an argument that does not pickle: build here
@@ -340,14 +334,21 @@ def figure(build, *args, relayout: dict | None = None, **kwargs) -> SharedFigure
     return SharedFigure(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs, relayout)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> tuple[str, dict, str]:
-    """The chart's JSON text with the app's look, its layout's size and the text's digest."""
+def chart_text(build, args: tuple, kwargs: dict, relayout: dict | None, big: bool) -> tuple[str, dict, str]:
+    """A figure's JSON text with the app's look, its layout's size and the text's digest (what
+    `_chart_text` keeps; computed in a helper process)."""
     import plotly.io
 
-    spec = look(_fig.spec(), big)
+    spec = look(_built(build, args, kwargs, relayout), big)
     text = plotly.io.to_json(ReadyFigure(spec), validate=False)
     return text, layout_size(spec), server_costs.payload_digest(text)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _chart_text(name: str, key: bytes, big: bool, _fig: SharedFigure) -> tuple[str, dict, str]:
+    """The chart's JSON text, once per setting and look for every session: built in a helper
+    process (`jobs.HELPERS`), off this process's interpreter lock."""
+    return jobs.HELPERS.call(chart_text, _fig.build, _fig.args, _fig.kwargs, _fig.relayout, big)
 
 
 def chart(fig, key: str, **kw) -> None:
