@@ -94,21 +94,51 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _pss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def pss_parts(pid: int) -> dict[str, float]:
+    """`rss_mb` by part: the server process itself, its fork server, the fork server's children
+    (the helper processes and any job's), and the rest (multiprocessing's resource tracker)."""
+    parts = {"server": 0.0, "fork server": 0.0, "helpers and jobs": 0.0, "other": 0.0}
+    forkservers = set()
+    for p in _descendants(pid):  # parents before their children
+        mb = _pss_mb(p)
+        if mb is None:
+            continue
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as fh:
+                cmd = fh.read()
+            with open(f"/proc/{p}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if p == pid:
+            part = "server"
+        elif b"multiprocessing.forkserver" in cmd and ppid == pid:
+            part = "fork server"
+            forkservers.add(p)
+        elif ppid in forkservers:
+            part = "helpers and jobs"
+        else:
+            part = "other"
+        parts[part] += mb
+    return parts
+
+
 def rss_mb(pid: int) -> float:
     """The server's memory with the processes it started: the sum of their proportional set
     sizes (PSS: a page shared by a fork and its parent counted once, not twice)."""
-    total, seen = 0.0, False
-    for p in _descendants(pid):
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as fh:
-                for line in fh:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) / 1024
-                        seen = True
-                        break
-        except OSError:
-            continue
-    return total if seen else float("nan")
+    total = [mb for mb in (_pss_mb(p) for p in _descendants(pid)) if mb is not None]
+    return sum(total) if total else float("nan")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -52,7 +52,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.load.class_demo import ROOT, cpu_seconds, free_port, rss_mb
+from tests.load.class_demo import ROOT, cpu_seconds, free_port, pss_parts, rss_mb
 
 TIMEOUT = 120.0
 CODE_RE = re.compile(r"letter-spacing: 0\.18em; line-height: 1\.1'>([A-Z0-9]{6})<")
@@ -441,6 +441,7 @@ async def main_async(args) -> int:
             await warm.ws.close()
         await asyncio.sleep(SESSION_TTL_S + 1)
         before = [rss_mb(a.pid) for a in apps]
+        parts_before = [pss_parts(a.pid) for a in apps]
         counted_before = [cache_mb(p) for p in ports]
 
         teacher = Client(urls[0], "teacher")
@@ -517,6 +518,7 @@ async def main_async(args) -> int:
         await probe.ws.close()
         await asyncio.sleep(SESSION_TTL_S + 5)
         after = [rss_mb(a.pid) for a in apps]
+        parts_after = [pss_parts(a.pid) for a in apps]
         counted_after = [cache_mb(p) for p in ports]
 
         lat = alone_lat + class_lat
@@ -546,6 +548,9 @@ async def main_async(args) -> int:
               + ", ".join(f"{x:.0f}" for x in peak) + "; after the class expired " + ", ".join(f"{x:.0f}" for x in after)
               + f" (target ≤ before + {TARGETS['memory_mb']:g} MB: {verdict(grown <= TARGETS['memory_mb'])}; "
               f"the class expired: {verdict(expired)})")
+        print("    by process, before → after: " + "; ".join(", ".join(
+            f"{part} {b[part]:.0f} → {a[part]:.0f}" for part in b if b[part] or a[part])
+            for b, a in zip(parts_before, parts_after, strict=True)))
         print("    of which Streamlit counts, before → after: shared caches " + ", ".join(
             f"{b['caches']:.0f} → {a['caches']:.0f}" for b, a in zip(counted_before, counted_after, strict=True))
             + " MB (bounded: every cache has max_entries), sessions' state " + ", ".join(
