@@ -34,6 +34,7 @@ forks a child per job, and its workers may be busy training for minutes.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import logging
@@ -486,6 +487,7 @@ class Helpers:
         self.warm: tuple[str, ...] = ()
         self.setup: str | None = None
         self.after: str | None = None
+        self.waiting: Callable[[], Any] = contextlib.nullcontext  # a context the caller waits in
         self.enabled = False
         self._cond = threading.Condition()
         self._idle: list[_Helper] = []
@@ -493,13 +495,16 @@ class Helpers:
         self._starting = 0
         self._broken: str | None = None  # why helpers could not start: every call runs in its caller
 
-    def enable(self, warm: tuple[str, ...] = (), setup: str | None = None, after: str | None = None) -> None:
+    def enable(self, warm: tuple[str, ...] = (), setup: str | None = None, after: str | None = None,
+               waiting: Callable[[], Any] | None = None) -> None:
         """Compute calls in helpers from now on.  Each helper imports the modules `warm` names
         (what its first calls would import) after the task `setup` ("module:function", no
         arguments), and runs the task `after` after every call (what a call leaves
-        behind that the helper should not keep)."""
+        behind that the helper should not keep).  A caller waits for a helper and its answer
+        inside `waiting()` (a context manager: the server's scheduling of page runs)."""
         with self._cond:
             self.enabled, self.warm, self.setup, self.after = True, tuple(warm), setup, after
+            self.waiting = waiting or contextlib.nullcontext
 
     def call(self, fn: Callable, *args):
         if not self.enabled or _in_helper or os.environ.get(HELPERS_INLINE_ENV) == "inline":
@@ -508,19 +513,23 @@ class Helpers:
             blob = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):  # a local function, an open handle…
             return fn(*args)
-        helper = self._take()
-        if helper is None:
+        with self.waiting():
+            helper = self._take()
+            if helper is None:
+                kind = None
+            else:
+                try:
+                    helper.conn.send_bytes(blob)
+                    kind, payload = helper.conn.recv()
+                except (EOFError, OSError) as exc:
+                    self._lose(helper)
+                    raise RuntimeError(f"a helper process ended during the call (exit code {helper.proc.exitcode})") from exc
+                except BaseException:  # interrupted mid-call: the helper's answer would be read by the next caller
+                    self._lose(helper)
+                    raise
+                self._give_back(helper)
+        if kind is None:  # no helper ready yet
             return fn(*args)
-        try:
-            helper.conn.send_bytes(blob)
-            kind, payload = helper.conn.recv()
-        except (EOFError, OSError) as exc:
-            self._lose(helper)
-            raise RuntimeError(f"a helper process ended during the call (exit code {helper.proc.exitcode})") from exc
-        except BaseException:  # the caller was interrupted mid-call: the helper's answer would be read by the next
-            self._lose(helper)
-            raise
-        self._give_back(helper)
         if kind == "error":
             raise payload
         return payload

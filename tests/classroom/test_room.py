@@ -242,6 +242,40 @@ def test_a_turn_waits_for_the_runs_in_progress_and_is_woken_when_the_last_ends()
     assert got == [True]  # without the wake-up it would wait for ever
 
 
+def test_a_run_waiting_for_a_helper_lets_a_catch_up_start():
+    """A student's run that waits for a helper process (its new setting's race and charts) holds
+    no interpreter lock: the followers' catch-ups need not wait for it, and it is counted
+    again when the helper's answer is back."""
+    traffic = room.Traffic(1)
+    with traffic.running():
+        th, got = _waiter(traffic, "s1")
+        _until_waiting(traffic, th, "s1")
+        with traffic.aside():
+            assert traffic._runs == 0
+            th.join(60)
+            assert got == [True]  # woken while the run waits elsewhere
+        assert traffic._runs == 1
+    assert traffic._runs == 0
+    with traffic.aside():  # a thread with no counted run (a catch-up, the command line): nothing changes
+        assert traffic._runs == 0
+    with traffic.running(), traffic.running():  # nested: all of them aside, all back
+        with traffic.aside():
+            assert traffic._runs == 0
+        assert traffic._runs == 2
+
+
+def test_a_helper_call_of_a_page_run_waits_aside(monkeypatch):
+    """The shell enables the helpers with the room's `aside` as the context a caller waits in."""
+    from optim_lab import jobs
+    from ui import shell
+
+    seen = []
+    monkeypatch.setattr(jobs.HELPERS, "enable", lambda *a, **kw: seen.append(kw.get("waiting")))
+    monkeypatch.setattr(shell, "_frozen", False)
+    shell.freeze_imports()
+    assert seen == [room.aside]
+
+
 def test_turns_are_taken_one_at_a_time_and_given_back():
     traffic = room.Traffic(1)
     with traffic.turn("s1", 0, None, None) as first:

@@ -103,3 +103,23 @@ def test_calls_wait_for_a_free_helper(helpers):
         th.join()
     assert {i: sq for i, (_, sq) in out.items()} == {0: 0, 1: 1, 2: 4, 3: 9}
     assert {pid for pid, _ in out.values()} == {helpers.call(toys.where, 0)[0]}
+
+
+def test_a_caller_waits_for_its_helper_inside_waiting(helpers):
+    """`waiting()` wraps the wait for a helper and its answer (the page runs' scheduling: a run
+    waiting here holds no interpreter lock); a call computed by the caller is not inside it."""
+    import contextlib
+
+    log = []
+
+    @contextlib.contextmanager
+    def waiting():
+        log.append("in")
+        yield
+        log.append("out")
+
+    helpers.waiting = waiting
+    assert helpers.call(toys.where, 3)[1] == 9
+    assert log == ["in", "out"]
+    helpers.call(lambda: None)  # does not pickle: computed here, not waited for
+    assert log == ["in", "out"]

@@ -287,22 +287,47 @@ class Traffic:
         self._catching: dict[str, int] = {}  # sessions whose catch-up run waits or draws (how many such runs)
         self._seq = 0  # requests so far
         self._asked: OrderedDict[str, int] = OrderedDict()  # session → the number of its last request
+        self._counted = threading.local()  # .runs: this thread's counted runs in progress
 
     @contextmanager
     def running(self, wait_s: float | None = 0.0):
         """A run that is not a catch-up, counted while it runs; it starts once the catch-up run in
         progress has ended (at most `wait_s` later; 0: at once)."""
+        self._enter(wait_s)
+        self._counted.runs = getattr(self._counted, "runs", 0) + 1
+        try:
+            yield
+        finally:
+            self._counted.runs -= 1
+            self._leave()
+
+    @contextmanager
+    def aside(self):
+        """While a counted run of this thread waits for work done elsewhere (a helper process
+        building its setting's race or charts: it holds no interpreter lock), it is not counted,
+        and catch-ups may start; it is counted again as soon as the work is back (at once: the
+        one catch-up that may be drawing by then ends in ≈ 20 ms, and waiting for the turns
+        to pause could cost each of its calls a quarter of a second).  Anything else: as it is."""
+        mine = getattr(self._counted, "runs", 0)
+        for _ in range(mine):
+            self._leave()
+        try:
+            yield
+        finally:
+            for _ in range(mine):
+                self._enter(0.0)
+
+    def _enter(self, wait_s: float | None) -> None:
         with self._lock:
             if wait_s != 0.0:
                 self._ended.wait_for(lambda: self._free >= self._at_once, wait_s)
             self._runs += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._runs -= 1
-                if self._runs == 0:
-                    self._idle.notify_all()
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._runs -= 1
+            if self._runs == 0:
+                self._idle.notify_all()
 
     def mark(self) -> int:
         """Where the requests are now: a catch-up set off here gives way to any later request of its session."""
@@ -368,11 +393,19 @@ class Traffic:
 
 
 _TRAFFIC = Traffic(FOLLOW_AT_ONCE)
+
+
 fragments.on_run_asked(lambda sid: _TRAFFIC.ask(sid))  # late-bound: the tests stand in their own traffic
 # The browser asks for a student's poll every second, whether a run is going on or not: while the
 # student's catch-up waits behind the class (≈ 1 s) or draws, those polls would wait in line and
 # then run for nothing, once each, sixty times for each of the teacher's moves.
 fragments.quiet_while(lambda sid: _TRAFFIC.catching_up(sid))
+
+
+def aside():
+    """While this thread's page run waits for a helper process (`optim_lab.jobs.HELPERS`), the
+    followers' catch-ups need not wait for it (`Traffic.aside`)."""
+    return _TRAFFIC.aside()
 
 
 @contextmanager
