@@ -131,9 +131,9 @@ def _reporter(send: Callable[[tuple], None], every: float = SEND_EVERY, clock: C
     return report, flush
 
 
-def _child(task: str, args, conn, stop, every: float = SEND_EVERY) -> None:
-    """A job's process: lower priority, one torch thread (the server's own setting, so the
-    numbers are the ones the server would compute), the task, its result back through the pipe."""
+def _as_the_server_computes() -> None:
+    """A child's settings: lower priority than the server's page runs, and one torch thread (the
+    server's own setting, so the numbers are the ones the server would compute)."""
     try:
         os.nice(NICE)
     except OSError:
@@ -144,6 +144,11 @@ def _child(task: str, args, conn, stop, every: float = SEND_EVERY) -> None:
         torch.set_num_threads(1)
     except ImportError:  # a task without torch
         pass
+
+
+def _child(task: str, args, conn, stop, every: float = SEND_EVERY) -> None:
+    """A job's process (`_as_the_server_computes`): the task, its result back through the pipe."""
+    _as_the_server_computes()
     report, flush = _reporter(conn.send, every)
     try:
         result = resolve(task)(args, report, stop.is_set)
@@ -417,21 +422,11 @@ _in_helper = False  # True inside a helper process: its calls run there, never i
 
 
 def _helper(conn, warm: tuple[str, ...], setup: str | None, after: str | None) -> None:
-    """A helper process: lower priority, one torch thread (the server's setting, so the numbers
-    are the ones the server would compute), `setup()` run and `warm` imported, then calls —
-    each followed by `after()` — until the server goes."""
+    """A helper process (`_as_the_server_computes`): `setup()` run and `warm` imported, then
+    calls — each followed by `after()` — until the server goes."""
     global _in_helper
     _in_helper = True
-    try:
-        os.nice(NICE)
-    except OSError:
-        pass
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    _as_the_server_computes()
     if setup:
         resolve(setup)()
     for name in warm:
