@@ -216,12 +216,8 @@ class Shared:
     hasher: server_costs.PayloadHasher = field(compare=False, repr=False)  # the head hashed once
 
     @classmethod
-    def of(cls, data: dict) -> Shared:
-        return cls.from_text(*encode(data))
-
-    @classmethod
     def from_text(cls, text: bytes, values: tuple[float, ...]) -> Shared:
-        """From `encode`'s answer."""
+        """From `encode(payload)`."""
         return cls(text[:-1], values, server_costs.PayloadHasher(text[:-1]))
 
     def tail(self, value: float) -> bytes:

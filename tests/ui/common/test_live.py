@@ -69,7 +69,7 @@ def test_payload_places_its_marks_and_the_shared_data_starts_at_the_nearest_posi
     data = live.payload("eta_u", "η", vals, ["a", "b", "c", "d"], ["r"] * 4, [False] * 4, {}, marks=[(0.3, "x"), (9, "no")])
     assert data["param"] == "eta_u" and "index" not in data
     assert data["marks"] == [{"at": pytest.approx(0.5), "text": "x"}]
-    shared = live.Shared.of(data)
+    shared = live.Shared.from_text(*live.encode(data))
     assert json.loads(shared.at(0.29)) == data | {"index": 2}
     assert json.loads(shared.at(0.5))["index"] == 3 and json.loads(shared.at(-7))["index"] == 0
 
