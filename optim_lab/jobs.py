@@ -41,6 +41,7 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
+import sys
 import threading
 import time
 import traceback
@@ -421,9 +422,38 @@ POOL = Pool()
 _in_helper = False  # True inside a helper process: its calls run there, never in a helper of its own
 
 
-def _helper(conn, warm: tuple[str, ...], setup: str | None, after: str | None) -> None:
+class _Sources:
+    """The files of the modules a process has imported from under `root` (not installed
+    packages), with their modification times: `changed()` says whether any was written since
+    (a developer's edit, a deployment that updates the files under a running server)."""
+
+    def __init__(self, root: str):
+        self.root = os.path.join(os.path.abspath(root), "")
+        self.seen: dict[str, float] = {}
+        self.changed()
+
+    def _ours(self):
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__file__", None)
+            if path and path.startswith(self.root) and "site-packages" not in path:
+                yield path
+
+    def changed(self) -> bool:
+        for path in self._ours():
+            try:
+                mtime = os.stat(path).st_mtime
+            except OSError:
+                return True
+            if self.seen.setdefault(path, mtime) != mtime:
+                return True
+        return False
+
+
+def _helper(conn, warm: tuple[str, ...], setup: str | None, after: str | None, watch: str | None) -> None:
     """A helper process (`_as_the_server_computes`): `setup()` run and `warm` imported, then
-    calls — each followed by `after()` — until the server goes."""
+    calls — each followed by `after()` — until the server goes, or until a source file under
+    `watch` has changed: then it answers "stale" and ends (the server imports the new code on
+    its next run; a helper that went on would compute with the old)."""
     global _in_helper
     _in_helper = True
     _as_the_server_computes()
@@ -434,11 +464,15 @@ def _helper(conn, warm: tuple[str, ...], setup: str | None, after: str | None) -
     gc.collect()
     gc.freeze()  # what it imported never becomes garbage: each call's collection walks only what calls make
     done = resolve(after) if after else None
+    sources = _Sources(watch) if watch else None
     conn.send(("ready", None))
     while True:
         try:
             blob = conn.recv_bytes()
         except (EOFError, OSError):  # the server has gone
+            return
+        if sources is not None and sources.changed():
+            conn.send(("stale", None))
             return
         fn = args = None
         try:
@@ -482,6 +516,7 @@ class Helpers:
         self.warm: tuple[str, ...] = ()
         self.setup: str | None = None
         self.after: str | None = None
+        self.watch: str | None = None
         self.waiting: Callable[[], Any] = contextlib.nullcontext  # a context the caller waits in
         self.enabled = False
         self._cond = threading.Condition()
@@ -491,15 +526,18 @@ class Helpers:
         self._broken: str | None = None  # why helpers could not start: every call runs in its caller
 
     def enable(self, warm: tuple[str, ...] = (), setup: str | None = None, after: str | None = None,
-               waiting: Callable[[], Any] | None = None) -> None:
+               waiting: Callable[[], Any] | None = None, watch: str | None = None) -> None:
         """Compute calls in helpers from now on.  Each helper imports the modules `warm` names
         (what its first calls would import) after the task `setup` ("module:function", no
         arguments), and runs the task `after` after every call (what a call leaves
         behind that the helper should not keep).  A caller waits for a helper and its answer
-        inside `waiting()` (a context manager: the server's scheduling of page runs)."""
+        inside `waiting()` (a context manager: the server's scheduling of page runs).  With
+        `watch` (a directory), a helper whose imported sources under it have changed on disk
+        hands its call back to the caller and is replaced by one with the new code."""
         with self._cond:
             self.enabled, self.warm, self.setup, self.after = True, tuple(warm), setup, after
             self.waiting = waiting or contextlib.nullcontext
+            self.watch = watch
 
     def call(self, fn: Callable, *args):
         if not self.enabled or _in_helper or os.environ.get(HELPERS_INLINE_ENV) == "inline":
@@ -522,8 +560,12 @@ class Helpers:
                 except BaseException:  # interrupted mid-call: the helper's answer would be read by the next caller
                     self._lose(helper)
                     raise
-                self._give_back(helper)
-        if kind is None:  # no helper ready yet
+                if kind == "stale":  # it has ended: the next call starts one with the new code
+                    self._lose(helper)
+                    kind = None
+                else:
+                    self._give_back(helper)
+        if kind is None:  # no helper ready yet, or the one taken was stale
             return fn(*args)
         if kind == "error":
             raise payload
@@ -584,7 +626,7 @@ class Helpers:
             try:
                 ctx = _fork_server(self.preload)
                 mine, theirs = ctx.Pipe(duplex=True)
-                proc = _Process(target=_helper, args=(theirs, self.warm, self.setup, self.after), daemon=True,
+                proc = _Process(target=_helper, args=(theirs, self.warm, self.setup, self.after, self.watch), daemon=True,
                                 name="optimizer-lab-helper")
                 proc.start()
                 theirs.close()

@@ -123,3 +123,26 @@ def test_a_caller_waits_for_its_helper_inside_waiting(helpers):
     assert log == ["in", "out"]
     helpers.call(lambda: None)  # does not pickle: computed here, not waited for
     assert log == ["in", "out"]
+
+
+def test_a_helper_whose_sources_changed_hands_the_call_back_and_is_replaced():
+    """A source file the helper imported is written (a developer's edit, a deployment under a
+    running server): its next call is computed by the caller, and the call after that by a new
+    helper, with the code now on disk."""
+    from pathlib import Path
+
+    h = Helpers(workers=1)
+    h.enable(warm=("tests.toys",), watch=str(Path(toys.__file__).parent))
+    source = Path(toys.__file__)
+    stat = source.stat()
+    try:
+        first = ready(h).call(toys.where, 2)[0]
+        assert first != os.getpid()
+        assert h.call(toys.where, 2)[0] == first  # nothing written: the same helper
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # written (its content as it was)
+        assert h.call(toys.where, 2) == (os.getpid(), 4)  # handed back
+        assert h.counts()["ready"] == 0
+        assert ready(h).call(toys.where, 2)[0] not in (first, os.getpid())
+    finally:
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        h.stop()
