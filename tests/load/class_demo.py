@@ -75,16 +75,20 @@ TTL = 120  # server.disconnectedSessionTTL (Streamlit's default; the deploy conf
 TIMEOUT = 90.0  # per interaction
 
 
+def _ppid(pid: int) -> int | None:
+    """The parent of process `pid` (None when it has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _descendants(pid: int) -> list[int]:
     """`pid` and every process under it (the training lab's fork server and its children)."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
+        if d.isdigit() and (ppid := _ppid(int(d))) is not None:
             children.setdefault(ppid, []).append(int(d))
     out, todo = [], [pid]
     while todo:
@@ -117,10 +121,9 @@ def pss_parts(pid: int) -> dict[str, float]:
         try:
             with open(f"/proc/{p}/cmdline", "rb") as fh:
                 cmd = fh.read()
-            with open(f"/proc/{p}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
+        ppid = _ppid(p)
         if p == pid:
             part = "server"
         elif b"multiprocessing.forkserver" in cmd and ppid == pid:
