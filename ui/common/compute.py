@@ -66,6 +66,14 @@ def grad_norms(surface: str, params: tuple, n: int, box: tuple | None = None) ->
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def critical(surface: str, params: tuple) -> list[dict]:
+    """The critical points of a setting, found once for every session, in a helper process
+    (`jobs.HELPERS`): Newton's method from a grid of starts takes 0.03–0.2 s a surface, which
+    the script run would spend holding this process's interpreter lock."""
+    return jobs.HELPERS.call(critical_of, surface, params)
+
+
+def critical_of(surface: str, params: tuple) -> list[dict]:
+    """What `critical` keeps (computed where `jobs.HELPERS` runs it)."""
     return critical_points(build(surface, params))
 
 

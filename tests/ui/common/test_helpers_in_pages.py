@@ -1,5 +1,5 @@
 """The pages' short work in helper processes (`jobs.HELPERS`): a setting's race, its charts'
-JSON and its live controls' data.  Every page that sends work there is opened here with each
+JSON, its live controls' data and its surface's critical points.  Every page that sends work there is opened here with each
 call computed both in the script run and in a real helper: the answers must be the same to
 the byte (the numbers on screen do not depend on where they were computed), and each kind of
 work must have gone there."""
@@ -23,7 +23,8 @@ PAGES = {  # (page, its link) → the work it must send to a helper (a live cont
     ("playground", ""): {compute.raced, view.chart_text, live.built},
     ("batch-momentum", "part=momentum"): {compute.raced, view.chart_text, live.built},
     ("batch-momentum", "part=batches"): {compute.raced, view.chart_text},
-    ("critical-points", ""): {compute.raced, view.chart_text},
+    ("critical-points", ""): {compute.raced, view.chart_text, compute.critical_of},
+    ("critical-points", "surface=himmelblau"): {compute.raced, view.chart_text, compute.critical_of},
 }
 
 
@@ -53,6 +54,7 @@ def test_a_pages_work_answers_the_same_in_a_helper(page, link, helper, monkeypat
 
     monkeypatch.setattr(jobs.HELPERS, "call", both)
     compute.run.clear()  # every kind of work asked anew
+    compute.critical.clear()
     view._chart_text.clear()
     for name in live._BUILDERS:
         module, _, builder = name.partition(":")
