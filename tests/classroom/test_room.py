@@ -440,6 +440,94 @@ def test_a_students_timer_is_quiet_while_its_catch_up_waits_or_draws(monkeypatch
     assert len(student.requests) == 2
 
 
+class _Failing:
+    def view(self, code):
+        raise ConnectionError("the store is down")
+
+
+def test_a_students_look_that_would_find_nothing_new_is_answered_before_it_runs():
+    """`Watch`: the follow fragment's run is not needed while the class is there and the
+    teacher has not moved (or the student explores); any doubt lets it run."""
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {"steps": "40"})
+    w = room.Watch()
+    w.watch("s1", store, code, True, version, "f")
+    w.watch("s2", store, code, False, None, "f")  # exploring on their own
+    assert w.nothing_new("s1", "f") and w.nothing_new("s2", "f")
+    assert not w.nothing_new("s1", "g")  # another fragment of the session
+    assert not w.nothing_new("s3", "f")  # a session not told of
+    w.watch("s4", store, code, True, None, "f")  # attached, the teacher's view not shown yet: its look applies it
+    assert not w.nothing_new("s4", "f")
+    w.watch("s5", store, code, True, version, None)  # no fragment id known
+    assert not w.nothing_new("s5", "f")
+    assert store.publish(code, secret, "critical-points", {"steps": "41"}) == version + 1  # the teacher moved
+    assert not w.nothing_new("s1", "f") and w.nothing_new("s2", "f")
+    w.watch("s1", store, code, True, version + 1, "f")  # the look that followed told what it shows now
+    assert w.nothing_new("s1", "f")
+    store.end(code, secret)  # the class ended: every look runs, and says so
+    assert not w.nothing_new("s1", "f") and not w.nothing_new("s2", "f")
+    w.watch("s6", _Failing(), code, True, 1, "f")
+    assert not w.nothing_new("s6", "f")
+    w.forget("s1")
+    assert "s1" not in w._seen
+
+
+def test_the_watch_forgets_its_oldest_sessions_first(monkeypatch):
+    monkeypatch.setattr(room.Watch, "KEPT", 2)
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {})
+    w = room.Watch()
+    for sid in ("s1", "s2", "s1", "s3"):
+        w.watch(sid, store, code, True, version, "f")
+    assert list(w._seen) == ["s1", "s3"] and not w.nothing_new("s2", "f")
+
+
+def test_a_students_idle_timer_is_not_run_and_a_teachers_move_is(monkeypatch):
+    """Through the server's rerun requests (`fragments.install` on a stand-in session class):
+    the follow fragment's timer reaches Streamlit only when it has something to do."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    def tick(fragment="f"):
+        return ClientState(page_script_hash="p", fragment_id=fragment, is_auto_rerun=True)
+
+    fragments.install(_Session)
+    watch = room.Watch()
+    monkeypatch.setattr(room, "_WATCH", watch)
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {})
+    watch.watch("s1", store, code, True, version, "f")
+    student = _Session("s1")
+    student.request_rerun(tick())
+    student.request_rerun(tick("job"))  # another timer of the page (a job's progress) runs
+    student.request_rerun(ClientState(page_script_hash="p", fragment_id="f"))  # a click inside the fragment runs
+    assert [c.fragment_id for c in student.requests] == ["job", "f"]
+    store.publish(code, secret, "adaptive-lr", {})
+    student.request_rerun(tick())
+    assert len(student.requests) == 3
+
+
+def test_a_following_students_look_tells_the_watch_what_it_shows():
+    """The follow fragment's run (in AppTest: each page run draws it) tells the watch the
+    version it shows, under its own fragment id; leaving the class forgets the student."""
+    teacher, code, _ = _teacher()
+    student = apptest.open_page("app.py", "en", {"class": code})
+    mine = [k for k, v in room._WATCH._seen.items() if v[1] == code]
+    assert len(mine) == 1
+    _, _, attached, version, fragment = room._WATCH._seen[mine[0]]
+    assert attached and version == room.store().view(code).version and fragment
+    assert room._WATCH.nothing_new(mine[0], fragment)
+    p = presets.for_page("critical-points")[1]
+    teacher.button(key=keys.preset_button(p.id)).click().run()
+    assert not room._WATCH.nothing_new(mine[0], fragment)  # the teacher moved: the look runs
+    student.run()
+    assert room._WATCH.nothing_new(mine[0], room._WATCH._seen[mine[0]][4])
+    student.button(key="_class_leave").click().run()
+    assert mine[0] not in room._WATCH._seen
+
+
 def test_a_session_catches_up_until_its_last_catch_up_run_has_ended():
     traffic = room.Traffic(2)
     with traffic.turn("s1", 0, None, None):

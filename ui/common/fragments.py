@@ -1,8 +1,9 @@
 """The server's rerun requests, seen before Streamlit handles them.
 
 1. A fragment's rerun that arrives for a page the session has already left is dropped; so is a
-   timer's rerun while the session is busy with a run that redraws its whole page (`quiet_while`:
-   a student catching up with the teacher, `ui.classroom.room`).
+   timer's rerun while the session is busy with a run that redraws its whole page, or that would
+   find nothing to do (`quiet_while`: a student catching up with the teacher, a student's look at
+   a teacher who has not moved, `ui.classroom.room`).
 2. A request the learner made (a click, a link, a setting; not a timer fragment's automatic
    rerun) is told to the listeners of `on_run_asked`: a student's catch-up run that waits for
    its turn behind the class gives way to it (`ui.classroom.room.Traffic`).
@@ -32,19 +33,19 @@ log = logging.getLogger(__name__)
 
 _MARK = "_optlab_drops_stale_fragments"
 _LISTENERS: list[Callable[[str], None]] = []
-_QUIET: list[Callable[[str], bool]] = []
+_QUIET: list[Callable[[str, str], bool]] = []
 
 
-def quiet_while(busy: Callable[[str], bool]) -> None:
-    """A timer's rerun of a fragment (`is_auto_rerun`) of a session for which `busy(session_id)`
-    holds is not run: a run of that session that redraws its whole page is on its way, and the
-    timer asks again at its next tick."""
+def quiet_while(busy: Callable[[str, str], bool]) -> None:
+    """A timer's rerun of a fragment (`is_auto_rerun`) for which `busy(session_id, fragment_id)`
+    holds is not run: a run of that session that redraws its whole page is on its way, or the
+    fragment would find nothing to do; the timer asks again at its next tick."""
     _QUIET.append(busy)
 
 
 def quiet(session_id: str, client_state) -> bool:
     return (client_state is not None and client_state.is_auto_rerun and bool(client_state.fragment_id)
-            and any(busy(session_id) for busy in _QUIET))
+            and any(busy(session_id, client_state.fragment_id) for busy in _QUIET))
 
 
 def on_run_asked(listener: Callable[[str], None]) -> None:
@@ -96,7 +97,7 @@ def install(session_class=None) -> None:
 
     def request_rerun(self, client_state):
         if quiet(self.id, client_state):
-            log.debug("dropped a timer's rerun of fragment %s: session %s is catching up", client_state.fragment_id, self.id)
+            log.debug("dropped a timer's rerun of fragment %s of session %s: not needed now", client_state.fragment_id, self.id)
             return None
         if stale(_session_pages(self), client_state):
             log.debug("dropped a rerun of fragment %s of page %s: the session is on %s",
