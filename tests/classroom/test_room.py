@@ -586,6 +586,13 @@ _WIDGETS = {"button", "download_button", "slider", "select_slider", "radio", "se
             "number_input", "text_input", "text_area", "multiselect", "form_submit_button", "color_picker", "date_input"}
 
 
+def _empty_rows(node) -> int:
+    """Rows of columns with nothing in any of them: blocks sent to the browser for nothing."""
+    children = list(node.children.values()) if isinstance(getattr(node, "children", None), dict) else []
+    here = int(bool(children) and all(c.type == "column" and not c.children for c in children))
+    return here + sum(_empty_rows(c) for c in children)
+
+
 def _leaves(node) -> list[tuple[str, str]]:
     """What a block shows besides its controls, in order: (element type, its text)."""
     out: list[tuple[str, str]] = []
@@ -625,6 +632,7 @@ def test_a_follower_sees_the_teachers_page_and_the_teacher_holds_its_controls(pa
     assert controls == [], controls  # the page's buttons (presets, the question) stay, no control
     shown = [leaf for leaf in _leaves(follower.main) if not (leaf[0] == "info" and code in leaf[1])]  # but the banner
     assert shown == [leaf for leaf in _leaves(own.main) if leaf[0] != "bidi_component"]  # the live control: a control
+    assert _empty_rows(follower.main) == 0  # no row of columns that held only controls
     apptest.assert_clean(follower)
 
     follower.button(key="_class_detach").click().run()  # exploring: the controls, where the teacher left them

@@ -180,7 +180,16 @@ class Controls:
         self.serialized: dict[str, str] = {}
         self.notice = st.container()
 
+    def columns(self, spec, within=st, **kw) -> list:
+        """Columns (`within.columns`) that hold controls only: Streamlit's when the controls are
+        drawn; else the stand-in that draws nothing (`HIDDEN`), as many — a follower's page gets
+        no empty row of blocks (each a message to send, sixty times for each of the teacher's moves)."""
+        if self.drawn:
+            return within.columns(spec, **kw)
+        return [HIDDEN] * (spec if isinstance(spec, int) else len(spec))
+
     # -- claiming a value ---------------------------------------------------------------
+
     def _settle(self, key: str, default: Any, parse: Callable[[str], Any], current: Any, context: Any = None,
                 url_key: str | None = None) -> Any:
         """The value the control holds in this run.  `current` is what its widget holds now

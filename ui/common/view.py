@@ -379,7 +379,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
     grid = grid_override or compute.grid(race.surface, pk, log=bool(spec.log_levels))
     box = compute.box_of(race.problem)
     first = st.container() if sh.big else None  # presentation mode: the chart first, its switches under it
-    c1, c2 = st.columns(2)
+    c1, c2 = sh.controls.columns(2)
     three_d = sh.controls.toggle(prefix + keys.VIEW_3D, sh.t("view_3d"), False, container=c1)
     show_crit = sh.controls.toggle(prefix + keys.SHOW_CRITICAL, sh.t("show_critical"), crit, container=c2)
     if sh.big:

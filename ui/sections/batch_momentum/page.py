@@ -139,7 +139,7 @@ def batch_view(sh: Shell, race, i: int, k: int, box, pk: tuple) -> None:
 
 def loss_curves(sh: Shell, race, n: int, k: int, sizes: dict, steps: int) -> None:
     st.markdown(f"#### {sh.t('bm_curves_title')}")
-    c1, c2 = st.columns([2, 1])
+    c1, c2 = sh.controls.columns([2, 1])
     by = sh.controls.select("xby", sh.t("bm_x_by"), ["updates", "epochs"], "updates", radio=True, horizontal=True,
                             format_func=lambda v: sh.t(f"bm_x_{v}"), container=c1)
     log_y = sh.controls.toggle("blog", sh.t("log_loss"), bool(race.spec.log_levels), container=c2)

@@ -60,7 +60,7 @@ def inspected_point(sh: Shell, race, problem, start) -> tuple[tuple[float, float
             st.caption(sh.t("diverged_at", name=race.names[0], k=race.diverged(0)))
         return race.result.at(0, shown), sh.t("step_k", k=shown), k
     x0, x1, y0, y1 = compute.box_of(problem)
-    c1, c2 = st.columns(2)
+    c1, c2 = sh.controls.columns(2)
     ix = sh.controls.number(keys.INSPECT_X, sh.t("inspect_x"), x0, x1, float(start[0]), container=c1, fmt="%.4g")
     iy = sh.controls.number(keys.INSPECT_Y, sh.t("inspect_y"), y0, y1, float(start[1]), container=c2, fmt="%.4g")
     return (float(ix), float(iy)), sh.t("inspect_point"), None

@@ -28,7 +28,7 @@ CURVES_FIRST_CSS = f"""<style>
 def step_train_settings(sh: Shell, train_box):
     """Step 5's shared settings: in the step on a screen; on the projector in the sidebar
     (the teacher's panel), so that the curves come first."""
-    c1, c2, c3 = (sh.side,) * 3 if sh.big else train_box.columns(3)
+    c1, c2, c3 = (sh.side,) * 3 if sh.big else sh.controls.columns(3, within=train_box)
     epochs = int(sh.controls.slider("epochs", sh.t("tl_epochs"), EPOCHS.lo, EPOCHS.hi, 8, integer=True, container=c1))
     seed = int(sh.controls.number("seed", sh.t("tl_seed"), 0, 9999, 0, integer=True, container=c2))
     by = sh.controls.select("x", sh.t("tl_xaxis"), ["epochs", "updates"], "epochs",
@@ -81,7 +81,7 @@ def render(sh: Shell) -> None:
     with s4:
         st.header(sh.t("tl_s4"))
         st.markdown(sh.t("tl_s4_text"))
-        c1, c2 = st.columns(2)
+        c1, c2 = sh.controls.columns(2)
         clip_on = sh.controls.toggle("clip", sh.t("tl_clip"), False, container=c1)
         clip = sh.controls.log_slider("clipv", sh.t("tl_clip_value"), CLIP.lo, CLIP.hi, CLIP.default, container=c2) \
             if clip_on else None

@@ -68,7 +68,7 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
     st.header(sh.t("tl_s2"))
     st.markdown(sh.t("tl_s2_text", **split.sizes))
     n_all = split.sizes["train"]
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = sh.controls.columns(3)
     samples = int(sh.controls.slider("samples", sh.t("tl_samples"), 50, n_all, n_all, integer=True, container=c1))
     augment = sh.controls.toggle("aug", sh.t("tl_augment"), False, container=c2, help=sh.t("tl_augment_help"))
     normalize = sh.controls.toggle("norm", sh.t("tl_normalize"), True, container=c3, help=sh.t("tl_normalize_help"))
@@ -108,7 +108,7 @@ def step_data(sh: Shell, split) -> tuple[int | None, bool, bool]:
 def step_model(sh: Shell) -> dict:
     st.header(sh.t("tl_s3"))
     # four in a row on a screen; two rows of two on the projector, where a quarter cuts the model's name
-    c1, c2, c3, c4 = (*st.columns(2), *st.columns(2)) if sh.big else st.columns(4)
+    c1, c2, c3, c4 = (*sh.controls.columns(2), *sh.controls.columns(2)) if sh.big else sh.controls.columns(4)
     kind = sh.controls.select("model", sh.t("tl_model"), ["cnn", "mlp"], "cnn",
                               format_func=lambda k: sh.t(f"tl_model_{k}"), container=c1)
     out = {"kind": kind}
