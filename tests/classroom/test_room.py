@@ -441,8 +441,14 @@ def test_a_students_timer_is_quiet_while_its_catch_up_waits_or_draws(monkeypatch
 
 
 class _Failing:
+    in_process = True
+
     def view(self, code):
         raise ConnectionError("the store is down")
+
+
+class _Remote(cs.MemoryStore):
+    in_process = False  # as Redis: never read on the server's event loop
 
 
 def test_a_students_look_that_would_find_nothing_new_is_answered_before_it_runs():
@@ -469,6 +475,11 @@ def test_a_students_look_that_would_find_nothing_new_is_answered_before_it_runs(
     assert not w.nothing_new("s1", "f") and not w.nothing_new("s2", "f")
     w.watch("s6", _Failing(), code, True, 1, "f")
     assert not w.nothing_new("s6", "f")
+    remote = _Remote()
+    code2, secret2 = remote.create()
+    w.watch("s7", remote, code2, True, remote.publish(code2, secret2, "critical-points", {}), "f")
+    assert not w.nothing_new("s7", "f") and "s7" not in w._seen
+    assert cs.MemoryStore.in_process and not cs.RedisStore.in_process
     w.forget("s1")
     assert "s1" not in w._seen
 

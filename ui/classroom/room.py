@@ -412,7 +412,10 @@ class Watch:
 
     `watch` is told by each run of the follow fragment what it saw; any doubt (another
     fragment, a session not told of, a store that fails or has no such class, a teacher who
-    moved) lets the run go on, and the run does what it always did."""
+    moved) lets the run go on, and the run does what it always did.  The question is asked on
+    the server's event loop, which every session's messages pass through, so only of a store in
+    this process's memory: Redis, a network away (and up to its 2 s timeout when it hangs), is
+    read by the looks' own runs, as before."""
 
     KEPT = cs.MAX_CLASSES * cs.MAX_STUDENTS  # sessions remembered (the oldest forgotten first: their looks just run)
 
@@ -423,7 +426,7 @@ class Watch:
     def watch(self, sid: str, store: cs.ClassStore, code: str, attached: bool, version: int | None,
               fragment_id: str | None) -> None:
         with self._lock:
-            if fragment_id is None or (attached and version is None):
+            if fragment_id is None or (attached and version is None) or not store.in_process:
                 self._seen.pop(sid, None)
                 return
             self._seen[sid] = (store, code, attached, version, fragment_id)

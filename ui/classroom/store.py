@@ -115,6 +115,8 @@ class ClassStore:
     """The interface both stores implement (`tests/classroom/test_store.py` runs the same
     tests against each)."""
 
+    in_process = False  # whether a read is a lookup in this process's memory (never waits on a network)
+
     def create(self) -> tuple[str, str]:
         """A new class: (code, teacher secret).  ClassError("busy") at MAX_CLASSES."""
         raise NotImplementedError
@@ -175,6 +177,8 @@ class _Class:
 
 class MemoryStore(ClassStore):
     """Classes in this process's memory, one lock around every operation."""
+
+    in_process = True
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
