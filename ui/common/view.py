@@ -421,6 +421,12 @@ def show_curves(sh: Shell, race: Race, selected: int | None = None, panels: tupl
     chart(fig, "curves")
 
 
+def _side_by_side(sh: Shell, numbers: list[str]) -> bool:
+    """Whether two of the inspector's formulas fit side by side (half of its column): not on the
+    projector, and not with any of these numbers (LaTeX) written with a power of ten."""
+    return not sh.big and not any("10^" in n for n in numbers)
+
+
 def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> Inspection:
     """Loss, gradient, Hessian, eigen-decomposition and the verdict at one point."""
     info = compute.inspect_at(race.surface, compute.params_key(race.params), float(at[0]), float(at[1]))
@@ -430,13 +436,16 @@ def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> Ins
     # one line, not st.metric: metric tiles cut numbers like 9.664e-30 in a narrow column
     st.markdown(f"{sh.t('loss')} **{num(info.loss)}** &nbsp;·&nbsp; ‖∇L‖ **{num(float(np.hypot(*g)), 3)}** "
                 f"&nbsp;·&nbsp; {sh.t('minimum_ratio')} **{num(info.minimum_ratio, 2)}**")
-    # one block each, side by side only where two fit (a wide line is cut off in a narrow column);
-    # the eigenvectors as columns, like the gradient
-    c1, c2 = st.columns(2) if not sh.big else (st, st)
+    # one block each, side by side only where two fit (a wide line is cut off in a narrow column:
+    # on the projector never, on a screen not with a number written with its power of ten beside a
+    # matrix, e.g. a saddle's H with 1.916×10⁻¹⁹ on its diagonal); the eigenvectors as columns, like the gradient
+    hs = [tex(h[0][0]), tex(h[0][1]), tex(h[1][0]), tex(h[1][1])]
+    ls = [tex(lam[0]), tex(lam[1])]
+    c1, c2 = st.columns(2) if _side_by_side(sh, hs) else (st, st)
     c1.latex(rf"\nabla L = \begin{{bmatrix}} {tex(g[0])} \\ {tex(g[1])} \end{{bmatrix}}")
-    c2.latex(rf"H = \begin{{bmatrix}} {tex(h[0][0])} & {tex(h[0][1])} \\ {tex(h[1][0])} & {tex(h[1][1])} \end{{bmatrix}}")
-    for j, col in enumerate(st.columns(2) if not sh.big else (st, st)):
-        col.latex(rf"\lambda_{j + 1} = {tex(lam[j])},\quad "
+    c2.latex(rf"H = \begin{{bmatrix}} {hs[0]} & {hs[1]} \\ {hs[2]} & {hs[3]} \end{{bmatrix}}")
+    for j, col in enumerate(st.columns(2) if _side_by_side(sh, ls) else (st, st)):
+        col.latex(rf"\lambda_{j + 1} = {ls[j]},\quad "
                   rf"u_{j + 1} = \begin{{bmatrix}} {tex(vec[j][0], 3)} \\ {tex(vec[j][1], 3)} \end{{bmatrix}}")
     verdict = sh.t(f"kind_{info.kind}")
     why = sh.t(f"why_{info.kind}")

@@ -25,3 +25,27 @@ def test_the_escape_continues_the_run_past_the_saddle():
     main = apptest.chart(at, "main")
     assert any(a.get("text") == "θ′ + u" for a in main["layout"]["annotations"])
     assert any(t("cp_escaped", "en", x=0, y=0, lx=0, ly=0)[:8] in s.value for s in at.success)
+
+
+def _columns_around(node, depth: int = 0) -> dict[str, int]:
+    """Each LaTeX formula's left-hand side ("H", "\\lambda_1", …) → how many columns it sits in."""
+    out: dict[str, int] = {}
+    for child in (node.children or {}).values() if isinstance(getattr(node, "children", None), dict) else []:
+        if child.type == "latex" or (child.type == "markdown" and str(child.value).startswith("$$")):
+            out[str(child.value).strip("$ \n").split(" =")[0]] = depth
+        out |= _columns_around(child, depth + (child.type == "column"))
+    return out
+
+
+def test_the_inspector_puts_two_formulas_side_by_side_only_where_both_fit():
+    """At the saddle the run reaches, H has 1.9×10⁻¹⁹ on its diagonal: two such matrices side by
+    side were cut off at 1280 px, so each takes the inspector's whole width (the page's right
+    column), while its eigenvalues −2 and 2 still share a row; at a point whose numbers are all
+    short the gradient and H share a row of two."""
+    saddle = apptest.open_page("pages/critical-points.py", "en", {})
+    placed = _columns_around(saddle.main)
+    assert placed["H"] == placed[r"\nabla L"] == 1 and placed[r"\lambda_1"] == 2, placed  # λ = ∓2: short
+    point = apptest.open_page("pages/critical-points.py", "en", {"inspect": "point", "ix": "0.5", "iy": "0.5"})
+    placed = _columns_around(point.main)
+    assert placed["H"] == placed[r"\nabla L"] == placed[r"\lambda_1"] == 2, placed
+    apptest.assert_clean(point)
