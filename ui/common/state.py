@@ -189,7 +189,6 @@ class Controls:
         return [HIDDEN] * (spec if isinstance(spec, int) else len(spec))
 
     # -- claiming a value ---------------------------------------------------------------
-
     def _settle(self, key: str, default: Any, parse: Callable[[str], Any], current: Any, context: Any = None,
                 url_key: str | None = None) -> Any:
         """The value the control holds in this run.  `current` is what its widget holds now
