@@ -172,3 +172,29 @@ def test_a_legend_name_wider_than_its_chart_is_broken_at_its_spaces_and_its_rows
     one_row = legend_rows(["a", "b"], 17, 480)
     assert legend_rows([broken, "b"], 17, 480) == 2 * one_row  # the row is as tall as its two-line entry
     assert legend_rows([broken, "Adam, constant η"], 17, 320) == 3
+
+
+def test_every_legend_key_of_the_contour_shows_on_the_pages_white():
+    """A legend key is drawn in its trace's colours, on the page's white: the Taylor model's white
+    dashes (on the dark contour) had an invisible key; it now has a grey one of its own, grouped
+    with the lines so a click on it still hides them."""
+    xs = np.linspace(-1, 1, 20)
+    g = Grid(xs, xs, np.add.outer(xs**2, -xs**2))
+    xy = np.c_[np.linspace(1, 0, 30), np.linspace(1, 0, 30)]
+    crit = [{"at": [0.0, 0.0], "kind": k, "loss": 0.0} for k in ("minimum", "maximum", "saddle", "degenerate")]
+    fig = contour_figure(g, [Run("GD", style(0).color, xy)], (-1, 1, -1, 1), Labels(), crit=crit, start=(1.0, 1.0),
+                         taylor=g, marker=(0.5, 0.5)).to_dict()
+    white = {"WHITE", "#FFFFFF", "#FFF"}
+    keys = []
+    for tr in fig["data"]:
+        shown = tr.get("showlegend", tr["type"] != "contour")
+        if not shown:
+            continue
+        line, marker = tr.get("line", {}).get("color"), tr.get("marker", {})
+        drawn = [line] if "lines" in tr.get("mode", "lines") else []
+        drawn += [marker.get("color"), marker.get("line", {}).get("color")] if "markers" in tr.get("mode", "") else []
+        keys.append((tr.get("name"), [c for c in drawn if c]))
+    assert Labels().taylor in [n for n, _ in keys]
+    assert all(any(str(c).upper() not in white for c in cs) for _, cs in keys), keys
+    taylor = [tr for tr in fig["data"] if tr.get("name") == Labels().taylor]
+    assert len({tr.get("legendgroup") for tr in taylor}) == 1 and len(taylor) == 2

@@ -11,7 +11,8 @@ from surfaces.base import grid
 from ui.common.figures.axes import MAX_PLANE_ASPECT, colour_values, hover_text, loss_ticks, plane_axes
 from ui.common.figures.lean import LeanFigure, typed
 from ui.common.figures.paths import MAX_FRAMES, MAX_TRAIL_POINTS, _thin, _trail, frame_steps, thin_path, turn_scores
-from ui.common.figures.theme import COLORSCALE, KIND_STYLE, MODEBAR_PX, bottom_legend, legend_rows_px, legend_top, top_legend
+from ui.common.figures.theme import (COLORSCALE, KIND_STYLE, MODEBAR_PX, REFERENCE, bottom_legend, legend_rows_px, legend_top,
+                                     top_legend)
 
 TITLE_STANDOFF = 8  # px between an animated chart's x tick labels and its title (animation_controls counts on it)
 ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
@@ -58,6 +59,7 @@ class Labels:
     zero_floor: str = "▼ = 0 (drawn at the floor of the log axis)"
 
 
+TAYLOR = "taylor"  # the legend group of the Taylor model's lines and their key
 HOVER_SITES = 160 * 160  # a contour's hover names each site's loss up to this many sites
 
 
@@ -123,11 +125,15 @@ def contour_figure(
     text = contour_hover(grid)
     if text is not None:
         fig.add_ready(0, text=text)
-    if taylor is not None:
+    if taylor is not None:  # white dashes on the dark contour; its legend key, on the page's white, in grey dashes
         fig.add_trace(go.Contour(
             x=typed(taylor.xs), y=typed(taylor.ys), z=typed(taylor.z),
             contours=dict(coloring="none", showlabels=False), line=dict(color="white", width=1.5, dash="dash"),
-            ncontours=14, showscale=False, hoverinfo="skip", name=labels.taylor, showlegend=True,
+            ncontours=14, showscale=False, hoverinfo="skip", name=labels.taylor, showlegend=False, legendgroup=TAYLOR,
+        ))
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="lines", line=dict(color=REFERENCE, width=1.5, dash="dash"), hoverinfo="skip",
+            name=labels.taylor, legendgroup=TAYLOR,
         ))
     if pick:
         fig.add_trace(pick_grid_trace(box, labels))
