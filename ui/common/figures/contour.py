@@ -11,8 +11,16 @@ from surfaces.base import grid
 from ui.common.figures.axes import MAX_PLANE_ASPECT, colour_values, hover_text, loss_ticks, plane_axes
 from ui.common.figures.lean import LeanFigure, typed
 from ui.common.figures.paths import MAX_FRAMES, MAX_TRAIL_POINTS, _thin, _trail, frame_steps, thin_path, turn_scores
-from ui.common.figures.theme import (COLORSCALE, KIND_STYLE, MODEBAR_PX, REFERENCE, bottom_legend, legend_rows_px, legend_top,
-                                     top_legend)
+from ui.common.figures.theme import (
+    COLORSCALE,
+    KIND_STYLE,
+    MODEBAR_PX,
+    REFERENCE,
+    bottom_legend,
+    legend_rows_px,
+    legend_top,
+    top_legend,
+)
 
 TITLE_STANDOFF = 8  # px between an animated chart's x tick labels and its title (animation_controls counts on it)
 ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
