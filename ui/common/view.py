@@ -444,9 +444,9 @@ def inspector(sh: Shell, race: Race, at: tuple[float, float], title: str) -> Ins
     c1, c2 = st.columns(2) if _side_by_side(sh, hs) else (st, st)
     c1.latex(rf"\nabla L = \begin{{bmatrix}} {tex(g[0])} \\ {tex(g[1])} \end{{bmatrix}}")
     c2.latex(rf"H = \begin{{bmatrix}} {hs[0]} & {hs[1]} \\ {hs[2]} & {hs[3]} \end{{bmatrix}}")
-    for j, col in enumerate(st.columns(2) if _side_by_side(sh, ls) else (st, st)):
-        col.latex(rf"\lambda_{j + 1} = {ls[j]},\quad "
-                  rf"u_{j + 1} = \begin{{bmatrix}} {tex(vec[j][0], 3)} \\ {tex(vec[j][1], 3)} \end{{bmatrix}}")
+    for j, col in enumerate(st.columns(2) if _side_by_side(sh, ls) else (st, st)):  # λ over its u: a line each
+        col.latex(rf"\begin{{aligned}} \lambda_{j + 1} &= {ls[j]} \\ "
+                  rf"u_{j + 1} &= \begin{{bmatrix}} {tex(vec[j][0], 3)} \\ {tex(vec[j][1], 3)} \end{{bmatrix}} \end{{aligned}}")
     verdict = sh.t(f"kind_{info.kind}")
     why = sh.t(f"why_{info.kind}")
     if info.critical:

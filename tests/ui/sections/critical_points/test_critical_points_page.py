@@ -27,14 +27,20 @@ def test_the_escape_continues_the_run_past_the_saddle():
     assert any(t("cp_escaped", "en", x=0, y=0, lx=0, ly=0)[:8] in s.value for s in at.success)
 
 
-def _columns_around(node, depth: int = 0) -> dict[str, int]:
-    """Each LaTeX formula's left-hand side ("H", "\\lambda_1", …) → how many columns it sits in."""
-    out: dict[str, int] = {}
+def _columns_around(node, depth: int = 0) -> list[tuple[str, int]]:
+    """Each LaTeX formula of the page with how many columns it sits in."""
+    out: list[tuple[str, int]] = []
     for child in (node.children or {}).values() if isinstance(getattr(node, "children", None), dict) else []:
         if child.type == "latex" or (child.type == "markdown" and str(child.value).startswith("$$")):
-            out[str(child.value).strip("$ \n").split(" =")[0]] = depth
-        out |= _columns_around(child, depth + (child.type == "column"))
+            out.append((str(child.value), depth))
+        out += _columns_around(child, depth + (child.type == "column"))
     return out
+
+
+def _depths(at, *starts: str) -> list[int]:
+    """How many columns the first formula holding each of `starts` sits in."""
+    placed = _columns_around(at.main)
+    return [next(d for text, d in placed if start in text) for start in starts]
 
 
 def test_the_inspector_puts_two_formulas_side_by_side_only_where_both_fit():
@@ -42,10 +48,9 @@ def test_the_inspector_puts_two_formulas_side_by_side_only_where_both_fit():
     side were cut off at 1280 px, so each takes the inspector's whole width (the page's right
     column), while its eigenvalues −2 and 2 still share a row; at a point whose numbers are all
     short the gradient and H share a row of two."""
+    formulas = (r"\nabla L =", "H =", r"\lambda_1 &=", r"\lambda_2 &=")
     saddle = apptest.open_page("pages/critical-points.py", "en", {})
-    placed = _columns_around(saddle.main)
-    assert placed["H"] == placed[r"\nabla L"] == 1 and placed[r"\lambda_1"] == 2, placed  # λ = ∓2: short
+    assert _depths(saddle, *formulas) == [1, 1, 2, 2]
     point = apptest.open_page("pages/critical-points.py", "en", {"inspect": "point", "ix": "0.5", "iy": "0.5"})
-    placed = _columns_around(point.main)
-    assert placed["H"] == placed[r"\nabla L"] == placed[r"\lambda_1"] == 2, placed
+    assert _depths(point, *formulas) == [2, 2, 2, 2]
     apptest.assert_clean(point)
