@@ -353,7 +353,7 @@ def freeze_imports() -> None:
     global _frozen
     if _frozen:
         return
-    # a setting's first race, charts and live data are built off this process's lock
+    # a setting's first race, charts, live data and critical points are built off this process's lock
     # (a page run waiting for a helper holds no lock: the class's catch-ups go on meanwhile, `room.aside`)
     jobs.HELPERS.enable(HELPER_WARM, setup="ui.shell:helper_setup", after="ui.shell:helper_after_call",
                         waiting=classroom.aside, watch=str(ROOT))
