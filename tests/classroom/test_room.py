@@ -520,6 +520,63 @@ def test_a_students_idle_timer_is_not_run_and_a_teachers_move_is(monkeypatch):
     assert len(student.requests) == 3
 
 
+class _Pages:
+    """A stand-in for a session's pages manager: the app's pages, as Streamlit lists them."""
+
+    def get_pages(self):
+        return {"h-home": {"page_script_hash": "h-home", "url_pathname": "", "script_path": "app.py"},
+                "h-cp": {"page_script_hash": "h-cp", "url_pathname": "critical-points", "script_path": "pages/critical-points.py"},
+                "h-alr": {"page_script_hash": "h-alr", "url_pathname": "adaptive-lr", "script_path": "pages/adaptive-lr.py"}}
+
+
+class _PagedSession(_Session):
+    page_script_hash = "h-cp"  # the page it shows
+    _pages_manager = _Pages()
+
+
+def test_a_look_that_would_find_the_teacher_moved_runs_the_teachers_page_instead(monkeypatch):
+    """The follow fragment's timer, when the teacher moved: the server runs the teacher's page
+    at once (still an automatic rerun, so no catch-up gives way to it), marks it as a catch-up
+    for its turn, and the looks that come before that run tells what it shows find nothing new."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    def tick():
+        return ClientState(page_script_hash="h-cp", fragment_id="f", is_auto_rerun=True, query_string="lang=en")
+
+    fragments.install(_Session)
+    watch, traffic = room.Watch(), room.Traffic(1)
+    monkeypatch.setattr(room, "_WATCH", watch)
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {})
+    watch.watch("s1", store, code, True, version, "f")
+    watch.watch("s2", store, code, False, None, "f")  # exploring on their own
+    student, explorer = _PagedSession("s1"), _PagedSession("s2")
+    student.request_rerun(tick())
+    assert student.requests == [] and watch.catch_up("s1") is None  # nothing new: no run
+    traffic.ask("someone")  # the requests so far: the catch-up's mark is taken when it is set off
+    store.publish(code, secret, "adaptive-lr", {"lr": "0.5"})
+    student.request_rerun(tick())
+    explorer.request_rerun(tick())
+    [whole] = student.requests
+    assert (whole.fragment_id, whole.page_script_hash, whole.page_name, whole.is_auto_rerun) == ("", "h-alr", "", True)
+    assert whole.query_string == "lang=en" and explorer.requests == []
+    student.request_rerun(tick())  # a look before that run told what it shows: its run is on its way
+    assert len(student.requests) == 1
+    assert traffic.mark() == 1 and watch.catch_up("s1") == 1 and watch.catch_up("s1") is None  # once
+    store.publish(code, secret, "home", {})  # the app's main page
+    student.request_rerun(tick())
+    assert student.requests[-1].page_script_hash == "h-home"
+    store.publish(code, secret, "maps", {})  # a page the session's app does not list: the look runs as it is
+    watch.catch_up("s1")
+    student.request_rerun(tick())
+    assert student.requests[-1].fragment_id == "f" and watch.catch_up("s1") is None
+    _Session("s1").request_rerun(tick())  # a session that does not list its pages: the look runs
+    watch.forget("s1")
+    assert "s1" not in watch._seen and "s1" not in watch._moving
+
+
 def test_a_following_students_look_tells_the_watch_what_it_shows():
     """The follow fragment's run (in AppTest: each page run draws it) tells the watch the
     version it shows, under its own fragment id; leaving the class forgets the student."""
@@ -640,9 +697,13 @@ def test_a_follower_sees_the_teachers_page_and_the_teacher_holds_its_controls(pa
     assert t("class_held", "en") in [e.value for e in follower.sidebar.caption]
     controls = [(w.type, w.key) for w in _widgets(follower.main)
                 if w.type not in ("button", "download_button") and not str(w.key).startswith("_quiz")]
-    assert controls == [], controls  # the page's buttons (presets, the question) stay, no control
+    assert controls == [], controls  # the page's buttons (downloads, the question) stay, no control
+    preset_keys = {keys.preset_button(p.id) for p in presets.for_page(page)}
+    assert not [w.key for w in _widgets(follower.main) if w.key in preset_keys]  # the teacher holds the presets too
+    assert preset_keys <= {w.key for w in _widgets(own.main)}
     shown = [leaf for leaf in _leaves(follower.main) if not (leaf[0] == "info" and code in leaf[1])]  # but the banner
-    assert shown == [leaf for leaf in _leaves(own.main) if leaf[0] != "bidi_component"]  # the live control: a control
+    presets_title = ("markdown", f"**{t('presets', 'en')}**")  # … over buttons the follower does not get
+    assert shown == [leaf for leaf in _leaves(own.main) if leaf[0] != "bidi_component" and leaf != presets_title]
     assert _empty_rows(follower.main) == 0  # no row of columns that held only controls
     apptest.assert_clean(follower)
 

@@ -4,7 +4,10 @@
    timer's rerun while the session is busy with a run that redraws its whole page, or that would
    find nothing to do (`quiet_while`: a student catching up with the teacher, a student's look at
    a teacher who has not moved, `ui.classroom.room`).
-2. A request the learner made (a click, a link, a setting; not a timer fragment's automatic
+2. A timer's rerun of a fragment can become a run of another whole page (`run_instead`): a
+   student's look at the store that will find the teacher moved to another view runs the
+   teacher's page at once, instead of a run of the look that then asks for that page.
+3. A request the learner made (a click, a link, a setting; not a timer fragment's automatic
    rerun) is told to the listeners of `on_run_asked`: a student's catch-up run that waits for
    its turn behind the class gives way to it (`ui.classroom.room.Traffic`).
 
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 _MARK = "_optlab_drops_stale_fragments"
 _LISTENERS: list[Callable[[str], None]] = []
 _QUIET: list[Callable[[str, str], bool]] = []
+_INSTEAD: list[tuple[Callable[[str, str], str | None], Callable[[str], None]]] = []
 
 
 def quiet_while(busy: Callable[[str, str], bool]) -> None:
@@ -46,6 +50,44 @@ def quiet_while(busy: Callable[[str, str], bool]) -> None:
 def quiet(session_id: str, client_state) -> bool:
     return (client_state is not None and client_state.is_auto_rerun and bool(client_state.fragment_id)
             and any(busy(session_id, client_state.fragment_id) for busy in _QUIET))
+
+
+def run_instead(page_for: Callable[[str, str], str | None], taken: Callable[[str], None]) -> None:
+    """A timer's rerun of a fragment for which `page_for(session_id, fragment_id)` names a page
+    (its URL path name; "" for the app's main page) runs that whole page instead, and
+    `taken(session_id)` is told (before Streamlit gets the request).  A page the session's app
+    does not have leaves the request as it was, untold."""
+    _INSTEAD.append((page_for, taken))
+
+
+def instead(session, client_state):
+    """`client_state`, or the request for the whole page that a `run_instead` hook names: the
+    fragment's timer request with its fragment taken out and the page put in (still an
+    automatic rerun: not the learner's request)."""
+    if client_state is None or not client_state.is_auto_rerun or not client_state.fragment_id:
+        return client_state
+    for page_for, taken in _INSTEAD:
+        page = page_for(session.id, client_state.fragment_id)
+        page_hash = _page_hash(session, page) if page is not None else None
+        if page_hash:
+            whole = type(client_state)()
+            whole.CopyFrom(client_state)
+            whole.fragment_id = ""
+            whole.page_script_hash = page_hash
+            whole.page_name = ""
+            taken(session.id)
+            return whole
+    return client_state
+
+
+def _page_hash(session, url_pathname: str) -> str | None:
+    """The script hash of the session's page at `url_pathname` (None: no such page, or a
+    session that does not say)."""
+    try:
+        pages = session._pages_manager.get_pages().values()
+    except AttributeError:
+        return None
+    return next((p["page_script_hash"] for p in pages if p.get("url_pathname", "") == url_pathname), None)
 
 
 def on_run_asked(listener: Callable[[str], None]) -> None:
@@ -103,6 +145,7 @@ def install(session_class=None) -> None:
             log.debug("dropped a rerun of fragment %s of page %s: the session is on %s",
                       client_state.fragment_id, client_state.page_script_hash, _session_pages(self))
             return None
+        client_state = instead(self, client_state)
         out = original(self, client_state)
         asked(self.id, client_state)
         return out
