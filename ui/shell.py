@@ -288,13 +288,15 @@ class Shell:
         return st.container
 
     def preset_bar(self, columns: int = 4) -> presets.Preset | None:
-        """The page's preset buttons, then what to look for in the preset applied last."""
+        """The page's preset buttons, then what to look for in the preset applied last.  A
+        student following the teacher, who holds the page, gets no buttons: the teacher's
+        preset is applied on their screen, with what to look for in it."""
         mine = presets.for_page(self.page.id)
         if not mine:
             return None
-        if not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
+        if self.controls.drawn and not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
             st.markdown(f"**{self.t('presets')}**")
-        cols = st.columns(preset_columns([self.t(p.title) for p in mine], columns, self.big))
+        cols = self.controls.columns(preset_columns([self.t(p.title) for p in mine], columns, self.big))
         for i, p in enumerate(mine):
             cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply, args=(p,),
                                        width="stretch", icon="🎯" if self.big else None, help=self.t("presets"))

@@ -125,12 +125,18 @@ def test_students_follow_answer_a_poll_and_cannot_drive(streamlit_server, teache
     for page in students:
         _url_has(page, "esc=1")
 
-    # a student's own click changes only their page
+    # following, a student has no preset to press (the teacher holds the page); exploring on their own,
+    # their click changes only their page, and back with the teacher they see the teacher's view again
+    assert _button(en, t("preset_cp_monkey", "en")).count() == 0
+    wait_rerun(en, lambda: _button(en, t("class_detach", "en")).click())
     wait_rerun(en, lambda: _button(en, t("preset_cp_monkey", "en")).click())
     _url_has(en, "monkey-saddle")
     assert "monkey" not in teacher.url and "monkey" not in zh.url
+    wait_rerun(en, lambda: _button(en, t("class_attach", "en")).click())
+    _url_has(en, "esc=1")
+    assert "monkey" not in en.url
 
-    # the teacher changes page: everyone who follows goes along, the student who explored too
+    # the teacher changes page: everyone who follows goes along
     teacher.locator("[data-testid=stSidebar] a[href*='adaptive-lr']").first.click()
     wait_idle(teacher)
     for page in students:
