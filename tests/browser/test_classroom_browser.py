@@ -125,6 +125,14 @@ def test_students_follow_answer_a_poll_and_cannot_drive(streamlit_server, teache
     for page in students:
         _url_has(page, "esc=1")
 
+    # the teacher walks the run step by step: every student's page follows (its step fragment alone)
+    for _ in range(2):
+        wait_rerun(teacher, lambda: _button(teacher, t("step_prev", "en")).click())
+    step = re.search(r"[?&]k=(\d+)", teacher.url)
+    assert step, teacher.url
+    for page in students:
+        _url_has(page, f"k={step.group(1)}", "esc=1")
+
     # following, a student has no preset to press (the teacher holds the page); exploring on their own,
     # their click changes only their page, and back with the teacher they see the teacher's view again
     assert _button(en, t("preset_cp_monkey", "en")).count() == 0

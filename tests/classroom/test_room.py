@@ -577,6 +577,79 @@ def test_a_look_that_would_find_the_teacher_moved_runs_the_teachers_page_instead
     assert "s1" not in watch._seen and "s1" not in watch._moving
 
 
+def test_only_the_step_compares_everything_but_the_step_keys():
+    def view(page="critical-points", query=None, question=None, revealed=False, preset=None):
+        return cs.View(page, dict(query or {}), question, revealed, 1, preset)
+
+    shown = room.shown_of(view(query={"steps": "40", "k": "12"}))
+    step = frozenset({"k"})
+    assert room.only_the_step(shown, view(query={"steps": "40", "k": "11"}), step)
+    assert room.only_the_step(shown, view(query={"steps": "40"}), step)  # the teacher's step back at its default
+    assert room.only_the_step(shown, view(query={"steps": "40", "k": "12"}), step)
+    assert not room.only_the_step(shown, view(query={"steps": "41", "k": "11"}), step)  # a setting too
+    assert not room.only_the_step(shown, view(query={"steps": "40", "k": "11", "lr": "0.1"}), step)
+    assert not room.only_the_step(shown, view("playground", {"steps": "40", "k": "11"}), step)  # another page
+    assert not room.only_the_step(shown, view(query={"steps": "40", "k": "11"}, question="critical-points:q"), step)
+    assert not room.only_the_step(shown, view(query={"steps": "40", "k": "11"}, preset="escape"), step)
+    assert not room.only_the_step(shown, view(query={"steps": "40", "k": "11"}), frozenset())  # no step fragment
+    assert not room.only_the_step(None, view(query={"steps": "40", "k": "11"}), step)  # nothing known shown
+
+
+class _FragmentSession(_PagedSession):
+    fragments = {"f", "step"}
+
+    def has_fragment(self, fragment_id):
+        return fragment_id in self.fragments
+
+
+def test_a_teachers_step_is_followed_by_the_step_fragment_alone(monkeypatch):
+    """When the teacher moved nothing but the selected step of the page a student shows, the
+    student's look becomes a run of the page's step fragment (as the teacher's own step was), not
+    of the whole page; anything more, a step fragment not known or gone: the whole page."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    def tick():
+        return ClientState(page_script_hash="h-cp", fragment_id="f", is_auto_rerun=True, query_string="lang=en&k=5")
+
+    fragments.install(_Session)
+    watch, traffic = room.Watch(), room.Traffic(1)
+    monkeypatch.setattr(room, "_WATCH", watch)
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {"k": "5"})
+    shown = room.shown_of(store.view(code))
+    watch.watch("s1", store, code, True, version, "f", shown)
+    student = _FragmentSession("s1")
+    store.publish(code, secret, "critical-points", {"k": "4"})  # the step, before the page told its step fragment
+    student.request_rerun(tick())
+    assert student.requests[-1].fragment_id == "" and watch.catch_up("s1") is not None  # the whole page
+    watch.watch("s1", store, code, True, version + 1, "f", room.shown_of(store.view(code)))
+    watch.stepped("s1", "critical-points", "step", frozenset({"k"}), version + 1, room.shown_of(store.view(code)))
+    store.publish(code, secret, "critical-points", {"k": "3"})
+    student.request_rerun(tick())
+    alone = student.requests[-1]
+    assert (alone.fragment_id, alone.page_script_hash, alone.is_auto_rerun, alone.query_string) == ("step", "h-cp", True,
+                                                                                                  "lang=en&k=5")
+    assert watch.catch_up("s1") is None  # a fragment's run takes no turn
+    assert watch._seen["s1"].version == version + 2 and watch._seen["s1"].shown[1] == {"k": "3"}
+    n = len(student.requests)
+    student.request_rerun(tick())
+    assert len(student.requests) == n  # until the fragment's run tells the watch, the looks find nothing new
+    store.publish(code, secret, "critical-points", {"k": "3", "steps": "40"})  # a setting: the whole page
+    student.request_rerun(tick())
+    assert student.requests[-1].fragment_id == "" and student.requests[-1].page_script_hash == "h-cp"
+    watch.watch("s1", store, code, True, version + 3, "f", room.shown_of(store.view(code)))  # its run: no step fragment yet
+    assert watch._seen["s1"].step is not None  # … the page's own, told again by its step fragment in that run
+    watch.watch("s1", store, code, True, version + 3, "f", ("adaptive-lr", {}, None, False, None))
+    assert watch._seen["s1"].step is None  # another page: the step fragment of the page left is forgotten
+    watch.stepped("s1", "critical-points", "step", frozenset({"k"}), version + 3, room.shown_of(store.view(code)))
+    student.fragments = {"f"}  # the step fragment is gone (Streamlit would drop a request for it)
+    store.publish(code, secret, "critical-points", {"k": "2", "steps": "40"})
+    student.request_rerun(tick())
+    assert student.requests[-1].fragment_id == "f"  # the look runs as it is, and follows as it always did
+
+
 def test_a_following_students_look_tells_the_watch_what_it_shows():
     """The follow fragment's run (in AppTest: each page run draws it) tells the watch the
     version it shows, under its own fragment id; leaving the class forgets the student."""
@@ -584,7 +657,8 @@ def test_a_following_students_look_tells_the_watch_what_it_shows():
     student = apptest.open_page("app.py", "en", {"class": code})
     mine = [k for k, v in room._WATCH._seen.items() if v[1] == code]
     assert len(mine) == 1
-    _, _, attached, version, fragment = room._WATCH._seen[mine[0]]
+    seen = room._WATCH._seen[mine[0]]
+    attached, version, fragment = seen.attached, seen.version, seen.fragment
     assert attached and version == room.store().view(code).version and fragment
     assert room._WATCH.nothing_new(mine[0], fragment)
     p = presets.for_page("critical-points")[1]

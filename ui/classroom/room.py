@@ -29,6 +29,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -230,6 +231,7 @@ def _adopt(m: dict, view: cs.View):
 
     page = PAGE_BY_ID.get(view.page)
     m["seen"] = view.version
+    m["shown"] = shown_of(view)
     if page is None:
         return None
     ss = st.session_state
@@ -402,6 +404,32 @@ fragments.on_run_asked(lambda sid: _TRAFFIC.ask(sid))  # late-bound: the tests s
 fragments.quiet_while(lambda sid, _fragment: _TRAFFIC.catching_up(sid))
 
 
+def shown_of(view: cs.View) -> tuple:
+    """What a student's page shows of the teacher's view: page, query, question, reveal, preset."""
+    return view.page, dict(view.query), view.question, view.revealed, view.preset
+
+
+def only_the_step(shown: tuple | None, view: cs.View, step_keys) -> bool:
+    """Whether `view` differs from the `shown` one in nothing but the selected step (`step_keys`:
+    the URL keys of the step pickers of the page's step fragment)."""
+    if shown is None or not step_keys or (shown[0], *shown[2:]) != (view.page, view.question, view.revealed, view.preset):
+        return False
+    return ({k: v for k, v in shown[1].items() if k not in step_keys}
+            == {k: v for k, v in view.query.items() if k not in step_keys})
+
+
+class Seen(NamedTuple):
+    """What a following student's page shows, as its last run told the `Watch`."""
+
+    store: cs.ClassStore
+    code: str
+    attached: bool
+    version: int | None  # the teacher's version shown
+    fragment: str  # the follow fragment's id
+    shown: tuple | None = None  # `shown_of` the view shown
+    step: tuple | None = None  # (page, the step fragment's id, its step keys) of the page shown
+
+
 class Watch:
     """The students whose next look at the store (the follow fragment's run, every second)
     would find nothing to do: the class is there and the teacher has not moved since (or the
@@ -424,19 +452,32 @@ class Watch:
     def __init__(self):
         self._lock = threading.Lock()
         self._seen: OrderedDict[str, tuple] = OrderedDict()  # session → (store, code, attached, version shown, fragment id)
-        self._moving: dict[str, int] = {}  # session → the version its look found (`moved_to`, until `taken`)
+        self._moving: dict[str, tuple] = {}  # session → what its look found (`moved_to`, until `taken`)
         self._catch_ups: OrderedDict[str, int] = OrderedDict()  # session → `Traffic.mark()` as its catch-up was set off
 
     def watch(self, sid: str, store: cs.ClassStore, code: str, attached: bool, version: int | None,
-              fragment_id: str | None) -> None:
+              fragment_id: str | None, shown: tuple | None = None) -> None:
         with self._lock:
             if fragment_id is None or (attached and version is None) or not store.in_process:
                 self._seen.pop(sid, None)
                 return
-            self._seen[sid] = (store, code, attached, version, fragment_id)
+            before = self._seen.get(sid)
+            step = before.step if before is not None and before.step and shown and before.step[0] == shown[0] else None
+            self._seen[sid] = Seen(store, code, attached, version, fragment_id, shown, step)
             self._seen.move_to_end(sid)
             while len(self._seen) > self.KEPT:
                 self._seen.popitem(last=False)
+
+    def stepped(self, sid: str, page: str, fragment_id: str | None, step_keys: frozenset, version: int | None,
+                shown: tuple | None) -> None:
+        """A run of session `sid`'s step fragment (`step_fragment`) on `page`: its id and step
+        keys, and what the page shows now (a run of the fragment alone may have moved the step)."""
+        with self._lock:
+            seen = self._seen.get(sid)
+            if seen is None:
+                return
+            step = (page, fragment_id, step_keys) if fragment_id and step_keys else None
+            self._seen[sid] = seen._replace(version=version, shown=shown, step=step)
 
     def forget(self, sid: str) -> None:
         with self._lock:
@@ -444,15 +485,15 @@ class Watch:
             self._moving.pop(sid, None)
             self._catch_ups.pop(sid, None)
 
-    def _look(self, sid: str, fragment_id: str) -> tuple[tuple, cs.View | None] | None:
+    def _look(self, sid: str, fragment_id: str) -> tuple[Seen, cs.View | None] | None:
         """What session `sid` was told to show and the class's view now (None: not known, or
         any doubt)."""
         with self._lock:
             seen = self._seen.get(sid)
-        if seen is None or seen[4] != fragment_id:
+        if seen is None or seen.fragment != fragment_id:
             return None
         try:
-            return seen, seen[0].view(seen[1])
+            return seen, seen.store.view(seen.code)
         except Exception:  # noqa: BLE001 — the run says what is wrong with the store
             return None
 
@@ -461,40 +502,47 @@ class Watch:
         look = self._look(sid, fragment_id)
         if look is None:
             return False
-        (_, _, attached, version, _), view = look
-        return view is not None and (not attached or view.version == version)
+        seen, view = look
+        return view is not None and (not seen.attached or view.version == seen.version)
 
-    def moved_to(self, sid: str, fragment_id: str) -> str | None:
-        """The teacher's page (its URL path name), when the look that session `sid` asks for
-        would find that the teacher moved and go there: the server runs that page at once
+    def moved_to(self, sid: str, fragment_id: str) -> str | fragments.Fragment | None:
+        """Where the look that session `sid` asks for would go, when it would find that the
+        teacher moved: the teacher's page (its URL path name), which the server runs at once
         instead (`fragments.run_instead`; the look's own run, ≈ a tenth of a follow's server
-        time, is not needed).  None: let the look run."""
+        time, is not needed); or, when the teacher moved nothing but the selected step of the
+        page shown, the page's step fragment, which catches up alone (`step_fragment`), as the
+        teacher's own step did.  None: let the look run."""
         look = self._look(sid, fragment_id)
         if look is None:
             return None
-        (_, _, attached, version, _), view = look
-        if view is None or not attached or view.version == version:
+        seen, view = look
+        if view is None or not seen.attached or view.version == seen.version:
             return None
         from ui.shell import PAGE_BY_ID
 
         page = PAGE_BY_ID.get(view.page)
         if page is None:
             return None
+        alone = seen.step is not None and seen.step[0] == view.page and only_the_step(seen.shown, view, seen.step[2])
         with self._lock:
-            self._moving[sid] = view.version
+            self._moving[sid] = (view.version, shown_of(view), alone)
             while len(self._moving) > self.KEPT:
                 self._moving.pop(next(iter(self._moving)))
+        if alone:
+            return fragments.Fragment(seen.step[1])
         return "" if page.path == "app.py" else page.id
 
     def taken(self, sid: str, mark: int) -> None:
-        """The page `moved_to` named is on its way to session `sid`, set off at `Traffic.mark()`
-        = `mark`: its run takes a turn and draws the teacher's newest view (`turn`), and until it
-        tells what it shows, the student's looks find nothing new."""
+        """What `moved_to` named is on its way to session `sid`, set off at `Traffic.mark()` =
+        `mark`: a page's run takes a turn and draws the teacher's newest view (`turn`); and
+        until the run tells what it shows, the student's looks find nothing new."""
         with self._lock:
-            version = self._moving.pop(sid, None)
+            version, shown, alone = self._moving.pop(sid, (None, None, False))
             seen = self._seen.get(sid)
             if version is not None and seen is not None:
-                self._seen[sid] = (*seen[:3], version, seen[4])
+                self._seen[sid] = seen._replace(version=version, shown=shown)
+            if alone:
+                return
             self._catch_ups[sid] = mark
             self._catch_ups.move_to_end(sid)
             while len(self._catch_ups) > self.KEPT:
@@ -586,7 +634,65 @@ def _follow() -> None:
     if m.get("role") != "student":  # the class ended: the whole page says so
         _WATCH.forget(viewer())
         st.rerun(scope="app")
-    _WATCH.watch(viewer(), store(), m["code"], bool(m.get("attached")), m.get("seen"), _fragment_id())
+    _WATCH.watch(viewer(), store(), m["code"], bool(m.get("attached")), m.get("seen"), _fragment_id(), m.get("shown"))
+
+
+_STEP = threading.local()  # .keys: the step pickers' URL keys drawn by the step fragment running on this thread
+
+
+def step_key(key: str) -> None:
+    """A step picker (`view.step_picker`) drew the selected step under URL key `key`."""
+    drawn = getattr(_STEP, "keys", None)
+    if drawn is not None:
+        drawn.append(key)
+
+
+@contextmanager
+def step_fragment(page_id: str):
+    """A run of the page's step fragment (`view.step_view`).  For a student following the
+    teacher, run alone — the server's answer to a look that found the teacher moved nothing but
+    the step (`Watch.moved_to`) — it first takes the teacher's step (or, if the teacher has
+    moved on meanwhile, goes to the teacher's view as a look would); then it tells the watch its
+    id, its step keys and what the page shows."""
+    m = st.session_state.get(keys.CLASS, {})
+    if following() and _alone():
+        _take_step(m)
+    _STEP.keys = []
+    try:
+        yield
+        drawn = frozenset(_STEP.keys)
+    finally:
+        _STEP.keys = None
+    if following():
+        m["steps"] = sorted(drawn)
+        _WATCH.stepped(viewer(), page_id, _fragment_id(), drawn, m.get("seen"), m.get("shown"))
+
+
+def _alone() -> bool:
+    """Whether this run is a fragment's run alone (not the whole page's)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(getattr(ctx, "fragment_ids_this_run", None))
+
+
+def _take_step(m: dict) -> None:
+    view = _call(m, store().view, m["code"])
+    if view is None or view.version == m.get("seen"):
+        return
+    step_keys = frozenset(m.get("steps", ()))
+    if not only_the_step(m.get("shown"), view, step_keys):
+        _apply(m, view)  # more than the step changed: the whole page follows, as after a look
+        return
+    from ui.common.state import forget
+
+    snapshot = st.session_state[keys.URL_SNAPSHOT]
+    for key in step_keys:
+        if key in view.query:
+            snapshot[key] = view.query[key]  # the step picker takes it, as from a link
+        else:
+            forget(key)  # the teacher's step is the default
+    m["seen"], m["shown"] = view.version, shown_of(view)
 
 
 def _student_banner(m: dict, lang: str) -> None:

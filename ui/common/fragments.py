@@ -4,9 +4,10 @@
    timer's rerun while the session is busy with a run that redraws its whole page, or that would
    find nothing to do (`quiet_while`: a student catching up with the teacher, a student's look at
    a teacher who has not moved, `ui.classroom.room`).
-2. A timer's rerun of a fragment can become a run of another whole page (`run_instead`): a
-   student's look at the store that will find the teacher moved to another view runs the
-   teacher's page at once, instead of a run of the look that then asks for that page.
+2. A timer's rerun of a fragment can become a run of another whole page, or of another
+   fragment of the page (`run_instead`): a student's look at the store that will find the
+   teacher moved to another view runs the teacher's page at once (or, when the teacher moved
+   only the step, the page's step fragment), instead of a run of the look that then asks for it.
 3. A request the learner made (a click, a link, a setting; not a timer fragment's automatic
    rerun) is told to the listeners of `on_run_asked`: a student's catch-up run that waits for
    its turn behind the class gives way to it (`ui.classroom.room.Traffic`).
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,19 @@ def quiet(session_id: str, client_state) -> bool:
             and any(busy(session_id, client_state.fragment_id) for busy in _QUIET))
 
 
-def run_instead(page_for: Callable[[str, str], str | None], taken: Callable[[str], None]) -> None:
+@dataclass(frozen=True)
+class Fragment:
+    """Another fragment of the page shown, by its id (what a `run_instead` hook may name)."""
+
+    id: str
+
+
+def run_instead(page_for: Callable[[str, str], str | Fragment | None], taken: Callable[[str], None]) -> None:
     """A timer's rerun of a fragment for which `page_for(session_id, fragment_id)` names a page
-    (its URL path name; "" for the app's main page) runs that whole page instead, and
-    `taken(session_id)` is told (before Streamlit gets the request).  A page the session's app
-    does not have leaves the request as it was, untold."""
+    (its URL path name; "" for the app's main page) runs that whole page instead; one that names
+    another `Fragment` of the page runs that fragment instead.  `taken(session_id)` is told
+    (before Streamlit gets the request).  A page the session's app does not have, or a fragment
+    the session does not have, leaves the request as it was, untold."""
     _INSTEAD.append((page_for, taken))
 
 
@@ -68,6 +78,14 @@ def instead(session, client_state):
         return client_state
     for page_for, taken in _INSTEAD:
         page = page_for(session.id, client_state.fragment_id)
+        if isinstance(page, Fragment):
+            if not _has_fragment(session, page.id):
+                continue
+            other = type(client_state)()
+            other.CopyFrom(client_state)
+            other.fragment_id = page.id
+            taken(session.id)
+            return other
         page_hash = _page_hash(session, page) if page is not None else None
         if page_hash:
             whole = type(client_state)()
@@ -78,6 +96,14 @@ def instead(session, client_state):
             taken(session.id)
             return whole
     return client_state
+
+
+def _has_fragment(session, fragment_id: str) -> bool:
+    """Whether the session still has the fragment (Streamlit drops a request for one it has not)."""
+    try:
+        return bool(session.has_fragment(fragment_id))
+    except AttributeError:
+        return False
 
 
 def _page_hash(session, url_pathname: str) -> str | None:

@@ -207,6 +207,7 @@ def step_picker(sh: Shell, label: str, lo: int, hi: int, default: int, key: str 
     lo, hi = int(lo), int(hi)
     default = int(min(max(default, lo), hi))
     k = int(sh.controls.slider(key, label, lo, hi, default, integer=True, help=help))
+    room.step_key(key)
     if st.query_params.get(key) != (str(k) if k != default else None):  # a fragment rerun writes no URL of its own
         if k != default:
             st.query_params[key] = str(k)
@@ -234,7 +235,8 @@ def _start_moved(race: Race) -> bool:
 def _step_fragment(draw, race: Race | None) -> None:
     if race is not None and _start_moved(race):  # a click on a chart in here moved the start: a new race
         st.rerun(scope="app")
-    draw()
+    with room.step_fragment(st.session_state.get(keys.URL_PAGE, "")):  # a follower takes the teacher's step here
+        draw()
     room.publish_fragment()  # in a class, the teacher's step (a run of this fragment alone) reaches the students
 
 
