@@ -18,7 +18,8 @@ sends one on that interval, whether a run is going on or not (Streamlit's fronte
    teacher reveals and the class follows.
 
 Measured: follow latency (the teacher's run finished, its view published → a follower's
-full run of the teacher's page finished), the free students' latency (request → run
+run that draws it finished: the teacher's page, or its step fragment alone when the teacher
+moved only the step), the free students' latency (request → run
 finished), poll answers counted = sent, CPU, memory (proportional set size) before the
 class, at its peak, and after the class expired.  The last needs the class and its
 sessions gone: the servers run with a class expiry of `--class-ttl` seconds (set by this
@@ -118,6 +119,8 @@ class Client:
     pages: dict[str, str] = field(default_factory=dict)  # url path name → page script hash
     fragments: dict[str, float] = field(default_factory=dict)  # fragments the server asks to rerun → interval
     widgets: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # id → (id, fragment, options)
+    query: str = ""  # the URL's query as the browser shows it (the server's page_info_changed): sent with every request
+    drew: int = 0  # the elements the last run drew
     follows: list[tuple[float, str]] = field(default_factory=list)  # (finished at, page) of each follow
     text: str = ""
     page: str = "?"  # the page of the last full run (its URL path name)
@@ -131,6 +134,7 @@ class Client:
         """Read messages until a run has finished (a switch_page run continues as another
         run); whether a full run (not only a fragment's) happened."""
         self.text = ""
+        self.drew = 0
         widgets: dict = {}
         fragments: dict = {}
         while True:
@@ -146,9 +150,12 @@ class Client:
                 self.pages = {p.url_pathname or "home": p.page_script_hash for p in nav.app_pages}
                 self.page_hash = nav.page_script_hash
                 self.page = next((n for n, h in self.pages.items() if h == nav.page_script_hash), "?")
+            elif kind == "page_info_changed":
+                self.query = msg.page_info_changed.query_string
             elif kind == "auto_rerun":
                 fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                self.drew += 1
                 self._element(msg.delta.new_element, msg.delta.fragment_id, widgets)
             elif kind == "script_finished":
                 if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -177,6 +184,7 @@ class Client:
     async def run(self, page: str, query: str) -> float:
         async with self.lock:
             t0 = time.monotonic()
+            self.query = query
             await self.ws.send(_rerun(page, query, page_hash=self.pages.get(page, "")))
             await self.until_finished()
             return time.monotonic() - t0
@@ -184,7 +192,7 @@ class Client:
     async def fragment(self, fid: str) -> bool:
         """What the browser does when a fragment's `run_every` comes round."""
         async with self.lock:
-            await self.ws.send(_rerun(self.page, "", fragment=fid, page_hash=self.page_hash))
+            await self.ws.send(_rerun(self.page, self.query, fragment=fid, page_hash=self.page_hash))
             return await self.until_finished()
 
     async def click(self, key: str, extra: tuple = ()) -> None:
@@ -194,7 +202,7 @@ class Client:
             raise RuntimeError(f"{self.name}: no button {key!r} on {self.page}")
         wid, fragment, _ = got
         async with self.lock:
-            await self.ws.send(_rerun(self.page, "", fragment=fragment, page_hash=self.page_hash,
+            await self.ws.send(_rerun(self.page, self.query, fragment=fragment, page_hash=self.page_hash,
                                       widgets=((wid, "trigger_value", True), *extra)))
             await self.until_finished()
 
@@ -223,7 +231,7 @@ async def follower(c: Client, code: str, stop: asyncio.Event, delay: float, poll
             if clicking[0]:
                 if SENT_TEXT in c.text:
                     sent.set()
-            elif full:  # the poll saw the teacher's change and followed
+            elif full or c.drew:  # the poll saw the teacher's change and followed (the teacher's step: in the step fragment)
                 c.follows.append((time.monotonic(), c.page))
                 if c.widget(send_key) and c.name not in poll.answered:
                     answer_at[0] = time.monotonic() + rng.uniform(0.5, 3.0)
@@ -245,7 +253,7 @@ async def follower(c: Client, code: str, stop: asyncio.Event, delay: float, poll
                 wid, fragment, _ = c.widget(send_key)
                 clicking[0] = True
                 sent.clear()
-                await c.ws.send(_rerun(c.page, "", fragment=fragment, page_hash=c.page_hash,
+                await c.ws.send(_rerun(c.page, c.query, fragment=fragment, page_hash=c.page_hash,
                                        widgets=((wid, "trigger_value", True), (rid, "string_value", rng.choice(options)))))
                 try:
                     await asyncio.wait_for(sent.wait(), TIMEOUT)
@@ -256,7 +264,7 @@ async def follower(c: Client, code: str, stop: asyncio.Event, delay: float, poll
                 finally:
                     clicking[0] = False
             elif polling:
-                await c.ws.send(_rerun(c.page, "", fragment=polling[0][0], page_hash=c.page_hash))
+                await c.ws.send(_rerun(c.page, c.query, fragment=polling[0][0], page_hash=c.page_hash))
     except Exception as exc:  # noqa: BLE001 — reported, never stops the class
         c.errors.append(f"{c.name}: {type(exc).__name__}: {exc}"[:300])
     finally:
