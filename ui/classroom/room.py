@@ -37,7 +37,7 @@ import streamlit as st
 from ui.classroom import store as cs
 from ui.common import fragments, keys, presets
 from ui.common.jobs import viewer
-from ui.common.state import GLOBAL_KEYS, current_query, load_snapshot
+from ui.common.state import GLOBAL_KEYS, current_query, forget, load_snapshot
 from ui.text import t
 
 FOLLOW_EVERY_S = 1.0  # a student's poll of the teacher's view (follow within 2 s)
@@ -451,7 +451,7 @@ class Watch:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._seen: OrderedDict[str, tuple] = OrderedDict()  # session → (store, code, attached, version shown, fragment id)
+        self._seen: OrderedDict[str, Seen] = OrderedDict()  # session → what its page shows
         self._moving: dict[str, tuple] = {}  # session → what its look found (`moved_to`, until `taken`)
         self._catch_ups: OrderedDict[str, int] = OrderedDict()  # session → `Traffic.mark()` as its catch-up was set off
 
@@ -684,8 +684,6 @@ def _take_step(m: dict) -> None:
     if not only_the_step(m.get("shown"), view, step_keys):
         _apply(m, view)  # more than the step changed: the whole page follows, as after a look
         return
-    from ui.common.state import forget
-
     snapshot = st.session_state[keys.URL_SNAPSHOT]
     for key in step_keys:
         if key in view.query:

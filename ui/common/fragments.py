@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _MARK = "_optlab_drops_stale_fragments"
 _LISTENERS: list[Callable[[str], None]] = []
 _QUIET: list[Callable[[str, str], bool]] = []
-_INSTEAD: list[tuple[Callable[[str, str], str | None], Callable[[str], None]]] = []
+_INSTEAD: list[tuple[Callable, Callable[[str], None]]] = []  # (page_for, taken) of `run_instead`
 
 
 def quiet_while(busy: Callable[[str, str], bool]) -> None:
@@ -71,9 +71,9 @@ def run_instead(page_for: Callable[[str, str], str | Fragment | None], taken: Ca
 
 
 def instead(session, client_state):
-    """`client_state`, or the request for the whole page that a `run_instead` hook names: the
-    fragment's timer request with its fragment taken out and the page put in (still an
-    automatic rerun: not the learner's request)."""
+    """`client_state`, or the request for what a `run_instead` hook names: the fragment's timer
+    request with its fragment taken out and the page put in, or with the other fragment put in
+    (still an automatic rerun: not the learner's request)."""
     if client_state is None or not client_state.is_auto_rerun or not client_state.fragment_id:
         return client_state
     for page_for, taken in _INSTEAD:
