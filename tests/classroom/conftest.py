@@ -89,3 +89,16 @@ def make_store(request):
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def server_ws(tmp_path_factory) -> Iterator[str]:
+    """The app on a real server of this test module's own (`streamlit run`, 127.0.0.1, a free
+    port), as the websocket URL a browser connects to; stopped by its own process handle."""
+    from tests.browser.conftest import StreamlitServer
+
+    server = StreamlitServer(tmp_path_factory.mktemp("server") / "server.log")
+    try:
+        yield server.start().replace("http://", "ws://") + "/_stcore/stream"
+    finally:
+        server.stop()

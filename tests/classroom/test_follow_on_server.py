@@ -14,10 +14,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
-import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import StreamlitServer
 from tests.load.classroom import CODE_RE, Client, _rerun
 
 TIMEOUT_S = 120.0
@@ -75,14 +73,6 @@ async def _scenario(url: str) -> dict:
             if c.ws is not None:
                 await c.ws.close()
 
-
-@pytest.fixture(scope="module")
-def server_ws(tmp_path_factory):
-    server = StreamlitServer(tmp_path_factory.mktemp("follow") / "server.log")
-    try:
-        yield server.start().replace("http://", "ws://") + "/_stcore/stream"
-    finally:
-        server.stop()
 
 
 def test_the_teachers_step_runs_the_step_fragment_alone_and_a_page_the_page_itself(server_ws):

@@ -534,6 +534,18 @@ class _PagedSession(_Session):
     _pages_manager = _Pages()
 
 
+def _watched_class(monkeypatch, query: dict):
+    """The server's rerun requests wrapped (on the stand-in session class), a watch and traffic
+    of the test's own, and a class whose teacher shows critical-points with `query`."""
+    fragments.install(_Session)
+    watch, traffic = room.Watch(), room.Traffic(1)
+    monkeypatch.setattr(room, "_WATCH", watch)
+    monkeypatch.setattr(room, "_TRAFFIC", traffic)
+    store = cs.MemoryStore()
+    code, secret = store.create()
+    return watch, traffic, store, code, secret, store.publish(code, secret, "critical-points", query)
+
+
 def test_a_look_that_would_find_the_teacher_moved_runs_the_teachers_page_instead(monkeypatch):
     """The follow fragment's timer, when the teacher moved: the server runs the teacher's page
     at once (still an automatic rerun, so no catch-up gives way to it), marks it as a catch-up
@@ -543,13 +555,7 @@ def test_a_look_that_would_find_the_teacher_moved_runs_the_teachers_page_instead
     def tick():
         return ClientState(page_script_hash="h-cp", fragment_id="f", is_auto_rerun=True, query_string="lang=en")
 
-    fragments.install(_Session)
-    watch, traffic = room.Watch(), room.Traffic(1)
-    monkeypatch.setattr(room, "_WATCH", watch)
-    monkeypatch.setattr(room, "_TRAFFIC", traffic)
-    store = cs.MemoryStore()
-    code, secret = store.create()
-    version = store.publish(code, secret, "critical-points", {})
+    watch, traffic, store, code, secret, version = _watched_class(monkeypatch, {})
     watch.watch("s1", store, code, True, version, "f")
     watch.watch("s2", store, code, False, None, "f")  # exploring on their own
     student, explorer = _PagedSession("s1"), _PagedSession("s2")
@@ -611,13 +617,7 @@ def test_a_teachers_step_is_followed_by_the_step_fragment_alone(monkeypatch):
     def tick():
         return ClientState(page_script_hash="h-cp", fragment_id="f", is_auto_rerun=True, query_string="lang=en&k=5")
 
-    fragments.install(_Session)
-    watch, traffic = room.Watch(), room.Traffic(1)
-    monkeypatch.setattr(room, "_WATCH", watch)
-    monkeypatch.setattr(room, "_TRAFFIC", traffic)
-    store = cs.MemoryStore()
-    code, secret = store.create()
-    version = store.publish(code, secret, "critical-points", {"k": "5"})
+    watch, traffic, store, code, secret, version = _watched_class(monkeypatch, {"k": "5"})
     shown = room.shown_of(store.view(code))
     watch.watch("s1", store, code, True, version, "f", shown)
     student = _FragmentSession("s1")

@@ -12,11 +12,9 @@ import asyncio
 import inspect
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import websockets
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import StreamlitServer
 from tests.load.classroom import _rerun
 from ui.common import fragments
 
@@ -76,14 +74,6 @@ async def _scenario(url: str) -> tuple[list[str], dict[str, str], list[str]]:
         await s.run(B)  # whatever was queued behind B's run has run before this one
         return s.started, s.pages, s.errors
 
-
-@pytest.fixture(scope="module")
-def server_ws(tmp_path_factory):
-    server = StreamlitServer(tmp_path_factory.mktemp("stale") / "server.log")
-    try:
-        yield server.start().replace("http://", "ws://") + "/_stcore/stream"
-    finally:
-        server.stop()
 
 
 def test_a_fragment_of_the_page_left_never_runs(server_ws):
