@@ -294,12 +294,14 @@ class Shell:
         mine = presets.for_page(self.page.id)
         if not mine:
             return None
-        if self.controls.drawn and not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
-            st.markdown(f"**{self.t('presets')}**")
-        cols = self.controls.columns(preset_columns([self.t(p.title) for p in mine], columns, self.big))
-        for i, p in enumerate(mine):
-            cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply, args=(p,),
-                                       width="stretch", icon="🎯" if self.big else None, help=self.t("presets"))
+        if self.controls.drawn:
+            if not self.big:  # on the projector a 🎯 on each button says it, and the chart gains the line
+                st.markdown(f"**{self.t('presets')}**")
+            cols = st.columns(preset_columns([self.t(p.title) for p in mine], columns, self.big))
+            for i, p in enumerate(mine):
+                cols[i % len(cols)].button(self.t(p.title), key=keys.preset_button(p.id), on_click=presets.apply,
+                                           args=(p,), width="stretch", icon="🎯" if self.big else None,
+                                           help=self.t("presets"))
         active = presets.active(self.page.id)
         if active and active.note:
             st.info(self.t(active.note), icon="👀")

@@ -579,8 +579,11 @@ def test_a_look_that_would_find_the_teacher_moved_runs_the_teachers_page_instead
     student.request_rerun(tick())
     assert student.requests[-1].fragment_id == "f" and watch.catch_up("s1") is None
     _Session("s1").request_rerun(tick())  # a session that does not list its pages: the look runs
-    watch.forget("s1")
-    assert "s1" not in watch._seen and "s1" not in watch._moving
+    store.publish(code, secret, "adaptive-lr", {})
+    student.request_rerun(tick())
+    assert student.requests[-1].page_script_hash == "h-alr"  # a catch-up set off …
+    watch.forget("s1")  # … and forgotten with the session
+    assert "s1" not in watch._seen and watch.catch_up("s1") is None
 
 
 def test_only_the_step_compares_everything_but_the_step_keys():

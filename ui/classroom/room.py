@@ -28,6 +28,7 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -437,8 +438,8 @@ class Watch:
     read instead of a fragment's run (`fragments.quiet_while`; `make load-class` measured
     2.4–3.3 ms of server CPU a second for each student while nothing changes, sixty times over,
     and each caught-up student's looks went on while the rest of the class caught up).  A look
-    that would find the teacher moved becomes the run of the teacher's page itself (`moved_to`,
-    `taken`): the look's own run would only have asked for it.
+    that would find the teacher moved becomes the run of the teacher's page itself (`moved_to`):
+    the look's own run would only have asked for it.
 
     `watch` is told by each run of the follow fragment what it saw; any doubt (another
     fragment, a session not told of, a store that fails or has no such class, a teacher who
@@ -452,7 +453,6 @@ class Watch:
     def __init__(self):
         self._lock = threading.Lock()
         self._seen: OrderedDict[str, Seen] = OrderedDict()  # session → what its page shows
-        self._moving: dict[str, tuple] = {}  # session → what its look found (`moved_to`, until `taken`)
         self._catch_ups: OrderedDict[str, int] = OrderedDict()  # session → `Traffic.mark()` as its catch-up was set off
 
     def watch(self, sid: str, store: cs.ClassStore, code: str, attached: bool, version: int | None,
@@ -482,7 +482,6 @@ class Watch:
     def forget(self, sid: str) -> None:
         with self._lock:
             self._seen.pop(sid, None)
-            self._moving.pop(sid, None)
             self._catch_ups.pop(sid, None)
 
     def _look(self, sid: str, fragment_id: str) -> tuple[Seen, cs.View | None] | None:
@@ -505,13 +504,15 @@ class Watch:
         seen, view = look
         return view is not None and (not seen.attached or view.version == seen.version)
 
-    def moved_to(self, sid: str, fragment_id: str) -> str | fragments.Fragment | None:
-        """Where the look that session `sid` asks for would go, when it would find that the
+    def moved_to(self, sid: str, fragment_id: str, mark: Callable[[], int]) -> fragments.Instead | None:
+        """What the look that session `sid` asks for would lead to, when it would find that the
         teacher moved: the teacher's page (its URL path name), which the server runs at once
         instead (`fragments.run_instead`; the look's own run, ≈ a tenth of a follow's server
         time, is not needed); or, when the teacher moved nothing but the selected step of the
         page shown, the page's step fragment, which catches up alone (`step_fragment`), as the
-        teacher's own step did.  None: let the look run."""
+        teacher's own step did.  None: let the look run.  Once the request is turned (`then`),
+        until the run tells what it shows, the student's looks find nothing new; a page's run
+        takes a turn as a catch-up set off at `mark()` and draws the teacher's newest view (`turn`)."""
         look = self._look(sid, fragment_id)
         if look is None:
             return None
@@ -523,25 +524,18 @@ class Watch:
         page = PAGE_BY_ID.get(view.page)
         if page is None:
             return None
-        alone = seen.step is not None and seen.step[0] == view.page and only_the_step(seen.shown, view, seen.step[2])
-        with self._lock:
-            self._moving[sid] = (view.version, shown_of(view), alone)
-            while len(self._moving) > self.KEPT:
-                self._moving.pop(next(iter(self._moving)))
-        if alone:
-            return fragments.Fragment(seen.step[1])
-        return "" if page.path == "app.py" else page.id
+        shown = shown_of(view)
+        if seen.step is not None and seen.step[0] == view.page and only_the_step(seen.shown, view, seen.step[2]):
+            return fragments.Instead(fragment=seen.step[1], then=lambda: self._turned(sid, view.version, shown, None))
+        return fragments.Instead(page="" if page.path == "app.py" else page.id,
+                                 then=lambda: self._turned(sid, view.version, shown, mark()))
 
-    def taken(self, sid: str, mark: int) -> None:
-        """What `moved_to` named is on its way to session `sid`, set off at `Traffic.mark()` =
-        `mark`: a page's run takes a turn and draws the teacher's newest view (`turn`); and
-        until the run tells what it shows, the student's looks find nothing new."""
+    def _turned(self, sid: str, version: int, shown: tuple, mark: int | None) -> None:
         with self._lock:
-            version, shown, alone = self._moving.pop(sid, (None, None, False))
             seen = self._seen.get(sid)
-            if version is not None and seen is not None:
+            if seen is not None:
                 self._seen[sid] = seen._replace(version=version, shown=shown)
-            if alone:
+            if mark is None:  # a fragment's run takes no turn
                 return
             self._catch_ups[sid] = mark
             self._catch_ups.move_to_end(sid)
@@ -549,14 +543,14 @@ class Watch:
                 self._catch_ups.popitem(last=False)
 
     def catch_up(self, sid: str) -> int | None:
-        """The mark of the catch-up set off for session `sid` by the server (`taken`), once."""
+        """The mark of the catch-up set off for session `sid` by the server (`moved_to`), once."""
         with self._lock:
             return self._catch_ups.pop(sid, None)
 
 
 _WATCH = Watch()
 fragments.quiet_while(lambda sid, fragment: _WATCH.nothing_new(sid, fragment))  # late-bound, as the traffic
-fragments.run_instead(lambda sid, fragment: _WATCH.moved_to(sid, fragment), lambda sid: _WATCH.taken(sid, _TRAFFIC.mark()))
+fragments.run_instead(lambda sid, fragment: _WATCH.moved_to(sid, fragment, lambda: _TRAFFIC.mark()))
 
 
 def _fragment_id() -> str | None:
@@ -831,10 +825,7 @@ def publish_fragment() -> None:
     """The end of a fragment that changes the URL (the selected step's, `view.step_view`):
     when it ran alone (the teacher moved the step), the teacher's view goes to the store now;
     inside a full run the shell publishes once the page is done."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if role() == "teacher" and ctx is not None and getattr(ctx, "fragment_ids_this_run", None):
+    if role() == "teacher" and _alone():
         publish(st.session_state.get(keys.URL_PAGE, ""))
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _MARK = "_optlab_drops_stale_fragments"
 _LISTENERS: list[Callable[[str], None]] = []
 _QUIET: list[Callable[[str, str], bool]] = []
-_INSTEAD: list[tuple[Callable, Callable[[str], None]]] = []  # (page_for, taken) of `run_instead`
+_INSTEAD: list[Callable] = []  # the hooks of `run_instead`
 
 
 def quiet_while(busy: Callable[[str, str], bool]) -> None:
@@ -55,46 +55,48 @@ def quiet(session_id: str, client_state) -> bool:
 
 
 @dataclass(frozen=True)
-class Fragment:
-    """Another fragment of the page shown, by its id (what a `run_instead` hook may name)."""
+class Instead:
+    """What a `run_instead` hook asks to run in place of a timer's fragment rerun: a page (its URL
+    path name; "" for the app's main page) or another fragment of the page shown (its id), and
+    `then()`, told once the request is turned into that (before Streamlit gets it)."""
 
-    id: str
+    page: str | None = None
+    fragment: str | None = None
+    then: Callable[[], None] = lambda: None
 
 
-def run_instead(page_for: Callable[[str, str], str | Fragment | None], taken: Callable[[str], None]) -> None:
-    """A timer's rerun of a fragment for which `page_for(session_id, fragment_id)` names a page
-    (its URL path name; "" for the app's main page) runs that whole page instead; one that names
-    another `Fragment` of the page runs that fragment instead.  `taken(session_id)` is told
-    (before Streamlit gets the request).  A page the session's app does not have, or a fragment
-    the session does not have, leaves the request as it was, untold."""
-    _INSTEAD.append((page_for, taken))
+def run_instead(hook: Callable[[str, str], Instead | None]) -> None:
+    """A timer's rerun of a fragment for which `hook(session_id, fragment_id)` returns an
+    `Instead` runs what it names instead.  A page the session's app does not have, or a fragment
+    the session does not have, leaves the request as it was (and `then` is not told)."""
+    _INSTEAD.append(hook)
 
 
 def instead(session, client_state):
     """`client_state`, or the request for what a `run_instead` hook names: the fragment's timer
-    request with its fragment taken out and the page put in, or with the other fragment put in
+    request with the other fragment put in, or with its fragment taken out and the page put in
     (still an automatic rerun: not the learner's request)."""
     if client_state is None or not client_state.is_auto_rerun or not client_state.fragment_id:
         return client_state
-    for page_for, taken in _INSTEAD:
-        page = page_for(session.id, client_state.fragment_id)
-        if isinstance(page, Fragment):
-            if not _has_fragment(session, page.id):
+    for hook in _INSTEAD:
+        target = hook(session.id, client_state.fragment_id)
+        if target is None:
+            continue
+        if target.fragment is not None:
+            if not _has_fragment(session, target.fragment):
                 continue
-            other = type(client_state)()
-            other.CopyFrom(client_state)
-            other.fragment_id = page.id
-            taken(session.id)
-            return other
-        page_hash = _page_hash(session, page) if page is not None else None
-        if page_hash:
-            whole = type(client_state)()
-            whole.CopyFrom(client_state)
-            whole.fragment_id = ""
-            whole.page_script_hash = page_hash
-            whole.page_name = ""
-            taken(session.id)
-            return whole
+            fields = {"fragment_id": target.fragment}
+        else:
+            page_hash = _page_hash(session, target.page)
+            if not page_hash:
+                continue
+            fields = {"fragment_id": "", "page_script_hash": page_hash, "page_name": ""}
+        turned = type(client_state)()
+        turned.CopyFrom(client_state)
+        for name, value in fields.items():
+            setattr(turned, name, value)
+        target.then()
+        return turned
     return client_state
 
 
