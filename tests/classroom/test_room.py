@@ -131,6 +131,11 @@ def test_a_poll_counts_one_answer_per_student_and_the_reveal_runs_the_preset_eve
     assert any(t(CP.why, "en") in e.value for e in right_en.success)
     assert any(t(CP.why, "zh") in e.value for e in wrong_zh.warning)
     assert any(t(CP.why, "en") in e.value for e in silent.info)
+    for s, lang, mine in ((right_en, "en", CP.answer), (wrong_zh, "zh", wrong), (silent, "en", None)):
+        assert not [b for b in s.button if str(b.key).startswith("_quiz")]  # a follower reads the question, the teacher runs it
+        marked = [e.value for e in s.markdown if t("quiz_yours", lang) in e.value]
+        label = f"**{'ABCD'[mine]}. {t(CP.choices[mine], lang)}** ← {t('quiz_yours', lang)}" if mine is not None else None
+        assert [label in v for v in marked] == ([True] if mine is not None else [])  # their own answer, marked
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -772,15 +777,26 @@ def test_a_follower_sees_the_teachers_page_and_the_teacher_holds_its_controls(pa
     side = [(w.type, getattr(w, "key", None)) for w in _widgets(follower.sidebar)]
     assert side == [("radio", keys.LANG_CHOICE), ("toggle", keys.BIG_CHOICE)], side
     assert t("class_held", "en") in [e.value for e in follower.sidebar.caption]
-    controls = [(w.type, w.key) for w in _widgets(follower.main)
-                if w.type not in ("button", "download_button") and not str(w.key).startswith("_quiz")]
-    assert controls == [], controls  # the page's buttons (downloads, the question) stay, no control
+    controls = [(w.type, w.key) for w in _widgets(follower.main) if w.type not in ("button", "download_button")]
+    assert controls == [], controls  # the page's buttons (downloads, the banner's) stay, no control
+    assert not [w.key for w in _widgets(follower.main) if str(w.key).startswith("_quiz")]  # the questions are read
     preset_keys = {keys.preset_button(p.id) for p in presets.for_page(page)}
     assert not [w.key for w in _widgets(follower.main) if w.key in preset_keys]  # the teacher holds the presets too
     assert preset_keys <= {w.key for w in _widgets(own.main)}
     shown = [leaf for leaf in _leaves(follower.main) if not (leaf[0] == "info" and code in leaf[1])]  # but the banner
     presets_title = ("markdown", f"**{t('presets', 'en')}**")  # … over buttons the follower does not get
-    assert shown == [leaf for leaf in _leaves(own.main) if leaf[0] != "bidi_component" and leaf != presets_title]
+    prompt, held = t("quiz_prompt", "en", title=t("quiz_title", "en"), question=""), ("caption", t("class_quiz_held", "en"))
+    questions = quiz.for_page(page)
+    assert [leaf[1] for leaf in shown if leaf[1].startswith(prompt)] == [  # each question with its choices, to read
+        t("quiz_prompt", "en", title=t("quiz_title", "en"), question=t(q.prompt, "en")) + "\n\n"
+        + "\n".join(f"- {'ABCD'[i]}. {t(c, 'en')}" for i, c in enumerate(q.choices)) for q in questions]
+    assert shown.count(held) == len(questions)
+
+    def unquizzed(leaves):
+        return [leaf for leaf in leaves if not leaf[1].startswith(prompt) and leaf != held]
+
+    assert unquizzed(shown) == unquizzed(leaf for leaf in _leaves(own.main)
+                                         if leaf[0] != "bidi_component" and leaf != presets_title)
     assert _empty_rows(follower.main) == 0  # no row of columns that held only controls
     apptest.assert_clean(follower)
 

@@ -143,10 +143,37 @@ def _student_poll(sh, q: Question) -> None:
             st.success(sh.t("class_poll_sent", answer=_label(sh, q, mine)), icon="📨")
 
 
+def _verdict(sh, q: Question, ran: int | None) -> None:
+    """After the run: which choice was right and why, beside the learner's own prediction."""
+    right = f"{'ABCD'[q.answer]}. {sh.t(q.choices[q.answer])}"
+    if ran == q.answer:
+        st.success(sh.t("quiz_right", answer=right, why=sh.t(q.why)), icon="✅")
+    elif ran is None:
+        st.info(sh.t("quiz_shown", answer=right, why=sh.t(q.why)), icon="💡")
+    else:
+        st.warning(sh.t("quiz_wrong", answer=right, why=sh.t(q.why)), icon="💡")
+
+
+def _held(sh, q: Question) -> None:
+    """A following student's view of a question the teacher has not asked: read, not run — the
+    teacher holds the page (a run would change this screen alone, under a banner that says it
+    follows); after the teacher's reveal, the verdict on the student's own answer."""
+    ran = _state().get(q.key, -1)
+    mine = st.session_state.get(choice_key(q)) if ran != -1 else None
+    lines = [f"- {'**' + _label(sh, q, i) + '** ← ' + sh.t('quiz_yours') if i == mine else _label(sh, q, i)}"
+             for i in range(len(q.choices))]
+    with st.container(border=True):
+        st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)) + "\n\n" + "\n".join(lines))
+        if ran != -1:
+            _verdict(sh, q, ran)
+        else:
+            st.caption(sh.t("class_quiz_held"))
+
+
 def show(sh, q: Question) -> None:
     """One question: its choices, "run it", and after the run the verdict with its why."""
-    if room.following() and alone(q.page) == q:
-        _student_poll(sh, q)
+    if room.following():
+        (_student_poll if alone(q.page) == q else _held)(sh, q)
         return
     ran = _state().get(q.key, -1)
     poll, revealed = room.poll_of(q.page)
@@ -164,13 +191,7 @@ def show(sh, q: Question) -> None:
             c2.button(sh.t("quiz_ask"), key=f"_quiz_ask_{q.page}_{q.id}", on_click=_ask, args=(q,), icon="🙋",
                       help=sh.t("quiz_ask_help"))
         if ran != -1:
-            right = f"{'ABCD'[q.answer]}. {sh.t(q.choices[q.answer])}"
-            if ran == q.answer:
-                st.success(sh.t("quiz_right", answer=right, why=sh.t(q.why)), icon="✅")
-            elif ran is None:
-                st.info(sh.t("quiz_shown", answer=right, why=sh.t(q.why)), icon="💡")
-            else:
-                st.warning(sh.t("quiz_wrong", answer=right, why=sh.t(q.why)), icon="💡")
+            _verdict(sh, q, ran)
         if polled:
             (_counts if revealed else _live_counts)(sh, q, revealed)
 

@@ -33,6 +33,7 @@ EN = {
     "class_poll_answered": "{n} answered",
     "class_poll_reveal": "Reveal and run",
     "class_poll_pick": "Pick an answer first.",
+    "class_quiz_held": "The teacher asks and runs it for the class. “Explore on my own” to run it yourself.",
 }
 
 ZH = {
@@ -66,4 +67,5 @@ ZH = {
     "class_poll_answered": "{n} 人已作答",
     "class_poll_reveal": "揭晓并运行",
     "class_poll_pick": "请先选一个答案。",
+    "class_quiz_held": "由老师向全班提问并运行。点“自己探索”可以自己运行。",
 }
