@@ -90,6 +90,46 @@ def test_an_array_is_read_by_its_values_whatever_its_memory_layout():
     assert _key(_build, z.T, height=300) != _key(_build, z.T.astype(np.float32), height=300)  # another dtype: another figure
 
 
+def test_a_read_only_array_is_hashed_once_and_its_views_by_where_they_lie():
+    """An array that refuses writes (a shared race or grid) is hashed once while it lives; a view
+    of it is read as that digest and where the view lies: equal values, equal settings."""
+    z = np.arange(24.0).reshape(4, 6).copy()  # an array of its own (a read-only view of one that takes writes is read by value)
+    z.flags.writeable = False
+    same = z.copy()
+    same.flags.writeable = False
+    for view_of in (lambda a: a, lambda a: a[:, 2], lambda a: a[1:3, ::2], lambda a: a.T):
+        assert _key(_build, view_of(z), height=1) == _key(_build, view_of(same), height=1)  # two arrays, one value
+    assert _key(_build, z[:, 2], height=1) != _key(_build, z[:, 3], height=1)  # another column of the same array
+    assert _key(_build, z[1:3], height=1) != _key(_build, z[1:3].astype(np.float32), height=1)
+    assert id(z) in view._FROZEN
+    other = z + 1
+    other.flags.writeable = False
+    assert _key(_build, other[:, 2], height=1) != _key(_build, z[:, 2], height=1)
+    w = np.arange(6.0)  # an array that takes writes is read by its values at every call
+    before = _key(_build, w[::2], height=1)
+    w[2] = -1
+    assert _key(_build, w[::2], height=1) != before and id(w) not in view._FROZEN
+    v = w[:4]
+    v.flags.writeable = False  # a read-only view of an array that takes writes: by value too
+    assert _key(_build, v, height=1) == _key(_build, w[:4].copy(), height=1) and id(w) not in view._FROZEN
+
+
+def test_a_read_only_arrays_digest_goes_with_it():
+    """An address is reused once its array is gone: the digest kept for it goes too."""
+    import gc
+
+    z = np.zeros(8)
+    z.flags.writeable = False
+    first = _key(_build, z, height=1)
+    gone = id(z)
+    del z
+    gc.collect()
+    assert gone not in view._FROZEN
+    again = np.ones(8)
+    again.flags.writeable = False
+    assert _key(_build, again, height=1) != first
+
+
 def test_an_object_array_is_read_by_its_items_not_their_addresses():
     same = _key(_build, np.array(["a" * 3, "b"], dtype=object), height=300)
     assert same == _key(_build, np.array(["".join("aaa"), "b"], dtype=object), height=300)  # equal items, other objects

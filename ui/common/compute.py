@@ -47,21 +47,29 @@ def box_of(problem) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in problem.box)
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+def frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The arrays made read-only, to be shared between sessions (returned)."""
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
 def grid(surface: str, params: tuple, n: int = GRID_N, box: tuple | None = None, log: bool = False) -> Grid:
     """Loss on an n × n grid over the box (the problem's own unless given), float32, NaN where undefined;
-    `log`: coloured by log(z − min + δ)."""
+    `log`: coloured by log(z − min + δ).  One read-only grid for every session (not a copy per
+    caller: a figure's key then takes its digest once, `view._frozen_digest`)."""
     problem = build(surface, params)
-    xs, ys, z = loss_grid(problem, box or box_of(problem), n)
+    xs, ys, z = frozen(*loss_grid(problem, box or box_of(problem), n))
     return Grid(xs, ys, z, log=log)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def grad_norms(surface: str, params: tuple, n: int, box: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, ‖∇L‖) on an n × n grid over the box (the problem's own unless given), rows = ys: a
-    gradient map, computed once per setting for every session (a class follows with sixty)."""
+    gradient map, computed once per setting for every session (a class follows with sixty), read-only."""
     problem = build(surface, params)
-    return grad_norm_grid(problem, box or box_of(problem), n)
+    return frozen(*grad_norm_grid(problem, box or box_of(problem), n))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -39,6 +39,20 @@ def test_the_shared_gradient_map_is_the_problems_own():
             np.testing.assert_array_equal(a, b)
 
 
+def test_the_shared_grids_are_one_read_only_object_for_every_session():
+    """A grid or gradient map is kept once for every session and refuses writes: what one
+    session did to it, every other would draw (and a figure's key hashes it once)."""
+    from ui.common import compute
+
+    params = compute.params_key({})
+    grid = compute.grid("rosenbrock", params, 11)
+    gmap = compute.grad_norms("rosenbrock", params, 11)
+    assert compute.grid("rosenbrock", params, 11) is grid and compute.grad_norms("rosenbrock", params, 11) is gmap
+    for a in (grid.xs, grid.ys, grid.z, *gmap):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 0.0
+
+
 def test_a_problem_is_built_once_per_setting_for_every_session(monkeypatch):
     """`compute.build` keeps the problem of a setting: the same object for the same setting, a
     new one for another; a parameter that does not hash is built each time, as before."""

@@ -30,7 +30,7 @@ ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step s
 PATH_FAINT, PATH_TRAIL, PATH_HEAD = "path-faint", "path-trail", "path-head"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grid:
     xs: np.ndarray  # (n,)
     ys: np.ndarray  # (m,)

@@ -48,30 +48,33 @@ def batches_key(batches: tuple[tuple[int, ...], ...]) -> str:
     return repr(batches)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Each is one read-only result for every session (`compute.frozen`): no copy per caller, and the
+# window's figures take their digest once (`view._frozen_digest`).
+@st.cache_resource(max_entries=16, show_spinner=False)
 def cached_surfaces(surface: str, params: tuple, batches: str, box: tuple, n: int = 40, *, _batches: tuple) -> ViewGrid:
     """The loss of each batch on the n × n grid: z is (F, n, n), one surface per batch
     (`batches` is `batches_key(_batches)`)."""
     problem = compute.build(surface, params)
     sites = grid(box, n)
     z = calc.batch_surfaces(problem, [list(b) for b in _batches], sites).astype(np.float32)
-    return ViewGrid(sites.xs, sites.ys, z)
+    return ViewGrid(*compute.frozen(sites.xs, sites.ys, z))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def cached_minima(surface: str, params: tuple, batches: str, starts: tuple, box: tuple, *, _batches: tuple) -> np.ndarray:
     problem = compute.build(surface, params)
-    return calc.batch_minima(problem, [list(b) for b in _batches], np.asarray(starts, np.float64), box)
+    return compute.frozen(calc.batch_minima(problem, [list(b) for b in _batches], np.asarray(starts, np.float64), box))[0]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
-    return calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64))
+    return compute.frozen(calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64)))[0]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
-    return calc.batch_grads(compute.build(surface, params), [list(b) for b in batches], np.asarray(points, np.float64))
+    return compute.frozen(calc.batch_grads(compute.build(surface, params), [list(b) for b in batches],
+                                           np.asarray(points, np.float64)))[0]
 
 
 def window_frames(surface: str, params: tuple, win: calc.BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
