@@ -22,6 +22,7 @@ page without them costs a fifth to a half less, sixty times over for each of the
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -715,6 +716,7 @@ def join_link(code: str) -> str:
     return f"{(base or 'http://localhost:8501').rstrip('/')}/?class={code}"
 
 
+@functools.lru_cache(maxsize=64)  # a teacher's panel draws its class's code at every run: made once per link
 def qr_png(link: str, scale: int = 10) -> bytes:
     import segno
 
