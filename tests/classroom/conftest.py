@@ -70,6 +70,21 @@ def redis_url() -> Iterator[str]:
             proc.wait(10)
 
 
+@pytest.fixture
+def make_redis_store(redis_url):
+    """make_redis_store(clock=None) → a fresh, empty Redis store (what only Redis does)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    made = []
+    yield lambda clock=None: made.append(cs.RedisStore(client=client, clock=clock or time.time)) or made[-1]
+    for store in made:
+        store.mirror.close()
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture(params=["memory", "redis"])
 def make_store(request):
     """make_store(clock=None) → a fresh, empty store of either kind."""

@@ -446,14 +446,13 @@ def test_a_students_timer_is_quiet_while_its_catch_up_waits_or_draws(monkeypatch
 
 
 class _Failing:
-    in_process = True
-
-    def view(self, code):
+    def watched(self, code):
         raise ConnectionError("the store is down")
 
 
 class _Remote(cs.MemoryStore):
-    in_process = False  # as Redis: never read on the server's event loop
+    def watched(self, code):  # as Redis's mirror before it has read the class
+        raise LookupError(code)
 
 
 def test_a_students_look_that_would_find_nothing_new_is_answered_before_it_runs():
@@ -483,10 +482,26 @@ def test_a_students_look_that_would_find_nothing_new_is_answered_before_it_runs(
     remote = _Remote()
     code2, secret2 = remote.create()
     w.watch("s7", remote, code2, True, remote.publish(code2, secret2, "critical-points", {}), "f")
-    assert not w.nothing_new("s7", "f") and "s7" not in w._seen
-    assert cs.MemoryStore.in_process and not cs.RedisStore.in_process
+    assert not w.nothing_new("s7", "f")  # not known without a network read: the look runs and reads
     w.forget("s1")
     assert "s1" not in w._seen
+
+
+def test_a_look_at_a_class_in_redis_is_answered_from_the_stores_mirror(make_redis_store):
+    """With Redis the watch asks the store's mirror (memory, read by its own thread): a look is
+    answered once the mirror has read the class, and runs while it has not."""
+    store = make_redis_store()
+    store.mirror = cs.Mirror(store.views, start=False)  # the test reads for the thread
+    code, secret = store.create()
+    version = store.publish(code, secret, "critical-points", {"steps": "40"})
+    w = room.Watch()
+    w.watch("s1", store, code, True, version, "f")
+    assert not w.nothing_new("s1", "f")  # not read yet: the look runs and reads Redis
+    store.mirror.refresh()
+    assert w.nothing_new("s1", "f")
+    store.publish(code, secret, "critical-points", {"steps": "41"})
+    store.mirror.refresh()
+    assert not w.nothing_new("s1", "f")  # the teacher moved
 
 
 def test_the_watch_forgets_its_oldest_sessions_first(monkeypatch):

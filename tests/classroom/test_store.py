@@ -184,3 +184,93 @@ def test_the_in_process_store_is_bounded_in_memory():
     print(f"in-process store, 50 full classes: {held / 2**20:.1f} MiB")
     assert held < 8 * 2**20
     assert s.live_classes() == cs.MAX_CLASSES
+
+
+def test_a_view_watched_is_known_without_a_network_read_and_only_while_fresh(make_store, clock):
+    """`watched`: what a student's look asks on the server's event loop.  The in-process store
+    reads it; Redis answers from its mirror, which knows nothing before its first read."""
+    s = make_store(clock)
+    code, secret = s.create()
+    s.publish(code, secret, "playground", {"k": "3"})
+    if isinstance(s, cs.MemoryStore):
+        assert s.watched(code) == s.view(code)
+        return
+    s.mirror = cs.Mirror(s.views, start=False, clock=clock)  # no thread: the test reads for it
+    with pytest.raises(LookupError):
+        s.watched(code)  # asked, not read yet: the look reads the store itself
+    assert s.mirror.refresh()
+    assert s.watched(code) == s.view(code)
+    s.publish(code, secret, "playground", {"k": "4"})
+    assert s.watched(code).query == {"k": "3"}  # as last read …
+    s.mirror.refresh()
+    assert s.watched(code).query == {"k": "4"}  # … until the next read
+    clock.now += cs.MIRROR_STALE_S + 1
+    with pytest.raises(LookupError):
+        s.watched(code)  # a read too old is no answer
+    s.mirror.refresh()
+    s.end(code, secret)
+    s.mirror.refresh()
+    assert s.watched(code) is None  # the class ended: the look runs and says so
+    clock.now += cs.MIRROR_KEEP_S + 1
+    assert not s.mirror.refresh()  # nobody asked lately: nothing is read (the thread ends)
+
+
+def test_redis_reads_several_views_in_one_round_trip(make_redis_store, clock):
+    s = make_redis_store(clock)
+    codes = [s.create() for _ in range(3)]
+    for i, (code, secret) in enumerate(codes):
+        s.publish(code, secret, "playground", {"k": str(i)})
+    s.end(*codes[1])
+    assert s.views([c for c, _ in codes] + ["HJKMNP"]) == [s.view(codes[0][0]), None, s.view(codes[2][0]), None]
+    clock.now += cs.TTL_S + 1
+    assert s.views([codes[0][0]]) == [None]  # expired: as `view` says
+
+
+def test_the_mirror_reads_a_changed_view_when_told_and_survives_a_store_that_fails(make_redis_store):
+    """With Redis the mirror's thread reads the views again when the teacher's change is
+    announced (the periodic read here is a minute away), and a failing read only lets its
+    views go stale."""
+    import time
+
+    s = make_redis_store()
+    code, secret = s.create()
+    s.mirror = cs.Mirror(s.views, s._changes, every_s=60.0)
+    try:
+        with pytest.raises(LookupError):
+            s.watched(code)  # the first question starts the thread
+
+        def until(ok) -> None:
+            for _ in range(400):  # bounded: 20 s
+                try:
+                    if ok():
+                        return
+                except LookupError:
+                    pass
+                time.sleep(0.05)
+            raise AssertionError("the mirror did not catch up")
+
+        until(lambda: s.watched(code) is not None)
+        version = s.publish(code, secret, "critical-points", {"k": "7"})
+        until(lambda: s.watched(code).version == version)  # told, not waiting a minute
+        s.end(code, secret)
+        until(lambda: s.watched(code) is None)
+    finally:
+        s.mirror.close()
+    fails = cs.Mirror(lambda codes: 1 / 0, start=False)
+    with pytest.raises(LookupError):
+        fails.view(code)
+    with pytest.raises(ZeroDivisionError):
+        fails.refresh()  # the thread catches it and tries again
+    with pytest.raises(LookupError):
+        fails.view(code)
+
+
+def test_the_mirror_reads_a_bounded_number_of_classes(monkeypatch):
+    monkeypatch.setattr(cs, "MIRROR_MAX", 2)
+    read = []
+    m = cs.Mirror(lambda codes: read.append(list(codes)) or [None] * len(codes), start=False)
+    for code in ("AAAAAA", "CCCCCC", "EEEEEE"):
+        with pytest.raises(LookupError):
+            m.view(code)
+    m.refresh()
+    assert read == [["AAAAAA", "CCCCCC"]]

@@ -445,9 +445,10 @@ class Watch:
     `watch` is told by each run of the follow fragment what it saw; any doubt (another
     fragment, a session not told of, a store that fails or has no such class, a teacher who
     moved) lets the run go on, and the run does what it always did.  The question is asked on
-    the server's event loop, which every session's messages pass through, so only of a store in
-    this process's memory: Redis, a network away (and up to its 2 s timeout when it hangs), is
-    read by the looks' own runs, as before."""
+    the server's event loop, which every session's messages pass through, so never of a
+    network (`ClassStore.watched`): Redis, a network away (and up to its 2 s timeout when it
+    hangs), is read by the store's `Mirror` thread, and a view it has not read lately is a
+    doubt."""
 
     KEPT = cs.MAX_CLASSES * cs.MAX_STUDENTS  # sessions remembered (the oldest forgotten first: their looks just run)
 
@@ -459,7 +460,7 @@ class Watch:
     def watch(self, sid: str, store: cs.ClassStore, code: str, attached: bool, version: int | None,
               fragment_id: str | None, shown: tuple | None = None) -> None:
         with self._lock:
-            if fragment_id is None or (attached and version is None) or not store.in_process:
+            if fragment_id is None or (attached and version is None):
                 self._seen.pop(sid, None)
                 return
             before = self._seen.get(sid)
@@ -493,8 +494,8 @@ class Watch:
         if seen is None or seen.fragment != fragment_id:
             return None
         try:
-            return seen, seen.store.view(seen.code)
-        except Exception:  # noqa: BLE001 — the run says what is wrong with the store
+            return seen, seen.store.watched(seen.code)
+        except Exception:  # noqa: BLE001 — not known now (LookupError), or the store fails: the run reads it and says
             return None
 
     def nothing_new(self, sid: str, fragment_id: str) -> bool:
