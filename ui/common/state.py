@@ -300,12 +300,11 @@ class Controls:
         current = held_value(ss[wkey]) if ss.get(wkey) is not None else None
         value = self._settle(key, default, parse, current, context)
         ss[xkey], ss[wkey] = value, pos(value)
-        marks = {pos(default): num(default), pos(value): num(value)}  # exact values read as they are
-
-        def text(p: float) -> str:
-            return marks.get(p) or texts[p]
-
-        lx = self._widget(wkey, lambda: container.select_slider(label, positions, key=wkey, help=help, format_func=text))
+        # exact values read as they are; the labels' own lookup is the format function (Streamlit
+        # calls it for each of the ~900 positions, twice a run)
+        labels = {**texts, pos(default): num(default), pos(value): num(value)}
+        lx = self._widget(wkey, lambda: container.select_slider(label, positions, key=wkey, help=help,
+                                                                format_func=labels.__getitem__))
         value = held_value(lx)
         self._hold(key, value, default, context)
         if value != default:
