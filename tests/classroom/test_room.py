@@ -502,6 +502,12 @@ def test_a_look_at_a_class_in_redis_is_answered_from_the_stores_mirror(make_redi
     store.publish(code, secret, "critical-points", {"steps": "41"})
     store.mirror.refresh()
     assert not w.nothing_new("s1", "f")  # the teacher moved
+    newer = store.publish(code, secret, "playground", {})
+    w.watch("s1", store, code, True, newer, "f")  # the session read the newest view itself (a run) …
+    assert not w.nothing_new("s1", "f")  # … the mirror is behind it: a doubt, the look runs
+    assert w.moved_to("s1", "f", lambda: 0) is None  # never sent back to the page the mirror last saw
+    store.mirror.refresh()
+    assert w.nothing_new("s1", "f")
 
 
 def test_the_watch_forgets_its_oldest_sessions_first(monkeypatch):

@@ -114,6 +114,35 @@ def test_a_read_only_array_is_hashed_once_and_its_views_by_where_they_lie():
     assert _key(_build, v, height=1) == _key(_build, w[:4].copy(), height=1) and id(w) not in view._FROZEN
 
 
+def test_the_same_values_laid_out_otherwise_are_other_memory():
+    """A view is keyed by where it lies in its array's memory, so the array's layout is part of
+    its digest: a row of a C-ordered array and a column of a Fortran-ordered copy of it hold
+    different values at the same offsets and strides."""
+    c = np.array([[1.0, 2.0], [3.0, 4.0]])
+    f = np.asfortranarray(c)
+    for a in (c, f):
+        a.flags.writeable = False
+    assert _key(_build, c[0], height=1) != _key(_build, f[:, 0], height=1)  # [1, 2] and [1, 3]
+
+
+def test_a_read_only_array_on_memory_that_takes_writes_is_read_by_its_values():
+    """Refusing writes is not enough when the memory belongs to something that takes them (a
+    window over a writable array, a tensor's numpy view): such an array is hashed at each call."""
+    import torch
+
+    src = np.arange(6.0)
+    window = np.lib.stride_tricks.sliding_window_view(src, 3)  # read-only, on `src`'s memory
+    before = _key(_build, window, height=1)
+    src[1] = -1.0
+    assert _key(_build, window, height=1) != before
+    t = torch.zeros(4, dtype=torch.float64)
+    a = t.numpy()
+    a.flags.writeable = False
+    before = _key(_build, a, height=1)
+    t += 1
+    assert _key(_build, a, height=1) != before
+
+
 def test_a_read_only_arrays_digest_goes_with_it():
     """An address is reused once its array is gone: the digest kept for it goes too."""
     import gc

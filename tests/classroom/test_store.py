@@ -222,6 +222,8 @@ def test_redis_reads_several_views_in_one_round_trip(make_redis_store, clock):
         s.publish(code, secret, "playground", {"k": str(i)})
     s.end(*codes[1])
     assert s.views([c for c, _ in codes] + ["HJKMNP"]) == [s.view(codes[0][0]), None, s.view(codes[2][0]), None]
+    s.r.hset(s._k(codes[2][0]), "view", "{not json")  # a damaged entry: that class alone is unknown
+    assert s.views([codes[0][0], codes[2][0], "bad code"]) == [s.view(codes[0][0]), None, None]
     clock.now += cs.TTL_S + 1
     assert s.views([codes[0][0]]) == [None]  # expired: as `view` says
 
@@ -256,6 +258,19 @@ def test_the_mirror_reads_a_changed_view_when_told_and_survives_a_store_that_fai
         until(lambda: s.watched(code) is None)
     finally:
         s.mirror.close()
+    def no_pubsub():
+        raise ConnectionError("this store has no pub/sub")
+
+    polled = cs.Mirror(s.views, no_pubsub, every_s=0.05)  # no change messages: it reads every `every_s`
+    try:
+        code2, secret2 = s.create()
+        with pytest.raises(LookupError):
+            polled.view(code2)
+        until(lambda: polled.view(code2) is not None)
+        version = s.publish(code2, secret2, "playground", {})
+        until(lambda: polled.view(code2).version == version)
+    finally:
+        polled.close()
     fails = cs.Mirror(lambda codes: 1 / 0, start=False)
     with pytest.raises(LookupError):
         fails.view(code)
@@ -274,3 +289,30 @@ def test_the_mirror_reads_a_bounded_number_of_classes(monkeypatch):
             m.view(code)
     m.refresh()
     assert read == [["AAAAAA", "CCCCCC"]]
+
+
+def test_the_mirrors_thread_ends_when_nobody_asks_and_the_next_question_starts_another(clock):
+    import time
+
+    m = cs.Mirror(lambda codes: [None] * len(codes), every_s=0.01, clock=clock)
+    try:
+        with pytest.raises(LookupError):
+            m.view("AAAAAA")
+        first = m._thread
+        assert first is not None
+        clock.now += cs.MIRROR_KEEP_S + 1  # nobody asked since
+        first.join(20)
+        assert not first.is_alive() and m._thread is None
+        with pytest.raises(LookupError):
+            m.view("AAAAAA")  # asked again: a new thread reads it
+        for _ in range(400):  # bounded: 20 s
+            try:
+                assert m.view("AAAAAA") is None
+                break
+            except LookupError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the new thread did not read the class")
+        assert m._thread is not first
+    finally:
+        m.close()

@@ -494,9 +494,12 @@ class Watch:
         if seen is None or seen.fragment != fragment_id:
             return None
         try:
-            return seen, seen.store.watched(seen.code)
+            view = seen.store.watched(seen.code)
         except Exception:  # noqa: BLE001 — not known now (LookupError), or the store fails: the run reads it and says
             return None
+        if view is not None and seen.version is not None and view.version < seen.version:
+            return None  # a mirror behind what the session already read: a doubt, not a move back
+        return seen, view
 
     def nothing_new(self, sid: str, fragment_id: str) -> bool:
         """Whether the run of `fragment_id` that session `sid` asks for would find nothing to do."""

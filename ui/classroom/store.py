@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+log = logging.getLogger("optimizer_lab.classroom")
 
 # No look-alikes: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, U/V.
 ALPHABET = "ACEFGHJKMNPRTWXY34679"
@@ -384,15 +387,24 @@ class Mirror:
         try:
             while not self._stop.is_set():
                 try:
-                    if sub is None and self._subscribe is not None:
-                        sub = self._subscribe()
                     if not self.refresh():
-                        return
-                    deadline = self._clock() + self._every_s
-                    while not self._stop.is_set() and (wait := deadline - self._clock()) > 0:
+                        with self._lock:
+                            if not self._asked:  # nobody asks: the thread ends (the next question starts one)
+                                self._thread = None
+                                return
+                        continue
+                    if sub is None and self._subscribe is not None:
+                        try:
+                            sub = self._subscribe()
+                        except Exception:  # noqa: BLE001 — no change messages (a proxy without pub/sub…): read every `every_s`
+                            sub = None
+                    deadline = time.monotonic() + self._every_s  # a real wait, whatever clock the views are dated by
+                    while not self._stop.is_set() and (wait := deadline - time.monotonic()) > 0:
                         if sub is None:
                             self._stop.wait(wait)
                         elif sub.get_message(timeout=min(wait, MIRROR_WAKE_S)) is not None:
+                            while sub.get_message(timeout=0.0) is not None:
+                                pass  # the changes announced meanwhile: one read for all
                             break  # a view changed: read now
                 except Exception:  # noqa: BLE001 — the store is down: the views go stale, the looks run and say so
                     if sub is not None:
@@ -525,13 +537,20 @@ class RedisStore(ClassStore):
         return None if h is None else self._view(h)
 
     def views(self, codes: list[str]) -> list[View | None]:
-        """The views of several classes, in one round trip (None: no such class, or expired)."""
+        """The views of several classes, in one round trip (None: no such class, or expired; as
+        `view` reads them, without dropping an expired class)."""
         pipe = self.r.pipeline(transaction=False)
         for code in codes:
             pipe.hmget(self._k(code), "view", "seen")
         now = self._clock()
-        return [None if view is None or seen is None or now - float(seen) > TTL_S else self._view({"view": view})
-                for view, seen in pipe.execute()]
+        out: list[View | None] = []
+        for code, (view, seen) in zip(codes, pipe.execute(), strict=True):
+            try:
+                alive = valid_code(code) and view is not None and seen is not None and now - float(seen) <= TTL_S
+                out.append(self._view({"view": view}) if alive else None)
+            except (ValueError, KeyError, TypeError):  # a damaged entry: that class alone is unknown
+                out.append(None)
+        return out
 
     def watched(self, code) -> View | None:
         return self.mirror.view(code)
@@ -543,7 +562,12 @@ class RedisStore(ClassStore):
         return sub
 
     def _changed(self, code: str) -> None:
-        self.r.publish(_CHANGES, code)
+        """Announce that a class's view changed (best effort: the write is done, and every
+        mirror reads its views again within `MIRROR_EVERY_S` anyway)."""
+        try:
+            self.r.publish(_CHANGES, code)
+        except Exception:  # noqa: BLE001 — a store without pub/sub, or a dropped connection
+            log.warning("could not announce a change of class %s", code, exc_info=True)
 
     def _rate(self, session: str) -> None:
         key = f"{_PREFIX}j:{session[:64]}"

@@ -20,7 +20,7 @@ from surfaces import FORMULA_SURFACE, build_problem  # noqa: F401 — FORMULA_SU
 from ui.common.figures import Grid
 from ui.common.grid import grad_norm_grid, loss_grid
 from ui.common.racers import RacerConfig
-from ui.common.result import RaceResult
+from ui.common.result import RaceResult, read_only
 
 GRID_N = 100
 
@@ -47,20 +47,13 @@ def box_of(problem) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in problem.box)
 
 
-def frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The arrays made read-only, to be shared between sessions (returned)."""
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
-
-
 @st.cache_resource(max_entries=48, show_spinner=False)
 def grid(surface: str, params: tuple, n: int = GRID_N, box: tuple | None = None, log: bool = False) -> Grid:
     """Loss on an n × n grid over the box (the problem's own unless given), float32, NaN where undefined;
     `log`: coloured by log(z − min + δ).  One read-only grid for every session (not a copy per
     caller: a figure's key then takes its digest once, `view._frozen_digest`)."""
     problem = build(surface, params)
-    xs, ys, z = frozen(*loss_grid(problem, box or box_of(problem), n))
+    xs, ys, z = map(read_only, loss_grid(problem, box or box_of(problem), n))
     return Grid(xs, ys, z, log=log)
 
 
@@ -69,7 +62,7 @@ def grad_norms(surface: str, params: tuple, n: int, box: tuple | None = None) ->
     """(xs, ys, ‖∇L‖) on an n × n grid over the box (the problem's own unless given), rows = ys: a
     gradient map, computed once per setting for every session (a class follows with sixty), read-only."""
     problem = build(surface, params)
-    return frozen(*grad_norm_grid(problem, box or box_of(problem), n))
+    return tuple(map(read_only, grad_norm_grid(problem, box or box_of(problem), n)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

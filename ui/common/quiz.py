@@ -159,7 +159,7 @@ def _held(sh, q: Question) -> None:
     teacher holds the page (a run would change this screen alone, under a banner that says it
     follows); after the teacher's reveal, the verdict on the student's own answer."""
     ran = _state().get(q.key, -1)
-    mine = st.session_state.get(choice_key(q)) if ran != -1 else None
+    mine = ran if ran != -1 else None  # what the student answered (None: nothing)
     lines = [f"- {'**' + _label(sh, q, i) + '** ← ' + sh.t('quiz_yours') if i == mine else _label(sh, q, i)}"
              for i in range(len(q.choices))]
     with st.container(border=True):

@@ -46,6 +46,16 @@ class StepRecord:
     grad: np.ndarray | None  # (2,) the gradient the step used
 
 
+
+def read_only(a: np.ndarray) -> np.ndarray:
+    """`a` as a read-only array of its own memory, to be shared between sessions: a view (or an
+    array on another object's memory, an unpickled buffer, a tensor) is copied first, since its
+    memory could still change through its owner; figures' keys hash such an array once
+    (`view._frozen_digest`)."""
+    out = a if a.flags.owndata else a.copy()
+    out.flags.writeable = False
+    return out
+
 @dataclass
 class RaceResult:
     """One race; row i = racer i (the app races from one start)."""
@@ -82,7 +92,7 @@ class RaceResult:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
-                value.flags.writeable = False
+                setattr(self, f.name, read_only(value))
         self.batches = {b: dataclasses.replace(info, indices=tuple(tuple(int(v) for v in ix) for ix in info.indices),
                                                epoch=tuple(int(e) for e in info.epoch))
                         for b, info in self.batches.items()}

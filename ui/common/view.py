@@ -280,11 +280,14 @@ _FROZEN: dict[int, tuple[weakref.ref, bytes]] = {}  # id of a read-only array �
 
 
 def _frozen_digest(root: np.ndarray) -> bytes | None:
-    """The digest of a read-only array's values, computed once while the array lives; None for
-    an array that takes writes.  The arrays a class shares refuse writes and never change
-    (`RaceResult.frozen`, the grids of `compute`); a follower's figures are made of views of
-    them, which were hashed in full on every run (1–2 ms of a follower's 20–30 ms)."""
-    if root.flags.writeable:
+    """The digest of a read-only array's values and layout, computed once while the array
+    lives; None for an array that takes writes or whose memory is another object's (a torch
+    tensor's, a writable buffer's: they could change under it).  The arrays a class shares
+    refuse writes and never change (`RaceResult.frozen`, `compute.frozen`); a follower's
+    figures are made of views of them, which were hashed in full on every run (1–2 ms of a
+    follower's 20–30 ms).  The layout (strides) is in the digest: a view is keyed by where it
+    lies in the memory, and equal values laid out otherwise are other memory."""
+    if root.flags.writeable or not (root.flags.owndata or isinstance(root.base, bytes)):
         return None
     key = id(root)
     got = _FROZEN.get(key)
@@ -296,7 +299,7 @@ def _frozen_digest(root: np.ndarray) -> bytes | None:
             del _FROZEN[key]
 
     digest = hashlib.blake2b(np.ascontiguousarray(root).tobytes(), digest_size=20)
-    digest.update(repr((root.dtype.str, root.shape)).encode())
+    digest.update(repr((root.dtype.str, root.shape, root.strides)).encode())
     _FROZEN[key] = (weakref.ref(root, gone), digest.digest())
     return _FROZEN[key][1]
 

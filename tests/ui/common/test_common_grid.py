@@ -51,6 +51,7 @@ def test_the_shared_grids_are_one_read_only_object_for_every_session():
     for a in (grid.xs, grid.ys, grid.z, *gmap):
         with pytest.raises(ValueError, match="read-only"):
             a[0] = 0.0
+        assert a.flags.owndata  # its own memory, not a view of an array that takes writes
 
 
 def test_a_problem_is_built_once_per_setting_for_every_session(monkeypatch):

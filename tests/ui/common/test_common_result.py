@@ -69,6 +69,8 @@ def test_a_shared_race_is_read_only_and_the_same_object_for_every_session():
         a.theta[0, 0, 0] = 1.0
     with pytest.raises(ValueError, match="read-only"):
         a.loss[:, 1] *= 2  # a view of it too
+    for arr in (a.theta, a.loss, a.lr, a.grad_norm):  # its own memory: nothing else can write into it
+        assert arr.flags.owndata and not arr.flags.writeable
     plan = a.batches[4]
     assert isinstance(plan.indices, tuple) and all(isinstance(b, tuple) and len(b) == 4 for b in plan.indices)
     assert len(plan.indices) == 20 and isinstance(plan.epoch, tuple) and plan.per_epoch == 3

@@ -14,6 +14,7 @@ from ui.common.figures import Labels
 from ui.common.figures.theme import REFERENCE
 from ui.common.numbers import num, tex
 from ui.common.racers import UI_LR_MAX, UI_LR_MIN, RacerConfig, default_lr, param_control, schedule_label
+from ui.common.result import read_only
 from ui.sections.batch_momentum import calc
 from ui.sections.batch_momentum.figures import (
     BatchFrame,
@@ -48,7 +49,7 @@ def batches_key(batches: tuple[tuple[int, ...], ...]) -> str:
     return repr(batches)
 
 
-# Each is one read-only result for every session (`compute.frozen`): no copy per caller, and the
+# Each is one read-only result for every session (`result.read_only`): no copy per caller, and the
 # window's figures take their digest once (`view._frozen_digest`).
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_surfaces(surface: str, params: tuple, batches: str, box: tuple, n: int = 40, *, _batches: tuple) -> ViewGrid:
@@ -57,24 +58,24 @@ def cached_surfaces(surface: str, params: tuple, batches: str, box: tuple, n: in
     problem = compute.build(surface, params)
     sites = grid(box, n)
     z = calc.batch_surfaces(problem, [list(b) for b in _batches], sites).astype(np.float32)
-    return ViewGrid(*compute.frozen(sites.xs, sites.ys, z))
+    return ViewGrid(*map(read_only, (sites.xs, sites.ys, z)))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def cached_minima(surface: str, params: tuple, batches: str, starts: tuple, box: tuple, *, _batches: tuple) -> np.ndarray:
     problem = compute.build(surface, params)
-    return compute.frozen(calc.batch_minima(problem, [list(b) for b in _batches], np.asarray(starts, np.float64), box))[0]
+    return read_only(calc.batch_minima(problem, [list(b) for b in _batches], np.asarray(starts, np.float64), box))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_full_grads(surface: str, params: tuple, points: tuple) -> np.ndarray:
-    return compute.frozen(calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64)))[0]
+    return read_only(calc.full_grads(compute.build(surface, params), np.asarray(points, np.float64)))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_batch_grads(surface: str, params: tuple, batches: tuple, points: tuple) -> np.ndarray:
-    return compute.frozen(calc.batch_grads(compute.build(surface, params), [list(b) for b in batches],
-                                           np.asarray(points, np.float64)))[0]
+    return read_only(calc.batch_grads(compute.build(surface, params), [list(b) for b in batches],
+                                      np.asarray(points, np.float64)))
 
 
 def window_frames(surface: str, params: tuple, win: calc.BatchWindow, box, n: int) -> tuple[ViewGrid, list[BatchFrame]]:
