@@ -414,8 +414,10 @@ def chart(fig, key: str, **kw) -> None:
 
 def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True, mode_key: str | None = None,
                  arrows=None, taylor: Grid | None = None, marker=None, height: int | None = None, grid_override: Grid | None = None,
-                 prefix: str = ""):
-    """Contour (or 3-D) with the race; a click moves the start (or the inspected point)."""
+                 prefix: str = "", grow: bool = False):
+    """Contour (or 3-D) with the race; a click moves the start (or the inspected point).
+    `grow`: the chart has the page's whole width, and on the projector its animation's controls
+    go under a surface as tall as a still one's (`contour_figure`)."""
     spec = race.spec
     if not sh.big:  # on the projector the formula goes under the chart, which has the first screen
         st.latex(spec.latex)
@@ -438,7 +440,7 @@ def show_surface(sh: Shell, race: Race, *, key: str = "main", crit: bool = True,
             chart(figure(surface3d_figure, grid, paths_of(race), box, labels, height=h, font_size=font), f"{key}_3d")
             return
         fig = figure(contour_figure, grid, paths_of(race), box, labels, crit=points, start=race.start, arrows=arrows,
-                     taylor=taylor, marker=marker, height=h, font_size=font)
+                     taylor=taylor, marker=marker, height=h, font_size=font, grow=grow and sh.big)
         chart(fig, key, on_select=lambda: pick_start(key, mode_key), selection_mode="points",
               config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
 

@@ -66,6 +66,24 @@ def test_animation_frames_only_touch_trajectories():
     assert layout["sliders"][0]["steps"][-1]["label"] == "500"
 
 
+@pytest.mark.parametrize("font", [14, 18])
+def test_on_the_projector_a_full_width_surface_adds_its_animation_under_a_full_size_plot(font):
+    """A surface that has the page's whole width on the projector (batch size & momentum stacks
+    its two surfaces) gets its ▶ buttons and step slider under the plot, which stays as tall as a
+    still view's (at 640 px, 220 px of plot were left before); elsewhere the chart keeps its height."""
+
+    def plot_px(fig) -> float:
+        layout = fig.to_dict()["layout"]
+        return layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+
+    still = contour_figure(grid(), paths(), BOX, Labels(), height=640, font_size=font, animate=False, grow=True)
+    grown = contour_figure(grid(), paths(), BOX, Labels(), height=640, font_size=font, grow=True)
+    level = contour_figure(grid(), paths(), BOX, Labels(), height=640, font_size=font)
+    assert plot_px(grown) == plot_px(still) >= 400
+    assert grown.to_dict()["layout"]["height"] > 640 == level.to_dict()["layout"]["height"]
+    assert plot_px(level) < plot_px(still) and still.to_dict()["layout"]["height"] == 640
+
+
 def test_short_runs_get_one_frame_per_step_and_trails_are_thinned():
     fig = contour_figure(grid(), paths(T=10), BOX, Labels())
     assert [f["name"] for f in fig.frames_json] == [str(k) for k in range(11)]

@@ -125,8 +125,11 @@ def contour_figure(
     font_size: int = 14,
     n_frames: int = MAX_FRAMES,
     legend_below: bool = False,  # only for a still figure: an animation's controls are at the bottom
+    grow: bool = False,
 ) -> go.Figure:
-    """The surface view: contour, critical points, trajectories (animated), start, arrows."""
+    """The surface view: contour, critical points, trajectories (animated), start, arrows.
+    With `grow` (the projector, where the chart has the whole width) an animation's controls
+    are added under the plot, not taken from `height`: the surface is as tall as a still one's."""
     x0, x1, y0, y1 = box
     fig = LeanFigure()
     fig.add_trace(contour_trace(grid, labels))
@@ -205,6 +208,8 @@ def contour_figure(
     else:
         top, bottom = legend_top(n_legend, font_size, names), 50
         legend = top_legend(font_size, bgcolor="rgba(255,255,255,0.6)")
+    if animated and grow:
+        height += animation_bottom(font_size) - bottom
     fig._layout_json.update(  # ready-made: plotly's update_layout costs ~0.1 s here
         height=height, margin=dict(l=60, r=10, t=top, b=bottom), font=dict(size=font_size),
         xaxis=xa, yaxis=ya, legend=legend,

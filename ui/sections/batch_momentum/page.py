@@ -226,7 +226,7 @@ def batches_step(sh: Shell, race, names: list[str], n: int, steps: int, sizes: d
         if not sh.big:  # on the projector the chart has the first screen; its legend names the batch sizes
             st.markdown(f"**{sh.t('bm_full_surface')}**")
         view.show_surface(sh, in_view, marker=race.result.at(i, race.result.usable(i, k - 1)), grid_override=grid,
-                          height=sh.size(540, 640))
+                          height=sh.size(540, 640), grow=True)  # stacked on the projector, as tall as the batch view
     with right:
         st.markdown(f"**{sh.t('bm_leg_batch_surface')}**")  # the step is in the chart's title, which follows ▶
         batch_view(sh, race, i, k, box, pk)
