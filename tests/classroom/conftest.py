@@ -89,16 +89,8 @@ def make_redis_store(redis_url):
 def make_store(request):
     """make_store(clock=None) → a fresh, empty store of either kind."""
     if request.param == "memory":
-        yield lambda clock=None: cs.MemoryStore(clock or time.monotonic)
-        return
-    url = request.getfixturevalue("redis_url")
-    import redis
-
-    client = redis.Redis.from_url(url, decode_responses=True)
-    client.flushdb()
-    yield lambda clock=None: cs.RedisStore(client=client, clock=clock or time.time)
-    client.flushdb()
-    client.close()
+        return lambda clock=None: cs.MemoryStore(clock or time.monotonic)
+    return request.getfixturevalue("make_redis_store")
 
 
 @pytest.fixture

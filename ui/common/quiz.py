@@ -160,10 +160,12 @@ def _held(sh, q: Question) -> None:
     follows); after the teacher's reveal, the verdict on the student's own answer."""
     ran = _state().get(q.key, -1)
     mine = ran if ran != -1 else None  # what the student answered (None: nothing)
-    lines = [f"- {'**' + _label(sh, q, i) + '** ← ' + sh.t('quiz_yours') if i == mine else _label(sh, q, i)}"
-             for i in range(len(q.choices))]
+    labels = [_label(sh, q, i) for i in range(len(q.choices))]
+    if mine is not None:
+        labels[mine] = f"**{labels[mine]}** ← {sh.t('quiz_yours')}"
     with st.container(border=True):
-        st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)) + "\n\n" + "\n".join(lines))
+        st.markdown(sh.t("quiz_prompt", title=sh.t("quiz_title"), question=sh.t(q.prompt)) + "\n\n"
+                    + "\n".join(f"- {label}" for label in labels))
         if ran != -1:
             _verdict(sh, q, ran)
         else:

@@ -46,7 +46,6 @@ class StepRecord:
     grad: np.ndarray | None  # (2,) the gradient the step used
 
 
-
 def read_only(a: np.ndarray) -> np.ndarray:
     """`a` as a read-only array of its own memory, to be shared between sessions: a view (or an
     array on another object's memory, an unpickled buffer, a tensor) is copied first, since its
@@ -55,6 +54,7 @@ def read_only(a: np.ndarray) -> np.ndarray:
     out = a if a.flags.owndata else a.copy()
     out.flags.writeable = False
     return out
+
 
 @dataclass
 class RaceResult:

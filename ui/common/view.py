@@ -283,7 +283,7 @@ def _frozen_digest(root: np.ndarray) -> bytes | None:
     """The digest of a read-only array's values and layout, computed once while the array
     lives; None for an array that takes writes or whose memory is another object's (a torch
     tensor's, a writable buffer's: they could change under it).  The arrays a class shares
-    refuse writes and never change (`RaceResult.frozen`, `compute.frozen`); a follower's
+    refuse writes and never change (`result.read_only`: the races, grids and maps); a follower's
     figures are made of views of them, which were hashed in full on every run (1–2 ms of a
     follower's 20–30 ms).  The layout (strides) is in the digest: a view is keyed by where it
     lies in the memory, and equal values laid out otherwise are other memory."""
