@@ -143,7 +143,9 @@ def test_streamlits_session_class_is_wrapped_once():
     assert getattr(wrapped, server_costs._MARK)
     assert getattr(type_util.get_func_parameters, server_costs._MARK)
     from streamlit.runtime import app_session
+    from streamlit.runtime.scriptrunner import script_runner
     assert getattr(app_session._populate_theme_msg, server_costs._MARK)
+    assert getattr(script_runner._mpa_v1, server_costs._MARK)
 
 
 def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
@@ -423,3 +425,60 @@ def test_a_second_session_on_a_view_hashes_none_of_its_payloads(monkeypatch):
         [(c.proto.id, c.proto.spec) for c in first.get("plotly_chart")]
     assert [(c.proto.id, c.proto.bytes) for c in second.get("bidi_component")] == \
         [(c.proto.id, c.proto.bytes) for c in first.get("bidi_component")]
+
+
+def test_the_pages_folder_is_read_once_while_it_is_unchanged_and_each_run_gets_streamlits_pages(
+    tmp_path, monkeypatch
+):
+    import os
+
+    from streamlit.commands import navigation
+    from streamlit.navigation import page
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.runtime.scriptrunner_utils.script_run_context import SCRIPT_RUN_CONTEXT_ATTR_NAME
+
+    main = tmp_path / "app.py"
+    main.write_text("")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("2_b_page.py", "1_a.py", "10_c.py", "__init__.py", ".hidden.py", "notes.txt"):
+        (folder / name).write_text("")
+    handed = []  # what each run hands st.navigation: (its pages, position, expanded)
+
+    def record(pages, position, expanded):
+        handed.append((pages, position, expanded))
+        return types.SimpleNamespace(run=lambda: None)
+
+    monkeypatch.setattr(navigation, "_navigation", record)  # Streamlit's own _mpa_v1 imports it at each call
+    ctx = types.SimpleNamespace(pages_manager=types.SimpleNamespace(main_script_parent=tmp_path))
+    monkeypatch.setattr(threading.current_thread(), SCRIPT_RUN_CONTEXT_ATTR_NAME, ctx, raising=False)
+    made = []
+    counting = types.SimpleNamespace(_create_page=lambda p, **kw: made.append(p) or page._create_page(p, **kw))
+    streamlits = getattr(script_runner._mpa_v1, "__wrapped__", script_runner._mpa_v1)
+    stand_in = types.SimpleNamespace(_mpa_v1=streamlits)
+    server_costs.memo_pages(stand_in, page=counting)
+
+    def seen(run):
+        pages, position, expanded = run
+        return [vars(p) for p in pages], position, expanded
+
+    streamlits(str(main))
+    stand_in._mpa_v1(str(main))
+    assert seen(handed[1]) == seen(handed[0])
+    assert [p.title for p in handed[1][0]] == ["app", "a", "b page", "c"]
+    assert len(made) == 4
+
+    handed[1][0][0]._can_be_called = True  # st.navigation marks the page it runs …
+    stand_in._mpa_v1(str(main))
+    assert len(made) == 4  # … the folder was not read again
+    assert seen(handed[2]) == seen(handed[0])  # … and the next run's pages are unmarked copies
+    assert not any(a is b for a, b in zip(handed[2][0], handed[1][0], strict=True))
+
+    (folder / "3_d.py").write_text("")
+    stamp = os.stat(folder)
+    os.utime(folder, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))  # a page added: a new modification time
+    streamlits(str(main))
+    stand_in._mpa_v1(str(main))
+    assert seen(handed[4]) == seen(handed[3])
+    assert [p.title for p in handed[4][0]] == ["app", "a", "b page", "d", "c"]
+    assert len(made) == 9

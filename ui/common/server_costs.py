@@ -1,4 +1,4 @@
-"""Four per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
+"""Five per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
 
 1. **One wake-up of the event loop per batch of a session's messages, not one per message.**
    Every element a script draws reaches the event loop through
@@ -37,15 +37,26 @@
    id and the message's hash take the digest for the payload, after a comparison of the
    bytes (a copy's worth of time) shows it is the very payload.  The id and the hash stay
    what they are for: the same for the same payload, different for a different one.
+
+5. **The pages folder read once, not at every run.**  An app with a `pages/` folder runs each
+   script run, a follower's poll included, through `script_runner._mpa_v1`, which lists the
+   folder (a glob), resolves the main script and every page file to its real path (a system
+   call per path component) and makes a `Page` of each: a ninth of a follower's run in a class
+   of sixty (py-spy, 60 followers).  The pages made from the folder are kept while the folder's
+   modification time (a file added, removed or renamed) and the main script stay the same;
+   each run gets its own copies, since `st.navigation` marks the page it runs.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import threading
 import weakref
 from collections import deque
 from contextlib import contextmanager
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -298,8 +309,64 @@ def digest_payloads(utils=None, bidi=None, run_context=None, config=None) -> Non
     run_context.populate_hash_if_needed = populate_hash_if_needed
 
 
+def memo_pages(script_runner=None, navigation=None, page=None, sort_key=None) -> None:
+    """Replace `script_runner._mpa_v1` once by one that keeps the pages it made from the pages
+    folder (`streamlit.runtime.scriptrunner.script_runner`, `streamlit.commands.navigation`,
+    `streamlit.navigation.page`, `streamlit.source_util.page_sort_key`, or stand-ins for the
+    tests).  What it hands `_navigation` is what the original makes: the main script as the
+    default page, then every `*.py` of `pages/` but `__init__.py` and hidden files, in the
+    folder's order."""
+    if script_runner is None:
+        from streamlit.runtime.scriptrunner import script_runner
+    if navigation is None:
+        from streamlit.commands import navigation
+    if page is None:
+        from streamlit.navigation import page
+    if sort_key is None:
+        from streamlit.source_util import page_sort_key as sort_key
+
+    if getattr(script_runner._mpa_v1, _MARK, False):
+        return
+    original = script_runner._mpa_v1
+    kept: dict = {}  # the main script's path → (its real path, the pages folder, its mtime, the pages)
+
+    def made(main_script_path: str) -> list:
+        entry = kept.get(main_script_path)
+        if entry is None:
+            main = Path(main_script_path).resolve()
+            folder = main.parent / "pages"
+        else:
+            main, folder = entry[0], entry[1]
+        try:
+            stamp = os.stat(folder).st_mtime_ns  # read before the listing: a change after it is seen next run
+        except OSError:
+            stamp = None
+        if entry is not None and entry[2] == stamp:
+            return entry[3]
+        files = sorted(
+            (f for f in folder.glob("*.py") if not f.name.startswith(".") and f.name != "__init__.py"),
+            key=sort_key,
+        )
+        pages = [page._create_page(main, default=True)] + [page._create_page(folder / f.name) for f in files]
+        kept[main_script_path] = (main, folder, stamp, pages)  # one assignment: two runs racing make the same
+        return pages
+
+    def mpa_v1(main_script_path: str) -> None:
+        from streamlit import config
+
+        pages = [copy.copy(p) for p in made(main_script_path)]
+        hidden = config.get_option("client.showSidebarNavigation") is False
+        navigation._navigation(pages, position="hidden" if hidden else "sidebar", expanded=False).run()
+
+    setattr(mpa_v1, _MARK, True)
+    mpa_v1.__doc__ = original.__doc__
+    mpa_v1.__wrapped__ = original
+    script_runner._mpa_v1 = mpa_v1
+
+
 def install() -> None:
     batch_session_events()
     memo_signatures()
     memo_session_theme()
     digest_payloads()
+    memo_pages()
