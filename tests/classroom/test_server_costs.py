@@ -146,6 +146,8 @@ def test_streamlits_session_class_is_wrapped_once():
     from streamlit.runtime.scriptrunner import script_runner
     assert getattr(app_session._populate_theme_msg, server_costs._MARK)
     assert getattr(script_runner._mpa_v1, server_costs._MARK)
+    from streamlit import dataframe_util
+    assert getattr(dataframe_util.convert_arrow_table_to_arrow_bytes, server_costs._MARK)
 
 
 def test_a_functions_parameters_are_read_once_and_each_caller_gets_its_own_list():
@@ -482,3 +484,38 @@ def test_the_pages_folder_is_read_once_while_it_is_unchanged_and_each_run_gets_s
     assert seen(handed[4]) == seen(handed[3])
     assert [p.title for p in handed[4][0]] == ["app", "a", "b page", "d", "c"]
     assert len(made) == 9
+
+
+def test_a_value_is_kept_while_its_object_lives_and_goes_with_it():
+    class Thing:
+        pass
+
+    kept = server_costs.WhileAlive()
+    a, b = Thing(), Thing()
+    assert kept.get(a) is None
+    assert kept.put(a, "a's") == "a's"
+    assert kept.get(a) == "a's" and kept.get(b) is None and len(kept) == 1
+    kept.put(b, "b's")
+    del a
+    assert len(kept) == 1 and kept.get(b) == "b's"  # a's value went with it
+
+
+def test_a_tables_arrow_bytes_are_written_once_while_it_lives():
+    import pyarrow as pa
+    from streamlit import dataframe_util
+
+    streamlits = getattr(
+        dataframe_util.convert_arrow_table_to_arrow_bytes, "__wrapped__", dataframe_util.convert_arrow_table_to_arrow_bytes
+    )
+    written = []
+    stand_in = types.SimpleNamespace(convert_arrow_table_to_arrow_bytes=lambda t: written.append(t) or streamlits(t))
+    server_costs.memo_arrow_bytes(stand_in)
+    convert = stand_in.convert_arrow_table_to_arrow_bytes
+    table = pa.table({"step": [0, 1, 2], "loss": [1.0, 0.5, 0.25], "name": ["SGD", "Adam", "AdaGrad"]})
+    first = convert(table)
+    assert first == streamlits(table) and pa.ipc.open_stream(first).read_all().equals(table)
+    assert convert(table) is first and len(written) == 1  # the same table: its bytes, kept
+    equal = pa.table({"step": [0, 1, 2], "loss": [1.0, 0.5, 0.25], "name": ["SGD", "Adam", "AdaGrad"]})
+    assert convert(equal) == first and len(written) == 2  # another table is written (kept by identity, not value)
+    other = pa.table({"step": [0], "loss": [9.0], "name": ["RMSProp"]})
+    assert pa.ipc.open_stream(convert(other)).read_all().equals(other)

@@ -1,4 +1,4 @@
-"""Five per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
+"""Six per-run costs of Streamlit 1.67's server, taken out once per process (`install`).
 
 1. **One wake-up of the event loop per batch of a session's messages, not one per message.**
    Every element a script draws reaches the event loop through
@@ -45,6 +45,14 @@
    of sixty (py-spy, 60 followers).  The pages made from the folder are kept while the folder's
    modification time (a file added, removed or renamed) and the main script stay the same;
    each run gets its own copies, since `st.navigation` marks the page it runs.
+
+6. **A shared table's bytes written once.**  `st.dataframe` and `st.table` write an Arrow table
+   to Arrow's stream format at every call (`dataframe_util.convert_arrow_table_to_arrow_bytes`),
+   though the tables a class shows are one object for every session (`ui.shell.arrow_table`).
+   The write is short (≈ 20 µs for a page's table) but lets go of the interpreter lock, and with
+   a class's runs waiting for it the script thread then waits to get it back: a twentieth of the
+   follower runs' samples (py-spy, 60 followers).  An Arrow table never changes, so its bytes
+   are kept while it lives (`WhileAlive`).
 """
 
 from __future__ import annotations
@@ -364,9 +372,59 @@ def memo_pages(script_runner=None, navigation=None, page=None, sort_key=None) ->
     script_runner._mpa_v1 = mpa_v1
 
 
+class WhileAlive:
+    """A value per object, kept while the object lives and found by its identity: for objects
+    that never change (an Arrow table, an array that refuses writes), whose value is costly to
+    compute.  `get` answers None for an object not kept, including a new one at a dead one's
+    address."""
+
+    def __init__(self):
+        self._kept: dict[int, tuple[weakref.ref, object]] = {}
+
+    def get(self, obj):
+        got = self._kept.get(id(obj))
+        return got[1] if got is not None and got[0]() is obj else None
+
+    def put(self, obj, value):
+        """Keep `value` for `obj` (which must take weak references) and return it."""
+        key, kept = id(obj), self._kept
+
+        def gone(ref):
+            if kept.get(key, (None,))[0] is ref:
+                kept.pop(key, None)
+
+        kept[key] = (weakref.ref(obj, gone), value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def memo_arrow_bytes(dataframe_util=None) -> None:
+    """Keep `dataframe_util.convert_arrow_table_to_arrow_bytes` per table while it lives
+    (`streamlit.dataframe_util`, or a stand-in for the tests)."""
+    if dataframe_util is None:
+        from streamlit import dataframe_util
+
+    if getattr(dataframe_util.convert_arrow_table_to_arrow_bytes, _MARK, False):
+        return
+    original = dataframe_util.convert_arrow_table_to_arrow_bytes
+    kept = WhileAlive()
+
+    def convert_arrow_table_to_arrow_bytes(table):
+        data = kept.get(table)
+        return data if data is not None else kept.put(table, original(table))
+
+    setattr(convert_arrow_table_to_arrow_bytes, _MARK, True)
+    convert_arrow_table_to_arrow_bytes.__doc__ = original.__doc__
+    convert_arrow_table_to_arrow_bytes.__wrapped__ = original
+    dataframe_util.convert_arrow_table_to_arrow_bytes = convert_arrow_table_to_arrow_bytes
+
+
 def install() -> None:
     batch_session_events()
     memo_signatures()
     memo_session_theme()
     digest_payloads()
     memo_pages()
+    memo_arrow_bytes()

@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import io
 import pickle
-import weakref
 
 import numpy as np
 import streamlit as st
@@ -276,7 +275,7 @@ def paths_of(race: Race) -> list[Path]:
     return [Path(n, color, r.theta[:, i], race.diverged(i), race.dash(i), r.loss[:, i]) for i, n, color in race.rows()]
 
 
-_FROZEN: dict[int, tuple[weakref.ref, bytes]] = {}  # id of a read-only array → (the array, its values' digest)
+_FROZEN = server_costs.WhileAlive()  # a read-only array → its values' digest
 
 
 def _frozen_digest(root: np.ndarray) -> bytes | None:
@@ -289,19 +288,12 @@ def _frozen_digest(root: np.ndarray) -> bytes | None:
     lies in the memory, and equal values laid out otherwise are other memory."""
     if root.flags.writeable or not (root.flags.owndata or isinstance(root.base, bytes)):
         return None
-    key = id(root)
-    got = _FROZEN.get(key)
-    if got is not None and got[0]() is root:
-        return got[1]
-
-    def gone(ref, key=key):
-        if _FROZEN.get(key, (None,))[0] is ref:
-            del _FROZEN[key]
-
+    got = _FROZEN.get(root)
+    if got is not None:
+        return got
     digest = hashlib.blake2b(np.ascontiguousarray(root).tobytes(), digest_size=20)
     digest.update(repr((root.dtype.str, root.shape, root.strides)).encode())
-    _FROZEN[key] = (weakref.ref(root, gone), digest.digest())
-    return _FROZEN[key][1]
+    return _FROZEN.put(root, digest.digest())
 
 
 def _view_of(digest: bytes, dtype: str, shape: tuple, strides: tuple, offset: int):
