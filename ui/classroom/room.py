@@ -39,7 +39,7 @@ import streamlit as st
 from ui.classroom import store as cs
 from ui.common import fragments, keys, presets
 from ui.common.jobs import viewer
-from ui.common.state import GLOBAL_KEYS, current_query, forget, load_snapshot
+from ui.common.state import GLOBAL_KEYS, current_query, forget, forget_page_state, load_snapshot
 from ui.text import t
 
 FOLLOW_EVERY_S = 1.0  # a student's poll of the teacher's view (follow within 2 s)
@@ -236,11 +236,9 @@ def _adopt(m: dict, view: cs.View):
     m["shown"] = shown_of(view)
     if page is None:
         return None
-    ss = st.session_state
-    for key in list(ss.keys()):
-        if key not in keys.KEEP_ON_PRESET:
-            del ss[key]
+    forget_page_state()
     load_snapshot(view.page, view.query)
+    ss = st.session_state
     if view.preset:  # what to look for in the teacher's preset, on every screen
         ss[keys.PRESET] = view.preset
     q = next((q for q in quiz.for_page(view.page) if q.key == view.question), None)

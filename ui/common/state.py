@@ -103,9 +103,8 @@ def forget_page_state() -> None:
     Widget keys are URL parameter names, and pages share names (`steps`, `lr`, `seed`, `bs`):
     kept across a page change, one page's values would become the next page's settings."""
     ss = st.session_state
-    for key in list(ss.keys()):
-        if key not in keys.KEEP_ON_PRESET:
-            del ss[key]
+    for key in [k for k in ss if k not in keys.KEEP_ON_PRESET]:  # one walk of the state (`list(ss.keys())` makes two)
+        del ss[key]
 
 
 def reset_page(page_id: str) -> None:
