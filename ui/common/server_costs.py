@@ -317,21 +317,19 @@ def digest_payloads(utils=None, bidi=None, run_context=None, config=None) -> Non
     run_context.populate_hash_if_needed = populate_hash_if_needed
 
 
-def memo_pages(script_runner=None, navigation=None, page=None, sort_key=None) -> None:
+def memo_pages(script_runner=None, page=None) -> None:
     """Replace `script_runner._mpa_v1` once by one that keeps the pages it made from the pages
-    folder (`streamlit.runtime.scriptrunner.script_runner`, `streamlit.commands.navigation`,
-    `streamlit.navigation.page`, `streamlit.source_util.page_sort_key`, or stand-ins for the
-    tests).  What it hands `_navigation` is what the original makes: the main script as the
-    default page, then every `*.py` of `pages/` but `__init__.py` and hidden files, in the
-    folder's order."""
+    folder (`streamlit.runtime.scriptrunner.script_runner` and `streamlit.navigation.page`, or
+    stand-ins for the tests).  What it hands `st.navigation` is what the original makes: the
+    main script as the default page, then every `*.py` of `pages/` but `__init__.py` and hidden
+    files, in Streamlit's order of pages (`page_sort_key`)."""
+    from streamlit.commands import navigation
+    from streamlit.source_util import page_sort_key
+
     if script_runner is None:
         from streamlit.runtime.scriptrunner import script_runner
-    if navigation is None:
-        from streamlit.commands import navigation
     if page is None:
         from streamlit.navigation import page
-    if sort_key is None:
-        from streamlit.source_util import page_sort_key as sort_key
 
     if getattr(script_runner._mpa_v1, _MARK, False):
         return
@@ -353,7 +351,7 @@ def memo_pages(script_runner=None, navigation=None, page=None, sort_key=None) ->
             return entry[3]
         files = sorted(
             (f for f in folder.glob("*.py") if not f.name.startswith(".") and f.name != "__init__.py"),
-            key=sort_key,
+            key=page_sort_key,
         )
         pages = [page._create_page(main, default=True)] + [page._create_page(folder / f.name) for f in files]
         kept[main_script_path] = (main, folder, stamp, pages)  # one assignment: two runs racing make the same
