@@ -122,12 +122,14 @@ MIDWORD_JS = r"""() => {
   }
   return out; }"""
 
-# Each animated chart (one with Play/Pause buttons): the bottom of its x-axis title and the top
-# of its buttons, in px.
+# Each animated chart (one with Play/Pause buttons), in px: the bottom of its x-axis title, the
+# top and bottom of its buttons, the top of the slider's "step k" label.
 ANIM_TITLE_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]
   .filter(p => p.querySelector('.updatemenu-container .updatemenu-button') && p.querySelector('.g-xtitle text'))
-  .map(p => ({title_bottom: p.querySelector('.g-xtitle text').getBoundingClientRect().bottom,
-              buttons_top: Math.min(...[...p.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect().top))}))"""
+  .map(p => { const buttons = [...p.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect());
+              return {title_bottom: p.querySelector('.g-xtitle text').getBoundingClientRect().bottom,
+                      buttons_top: Math.min(...buttons.map(b => b.top)), buttons_bottom: Math.max(...buttons.map(b => b.bottom)),
+                      step_top: p.querySelector('.slider-group > text.slider-label').getBoundingClientRect().top}; })"""
 
 # Each legend entry of a chart that runs out of the chart's own box (plotly never breaks an
 # entry: a name wider than its chart is cut at the chart's edge): its text and the overrun, in px.

@@ -48,7 +48,8 @@ CASES = [(pid, lang, size) for pid in ("inside-network", "maps", "training-lab",
 @pytest.mark.parametrize(("page_id", "lang", "size"), CASES, ids=[f"{p}-{lang}-{w}" for p, lang, (w, _) in CASES])
 def test_presentation_mode_labels_and_play_buttons(streamlit_server, new_page, wait_idle, screenshot, page_id, lang, size):
     """Items 10 and 6: no preset label breaks inside a word ("交叉/熵", "稳定边/界"); the
-    playground's w₁ title is not under its play buttons (8 racers: the legend's most rows)."""
+    playground's w₁ title is not under its play buttons (8 racers: the legend's most rows), the
+    buttons are above the slider's "step k"."""
     extra = "&n=8" if page_id == "playground" else ""
     page = _open(new_page, wait_idle, f"{streamlit_server}/{page_id}?lang={lang}&big=1{extra}", lang, size)
     page.wait_for_timeout(300)  # fonts settle before measuring (not an assertion)
@@ -59,3 +60,4 @@ def test_presentation_mode_labels_and_play_buttons(streamlit_server, new_page, w
         charts = page.evaluate(ANIM_TITLE_JS)
         assert charts, "the playground draws an animated contour"
         assert all(c["title_bottom"] <= c["buttons_top"] for c in charts), charts
+        assert all(c["buttons_bottom"] <= c["step_top"] for c in charts), charts  # "step k" under the buttons

@@ -23,7 +23,7 @@ from ui.common.figures.theme import (
 )
 
 TITLE_STANDOFF = 8  # px between an animated chart's x tick labels and its title (animation_controls counts on it)
-ANIM_BAR = 118  # px under the x-axis title: the Play/Pause row, then the step slider with its label
+ANIM_BAR = 84  # px under the Play/Pause row (at 14 px type): the step slider, its "step k" label just above it
 
 # what a path's three traces say they are (`meta`): a live control finds them by it (with their
 # colour), whatever the presentation mode made of their widths
@@ -279,7 +279,7 @@ def animation_controls(steps: list[int], labels: Labels, height: int, margin_t: 
                   showactive=False, buttons=buttons, font=dict(size=font_size))]
     sliders = [dict(
         active=len(steps) - 1 if active is None else active, x=0.0, y=y_slider, len=1.0, xanchor="left", yanchor="top",
-        pad=dict(t=int(30 * scale), b=0), currentvalue=dict(**_around(labels.step_of), xanchor="left", font=dict(size=font_size)),
+        pad=dict(t=int(8 * scale), b=0), currentvalue=dict(**_around(labels.step_of), xanchor="left", font=dict(size=font_size)),
         font=dict(size=max(font_size - 3, 9)),
         steps=[dict(method="animate", label=str(k),
                     args=[[str(k)], dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))])
