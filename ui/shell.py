@@ -54,7 +54,7 @@ def arrow_table(rows: list[dict]):
 
 @st.cache_resource(max_entries=TABLES_KEPT, show_spinner=False)
 def _shared_table(key: str, _rows: list[dict]):
-    return _arrow_table(_rows)
+    return server_costs.share_table(_arrow_table(_rows))  # its Arrow bytes written once, too
 
 
 def _arrow_table(rows: list[dict]):

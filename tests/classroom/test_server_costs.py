@@ -500,7 +500,8 @@ def test_a_value_is_kept_while_its_object_lives_and_goes_with_it():
     assert len(kept) == 1 and kept.get(b) == "b's"  # a's value went with it
 
 
-def test_a_tables_arrow_bytes_are_written_once_while_it_lives():
+def test_a_shared_tables_arrow_bytes_are_written_once_while_it_lives_and_other_tables_at_every_call():
+    import numpy as np
     import pyarrow as pa
     from streamlit import dataframe_util
 
@@ -511,11 +512,18 @@ def test_a_tables_arrow_bytes_are_written_once_while_it_lives():
     stand_in = types.SimpleNamespace(convert_arrow_table_to_arrow_bytes=lambda t: written.append(t) or streamlits(t))
     server_costs.memo_arrow_bytes(stand_in)
     convert = stand_in.convert_arrow_table_to_arrow_bytes
-    table = pa.table({"step": [0, 1, 2], "loss": [1.0, 0.5, 0.25], "name": ["SGD", "Adam", "AdaGrad"]})
+    rows = {"step": [0, 1, 2], "loss": [1.0, 0.5, 0.25], "name": ["SGD", "Adam", "AdaGrad"]}
+    table = server_costs.share_table(pa.table(rows))
     first = convert(table)
     assert first == streamlits(table) and pa.ipc.open_stream(first).read_all().equals(table)
-    assert convert(table) is first and len(written) == 1  # the same table: its bytes, kept
-    equal = pa.table({"step": [0, 1, 2], "loss": [1.0, 0.5, 0.25], "name": ["SGD", "Adam", "AdaGrad"]})
+    assert convert(table) is first and len(written) == 1  # the same shared table: its bytes, kept
+    equal = server_costs.share_table(pa.table(rows))
     assert convert(equal) == first and len(written) == 2  # another table is written (kept by identity, not value)
-    other = pa.table({"step": [0], "loss": [9.0], "name": ["RMSProp"]})
-    assert pa.ipc.open_stream(convert(other)).read_all().equals(other)
+
+    values = np.array([1.0, 2.0])  # a table on memory that takes writes (Arrow shares a numpy array's) …
+    live = pa.table({"loss": values})
+    before = convert(live)
+    values[0] = 42.0
+    assert pa.ipc.open_stream(convert(live)).read_all()["loss"][0].as_py() == 42.0  # … is written at every call
+    assert len(written) == 4 and before != convert(live)
+    assert server_costs.share_table([{"a": 1}, {"a": "x"}]) == [{"a": 1}, {"a": "x"}]  # rows Arrow could not type pass

@@ -51,8 +51,9 @@
    though the tables a class shows are one object for every session (`ui.shell.arrow_table`).
    The write is short (≈ 20 µs for a page's table) but lets go of the interpreter lock, and with
    a class's runs waiting for it the script thread then waits to get it back: a twentieth of the
-   follower runs' samples (py-spy, 60 followers).  An Arrow table never changes, so its bytes
-   are kept while it lives (`WhileAlive`).
+   follower runs' samples (py-spy, 60 followers).  Those tables are built from copies of plain
+   values and never change; marked as such (`share_table`), each one's bytes are kept while it
+   lives (`WhileAlive`).  Any other table is written at every call, as before.
 """
 
 from __future__ import annotations
@@ -398,20 +399,37 @@ class WhileAlive:
         return len(self._kept)
 
 
+_TABLE_BYTES = WhileAlive()  # a shared Arrow table → its stream bytes (b"" until first written)
+
+
+def share_table(table):
+    """Mark `table` as shown to every session and never changed (an Arrow table built from copies
+    of plain values: `ui.shell.arrow_table`), so that its Arrow bytes are written once; returns
+    it.  Anything else passes through unmarked: a table on memory that takes writes (one made
+    from a numpy array shares it) is written at every call, as before."""
+    try:
+        if _TABLE_BYTES.get(table) is None:
+            _TABLE_BYTES.put(table, b"")
+    except TypeError:  # not weakly referable (the rows Arrow could not type): not a table
+        pass
+    return table
+
+
 def memo_arrow_bytes(dataframe_util=None) -> None:
-    """Keep `dataframe_util.convert_arrow_table_to_arrow_bytes` per table while it lives
-    (`streamlit.dataframe_util`, or a stand-in for the tests)."""
+    """Keep `dataframe_util.convert_arrow_table_to_arrow_bytes` for the shared tables
+    (`share_table`) while they live (`streamlit.dataframe_util`, or a stand-in for the tests)."""
     if dataframe_util is None:
         from streamlit import dataframe_util
 
     if getattr(dataframe_util.convert_arrow_table_to_arrow_bytes, _MARK, False):
         return
     original = dataframe_util.convert_arrow_table_to_arrow_bytes
-    kept = WhileAlive()
 
     def convert_arrow_table_to_arrow_bytes(table):
-        data = kept.get(table)
-        return data if data is not None else kept.put(table, original(table))
+        data = _TABLE_BYTES.get(table)
+        if data is None:  # not a shared table: as before
+            return original(table)
+        return data or _TABLE_BYTES.put(table, original(table))
 
     setattr(convert_arrow_table_to_arrow_bytes, _MARK, True)
     convert_arrow_table_to_arrow_bytes.__doc__ = original.__doc__
