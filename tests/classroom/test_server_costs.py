@@ -494,10 +494,10 @@ def test_a_value_is_kept_while_its_object_lives_and_goes_with_it():
     a, b = Thing(), Thing()
     assert kept.get(a) is None
     assert kept.put(a, "a's") == "a's"
-    assert kept.get(a) == "a's" and kept.get(b) is None and len(kept) == 1
+    assert kept.get(a) == "a's" and kept.get(b) is None and len(kept._kept) == 1
     kept.put(b, "b's")
     del a
-    assert len(kept) == 1 and kept.get(b) == "b's"  # a's value went with it
+    assert len(kept._kept) == 1 and kept.get(b) == "b's"  # a's value went with it
 
 
 def test_a_shared_tables_arrow_bytes_are_written_once_while_it_lives_and_other_tables_at_every_call():

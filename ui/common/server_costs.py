@@ -395,9 +395,6 @@ class WhileAlive:
         kept[key] = (weakref.ref(obj, gone), value)
         return value
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 _TABLE_BYTES = WhileAlive()  # a shared Arrow table → its stream bytes (b"" until first written)
 
